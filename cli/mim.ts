@@ -1,0 +1,194 @@
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LEVELS, parseConfig } from '../functions/core/config';
+import type { Incident } from '../functions/core/incident';
+import { formatTime } from '../functions/core/messages';
+import { whoIsOnCall } from '../functions/core/roster';
+import type { TimelineEntry } from '../functions/core/timeline';
+
+/*
+ * mim: the command line for people running incidents. It talks to the HTTP API (the sandbox's, or a
+ * deployed one via MIM_API_URL) and raises test alarms through the intake SNS topic, the same path
+ * CloudWatch uses.
+ */
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SANDBOX_FILE = join(ROOT, '.sandbox/sandbox.json');
+
+interface SandboxInfo {
+  urls: { api: string; sns: string };
+  intakeTopicArn: string;
+}
+
+function sandboxInfo(): SandboxInfo | undefined {
+  return existsSync(SANDBOX_FILE) ? (JSON.parse(readFileSync(SANDBOX_FILE, 'utf8')) as SandboxInfo) : undefined;
+}
+
+class CliError extends Error {}
+
+function apiUrl(): string {
+  const url = program.opts<{ api?: string }>().api ?? process.env.MIM_API_URL ?? sandboxInfo()?.urls.api;
+  if (!url) throw new CliError('no API to talk to: start the sandbox with "npm start", or set MIM_API_URL (or --api) to a deployed API');
+  return url.replace(/\/+$/, '');
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const url = `${apiUrl()}${path}`;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers: { 'content-type': 'application/json', 'user-agent': 'mim-cli/0.1' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch {
+    throw new CliError(`cannot reach the API at ${apiUrl()}: is the sandbox running? Start it with "npm start"`);
+  }
+  const payload = (await response.json().catch(() => ({}))) as T & { error?: string; message?: string };
+  if (!response.ok) throw new CliError(payload.message ?? `${method} ${path} answered ${response.status}`);
+  return payload;
+}
+
+const level = (value: string) => {
+  if (!(LEVELS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${LEVELS.join(', ')}`);
+  return value;
+};
+
+const zone = () => program.opts<{ tz?: string }>().tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+function printIncident(i: Incident): void {
+  console.log(
+    `${i.id}  ${i.status.padEnd(10)} ${(i.priority ?? '--').padEnd(3)} ${(i.verdict ?? '').padEnd(9)} ${i.service.padEnd(10)} ${i.mim ? `MIM ${i.mim.name}  ` : ''}${i.title}`,
+  );
+}
+
+const program = new Command('mim')
+  .description('Run major incidents: raise test alarms, declare, list, show, and act on incidents.')
+  .option('--api <url>', 'HTTP API base URL (default: MIM_API_URL, else the running sandbox)')
+  .option('--tz <zone>', 'time zone for times shown (default: this machine\'s)')
+  .showHelpAfterError('(run "mim --help" for the commands)');
+
+program
+  .command('alarm')
+  .description('publish a CloudWatch alarm notification to the intake topic, as CloudWatch would')
+  .argument('<alarm-name>', 'the alarm name; config maps names to services (e.g. payments-5xx)')
+  .argument('[description]', 'the alarm description', '')
+  .addOption(new Option('--state <state>', 'new alarm state').choices(['ALARM', 'OK', 'INSUFFICIENT_DATA']).default('ALARM'))
+  .option('--reason <text>', 'state change reason', 'Threshold Crossed: 3 datapoints were greater than the threshold')
+  .action(async (alarmName: string, description: string, o: { state: string; reason: string }) => {
+    const info = sandboxInfo();
+    const topicArn = process.env.MIM_INTAKE_TOPIC_ARN ?? info?.intakeTopicArn;
+    if (!topicArn) throw new CliError('no intake topic: start the sandbox with "npm start", or set MIM_INTAKE_TOPIC_ARN to the deployed topic');
+    const sns = new SNSClient(process.env.MIM_INTAKE_TOPIC_ARN ? {} : { endpoint: info!.urls.sns, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const message = {
+      AlarmName: alarmName,
+      AlarmDescription: description || null,
+      NewStateValue: o.state,
+      NewStateReason: o.reason,
+      StateChangeTime: new Date().toISOString(),
+    };
+    try {
+      const { MessageId } = await sns.send(new PublishCommand({ TopicArn: topicArn, Subject: `${o.state}: "${alarmName}"`, Message: JSON.stringify(message) }));
+      console.log(`Published ${o.state} for ${alarmName} (message ${MessageId}). "mim list" shows the incident in a moment.`);
+    } catch (error) {
+      throw new CliError(`could not publish to ${topicArn}: ${(error as Error).message}`);
+    }
+  });
+
+program
+  .command('declare')
+  .description('declare a major incident (a candidate, unless it meets the criteria)')
+  .requiredOption('--service <name>', 'affected service, as named in the config')
+  .requiredOption('--title <text>', 'what is happening, in a line')
+  .requiredOption('--by <person>', 'who declares it (a person id from the config)')
+  .option('--impact <level>', `impact: ${LEVELS.join(', ')}`, level)
+  .option('--urgency <level>', `urgency: ${LEVELS.join(', ')}`, level)
+  .action(async (o: { service: string; title: string; by: string; impact?: string; urgency?: string }) => {
+    const result = await call<{ incidentId: string; outcome: string }>('POST', '/incidents', { ...o, idempotencyKey: randomUUID() });
+    console.log(`${result.incidentId} ${result.outcome}. Follow it with: mim show ${result.incidentId}`);
+  });
+
+program
+  .command('list')
+  .description('list incidents (open ones unless told otherwise)')
+  .addOption(new Option('--status <which>', 'which incidents').choices(['open', 'closed', 'all']).default('open'))
+  .action(async (o: { status: string }) => {
+    const { incidents } = await call<{ incidents: Incident[] }>('GET', `/incidents?status=${o.status}`);
+    if (incidents.length === 0) console.log(`No ${o.status === 'all' ? '' : `${o.status} `}incidents.`);
+    incidents.forEach(printIncident);
+  });
+
+program
+  .command('show')
+  .description('show an incident and its timeline')
+  .argument('<incident-id>')
+  .action(async (id: string) => {
+    const { incident, timeline } = await call<{ incident: Incident; timeline: TimelineEntry[] }>('GET', `/incidents/${encodeURIComponent(id)}`);
+    printIncident(incident);
+    if (incident.reasons) console.log(`  why: ${incident.reasons.join('; ')}`);
+    if (incident.nextUpdateAt && incident.status === 'active') console.log(`  next update due ${formatTime(incident.nextUpdateAt, zone())}`);
+    console.log('\nTimeline:');
+    for (const e of timeline) console.log(`  ${formatTime(e.at, zone())}  ${e.kind.padEnd(16)} ${e.summary}  [${e.actor}, ${e.channel}]`);
+  });
+
+function actionCommand(name: string, description: string, fields: Array<[flag: string, key: string, help: string, required: boolean]>) {
+  const cmd = program.command(name).description(description).argument('<incident-id>').requiredOption('--by <person>', 'who acts (a person id from the config)');
+  for (const [flag, , help, required] of fields) {
+    if (required) cmd.requiredOption(flag, help);
+    else cmd.option(flag, help);
+  }
+  cmd.action(async (id: string, o: Record<string, string>) => {
+    const action = name === 'review' ? 'submit-review' : name;
+    const body = Object.fromEntries([['action', action], ['by', o.by], ...fields.map(([, key]) => [key, o[key]])].filter(([, v]) => v !== undefined));
+    const result = await call<{ eventId: string; delivered: boolean }>('POST', `/incidents/${encodeURIComponent(id)}/actions`, body);
+    console.log(`${action} recorded for ${id} (event ${result.eventId}); ${result.delivered ? 'the workflow took it' : 'the workflow takes it at its next step'}.`);
+  });
+}
+
+actionCommand('accept', 'accept a paged incident: you become its MIM', []);
+actionCommand('reject', 'reject a major incident candidate, with the reason', [['--reason <text>', 'reason', 'why it is not major', true]]);
+actionCommand('update', 'post a status update to every audience', [
+  ['--impact <text>', 'impact', 'services, users, regions affected', true],
+  ['--status <text>', 'status', 'current status', true],
+  ['--actions <text>', 'actions', 'actions in progress', true],
+  ['--workaround <text>', 'workaround', 'workaround, if any', false],
+]);
+actionCommand('resolve', 'resolve the incident', [['--resolution <text>', 'resolution', 'how it was resolved', true]]);
+actionCommand('review', 'submit the post-incident review', [
+  ['--summary <text>', 'summary', 'what happened and why', true],
+  ['--lessons <text>', 'lessons', 'lessons and follow-up actions', true],
+]);
+
+program
+  .command('oncall')
+  .description('who holds each escalation level, now or at a given time')
+  .option('--at <time>', 'an ISO 8601 time, e.g. 2026-12-24T21:00:00Z')
+  .option('-c, --config <file>', 'organisation config', join(ROOT, 'config/organisation.yaml'))
+  .action((o: { at?: string; config: string }) => {
+    const at = o.at ? new Date(o.at) : new Date();
+    if (Number.isNaN(at.getTime())) throw new CliError(`--at "${o.at}" is not a time; write e.g. 2026-12-24T21:00:00Z`);
+    const config = parseConfig(readFileSync(o.config, 'utf8'), o.config);
+    console.log(`On call at ${formatTime(at.toISOString(), config.rota.timeZone)}:`);
+    for (const l of whoIsOnCall(config, at)) console.log(`  ${l.level + 1}. ${l.name.padEnd(20)} ${l.people.map((p) => `${p.name} <${p.email}>`).join(', ')}  (answer within ${l.ackWindowSeconds}s)`);
+  });
+
+program
+  .command('quarantine')
+  .description('show input that could not be understood (e.g. malformed alarms), kept for inspection')
+  .option('--day <date>', 'the day, e.g. 2026-11-27 (default: today, UTC)')
+  .action(async (o: { day?: string }) => {
+    const { day, items } = await call<{ day: string; items: Array<{ at: string; source: string; error: string; raw: string }> }>('GET', `/quarantine${o.day ? `?day=${o.day}` : ''}`);
+    if (items.length === 0) console.log(`Nothing quarantined on ${day}.`);
+    for (const i of items) console.log(`${i.at}  ${i.source}\n  error: ${i.error}\n  raw:   ${i.raw.slice(0, 300)}`);
+  });
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  console.error(`mim: ${error instanceof CliError ? error.message : (error as Error).message}`);
+  process.exit(1);
+}

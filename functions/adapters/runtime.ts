@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { type OrganisationConfig, parseConfig } from '../core/config';
+import { parseDuration } from '../core/duration';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+const environment = z.object({
+  TABLE_NAME: z.string().min(1, 'TABLE_NAME must name the DynamoDB table'),
+  STATE_MACHINE_ARN: z.string().min(1).optional(),
+  /** Base URL of the HTTP API, for the action links in messages. */
+  PUBLIC_URL: z.url('PUBLIC_URL must be the HTTP API base URL, such as https://abc.execute-api.eu-west-1.amazonaws.com'),
+  MIM_CONFIG_PATH: z.string().default(resolve(here, '../../config/organisation.yaml')),
+  LINK_TTL: z.string().default('24h'),
+});
+
+export interface Runtime {
+  config: OrganisationConfig;
+  tableName: string;
+  stateMachineArn: string | undefined;
+  publicUrl: string;
+  linkTtlSeconds: number;
+}
+
+let cached: Runtime | undefined;
+
+/**
+ * Environment and organisation config, read and validated once per process (a Lambda cold start);
+ * a bad setting fails the first invocation with a message that names it, rather than a later one.
+ */
+export function runtime(): Runtime {
+  if (cached) return cached;
+  const env = environment.safeParse(process.env);
+  if (!env.success) {
+    throw new Error(`invalid environment: ${env.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const path = env.data.MIM_CONFIG_PATH;
+  cached = {
+    config: parseConfig(readFileSync(path, 'utf8'), path),
+    tableName: env.data.TABLE_NAME,
+    stateMachineArn: env.data.STATE_MACHINE_ARN,
+    publicUrl: env.data.PUBLIC_URL.replace(/\/+$/, ''),
+    linkTtlSeconds: parseDuration(env.data.LINK_TTL),
+  };
+  return cached;
+}

@@ -1,0 +1,410 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { randomBytes } from 'node:crypto';
+import { OPEN_STATUSES, type Incident, type MimAction, type MimEvent } from '../core/incident';
+import type { TimelineEntry } from '../core/timeline';
+
+/*
+ * Single-table design (the table is defined in infra/aws and infra/local/sandbox.ts):
+ *
+ *   pk                      sk                       item
+ *   INC#<id>                META                     the incident; gsi1pk OPEN|CLOSED, gsi1sk <declaredAt>#<id>
+ *   INC#<id>                EVT#<time>#<random>      a timeline entry (append-only)
+ *   INC#<id>                ONCE#<key>               marks a timeline entry written once (stores its sk)
+ *   INC#<id>                INBOX#<time>#<eventId>   an MIM action waiting for the workflow; consumedAt once taken
+ *   INC#<id>                WAIT                     the task token of the workflow's current wait
+ *   ACT#<sha256(link id)>   LINK                     an action link: incident, action, recipient, expiry, use
+ *   DEDUP#<key>             DEDUP                    the alarm grouping window: incident id and its expiry
+ *   MSG#<key>               MSG                      a message that was sent (at most once per key)
+ *   BAD#<yyyy-mm-dd>        <time>#<random>          input that could not be understood, kept for inspection
+ *
+ * Idempotency comes from conditional writes alone (no transactions: dynalite lacks them), and
+ * expiry is checked in code, never left to TTL deletion, which DynamoDB performs lazily.
+ */
+
+export const GSI_OPEN = 'gsi1';
+
+export interface ActionLink {
+  hash: string;
+  incidentId: string;
+  action: MimAction;
+  /** Person id of the intended recipient; whoever opens the link acts as them. */
+  recipient: string;
+  createdAt: string;
+  expiresAt: string;
+  usedAt?: string;
+  usedBy?: string;
+}
+
+export interface WaitRegistration {
+  token: string;
+  phase: string;
+  since: string;
+}
+
+export interface Quarantined {
+  at: string;
+  source: string;
+  error: string;
+  raw: string;
+}
+
+const STRIP = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'ttl']);
+
+function clean<T>(item: Record<string, unknown>): T {
+  return Object.fromEntries(Object.entries(item).filter(([key]) => !STRIP.has(key))) as T;
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException';
+}
+
+function statusIndex(incident: Pick<Incident, 'status' | 'declaredAt' | 'id'>) {
+  return {
+    gsi1pk: OPEN_STATUSES.includes(incident.status) ? 'OPEN' : 'CLOSED',
+    gsi1sk: `${incident.declaredAt}#${incident.id}`,
+  };
+}
+
+const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+
+export class IncidentStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /** Stores a new incident; false when it was already stored (a repeated intake). */
+  async createIncident(incident: Incident): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: `INC#${incident.id}`, sk: 'META', ...statusIndex(incident), ...incident },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async getIncident(id: string): Promise<Incident | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `INC#${id}`, sk: 'META' }, ConsistentRead: true }));
+    return Item ? clean<Incident>(Item) : undefined;
+  }
+
+  /**
+   * Sets the given fields (undefined removes one). With `onlyIf`, the write happens only while the
+   * incident's status is one of those; otherwise undefined is returned and nothing changes.
+   */
+  async updateIncident(
+    id: string,
+    changes: Partial<Incident>,
+    onlyIf?: { status: Incident['status'][] },
+  ): Promise<Incident | undefined> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const sets: string[] = [];
+    const removes: string[] = [];
+    let n = 0;
+    const fields: Record<string, unknown> = { ...changes };
+    if (changes.status) fields.gsi1pk = OPEN_STATUSES.includes(changes.status) ? 'OPEN' : 'CLOSED';
+    for (const [field, value] of Object.entries(fields)) {
+      names[`#f${n}`] = field;
+      if (value === undefined) removes.push(`#f${n}`);
+      else {
+        values[`:v${n}`] = value;
+        sets.push(`#f${n} = :v${n}`);
+      }
+      n += 1;
+    }
+    let condition = 'attribute_exists(pk)';
+    if (onlyIf) {
+      names['#status'] = 'status';
+      onlyIf.status.forEach((status, i) => (values[`:s${i}`] = status));
+      condition += ` AND #status IN (${onlyIf.status.map((_, i) => `:s${i}`).join(', ')})`;
+    }
+    const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : '']
+      .filter(Boolean)
+      .join(' ');
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `INC#${id}`, sk: 'META' },
+          UpdateExpression: expression,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? clean<Incident>(Attributes) : undefined;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async incrementAlarmCount(id: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: `INC#${id}`, sk: 'META' },
+        UpdateExpression: 'ADD alarmCount :one',
+        ExpressionAttributeValues: { ':one': 1 },
+      }),
+    );
+  }
+
+  /**
+   * Appends to the timeline. With `onceKey`, a repeated call (a retried Lambda, a redelivered
+   * message) writes the same entry at the same place instead of a second one; returns whether this
+   * call was the first.
+   */
+  async appendTimeline(id: string, entry: TimelineEntry, onceKey?: string): Promise<boolean> {
+    let sk = `EVT#${entry.at}#${randomBytes(4).toString('hex')}`;
+    let first = true;
+    if (onceKey) {
+      try {
+        await this.db.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { pk: `INC#${id}`, sk: `ONCE#${onceKey}`, entrySk: sk, entry },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `INC#${id}`, sk: `ONCE#${onceKey}` }, ConsistentRead: true }));
+        sk = Item!.entrySk as string;
+        entry = Item!.entry as TimelineEntry;
+        first = false;
+      }
+    }
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: `INC#${id}`, sk, ...entry } }));
+    return first;
+  }
+
+  async timeline(id: string): Promise<TimelineEntry[]> {
+    return (await this.queryAll(`INC#${id}`, 'EVT#')).map((item) => clean<TimelineEntry>(item));
+  }
+
+  /**
+   * Joins an alarm to the open grouping window for its key, or opens a new window for `newIncidentId`.
+   * Concurrent callers race on one conditional write, so exactly one of them opens the window.
+   * A window whose incident is no longer taking alarms (`isOpen` says no) is replaced.
+   */
+  async claimDedupWindow(
+    key: string,
+    newIncidentId: string,
+    windowSeconds: number,
+    now: Date,
+    isOpen: (incidentId: string) => Promise<boolean>,
+  ): Promise<{ incidentId: string; opened: boolean }> {
+    const expiresAt = new Date(now.getTime() + windowSeconds * 1000).toISOString();
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `DEDUP#${key}`, sk: 'DEDUP' }, ConsistentRead: true }));
+      const current = Item as { incidentId: string; expiresAt: string } | undefined;
+      if (current && current.expiresAt > now.toISOString() && (await isOpen(current.incidentId))) {
+        // The storm goes on: keep the window open while alarms keep coming.
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { pk: `DEDUP#${key}`, sk: 'DEDUP' },
+            UpdateExpression: 'SET expiresAt = :e, #ttl = :t',
+            ConditionExpression: 'incidentId = :id AND expiresAt < :e',
+            ExpressionAttributeNames: { '#ttl': 'ttl' },
+            ExpressionAttributeValues: { ':e': expiresAt, ':t': epochSeconds(expiresAt), ':id': current.incidentId },
+          }),
+        ).catch((error) => {
+          if (!isConditionFailure(error)) throw error;
+        });
+        return { incidentId: current.incidentId, opened: false };
+      }
+      try {
+        await this.db.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { pk: `DEDUP#${key}`, sk: 'DEDUP', incidentId: newIncidentId, openedAt: now.toISOString(), expiresAt, ttl: epochSeconds(expiresAt) },
+            ConditionExpression: current ? 'incidentId = :stale' : 'attribute_not_exists(pk)',
+            ...(current ? { ExpressionAttributeValues: { ':stale': current.incidentId } } : {}),
+          }),
+        );
+        return { incidentId: newIncidentId, opened: true };
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        // Another intake won the race; read what it wrote and join it.
+      }
+    }
+    throw new Error(`could not settle the grouping window for ${key}`);
+  }
+
+  /** Marks a key as done; false when it was already marked. */
+  async markOnce(key: string, attributes: Record<string, unknown> = {}): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: `MSG#${key}`, sk: 'MSG', at: new Date().toISOString(), ...attributes },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async unmark(key: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: `MSG#${key}`, sk: 'MSG' } }));
+  }
+
+  async putEvent(event: MimEvent): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: `INC#${event.incidentId}`, sk: `INBOX#${event.at}#${event.id}`, ...event },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async pendingEvents(incidentId: string): Promise<MimEvent[]> {
+    const items = await this.queryAll(`INC#${incidentId}`, 'INBOX#');
+    return items.filter((item) => !item.consumedAt).map((item) => clean<MimEvent>(item));
+  }
+
+  /** Takes an inbox event exactly once: true for the one caller that took it. */
+  async consumeEvent(incidentId: string, event: Pick<MimEvent, 'id' | 'at'>): Promise<MimEvent | undefined> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `INC#${incidentId}`, sk: `INBOX#${event.at}#${event.id}` },
+          UpdateExpression: 'SET consumedAt = :now',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(consumedAt)',
+          ExpressionAttributeValues: { ':now': new Date().toISOString() },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return clean<MimEvent>(Attributes!);
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async findEvent(incidentId: string, eventId: string): Promise<MimEvent | undefined> {
+    const items = await this.queryAll(`INC#${incidentId}`, 'INBOX#');
+    const found = items.find((item) => item.id === eventId);
+    return found ? clean<MimEvent>(found) : undefined;
+  }
+
+  async setWait(incidentId: string, wait: WaitRegistration): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: `INC#${incidentId}`, sk: 'WAIT', ...wait } }));
+  }
+
+  async getWait(incidentId: string): Promise<WaitRegistration | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `INC#${incidentId}`, sk: 'WAIT' }, ConsistentRead: true }));
+    return Item ? clean<WaitRegistration>(Item) : undefined;
+  }
+
+  async putLink(link: ActionLink): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: `ACT#${link.hash}`, sk: 'LINK', ...link, ttl: epochSeconds(link.expiresAt) + 30 * 86400 },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async getLink(hash: string): Promise<ActionLink | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `ACT#${hash}`, sk: 'LINK' }, ConsistentRead: true }));
+    return Item ? clean<ActionLink>(Item) : undefined;
+  }
+
+  /** Uses a link once: the first caller gets the updated link, every later one undefined. */
+  async useLink(hash: string, by: string, at: string): Promise<ActionLink | undefined> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `ACT#${hash}`, sk: 'LINK' },
+          UpdateExpression: 'SET usedAt = :at, usedBy = :by',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(usedAt) AND expiresAt > :at',
+          ExpressionAttributeValues: { ':at': at, ':by': by },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return clean<ActionLink>(Attributes!);
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async listIncidents(which: 'OPEN' | 'CLOSED'): Promise<Incident[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: GSI_OPEN,
+          KeyConditionExpression: 'gsi1pk = :p',
+          ExpressionAttributeValues: { ':p': which },
+          ScanIndexForward: false,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items.map((item) => clean<Incident>(item));
+  }
+
+  async quarantine(entry: Quarantined): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: `BAD#${entry.at.slice(0, 10)}`, sk: `${entry.at}#${randomBytes(4).toString('hex')}`, ...entry },
+      }),
+    );
+  }
+
+  async quarantined(day: string): Promise<Quarantined[]> {
+    return (await this.queryAll(`BAD#${day}`)).map((item) => clean<Quarantined>(item));
+  }
+
+  private async queryAll(pk: string, prefix?: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: prefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
+          ExpressionAttributeValues: prefix ? { ':pk': pk, ':prefix': prefix } : { ':pk': pk },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+}

@@ -1,0 +1,194 @@
+import { IANAZone } from 'luxon';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { z } from 'zod';
+import { DURATION_PATTERN, parseDuration } from './duration';
+
+export const PRIORITIES = ['P1', 'P2', 'P3', 'P4'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+export const LEVELS = ['high', 'medium', 'low'] as const;
+export type Level = (typeof LEVELS)[number];
+export const CHANNELS = ['email', 'sms'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+const timeZone = z.string().refine((zone) => IANAZone.isValidZone(zone), {
+  message: 'expected an IANA time zone such as Europe/London or America/New_York',
+});
+const duration = z
+  .string()
+  .regex(DURATION_PATTERN, 'expected a duration such as 30s, 15m, 4h or 5d')
+  .transform(parseDuration)
+  .refine((seconds) => seconds > 0, 'a duration must be longer than zero');
+const personId = z.string().min(1);
+const priority = z.enum(PRIORITIES);
+const level = z.enum(LEVELS);
+const byLevel = z.object({ high: priority, medium: priority, low: priority });
+const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+
+const person = z.strictObject({
+  name: z.string().min(1),
+  email: z.email('expected an email address such as alice@example.com'),
+  phone: z
+    .string()
+    .regex(/^\+[1-9]\d{6,14}$/, 'expected a phone number in E.164 form, such as +447700900123')
+    .optional(),
+  timeZone: timeZone.optional(),
+});
+
+const rotation = z.strictObject({
+  every: z.enum(['day', 'week']),
+  /** "09:00" for daily hand-offs, "monday 09:00" for weekly ones, in the rota's time zone. */
+  handoff: z
+    .string()
+    .regex(
+      new RegExp(`^((${WEEKDAYS.join('|')}) )?([01]\\d|2[0-3]):[0-5]\\d$`),
+      'expected a hand-off such as "09:00" (daily) or "monday 09:00" (weekly)',
+    ),
+  /** The date on which people[0] takes the first shift. */
+  start: z.iso.date('expected a date such as 2026-01-05'),
+  people: z.array(personId).min(1),
+});
+
+const escalationLevel = z
+  .strictObject({
+    name: z.string().min(1),
+    people: z.array(personId).min(1).optional(),
+    rotation: rotation.optional(),
+    ackWindow: duration.optional(),
+  })
+  .refine((lvl) => Boolean(lvl.people) !== Boolean(lvl.rotation), {
+    message: 'give a level either "people" (always on call) or a "rotation", not both and not neither',
+  });
+
+export const configSchema = z
+  .strictObject({
+    organisation: z.string().min(1),
+    timeZone,
+    sender: z.string().min(3),
+    people: z.record(personId, person),
+    services: z
+      .array(
+        z.strictObject({
+          name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case name such as payments or order-api'),
+          tier: z.number().int().min(1).max(3),
+          owner: personId,
+          stakeholders: z.array(personId).default([]),
+          /** CloudWatch alarm names that belong to this service; "*" matches any run of characters. */
+          alarms: z.array(z.string().min(1)).default([]),
+        }),
+      )
+      .min(1),
+    criteria: z.strictObject({
+      impactByTier: z.strictObject({ '1': level, '2': level, '3': level }),
+      alarmUrgency: level,
+      matrix: z.strictObject({ high: byLevel, medium: byLevel, low: byLevel }),
+      major: z.array(priority).min(1),
+      candidate: z.array(priority).default([]),
+      unknownServiceTier: z.number().int().min(1).max(3).default(2),
+    }),
+    intake: z.strictObject({ groupWindow: duration }),
+    rota: z.strictObject({
+      timeZone,
+      ackWindow: duration,
+      levels: z.array(escalationLevel).min(1),
+    }),
+    audiences: z.array(
+      z.strictObject({
+        name: z.string().min(1),
+        members: z.array(personId).min(1),
+        priorities: z.array(priority).min(1),
+        channels: z.array(z.enum(CHANNELS)).min(1),
+      }),
+    ),
+    cadence: z.strictObject({ P1: duration, P2: duration, P3: duration, P4: duration }),
+    bridge: z.strictObject({
+      url: z.url('expected the bridge URL, such as https://meet.example.com/major-incident'),
+      dialIn: z.string().min(1).optional(),
+      pin: z.string().min(1).optional(),
+    }),
+    review: z.strictObject({ dueIn: duration, remindEvery: duration }),
+  })
+  .superRefine((config, ctx) => {
+    const known = new Set(Object.keys(config.people));
+    const check = (id: string, path: (string | number)[]) => {
+      if (!known.has(id)) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `"${id}" is not one of the people; add it under "people" or use one of: ${[...known].join(', ')}`,
+        });
+      }
+    };
+    config.services.forEach((service, i) => {
+      check(service.owner, ['services', i, 'owner']);
+      service.stakeholders.forEach((id, j) => check(id, ['services', i, 'stakeholders', j]));
+    });
+    config.rota.levels.forEach((lvl, i) => {
+      lvl.people?.forEach((id, j) => check(id, ['rota', 'levels', i, 'people', j]));
+      lvl.rotation?.people.forEach((id, j) => check(id, ['rota', 'levels', i, 'rotation', 'people', j]));
+      for (const id of lvl.people ?? lvl.rotation?.people ?? []) {
+        const reachable = config.people[id];
+        if (reachable && !reachable.phone) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['people', id, 'phone'],
+            message: `${id} is on the MIM rota and must have a phone number for SMS pages`,
+          });
+        }
+      }
+    });
+    config.audiences.forEach((audience, i) =>
+      audience.members.forEach((id, j) => check(id, ['audiences', i, 'members', j])),
+    );
+    const overlap = config.criteria.major.filter((p) => config.criteria.candidate.includes(p));
+    if (overlap.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['criteria', 'candidate'],
+        message: `${overlap.join(', ')} cannot be both major and candidate`,
+      });
+    }
+  });
+
+export type OrganisationConfig = z.output<typeof configSchema>;
+export type Person = OrganisationConfig['people'][string] & { id: string };
+export type ServiceConfig = OrganisationConfig['services'][number];
+export type EscalationLevel = OrganisationConfig['rota']['levels'][number];
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`${source} is not a valid organisation config:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? '(top level)' : path.map(String).join('.');
+}
+
+/** Parses and validates the organisation YAML; every problem names its path and what is expected. */
+export function parseConfig(text: string, source = 'config'): OrganisationConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text, { prettyErrors: true });
+  } catch (error) {
+    const detail = error instanceof YAMLParseError ? error.message : String(error);
+    throw new ConfigError(source, [`the file is not valid YAML: ${detail}`]);
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(
+      source,
+      result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`),
+    );
+  }
+  return result.data;
+}
+
+export function personById(config: OrganisationConfig, id: string): Person {
+  const found = config.people[id];
+  if (!found) throw new Error(`unknown person "${id}"`);
+  return { id, ...found };
+}

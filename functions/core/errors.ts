@@ -1,0 +1,22 @@
+/*
+ * Named errors. Each class's `name` is the string the state machine's Retry/Catch matches
+ * (Lambda reports error.name as the errorType), so renaming one is an API change.
+ */
+
+/** A dependency (DynamoDB, SES, SNS, Step Functions) failed in a way that may pass: retried by the workflow. */
+export class TransientError extends Error {
+  override readonly name = 'TransientError';
+}
+
+/** The workflow refers to an incident that is not stored: retrying cannot help. */
+export class IncidentNotFound extends Error {
+  override readonly name = 'IncidentNotFound';
+  constructor(readonly incidentId: string) {
+    super(`incident ${incidentId} is not stored`);
+  }
+}
+
+/** A request or payload that does not have the expected shape; the message says what is wrong. */
+export class InvalidInput extends Error {
+  override readonly name = 'InvalidInput';
+}

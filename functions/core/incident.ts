@@ -1,0 +1,123 @@
+import type { Level, Priority } from './config';
+
+export type Verdict = 'major' | 'candidate' | 'minor';
+
+/** Where an incident is in its life; the workflow moves it forward, never back. */
+export type IncidentStatus =
+  | 'declared' // stored, workflow starting
+  | 'paging' // a major incident or candidate waits for an MIM to answer
+  | 'active' // an MIM holds it; stakeholders get updates at the cadence
+  | 'resolved' // service restored; the resolution notice goes out
+  | 'review' // resolved; the post-incident review is open
+  | 'closed' // review submitted
+  | 'handed-off' // minor: given to the normal incident queue
+  | 'downgraded' // candidate rejected by the MIM
+  | 'failed'; // the workflow itself failed; operations was alarmed
+
+export interface Actor {
+  id: string;
+  name: string;
+  email: string;
+}
+
+export interface StatusUpdate {
+  /** What is known: the impact as it stands (services, users, regions). */
+  impact: string;
+  /** Current status, in a sentence or two. */
+  status: string;
+  /** What is being done now. */
+  actions: string;
+  workaround?: string;
+  postedBy: string;
+  postedAt: string;
+}
+
+export interface AlarmSummary {
+  alarmName: string;
+  description?: string;
+  reason: string;
+  at: string;
+  region?: string;
+  account?: string;
+}
+
+export interface Incident {
+  id: string;
+  title: string;
+  service: string;
+  source: 'alarm' | 'manual';
+  declaredAt: string;
+  declaredBy: string;
+  alarm?: AlarmSummary;
+  alarmCount: number;
+  status: IncidentStatus;
+  impact?: Level;
+  urgency?: Level;
+  priority?: Priority;
+  verdict?: Verdict;
+  reasons?: string[];
+  /** Escalation level currently paged (0-based); past the last level, every level is paged. */
+  pageLevel?: number;
+  /** When the workflow's current wait ends: the acknowledgement window, the next update, the next reminder. */
+  deadline?: string;
+  /** The last inbox event applied, so that a retried step does not apply it twice. */
+  lastEventId?: string;
+  reminderCount?: number;
+  mim?: Actor;
+  acceptedAt?: string;
+  nextUpdateAt?: string;
+  lastUpdate?: StatusUpdate;
+  updateCount?: number;
+  resolvedAt?: string;
+  resolution?: string;
+  review?: { owner: Actor; dueAt: string; submittedAt?: string; summary?: string; lessons?: string };
+  closedAt?: string;
+  rejection?: { by: string; reason: string; at: string };
+}
+
+/** Something a person asked for; it waits in the incident's inbox until the workflow takes it. */
+export type MimAction = 'accept' | 'reject' | 'update' | 'resolve' | 'submit-review';
+
+export interface MimEvent {
+  id: string;
+  incidentId: string;
+  action: MimAction;
+  by: string;
+  at: string;
+  via: 'link' | 'api' | 'cli';
+  reason?: string;
+  update?: Omit<StatusUpdate, 'postedBy' | 'postedAt'>;
+  resolution?: string;
+  review?: { summary: string; lessons: string };
+  /** Set when the workflow has taken it. */
+  consumedAt?: string;
+}
+
+/** What each phase of the lifecycle accepts from people; anything else is refused with the reason. */
+export const ACTIONS_BY_STATUS: Readonly<Record<IncidentStatus, readonly MimAction[]>> = {
+  declared: [],
+  paging: ['accept', 'reject'],
+  active: ['update', 'resolve'],
+  resolved: [],
+  review: ['submit-review'],
+  closed: [],
+  'handed-off': [],
+  downgraded: [],
+  failed: [],
+};
+
+export function refusalFor(incident: Incident, action: MimAction): string | undefined {
+  if (ACTIONS_BY_STATUS[incident.status].includes(action)) {
+    if (action === 'reject' && incident.verdict !== 'candidate') {
+      return `${incident.id} meets the agreed criteria of a major incident (${incident.priority}); it can be accepted, not rejected`;
+    }
+    return undefined;
+  }
+  const allowed = ACTIONS_BY_STATUS[incident.status];
+  return (
+    `${incident.id} is ${incident.status}, so "${action}" does not apply` +
+    (allowed.length > 0 ? `; it accepts: ${allowed.join(', ')}` : '')
+  );
+}
+
+export const OPEN_STATUSES: readonly IncidentStatus[] = ['declared', 'paging', 'active', 'resolved', 'review'];

@@ -1,0 +1,299 @@
+import escapeHtml from 'escape-html';
+import { DateTime } from 'luxon';
+import type { OrganisationConfig, Person } from './config';
+import type { Incident, StatusUpdate } from './incident';
+import type { TimelineEntry } from './timeline';
+
+/** What a message says, independent of the channel; rendering escapes every value once, here. */
+export interface Notice {
+  subject: string;
+  heading: string;
+  intro: string;
+  fields: Array<[label: string, value: string]>;
+  list?: { title: string; items: string[] };
+  actions: Array<{ label: string; url: string }>;
+  sms: string;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export function formatTime(iso: string, zone: string): string {
+  return DateTime.fromISO(iso, { zone }).toFormat('HH:mm ZZZZ, ccc d LLL');
+}
+
+export function zoneOf(config: OrganisationConfig, person: Pick<Person, 'timeZone'>): string {
+  return person.timeZone ?? config.timeZone;
+}
+
+function bridgeText(config: OrganisationConfig): string {
+  const { url, dialIn, pin } = config.bridge;
+  return [url, dialIn && `dial ${dialIn}`, pin && `PIN ${pin}`].filter(Boolean).join(', ');
+}
+
+function tag(incident: Incident): string {
+  const kind = incident.verdict === 'candidate' && incident.status === 'paging' ? 'CANDIDATE' : 'MAJOR';
+  return `[${incident.priority ?? 'P?'} ${kind}]`;
+}
+
+function headline(incident: Incident): string {
+  return `${incident.id} ${incident.service}: ${incident.title}`;
+}
+
+export function renderEmail(notice: Notice, config: OrganisationConfig): RenderedEmail {
+  const text = [
+    notice.heading,
+    '',
+    notice.intro,
+    '',
+    ...notice.fields.map(([label, value]) => `${label}: ${value}`),
+    ...(notice.list ? ['', `${notice.list.title}:`, ...notice.list.items.map((item) => `  - ${item}`)] : []),
+    ...(notice.actions.length ? ['', ...notice.actions.map((a) => `${a.label}: ${a.url}`)] : []),
+    '',
+    `-- ${config.organisation} major incident management`,
+  ].join('\n');
+
+  const cell = 'padding:4px 12px 4px 0;vertical-align:top;font:14px Arial,sans-serif;color:#222';
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(notice.subject)}</title></head>
+<body style="margin:0;padding:16px;background:#f4f4f4">
+<div style="max-width:640px;margin:0 auto;background:#fff;padding:20px;border-top:4px solid #b00020">
+<h1 style="font:bold 20px Arial,sans-serif;color:#b00020;margin:0 0 12px">${escapeHtml(notice.heading)}</h1>
+<p style="font:15px Arial,sans-serif;color:#222;margin:0 0 16px">${escapeHtml(notice.intro)}</p>
+<table role="presentation" style="border-collapse:collapse;margin:0 0 16px">
+${notice.fields
+  .map(([label, value]) => `<tr><th scope="row" style="${cell};text-align:left">${escapeHtml(label)}</th><td style="${cell}">${escapeHtml(value)}</td></tr>`)
+  .join('\n')}
+</table>
+${
+  notice.list
+    ? `<h2 style="font:bold 15px Arial,sans-serif;margin:0 0 8px">${escapeHtml(notice.list.title)}</h2>
+<ul style="font:13px Arial,sans-serif;color:#222;margin:0 0 16px;padding-left:20px">
+${notice.list.items.map((item) => `<li>${escapeHtml(item)}</li>`).join('\n')}
+</ul>`
+    : ''
+}
+${notice.actions
+  .map((a) => `<a href="${escapeHtml(a.url)}" style="display:inline-block;margin:0 8px 8px 0;padding:10px 16px;background:#b00020;color:#fff;text-decoration:none;font:bold 14px Arial,sans-serif;border-radius:4px">${escapeHtml(a.label)}</a>`)
+  .join('\n')}
+<p style="font:12px Arial,sans-serif;color:#666;margin:16px 0 0">${escapeHtml(config.organisation)} major incident management</p>
+</div></body></html>`;
+  return { subject: notice.subject, text, html };
+}
+
+/** An SMS is kept within two GSM-7 segments (306 characters); links go last so they survive. */
+export function renderSms(notice: Notice): string {
+  return notice.sms.length <= 306 ? notice.sms : `${notice.sms.slice(0, 303)}...`;
+}
+
+interface Links {
+  accept?: string;
+  reject?: string;
+  update?: string;
+  resolve?: string;
+  review?: string;
+}
+
+export function pageNotice(
+  config: OrganisationConfig,
+  incident: Incident,
+  level: { name: string; escalatedFrom?: string },
+  links: Links,
+): Notice {
+  const candidate = incident.verdict === 'candidate';
+  const ask = candidate ? 'accept or reject' : 'accept';
+  return {
+    subject: `${tag(incident)} ${headline(incident)}: please ${ask}`,
+    heading: candidate ? 'Major incident candidate: your decision is needed' : 'Major incident: you are paged as MIM',
+    intro:
+      (level.escalatedFrom ? `Escalated to ${level.name}: ${level.escalatedFrom}. ` : `You are paged as ${level.name}. `) +
+      (candidate
+        ? 'Accept to lead it as the Major Incident Manager, or reject it (with a reason) to hand it to the normal queue.'
+        : 'Accept to lead it as the Major Incident Manager.'),
+    fields: [
+      ['Incident', incident.id],
+      ['Service', incident.service],
+      ['Summary', incident.title],
+      ['Priority', `${incident.priority} (${incident.verdict})`],
+      ...(incident.alarm ? ([['Alarm', `${incident.alarm.alarmName}: ${incident.alarm.reason}`]] as Array<[string, string]>) : []),
+      ['Declared', `${formatTime(incident.declaredAt, config.rota.timeZone)} by ${incident.declaredBy}`],
+      ['Bridge', bridgeText(config)],
+    ],
+    list: { title: 'Why', items: incident.reasons ?? [] },
+    actions: [
+      ...(links.accept ? [{ label: 'Accept as MIM', url: links.accept }] : []),
+      ...(links.reject ? [{ label: 'Reject candidate', url: links.reject }] : []),
+    ],
+    sms: `MIM page ${incident.priority} ${incident.id} ${incident.service}: ${incident.title}. ${ask}: ${links.accept}`,
+  };
+}
+
+function updateFields(update: Pick<StatusUpdate, 'impact' | 'status' | 'actions' | 'workaround'>): Array<[string, string]> {
+  return [
+    ['Impact', update.impact],
+    ['Status', update.status],
+    ['Actions', update.actions],
+    ...(update.workaround ? ([['Workaround', update.workaround]] as Array<[string, string]>) : []),
+  ];
+}
+
+function commonFields(config: OrganisationConfig, incident: Incident, zone: string): Array<[string, string]> {
+  return [
+    ['MIM', incident.mim ? `${incident.mim.name} <${incident.mim.email}>` : 'being assigned'],
+    ['Bridge', bridgeText(config)],
+    ...(incident.nextUpdateAt ? ([['Next update', formatTime(incident.nextUpdateAt, zone)]] as Array<[string, string]>) : []),
+  ];
+}
+
+export function initialNotice(config: OrganisationConfig, incident: Incident, zone: string): Notice {
+  const next = incident.nextUpdateAt ? formatTime(incident.nextUpdateAt, zone) : 'soon';
+  return {
+    subject: `${tag(incident)} ${headline(incident)}`,
+    heading: `Major incident declared: ${incident.service}`,
+    intro: `${incident.mim?.name ?? 'A Major Incident Manager'} is leading the response. Next update at ${next}.`,
+    fields: [
+      ['Incident', incident.id],
+      ['Priority', incident.priority ?? ''],
+      ['Service', incident.service],
+      ['Impact', incident.title],
+      ['Declared', formatTime(incident.declaredAt, zone)],
+      ...commonFields(config, incident, zone),
+    ],
+    actions: [],
+    sms: `${incident.priority} major incident ${incident.id} ${incident.service}: ${incident.title}. MIM ${incident.mim?.name}. Bridge ${config.bridge.dialIn ?? config.bridge.url}${config.bridge.pin ? ` PIN ${config.bridge.pin}` : ''}. Next update ${next}`,
+  };
+}
+
+export function updateNotice(config: OrganisationConfig, incident: Incident, update: StatusUpdate, zone: string): Notice {
+  const next = incident.nextUpdateAt ? formatTime(incident.nextUpdateAt, zone) : 'soon';
+  return {
+    subject: `${tag(incident)} Update ${incident.updateCount ?? 1}: ${headline(incident)}`,
+    heading: `Update on ${incident.id} (${incident.service})`,
+    intro: `${update.status} Next update at ${next}.`,
+    fields: [['Incident', incident.id], ['Priority', incident.priority ?? ''], ...updateFields(update), ...commonFields(config, incident, zone)],
+    actions: [],
+    sms: `${incident.id} update: ${update.status} Next update ${next}`,
+  };
+}
+
+export function noChangeNotice(config: OrganisationConfig, incident: Incident, zone: string): Notice {
+  const next = incident.nextUpdateAt ? formatTime(incident.nextUpdateAt, zone) : 'soon';
+  const last = incident.lastUpdate;
+  return {
+    subject: `${tag(incident)} No change: ${headline(incident)}`,
+    heading: `No change on ${incident.id} (${incident.service})`,
+    intro: `There is no new information since the last update. Work continues; next update at ${next}.`,
+    fields: [
+      ['Incident', incident.id],
+      ...(last ? updateFields(last) : ([['Impact', incident.title]] as Array<[string, string]>)),
+      ...commonFields(config, incident, zone),
+    ],
+    actions: [],
+    sms: `${incident.id}: no change, work continues. Next update ${next}`,
+  };
+}
+
+export function mimBriefNotice(config: OrganisationConfig, incident: Incident, zone: string, links: Links): Notice {
+  return {
+    subject: `${tag(incident)} You are the MIM for ${headline(incident)}`,
+    heading: `You lead ${incident.id}`,
+    intro: `Stakeholders were told you lead the response. Post an update before ${incident.nextUpdateAt ? formatTime(incident.nextUpdateAt, zone) : 'the next one is due'}; if you post none, a "no change" update goes out then and you are reminded.`,
+    fields: [['Incident', incident.id], ['Service', incident.service], ['Priority', incident.priority ?? ''], ['Bridge', bridgeText(config)]],
+    actions: actionsFrom(links),
+    sms: `You are MIM for ${incident.id}. Update: ${links.update}`,
+  };
+}
+
+export function overdueReminderNotice(config: OrganisationConfig, incident: Incident, zone: string, links: Links, recipients: number): Notice {
+  return {
+    subject: `Update overdue: ${headline(incident)}`,
+    heading: `Your update on ${incident.id} is overdue`,
+    intro: `No update was posted in time, so a "no change" update went to ${recipients} recipient(s). Post what is known and being done; the next update is due at ${incident.nextUpdateAt ? formatTime(incident.nextUpdateAt, zone) : 'soon'}.`,
+    fields: [['Incident', incident.id], ['Bridge', bridgeText(config)]],
+    actions: actionsFrom(links),
+    sms: `${incident.id} update overdue. Post one: ${links.update}`,
+  };
+}
+
+export function resolutionNotice(config: OrganisationConfig, incident: Incident, zone: string): Notice {
+  const minutes = incident.resolvedAt ? Math.round((Date.parse(incident.resolvedAt) - Date.parse(incident.declaredAt)) / 60000) : 0;
+  return {
+    subject: `${tag(incident)} Resolved: ${headline(incident)}`,
+    heading: `Resolved: ${incident.id} (${incident.service})`,
+    intro: `${incident.resolution ?? 'The incident is resolved.'} A post-incident review follows.`,
+    fields: [
+      ['Incident', incident.id],
+      ['Resolved', incident.resolvedAt ? formatTime(incident.resolvedAt, zone) : ''],
+      ['Duration', `${minutes} min`],
+      ['MIM', incident.mim?.name ?? ''],
+    ],
+    actions: [],
+    sms: `${incident.id} RESOLVED: ${incident.resolution ?? ''}`,
+  };
+}
+
+export function reviewNotice(
+  config: OrganisationConfig,
+  incident: Incident,
+  zone: string,
+  timeline: TimelineEntry[],
+  links: Links,
+  reminder: boolean,
+): Notice {
+  const due = incident.review ? formatTime(incident.review.dueAt, zone) : '';
+  return {
+    subject: `${reminder ? 'Reminder: ' : ''}Post-incident review for ${headline(incident)} due ${due}`,
+    heading: `${reminder ? 'Reminder: the' : 'The'} post-incident review of ${incident.id} is yours`,
+    intro: `Capture what happened, why, and what will prevent a repeat. It is due at ${due}; reminders continue until it is submitted.`,
+    fields: [['Incident', incident.id], ['Service', incident.service], ['Priority', incident.priority ?? ''], ['Resolution', incident.resolution ?? '']],
+    list: { title: 'Timeline', items: timeline.map((e) => `${formatTime(e.at, zone)} ${e.summary}`) },
+    actions: actionsFrom(links),
+    sms: `${reminder ? 'Reminder: ' : ''}PIR for ${incident.id} due ${due}: ${links.review}`,
+  };
+}
+
+export function closedNotice(config: OrganisationConfig, incident: Incident, zone: string): Notice {
+  return {
+    subject: `Review published: ${headline(incident)}`,
+    heading: `Post-incident review of ${incident.id} submitted`,
+    intro: incident.review?.summary ?? 'The review is complete.',
+    fields: [['Incident', incident.id], ['Lessons', incident.review?.lessons ?? ''], ['Owner', incident.review?.owner.name ?? '']],
+    actions: [],
+    sms: `${incident.id} review published and incident closed.`,
+  };
+}
+
+export function handOffNotice(config: OrganisationConfig, incident: Incident, zone: string): Notice {
+  return {
+    subject: `[${incident.priority}] ${headline(incident)}: handled as a normal incident`,
+    heading: `${incident.id} is not a major incident`,
+    intro: 'It is below the agreed criteria of a major incident and goes to the normal incident queue. The owning team handles it.',
+    fields: [['Incident', incident.id], ['Service', incident.service], ['Priority', incident.priority ?? ''], ['Declared', formatTime(incident.declaredAt, zone)]],
+    list: { title: 'Why', items: incident.reasons ?? [] },
+    actions: [],
+    sms: `${incident.id} ${incident.service} (${incident.priority}) handed to the normal queue.`,
+  };
+}
+
+export function downgradeNotice(config: OrganisationConfig, incident: Incident, zone: string): Notice {
+  return {
+    subject: `[${incident.priority}] ${headline(incident)}: not a major incident`,
+    heading: `Candidate ${incident.id} was rejected as a major incident`,
+    intro: `${incident.rejection?.by ?? 'The MIM'} decided it is not a major incident: ${incident.rejection?.reason ?? ''}. It is handled as a normal incident by the owning team.`,
+    fields: [['Incident', incident.id], ['Service', incident.service], ['Priority', incident.priority ?? '']],
+    list: { title: 'Classification', items: incident.reasons ?? [] },
+    actions: [],
+    sms: `${incident.id} rejected as major by ${incident.rejection?.by}: ${incident.rejection?.reason}`,
+  };
+}
+
+function actionsFrom(links: Links): Notice['actions'] {
+  return [
+    ...(links.update ? [{ label: 'Post an update', url: links.update }] : []),
+    ...(links.resolve ? [{ label: 'Resolve', url: links.resolve }] : []),
+    ...(links.review ? [{ label: 'Submit the review', url: links.review }] : []),
+  ];
+}

@@ -1,0 +1,110 @@
+import escapeHtml from 'escape-html';
+import type { Incident, MimAction } from './incident';
+
+/*
+ * The pages behind action links. They work without JavaScript, and a GET only shows them: email
+ * security scanners open every link, so acting takes a POST from the form.
+ */
+
+const STYLE = `body{font:16px/1.5 Arial,sans-serif;margin:0;background:#f4f4f4;color:#222}
+main{max-width:640px;margin:24px auto;background:#fff;padding:24px;border-top:4px solid #b00020}
+h1{font-size:22px;margin:0 0 12px}dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px}
+dt{font-weight:bold}dd{margin:0}label{display:block;font-weight:bold;margin:12px 0 4px}
+textarea,input[type=text]{width:100%;box-sizing:border-box;font:inherit;padding:6px}
+button{margin-top:16px;padding:10px 20px;font:bold 16px Arial,sans-serif;background:#b00020;color:#fff;border:0;border-radius:4px;cursor:pointer}
+.error{color:#b00020;font-weight:bold}`;
+
+export function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="robots" content="noindex"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<body><main>${body}</main></body></html>`;
+}
+
+export const ACTION_LABELS: Record<MimAction, { title: string; button: string }> = {
+  accept: { title: 'Accept this incident as its Major Incident Manager', button: 'Accept as MIM' },
+  reject: { title: 'Reject this major incident candidate', button: 'Reject candidate' },
+  update: { title: 'Post a status update', button: 'Send update' },
+  resolve: { title: 'Resolve this incident', button: 'Resolve' },
+  'submit-review': { title: 'Submit the post-incident review', button: 'Submit review' },
+};
+
+interface Field {
+  name: string;
+  label: string;
+  multiline?: boolean;
+  required?: boolean;
+  value?: string;
+}
+
+export function fieldsFor(action: MimAction, incident: Incident): Field[] {
+  const last = incident.lastUpdate;
+  switch (action) {
+    case 'accept':
+      return [];
+    case 'reject':
+      return [{ name: 'reason', label: 'Why is it not a major incident? (the reporter and owner are told)', multiline: true, required: true }];
+    case 'update':
+      return [
+        { name: 'impact', label: 'Impact: services, users, regions', multiline: true, required: true, value: last?.impact ?? incident.title },
+        { name: 'status', label: 'Current status', multiline: true, required: true, value: last?.status ?? '' },
+        { name: 'actions', label: 'Actions in progress', multiline: true, required: true, value: last?.actions ?? '' },
+        { name: 'workaround', label: 'Workaround (if any)', multiline: true, value: last?.workaround ?? '' },
+      ];
+    case 'resolve':
+      return [{ name: 'resolution', label: 'How was it resolved?', multiline: true, required: true }];
+    case 'submit-review':
+      return [
+        { name: 'summary', label: 'What happened and why', multiline: true, required: true },
+        { name: 'lessons', label: 'Lessons and follow-up actions', multiline: true, required: true },
+      ];
+  }
+}
+
+function summary(incident: Incident): string {
+  const rows: Array<[string, string]> = [
+    ['Incident', incident.id],
+    ['Service', incident.service],
+    ['Summary', incident.title],
+    ['Priority', `${incident.priority ?? 'not yet classified'}${incident.verdict ? ` (${incident.verdict})` : ''}`],
+    ['Status', incident.status],
+    ...(incident.mim ? ([['MIM', incident.mim.name]] as Array<[string, string]>) : []),
+  ];
+  return `<dl>${rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`;
+}
+
+export function confirmPage(options: {
+  incident: Incident;
+  action: MimAction;
+  recipientName: string;
+  values?: Record<string, string>;
+  error?: string;
+}): string {
+  const { incident, action, recipientName, values, error } = options;
+  const label = ACTION_LABELS[action];
+  const fields = fieldsFor(action, incident)
+    .map((f) => {
+      const value = escapeHtml(values?.[f.name] ?? f.value ?? '');
+      const input = f.multiline
+        ? `<textarea id="${f.name}" name="${f.name}" rows="3"${f.required ? ' required' : ''}>${value}</textarea>`
+        : `<input type="text" id="${f.name}" name="${f.name}" value="${value}"${f.required ? ' required' : ''}>`;
+      return `<label for="${f.name}">${escapeHtml(f.label)}</label>${input}`;
+    })
+    .join('\n');
+  return page(
+    label.title,
+    `<h1>${escapeHtml(label.title)}</h1>
+<p>This link was sent to <strong>${escapeHtml(recipientName)}</strong>. Nothing has happened yet: press the button to act.</p>
+${summary(incident)}
+${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
+<form method="post">
+<input type="hidden" name="confirm" value="${escapeHtml(action)}">
+${fields}
+<button type="submit">${escapeHtml(label.button)}</button>
+</form>`,
+  );
+}
+
+export function messagePage(title: string, message: string, incident?: Incident): string {
+  return page(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${incident ? summary(incident) : ''}`);
+}

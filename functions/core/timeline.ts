@@ -1,0 +1,50 @@
+export type TimelineKind =
+  | 'alarm-received'
+  | 'alarm-grouped'
+  | 'alarm-cleared'
+  | 'declared'
+  | 'classified'
+  | 'paged'
+  | 'escalated'
+  | 'accepted'
+  | 'rejected'
+  | 'handed-off'
+  | 'downgraded'
+  | 'notice-sent'
+  | 'update-posted'
+  | 'update-sent'
+  | 'no-change-sent'
+  | 'reminder-sent'
+  | 'resolved'
+  | 'review-opened'
+  | 'review-reminder'
+  | 'review-submitted'
+  | 'closed'
+  | 'action-refused'
+  | 'notification-failed'
+  | 'workflow-failed';
+
+/** One line of an incident's history: who did what, when, through which channel. */
+export interface TimelineEntry {
+  at: string;
+  kind: TimelineKind;
+  actor: string;
+  channel: 'alarm' | 'workflow' | 'email' | 'sms' | 'link' | 'api' | 'cli';
+  summary: string;
+  detail?: Record<string, unknown>;
+}
+
+export function entry(
+  kind: TimelineKind,
+  summary: string,
+  options: Partial<Omit<TimelineEntry, 'kind' | 'summary'>> = {},
+): TimelineEntry {
+  return {
+    at: options.at ?? new Date().toISOString(),
+    kind,
+    actor: options.actor ?? 'system',
+    channel: options.channel ?? 'workflow',
+    summary,
+    ...(options.detail ? { detail: options.detail } : {}),
+  };
+}

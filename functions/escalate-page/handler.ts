@@ -1,0 +1,11 @@
+import { lambda } from '../adapters/lambda';
+import { appContext } from '../services/app';
+import { escalatePage } from '../services/lifecycle';
+import { parseEscalation } from '../services/step-input';
+
+const app = appContext();
+
+export const handler = lambda(async (event: unknown) => {
+  const { incidentId, pageLevel } = parseEscalation(event);
+  return escalatePage(app, incidentId, pageLevel);
+});

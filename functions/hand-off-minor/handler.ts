@@ -1,0 +1,8 @@
+import { lambda } from '../adapters/lambda';
+import { appContext } from '../services/app';
+import { handOffMinor } from '../services/lifecycle';
+import { parseStep } from '../services/step-input';
+
+const app = appContext();
+
+export const handler = lambda(async (event: unknown) => handOffMinor(app, parseStep(event).incidentId));

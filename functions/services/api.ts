@@ -1,0 +1,236 @@
+import { z } from 'zod';
+import { LEVELS } from '../core/config';
+import { hashLinkId, INCIDENT_ID_PATTERN } from '../core/ids';
+import { type Incident, type MimAction, type MimEvent, refusalFor } from '../core/incident';
+import { formatTime } from '../core/messages';
+import { ACTION_LABELS, confirmPage, messagePage } from '../core/pages';
+import { ActionRefused, submitAction, UnknownIncident } from './actions';
+import type { App } from './app';
+import { declareIncident } from './intake';
+
+export interface HttpRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | undefined>;
+  query: Record<string, string | undefined>;
+  body: string;
+  /** The IAM principal that signed a management call, when the API authorised one. */
+  principal?: string;
+}
+
+export interface HttpResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const text = (what: string) => z.string().trim().min(1, `${what} is required`).max(4000, `${what} is longer than 4000 characters`);
+
+/** The fields each action takes, the same from a link's form and from the API. */
+const ACTION_FIELDS = {
+  accept: z.object({}),
+  reject: z.object({ reason: text('reason') }),
+  update: z.object({
+    impact: text('impact'),
+    status: text('status'),
+    actions: text('actions'),
+    workaround: z.string().trim().max(4000).optional().transform((w) => (w ? w : undefined)),
+  }),
+  resolve: z.object({ resolution: text('resolution') }),
+  'submit-review': z.object({ summary: text('summary'), lessons: text('lessons') }),
+} satisfies Record<MimAction, z.ZodType>;
+
+type ActionDetails = Pick<MimEvent, 'reason' | 'update' | 'resolution' | 'review'>;
+
+function details(action: MimAction, raw: unknown): { ok: true; value: ActionDetails } | { ok: false; error: string } {
+  const result = ACTION_FIELDS[action].safeParse(raw);
+  if (!result.success) return { ok: false, error: result.error.issues.map((i) => i.message).join('; ') };
+  const f = result.data as Record<string, string | undefined>;
+  switch (action) {
+    case 'reject':
+      return { ok: true, value: { reason: f.reason! } };
+    case 'update':
+      return { ok: true, value: { update: { impact: f.impact!, status: f.status!, actions: f.actions!, ...(f.workaround ? { workaround: f.workaround } : {}) } } };
+    case 'resolve':
+      return { ok: true, value: { resolution: f.resolution! } };
+    case 'submit-review':
+      return { ok: true, value: { review: { summary: f.summary!, lessons: f.lessons! } } };
+    default:
+      return { ok: true, value: {} };
+  }
+}
+
+const html = (statusCode: number, body: string, method = 'GET'): HttpResponse => ({
+  statusCode,
+  headers: {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'referrer-policy': 'no-referrer',
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  },
+  body: method === 'HEAD' ? '' : body,
+});
+
+const json = (statusCode: number, value: unknown): HttpResponse => ({
+  statusCode,
+  headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+  body: JSON.stringify(value, null, 2),
+});
+
+const problem = (statusCode: number, error: string, message: string) => json(statusCode, { error, message });
+
+function nameOf(app: App, personId: string): string {
+  return app.config.people[personId]?.name ?? personId;
+}
+
+async function linkRoute(app: App, req: HttpRequest, linkId: string, now: Date): Promise<HttpResponse> {
+  const notFound = () =>
+    html(404, messagePage('This link is not valid', 'The link was not recognised: it may be mistyped or incomplete. Use the link in the latest message, or ask the Major Incident desk.'), req.method);
+  if (!/^[A-Za-z0-9_-]{20,64}$/.test(linkId)) return notFound();
+  const hash = hashLinkId(linkId);
+  const link = await app.store.getLink(hash);
+  if (!link) return notFound();
+  const incident = await app.store.getIncident(link.incidentId);
+  if (!incident) return notFound();
+  const zone = app.config.people[link.recipient]?.timeZone ?? app.config.timeZone;
+  const used = (usedBy: string, usedAt: string) =>
+    html(409, messagePage('This link was already used', `${nameOf(app, usedBy)} used it to ${link.action} ${incident.id} at ${formatTime(usedAt, zone)}. Each link acts once.`, incident), req.method);
+  if (link.usedAt) return used(link.usedBy ?? link.recipient, link.usedAt);
+  if (link.expiresAt <= now.toISOString()) {
+    return html(410, messagePage('This link has expired', `It expired at ${formatTime(link.expiresAt, zone)}. Use the link in the latest message about ${incident.id}.`, incident), req.method);
+  }
+  const refusal = refusalFor(incident, link.action);
+  if (refusal) return html(410, messagePage('This link no longer applies', `${refusal}.`, incident), req.method);
+
+  const recipientName = nameOf(app, link.recipient);
+  if (req.method === 'GET' || req.method === 'HEAD') {
+    return html(200, confirmPage({ incident, action: link.action, recipientName }), req.method);
+  }
+  if (req.method !== 'POST') return html(405, messagePage('Not allowed', 'Open the link in a browser, then use the button.'));
+  if (req.headers['sec-fetch-site'] === 'cross-site') {
+    return html(403, messagePage('Refused', 'The form was submitted from another site. Open the link from your email and use the button on its page.'));
+  }
+  const form = Object.fromEntries(new URLSearchParams(req.body));
+  if (form.confirm !== link.action) {
+    return html(400, confirmPage({ incident, action: link.action, recipientName, values: form, error: 'Use the button on this page to confirm.' }));
+  }
+  const parsed = details(link.action, form);
+  if (!parsed.ok) return html(400, confirmPage({ incident, action: link.action, recipientName, values: form, error: parsed.error }));
+  const taken = await app.store.useLink(hash, link.recipient, now.toISOString());
+  if (!taken) {
+    const latest = await app.store.getLink(hash);
+    return used(latest?.usedBy ?? link.recipient, latest?.usedAt ?? now.toISOString());
+  }
+  try {
+    await submitAction(app, { incidentId: incident.id, action: link.action, by: link.recipient, via: 'link', ...parsed.value }, now);
+  } catch (error) {
+    if (error instanceof ActionRefused) return html(409, messagePage('This action no longer applies', error.message, incident));
+    throw error;
+  }
+  return html(200, messagePage('Done', `${ACTION_LABELS[link.action].button}: recorded for ${incident.id} as ${recipientName} at ${formatTime(now.toISOString(), zone)}. The workflow continues.`, incident));
+}
+
+const declaration = z.object({
+  service: z.string().min(1, 'service is required (one of the services in the organisation config)'),
+  title: text('title'),
+  by: z.string().min(1, 'by is required: who declares it'),
+  impact: z.enum(LEVELS).optional(),
+  urgency: z.enum(LEVELS).optional(),
+  idempotencyKey: z.string().min(8).max(128).optional(),
+});
+
+const actionRequest = z.object({
+  action: z.enum(['accept', 'reject', 'update', 'resolve', 'submit-review']),
+  by: z.string().min(1, 'by is required: the person acting, as a person id from the config'),
+});
+
+function parseJson(body: string): unknown {
+  try {
+    return body ? JSON.parse(body) : {};
+  } catch {
+    return undefined;
+  }
+}
+
+function issues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+}
+
+async function showIncident(app: App, id: string): Promise<HttpResponse> {
+  const incident = await app.store.getIncident(id);
+  if (!incident) return problem(404, 'UnknownIncident', `there is no incident ${id}`);
+  return json(200, { incident, timeline: await app.store.timeline(id) });
+}
+
+async function listIncidents(app: App, which: string | undefined): Promise<HttpResponse> {
+  if (which && !['open', 'closed', 'all'].includes(which)) return problem(400, 'InvalidInput', 'status must be open, closed or all');
+  const lists: Incident[][] = [];
+  if (which !== 'closed') lists.push(await app.store.listIncidents('OPEN'));
+  if (which === 'closed' || which === 'all') lists.push(await app.store.listIncidents('CLOSED'));
+  return json(200, { incidents: lists.flat() });
+}
+
+/** Routes a request of the HTTP API: action links for people, JSON management calls for the CLI. */
+export async function handleHttp(app: App, req: HttpRequest, now = new Date()): Promise<HttpResponse> {
+  const path = req.path.replace(/\/+$/, '') || '/';
+  const link = /^\/a\/([^/]+)$/.exec(path);
+  if (link) return linkRoute(app, req, link[1]!, now);
+  if (path === '/health') return json(200, { ok: true });
+
+  if (path === '/incidents' && req.method === 'GET') return listIncidents(app, req.query.status);
+  if (path === '/incidents' && req.method === 'POST') {
+    const body = declaration.safeParse(parseJson(req.body));
+    if (!body.success) return problem(400, 'InvalidInput', issues(body.error));
+    const d = body.data;
+    if (!app.config.services.some((s) => s.name === d.service)) {
+      return problem(400, 'InvalidInput', `service "${d.service}" is not in the config; known services: ${app.config.services.map((s) => s.name).join(', ')}`);
+    }
+    const result = await declareIncident(
+      app,
+      {
+        service: d.service,
+        title: d.title,
+        declaredBy: d.by,
+        ...(d.impact ? { impact: d.impact } : {}),
+        ...(d.urgency ? { urgency: d.urgency } : {}),
+        idempotencyKey: req.headers['idempotency-key'] ?? d.idempotencyKey ?? `${d.by}#${d.service}#${d.title}#${now.toISOString().slice(0, 16)}`,
+        channel: req.headers['user-agent']?.startsWith('mim-cli') ? 'cli' : 'api',
+      },
+      now,
+    );
+    return json(result.outcome === 'opened' ? 201 : 200, result);
+  }
+  const one = /^\/incidents\/([^/]+)(\/actions)?$/.exec(path);
+  if (one) {
+    const id = one[1]!;
+    if (!INCIDENT_ID_PATTERN.test(id)) return problem(400, 'InvalidInput', `"${id}" is not an incident id; ids look like INC-20261127-4F2A9C`);
+    if (!one[2] && req.method === 'GET') return showIncident(app, id);
+    if (one[2] && req.method === 'POST') {
+      const raw = parseJson(req.body);
+      const head = actionRequest.safeParse(raw);
+      if (!head.success) return problem(400, 'InvalidInput', issues(head.error));
+      const { action, by } = head.data;
+      if (!app.config.people[by]) {
+        return problem(400, 'InvalidInput', `by: "${by}" is not a person in the config; use a person id such as ${Object.keys(app.config.people).slice(0, 3).join(', ')}`);
+      }
+      const parsed = details(action, raw);
+      if (!parsed.ok) return problem(400, 'InvalidInput', `${action} needs: ${parsed.error}`);
+      try {
+        const via = req.headers['user-agent']?.startsWith('mim-cli') ? 'cli' : 'api';
+        const { event, delivered } = await submitAction(app, { incidentId: id, action, by, via, ...parsed.value }, now);
+        return json(202, { eventId: event.id, action, delivered });
+      } catch (error) {
+        if (error instanceof UnknownIncident) return problem(404, error.name, error.message);
+        if (error instanceof ActionRefused) return problem(409, error.name, error.message);
+        throw error;
+      }
+    }
+  }
+  if (path === '/quarantine' && req.method === 'GET') {
+    const day = req.query.day ?? now.toISOString().slice(0, 10);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return problem(400, 'InvalidInput', 'day must be a date such as 2026-11-27');
+    return json(200, { day, items: await app.store.quarantined(day) });
+  }
+  return problem(404, 'NotFound', `no route for ${req.method} ${path}; see the README for the API`);
+}

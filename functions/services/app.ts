@@ -1,0 +1,31 @@
+import { dynamo, ses, sfn, sns } from '../adapters/clients';
+import { Notifier } from '../adapters/notifier';
+import { runtime } from '../adapters/runtime';
+import { IncidentStore } from '../adapters/store';
+import { WorkflowClient } from '../adapters/workflow';
+import { LinkIssuer } from './links';
+
+export interface App {
+  config: ReturnType<typeof runtime>['config'];
+  store: IncidentStore;
+  notifier: Notifier;
+  workflow: WorkflowClient;
+  links: LinkIssuer;
+}
+
+let app: App | undefined;
+
+/** The wired application: built once per process from the validated runtime settings. */
+export function appContext(): App {
+  if (app) return app;
+  const settings = runtime();
+  const store = new IncidentStore(dynamo, settings.tableName);
+  app = {
+    config: settings.config,
+    store,
+    notifier: new Notifier(ses, sns, store, settings.config),
+    workflow: new WorkflowClient(sfn, settings.stateMachineArn),
+    links: new LinkIssuer(store, settings.publicUrl, settings.linkTtlSeconds),
+  };
+  return app;
+}

@@ -1,0 +1,129 @@
+import { type AlarmSignal, serviceForAlarm } from '../core/alarm';
+import type { Level } from '../core/config';
+import { incidentIdFor } from '../core/ids';
+import type { Incident } from '../core/incident';
+import { entry, type TimelineEntry } from '../core/timeline';
+import type { App } from './app';
+
+export type IntakeOutcome = 'opened' | 'grouped' | 'duplicate' | 'cleared' | 'ignored';
+
+export interface IntakeResult {
+  incidentId?: string;
+  outcome: IntakeOutcome;
+  workflow?: 'started' | 'already-started';
+}
+
+/** Statuses in which new alarms of the same storm still join the incident. */
+const TAKING_ALARMS: readonly Incident['status'][] = ['declared', 'paging', 'active'];
+
+/**
+ * Opens the incident for a grouping key, or joins the one already open. Every path is safe to repeat:
+ * the window claim, the incident write and the timeline entry are conditional, and the execution is
+ * named after the incident.
+ */
+async function openOrJoin(
+  app: App,
+  key: string,
+  now: Date,
+  build: (id: string) => Incident,
+  received: TimelineEntry,
+  onceKey: string,
+): Promise<IntakeResult> {
+  const { store, workflow, config } = app;
+  const { incidentId, opened } = await store.claimDedupWindow(
+    key,
+    incidentIdFor(key, now),
+    config.intake.groupWindow,
+    now,
+    // Not stored yet means the intake that opened the window is still writing it: join it.
+    async (id) => TAKING_ALARMS.includes((await store.getIncident(id))?.status ?? 'declared'),
+  );
+  if (opened) await store.createIncident(build(incidentId));
+  const first = await store.appendTimeline(incidentId, received, onceKey);
+  if (!first) return { incidentId, outcome: 'duplicate', workflow: await workflow.start(incidentId) };
+  if (!opened) {
+    await store.incrementAlarmCount(incidentId);
+    await store.appendTimeline(incidentId, entry('alarm-grouped', `Grouped into the open incident: ${received.summary}`, { channel: received.channel }));
+  }
+  return { incidentId, outcome: opened ? 'opened' : 'grouped', workflow: await workflow.start(incidentId) };
+}
+
+/** A CloudWatch alarm arrived; `deliveryId` (the SNS MessageId) makes a redelivery a no-op. */
+export async function receiveAlarm(app: App, alarm: AlarmSignal, deliveryId: string, now = new Date()): Promise<IntakeResult> {
+  const service = serviceForAlarm(app.config, alarm.alarmName);
+  const serviceName = service?.name ?? 'unmapped';
+  const key = `alarm#${serviceName}`;
+  if (alarm.state !== 'ALARM') {
+    const open = (await app.store.listIncidents('OPEN')).find((i) => i.service === serviceName && TAKING_ALARMS.includes(i.status));
+    if (!open) return { outcome: 'ignored' };
+    await app.store.appendTimeline(
+      open.id,
+      entry('alarm-cleared', `${alarm.alarmName} is ${alarm.state}: ${alarm.reason}`, { channel: 'alarm', actor: alarm.alarmName, at: alarm.at }),
+      `alarm#${deliveryId}`,
+    );
+    return { incidentId: open.id, outcome: 'cleared' };
+  }
+  const summary = {
+    alarmName: alarm.alarmName,
+    ...(alarm.description ? { description: alarm.description } : {}),
+    reason: alarm.reason,
+    at: alarm.at,
+    ...(alarm.region ? { region: alarm.region } : {}),
+    ...(alarm.account ? { account: alarm.account } : {}),
+  };
+  return openOrJoin(
+    app,
+    key,
+    now,
+    (id) => ({
+      id,
+      title: alarm.description ? `${alarm.alarmName}: ${alarm.description}` : alarm.alarmName,
+      service: serviceName,
+      source: 'alarm',
+      declaredAt: now.toISOString(),
+      declaredBy: alarm.alarmName,
+      alarm: summary,
+      alarmCount: 1,
+      status: 'declared',
+    }),
+    entry('alarm-received', `Alarm ${alarm.alarmName} (${serviceName}): ${alarm.reason}`, {
+      channel: 'alarm',
+      actor: alarm.alarmName,
+      detail: { deliveryId, ...summary },
+    }),
+    `alarm#${deliveryId}`,
+  );
+}
+
+export interface Declaration {
+  service: string;
+  title: string;
+  declaredBy: string;
+  impact?: Level;
+  urgency?: Level;
+  /** The same key declares the same incident once (a retried CLI or API call). */
+  idempotencyKey: string;
+  channel: 'api' | 'cli';
+}
+
+export async function declareIncident(app: App, d: Declaration, now = new Date()): Promise<IntakeResult> {
+  return openOrJoin(
+    app,
+    `manual#${d.idempotencyKey}`,
+    now,
+    (id) => ({
+      id,
+      title: d.title,
+      service: d.service,
+      source: 'manual',
+      declaredAt: now.toISOString(),
+      declaredBy: d.declaredBy,
+      alarmCount: 0,
+      status: 'declared',
+      ...(d.impact ? { impact: d.impact } : {}),
+      ...(d.urgency ? { urgency: d.urgency } : {}),
+    }),
+    entry('declared', `Declared by ${d.declaredBy}: ${d.title}`, { channel: d.channel, actor: d.declaredBy }),
+    `declared#${d.idempotencyKey}`,
+  );
+}

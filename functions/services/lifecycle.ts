@@ -1,0 +1,338 @@
+import { nextUpdateAt, secondsUntil } from '../core/cadence';
+import { classify } from '../core/classify';
+import { personById, type Person } from '../core/config';
+import { IncidentNotFound } from '../core/errors';
+import { type Incident, type MimEvent, refusalFor } from '../core/incident';
+import {
+  closedNotice,
+  downgradeNotice,
+  formatTime,
+  handOffNotice,
+  initialNotice,
+  mimBriefNotice,
+  noChangeNotice,
+  type Notice,
+  overdueReminderNotice,
+  pageNotice,
+  resolutionNotice,
+  reviewNotice,
+  updateNotice,
+  zoneOf,
+} from '../core/messages';
+import { whoIsOnCall } from '../core/roster';
+import { entry } from '../core/timeline';
+import type { Channel } from '../core/config';
+import type { App } from './app';
+import { describeDeliveries, owners, type Recipient, stakeholders } from './audiences';
+
+/** What each step hands to the next through the state machine (as `$.Payload`). */
+export interface StepResult {
+  incidentId: string;
+  /** Seconds until the next wait ends: read by the wait state's TimeoutSecondsPath. */
+  waitSeconds?: number;
+  verdict?: Incident['verdict'];
+  pageLevel?: number;
+  action?: MimEvent['action'] | 'none';
+}
+
+async function load(app: App, id: string): Promise<Incident> {
+  const incident = await app.store.getIncident(id);
+  if (!incident) throw new IncidentNotFound(id);
+  return incident;
+}
+
+function waitFor(incident: Incident, now = new Date()): number {
+  return secondsUntil(new Date(incident.deadline ?? now.toISOString()), now);
+}
+
+async function notify(app: App, incident: Incident, key: string, recipients: Recipient[], compose: (zone: string) => Notice) {
+  return app.notifier.send(
+    incident.id,
+    key,
+    recipients.map((r) => ({ person: r.person, channels: r.channels, notice: compose(zoneOf(app.config, r.person)) })),
+  );
+}
+
+const BOTH: Channel[] = ['email', 'sms'];
+
+export async function classifyIncident(app: App, id: string): Promise<StepResult> {
+  const incident = await load(app, id);
+  const result = classify(app.config, {
+    source: incident.source,
+    service: incident.service,
+    ...(incident.source === 'manual' && incident.impact ? { impact: incident.impact } : {}),
+    ...(incident.source === 'manual' && incident.urgency ? { urgency: incident.urgency } : {}),
+  });
+  await app.store.updateIncident(id, { ...result, pageLevel: 0 }, { status: ['declared'] });
+  await app.store.appendTimeline(
+    id,
+    entry('classified', `Classified ${result.priority} ${result.verdict}: ${result.reasons.join('; ')}`, { detail: { ...result } }),
+    'classified',
+  );
+  return { incidentId: id, verdict: result.verdict };
+}
+
+export async function handOffMinor(app: App, id: string): Promise<StepResult> {
+  const incident = (await app.store.updateIncident(id, { status: 'handed-off' })) ?? (await load(app, id));
+  const deliveries = await notify(app, incident, 'handed-off', owners(app.config, incident), (zone) => handOffNotice(app.config, incident, zone));
+  await app.store.appendTimeline(id, entry('handed-off', `Handed to the normal incident queue; told ${describeDeliveries(deliveries)}`), 'handed-off');
+  return { incidentId: id };
+}
+
+/** Pages whoever holds the current escalation level (every level once the policy is exhausted). */
+export async function pageMim(app: App, id: string, now = new Date()): Promise<StepResult> {
+  const incident = await load(app, id);
+  const levels = whoIsOnCall(app.config, now);
+  const level = incident.pageLevel ?? 0;
+  const exhausted = level >= levels.length;
+  const paged = exhausted ? levels : [levels[level]!];
+  const ackWindow = Math.min(...paged.map((l) => l.ackWindowSeconds));
+  const updated = (await app.store.updateIncident(
+    id,
+    { status: 'paging', deadline: new Date(now.getTime() + ackWindow * 1000).toISOString() },
+    { status: ['declared', 'paging'] },
+  )) ?? incident;
+  const previous = level > 0 ? levels[Math.min(level, levels.length) - 1] : undefined;
+  const escalatedFrom = previous ? `${previous.people.map((p) => p.name).join(', ')} did not answer` : undefined;
+  const targets = paged.flatMap((l) => l.people.map((person) => ({ person, levelName: l.name })));
+  const recipients = [];
+  for (const { person, levelName } of targets) {
+    const links = {
+      accept: await app.links.issue(id, 'accept', person.id, now),
+      ...(incident.verdict === 'candidate' ? { reject: await app.links.issue(id, 'reject', person.id, now) } : {}),
+    };
+    recipients.push({
+      person,
+      channels: BOTH,
+      notice: pageNotice(app.config, updated, { name: exhausted ? 'every escalation level' : levelName, ...(escalatedFrom ? { escalatedFrom } : {}) }, links),
+    });
+  }
+  const deliveries = await app.notifier.send(id, `page#${level}`, recipients);
+  await app.store.appendTimeline(
+    id,
+    entry(
+      'paged',
+      `Paged ${exhausted ? 'every level' : paged[0]!.name} (${targets.map((t) => t.person.name).join(', ')}) by email and SMS; answer within ${ackWindow}s (${describeDeliveries(deliveries)})`,
+      { detail: { level, targets: targets.map((t) => t.person.id) } },
+    ),
+    `page#${level}`,
+  );
+  return { incidentId: id, pageLevel: level, waitSeconds: waitFor(updated, now) };
+}
+
+/** Nobody answered in time: move to the next level (idempotent: only from the level that was paged). */
+export async function escalatePage(app: App, id: string, fromLevel: number, now = new Date()): Promise<StepResult> {
+  const incident = await load(app, id);
+  const levels = whoIsOnCall(app.config, now);
+  const to = fromLevel + 1;
+  if (incident.pageLevel === fromLevel) await app.store.updateIncident(id, { pageLevel: to }, { status: ['paging'] });
+  const summary =
+    to < levels.length
+      ? `No answer from ${levels[fromLevel]?.name ?? 'every level'} within the acknowledgement window; escalating to ${levels[to]!.name}`
+      : 'No MIM has acknowledged at any level; paging every level and telling the audiences';
+  await app.store.appendTimeline(id, entry('escalated', summary, { detail: { from: fromLevel, to } }), `escalate#${fromLevel}`);
+  if (to === levels.length) {
+    await notify(app, incident, 'no-acknowledgement', stakeholders(app.config, incident), (zone) => ({
+      subject: `[${incident.priority}] No MIM has acknowledged ${incident.id} ${incident.service}`,
+      heading: `No Major Incident Manager has acknowledged ${incident.id}`,
+      intro: `Every escalation level was paged for ${incident.service} (${incident.title}) since ${formatTime(incident.declaredAt, zone)}; paging continues.`,
+      fields: [['Incident', incident.id], ['Priority', incident.priority ?? '']],
+      actions: [],
+      sms: `No MIM has acknowledged ${incident.id} ${incident.service}; paging continues.`,
+    }));
+  }
+  return { incidentId: id };
+}
+
+/** The wait registers its task token, then hands over at once anything already in the inbox. */
+export async function awaitEvent(app: App, input: { incidentId: string; phase: string; taskToken: string }): Promise<void> {
+  await app.store.setWait(input.incidentId, { token: input.taskToken, phase: input.phase, since: new Date().toISOString() });
+  const [pending] = await app.store.pendingEvents(input.incidentId);
+  if (pending) await app.workflow.deliver(input.taskToken, { incidentId: input.incidentId, eventId: pending.id, at: pending.at });
+}
+
+/**
+ * Applies an inbox event to the incident exactly once. The change records the event id and the event
+ * is marked taken only after the change is stored, so a retried step finishes what it began instead
+ * of losing or repeating it; a second delivery of an event already taken routes nowhere.
+ */
+export async function takeEvent(app: App, input: { incidentId: string; eventId: string }, now = new Date()): Promise<StepResult> {
+  const incident = await load(app, input.incidentId);
+  const event = await app.store.findEvent(incident.id, input.eventId);
+  const none: StepResult = {
+    incidentId: incident.id,
+    action: 'none',
+    waitSeconds: waitFor(incident, now),
+    // The acknowledgement wait escalates from here when it times out.
+    ...(incident.pageLevel === undefined ? {} : { pageLevel: incident.pageLevel }),
+  };
+  if (!event) return none;
+  if (incident.lastEventId === event.id) {
+    await app.store.consumeEvent(incident.id, event);
+    return { incidentId: incident.id, action: event.action };
+  }
+  if (event.consumedAt) return none;
+  const refusal = refusalFor(incident, event.action);
+  if (refusal) {
+    await app.store.appendTimeline(incident.id, entry('action-refused', `${event.action} by ${event.by} refused: ${refusal}`, { actor: event.by, channel: event.via }), `refused#${event.id}`);
+    await app.store.consumeEvent(incident.id, event);
+    return none;
+  }
+  await apply(app, incident, event);
+  await app.store.consumeEvent(incident.id, event);
+  return { incidentId: incident.id, action: event.action };
+}
+
+async function apply(app: App, incident: Incident, event: MimEvent): Promise<void> {
+  const by = app.config.people[event.by] ? personById(app.config, event.by) : undefined;
+  const actor = by?.name ?? event.by;
+  const common = { lastEventId: event.id };
+  const log = (kind: Parameters<typeof entry>[0], summary: string) =>
+    app.store.appendTimeline(incident.id, entry(kind, summary, { actor: event.by, channel: event.via, at: event.at }), `event#${event.id}`);
+  switch (event.action) {
+    case 'accept':
+      await app.store.updateIncident(incident.id, { ...common, status: 'active', mim: by ? { id: by.id, name: by.name, email: by.email } : { id: event.by, name: event.by, email: '' }, acceptedAt: event.at }, { status: ['paging'] });
+      return void (await log('accepted', `${actor} accepted and is the Major Incident Manager`));
+    case 'reject':
+      await app.store.updateIncident(incident.id, { ...common, rejection: { by: actor, reason: event.reason ?? '', at: event.at } }, { status: ['paging'] });
+      return void (await log('rejected', `${actor} rejected the candidate: ${event.reason}`));
+    case 'update':
+      await app.store.updateIncident(incident.id, { ...common, lastUpdate: { ...event.update!, postedBy: actor, postedAt: event.at } }, { status: ['active'] });
+      return void (await log('update-posted', `${actor} posted an update: ${event.update!.status}`));
+    case 'resolve':
+      await app.store.updateIncident(incident.id, { ...common, status: 'resolved', resolvedAt: event.at, resolution: event.resolution ?? '' }, { status: ['active'] });
+      return void (await log('resolved', `${actor} resolved it: ${event.resolution}`));
+    case 'submit-review':
+      await app.store.updateIncident(incident.id, { ...common, review: { ...incident.review!, submittedAt: event.at, summary: event.review!.summary, lessons: event.review!.lessons } }, { status: ['review'] });
+      return void (await log('review-submitted', `${actor} submitted the post-incident review`));
+  }
+}
+
+export async function downgrade(app: App, id: string): Promise<StepResult> {
+  const incident = (await app.store.updateIncident(id, { status: 'downgraded', deadline: undefined })) ?? (await load(app, id));
+  const deliveries = await notify(app, incident, 'downgraded', owners(app.config, incident), (zone) => downgradeNotice(app.config, incident, zone));
+  await app.store.appendTimeline(id, entry('downgraded', `Downgraded to a normal incident; told ${describeDeliveries(deliveries)}`), 'downgraded');
+  return { incidentId: id };
+}
+
+/** The MIM has accepted: first stakeholder notice, with the bridge and the time of the next update. */
+export async function mobilise(app: App, id: string, now = new Date()): Promise<StepResult> {
+  const current = await load(app, id);
+  const due = current.nextUpdateAt ?? nextUpdateAt(app.config, current.priority!, now).toISOString();
+  const incident = (await app.store.updateIncident(id, { nextUpdateAt: due, deadline: due })) ?? current;
+  const deliveries = await notify(app, incident, 'initial', stakeholders(app.config, incident), (zone) => initialNotice(app.config, incident, zone));
+  await app.store.appendTimeline(
+    id,
+    entry('notice-sent', `First stakeholder notice to ${describeDeliveries(deliveries)}; bridge ${app.config.bridge.url}; next update at ${formatTime(due, app.config.timeZone)}`),
+    'initial',
+  );
+  await briefMim(app, incident, 'mim-brief', now);
+  return { incidentId: id, waitSeconds: waitFor(incident, now) };
+}
+
+async function mimPerson(app: App, incident: Incident): Promise<Person | undefined> {
+  const id = incident.mim?.id;
+  return id && app.config.people[id] ? personById(app.config, id) : undefined;
+}
+
+async function briefMim(app: App, incident: Incident, key: string, now: Date, overdueRecipients?: number): Promise<void> {
+  const mim = await mimPerson(app, incident);
+  if (!mim) return;
+  const links = { update: await app.links.issue(incident.id, 'update', mim.id, now), resolve: await app.links.issue(incident.id, 'resolve', mim.id, now) };
+  const zone = zoneOf(app.config, mim);
+  const notice =
+    overdueRecipients === undefined
+      ? mimBriefNotice(app.config, incident, zone, links)
+      : overdueReminderNotice(app.config, incident, zone, links, overdueRecipients);
+  await app.notifier.send(incident.id, key, [{ person: mim, channels: BOTH, notice }]);
+}
+
+/**
+ * Sends the update that is due: the MIM's latest one, or, when nothing new was posted, a "no change"
+ * update on time and a reminder to the MIM that theirs is overdue.
+ */
+export async function sendUpdate(app: App, id: string, mode: 'posted' | 'due', now = new Date()): Promise<StepResult> {
+  const current = await load(app, id);
+  if (mode === 'due' && (await app.store.pendingEvents(id)).length > 0) {
+    // Something the MIM sent is waiting: take it first rather than announce "no change".
+    return { incidentId: id, waitSeconds: 1 };
+  }
+  const due = nextUpdateAt(app.config, current.priority!, now).toISOString();
+  const count = (current.updateCount ?? 0) + 1;
+  const key = mode === 'posted' ? `update#${current.lastEventId}` : `no-change#${current.nextUpdateAt}`;
+  const incident =
+    (await app.store.updateIncident(id, { nextUpdateAt: due, deadline: due, updateCount: count }, { status: ['active'] })) ?? current;
+  const recipients = stakeholders(app.config, incident);
+  if (mode === 'posted' && incident.lastUpdate) {
+    const update = incident.lastUpdate;
+    const deliveries = await notify(app, incident, key, recipients, (zone) => updateNotice(app.config, incident, update, zone));
+    await app.store.appendTimeline(id, entry('update-sent', `Update ${count} to ${describeDeliveries(deliveries)}; next update at ${formatTime(due, app.config.timeZone)}`), key);
+  } else {
+    const deliveries = await notify(app, incident, key, recipients, (zone) => noChangeNotice(app.config, incident, zone));
+    await app.store.appendTimeline(id, entry('no-change-sent', `No new information: "no change" update to ${describeDeliveries(deliveries)}; next update at ${formatTime(due, app.config.timeZone)}`), key);
+    await briefMim(app, incident, `reminder#${current.nextUpdateAt}`, now, new Set(deliveries.filter((d) => d.ok).map((d) => d.recipient)).size);
+    await app.store.appendTimeline(id, entry('reminder-sent', `Reminded ${incident.mim?.name ?? 'the MIM'} that the update is overdue`), `reminder#${current.nextUpdateAt}`);
+  }
+  return { incidentId: id, waitSeconds: waitFor(incident, now) };
+}
+
+export async function resolveIncident(app: App, id: string): Promise<StepResult> {
+  const incident = await load(app, id);
+  const deliveries = await notify(app, incident, 'resolution', stakeholders(app.config, incident), (zone) => resolutionNotice(app.config, incident, zone));
+  await app.store.appendTimeline(id, entry('notice-sent', `Resolution notice to ${describeDeliveries(deliveries)}`), 'resolution');
+  return { incidentId: id };
+}
+
+/** Opens the post-incident review: owned by the MIM, due per config, with the whole timeline. */
+export async function openReview(app: App, id: string, now = new Date()): Promise<StepResult> {
+  const current = await load(app, id);
+  const owner = current.mim ?? { id: 'unassigned', name: 'Unassigned', email: '' };
+  const dueAt = current.review?.dueAt ?? new Date(now.getTime() + app.config.review.dueIn * 1000).toISOString();
+  const incident =
+    (await app.store.updateIncident(
+      id,
+      { status: 'review', review: { owner, dueAt }, reminderCount: 0, nextUpdateAt: undefined, deadline: new Date(now.getTime() + app.config.review.remindEvery * 1000).toISOString() },
+      { status: ['resolved'] },
+    )) ?? current;
+  await sendReview(app, incident, false, now);
+  await app.store.appendTimeline(id, entry('review-opened', `Post-incident review opened for ${owner.name}, due ${formatTime(dueAt, app.config.timeZone)}`), 'review-opened');
+  return { incidentId: id, waitSeconds: waitFor(incident, now) };
+}
+
+async function sendReview(app: App, incident: Incident, reminder: boolean, now: Date): Promise<void> {
+  const owner = incident.review?.owner.id && app.config.people[incident.review.owner.id] ? personById(app.config, incident.review.owner.id) : undefined;
+  if (!owner) return;
+  const timeline = await app.store.timeline(incident.id);
+  const links = { review: await app.links.issue(incident.id, 'submit-review', owner.id, now) };
+  const key = reminder ? `review-reminder#${incident.reminderCount}` : 'review-opened';
+  await app.notifier.send(incident.id, key, [
+    { person: owner, channels: ['email'], notice: reviewNotice(app.config, incident, zoneOf(app.config, owner), timeline, links, reminder) },
+  ]);
+}
+
+export async function remindReview(app: App, id: string, now = new Date()): Promise<StepResult> {
+  const current = await load(app, id);
+  const count = (current.reminderCount ?? 0) + 1;
+  const incident =
+    (await app.store.updateIncident(
+      id,
+      { reminderCount: count, deadline: new Date(now.getTime() + app.config.review.remindEvery * 1000).toISOString() },
+      { status: ['review'] },
+    )) ?? current;
+  await sendReview(app, incident, true, now);
+  await app.store.appendTimeline(id, entry('review-reminder', `Reminded ${incident.review?.owner.name} that the review is due ${formatTime(incident.review!.dueAt, app.config.timeZone)}`), `review-reminder#${count}`);
+  return { incidentId: id, waitSeconds: waitFor(incident, now) };
+}
+
+export async function closeIncident(app: App, id: string, now = new Date()): Promise<StepResult> {
+  const incident = (await app.store.updateIncident(id, { status: 'closed', closedAt: now.toISOString(), deadline: undefined }, { status: ['review'] })) ?? (await load(app, id));
+  const deliveries = await notify(app, incident, 'closed', stakeholders(app.config, incident), (zone) => closedNotice(app.config, incident, zone));
+  await app.store.appendTimeline(id, entry('closed', `Closed; review published to ${describeDeliveries(deliveries)}`), 'closed');
+  return { incidentId: id };
+}
+
+export async function recordFailure(app: App, id: string, failure: { Error?: string; Cause?: string }): Promise<StepResult> {
+  await app.store.updateIncident(id, { status: 'failed' });
+  await app.store.appendTimeline(id, entry('workflow-failed', `The workflow failed: ${failure.Error ?? 'unknown error'}: ${failure.Cause ?? ''}`.slice(0, 1000)));
+  return { incidentId: id };
+}

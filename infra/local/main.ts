@@ -1,0 +1,68 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { join, relative, resolve } from 'node:path';
+import { ConfigError } from '../../functions/core/config';
+import { OPEN_STATUSES } from '../../functions/core/incident';
+import { IncidentStore } from '../../functions/adapters/store';
+import { dynamo } from '../../functions/adapters/clients';
+import { ROOT, startSandbox } from './sandbox';
+
+const port = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1024 || n > 65530) throw new InvalidArgumentError('expected a port number between 1024 and 65530');
+  return n;
+};
+
+const program = new Command('npm start --')
+  .description('Runs the major incident system on loopback endpoints until Ctrl-C.')
+  .option('-c, --config <file>', 'organisation config (YAML)', join(ROOT, 'config/organisation.yaml'))
+  .option('-d, --data <dir>', 'folder that keeps the DynamoDB data across restarts', join(ROOT, '.sandbox/data'))
+  .option('--memory', 'keep the data in memory only (lost at exit)')
+  .option('-p, --port <port>', 'first of five consecutive ports: API, DynamoDB, SES, SNS, Step Functions', port, 4010)
+  .parse();
+
+const options = program.opts<{ config: string; data: string; memory?: boolean; port: number }>();
+const p = options.port;
+try {
+  const sandbox = await startSandbox({
+    configPath: options.config,
+    ...(options.memory ? {} : { dataDir: resolve(options.data) }),
+    ports: { api: p, dynamodb: p + 1, ses: p + 2, sns: p + 3, sfn: p + 4 },
+    stateFile: join(ROOT, '.sandbox/sandbox.json'),
+  });
+  const rel = (path: string) => relative(process.cwd(), resolve(path)) || '.';
+  console.log(`Major incident sandbox running (config ${rel(options.config)}, data ${options.memory ? 'in memory' : rel(options.data)})
+
+  API and action links   ${sandbox.urls.api}
+  Mail viewer (SES)      ${sandbox.urls.mailViewer}
+  SMS outbox (SNS)       ${sandbox.urls.smsOutbox}
+  DynamoDB (dynalite)    ${sandbox.urls.dynamodb}
+  Step Functions         ${sandbox.urls.sfn}
+
+Try it from another terminal:
+  npx mim alarm payments-5xx "Payments API 5xx rate above 5%"
+  npx mim list
+  npx mim show <incident-id>
+Then open the mail viewer and follow the MIM's links. Ctrl-C stops the sandbox.`);
+
+  const stale = (await new IncidentStore(dynamo, sandbox.tableName).listIncidents('OPEN')).filter((i) => OPEN_STATUSES.includes(i.status));
+  if (stale.length > 0) {
+    console.warn(
+      `\nNote: ${stale.length} incident(s) were open when the sandbox last stopped (${stale.map((i) => i.id).join(', ')}).\n` +
+        'Their workflows did not survive the restart (the local Step Functions engine keeps executions in memory); ' +
+        'their records and timelines are kept. Start with --memory for a clean slate.',
+    );
+  }
+  const stop = async () => {
+    console.log('\nStopping...');
+    await sandbox.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} catch (error) {
+  if (error instanceof ConfigError) console.error(error.message);
+  else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    console.error(`A port from ${p} to ${p + 4} is in use (is another sandbox running?). Stop it, or choose other ports with --port.`);
+  } else console.error(error);
+  process.exit(1);
+}

@@ -1,0 +1,181 @@
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import sesModule from 'aws-ses-v2-local';
+import dynalite from 'dynalite';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GSI_OPEN } from '../../functions/adapters/store';
+import { EDGE_FUNCTIONS, readDefinition, substitute, substitutionKey, WORKFLOW_FUNCTIONS, type WorkflowFunction } from '../../workflows/definition';
+import { apiGatewayAdapter } from './http-api';
+import { close, listen } from './http-util';
+import { lambdaContext, type LambdaHandler } from './lambda-context';
+import { LocalStepFunctions } from './sfn-server';
+import { LocalSns } from './sns-server';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const REGION = 'us-east-1';
+const ACCOUNT = '000000000000';
+
+export interface SandboxOptions {
+  configPath?: string;
+  /** Folder for DynamoDB data that outlives a restart; in memory when not given. */
+  dataDir?: string;
+  /** Fixed ports (npm start); 0 or absent picks free ones (tests, demo). */
+  ports?: Partial<Record<'api' | 'dynamodb' | 'ses' | 'sns' | 'sfn', number>>;
+  retryIntervalOverrides?: Record<string, number>;
+  /** Where to write the endpoints file that the CLI reads. */
+  stateFile?: string;
+}
+
+export interface Sandbox {
+  urls: { api: string; dynamodb: string; ses: string; sns: string; sfn: string; mailViewer: string; smsOutbox: string };
+  tableName: string;
+  stateMachineArn: string;
+  intakeTopicArn: string;
+  sns: LocalSns;
+  sfn: LocalStepFunctions;
+  stop(): Promise<void>;
+}
+
+// aws-ses-v2-local is CommonJS with `exports.default`: under Node's ESM interop the default import is module.exports.
+const sesServer = ((sesModule as unknown as { default?: typeof sesModule }).default ?? sesModule) as typeof sesModule;
+
+function functionName(folder: string): string {
+  return `mim-${folder}`;
+}
+
+async function startDynalite(dataDir: string | undefined, port: number): Promise<{ server: Server; url: string }> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const server = dynalite({ ...(dataDir ? { path: dataDir } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(port, '127.0.0.1', () => ok());
+  });
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+async function createTable(tableName: string): Promise<void> {
+  const db = new DynamoDBClient({});
+  try {
+    await db.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+          { AttributeName: 'gsi1pk', AttributeType: 'S' },
+          { AttributeName: 'gsi1sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: GSI_OPEN,
+            KeySchema: [
+              { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+              { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  } finally {
+    db.destroy();
+  }
+}
+
+/**
+ * Starts the whole system on loopback: DynamoDB (dynalite), SES (aws-ses-v2-local), SNS and Step
+ * Functions (ours), and the HTTP API, with the same ASL and the same handlers as on AWS. Handlers are
+ * loaded after the environment points the SDK at these endpoints, as a Lambda cold start would.
+ */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const ports = options.ports ?? {};
+  const tableName = 'major-incidents';
+  const stateMachineArn = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:major-incident`;
+  const intakeTopicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:mim-intake`;
+
+  const dynamo = await startDynalite(options.dataDir, ports.dynamodb ?? 0);
+  const ses = await sesServer({ host: '127.0.0.1', port: ports.ses ?? 0 });
+  if (!ses.listening) await new Promise((ok) => ses.once('listening', ok));
+  const sesUrl = `http://127.0.0.1:${(ses.address() as AddressInfo).port}`;
+  const sns = new LocalSns();
+  await sns.start(ports.sns ?? 0);
+  let httpHandler: LambdaHandler | undefined;
+  const api = await listen(apiGatewayAdapter(() => httpHandler!), ports.api ?? 0);
+  // Filled once the handlers are loaded; the endpoints must exist first, for the handlers' clients.
+  const handlers = new Map<string, LambdaHandler>();
+  const definition = substitute(
+    readDefinition(),
+    Object.fromEntries(
+      (Object.entries(WORKFLOW_FUNCTIONS) as Array<[WorkflowFunction, string]>).map(([fn, folder]) => [
+        substitutionKey(fn),
+        `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${functionName(folder)}`,
+      ]),
+    ),
+  );
+  const sfn = new LocalStepFunctions({ definition, stateMachineArn, functions: handlers, ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}) });
+  await sfn.start(ports.sfn ?? 0);
+
+  Object.assign(process.env, {
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+    AWS_ENDPOINT_URL_SES: sesUrl,
+    AWS_ENDPOINT_URL_SNS: sns.url,
+    AWS_ENDPOINT_URL_SFN: sfn.url,
+    TABLE_NAME: tableName,
+    STATE_MACHINE_ARN: stateMachineArn,
+    PUBLIC_URL: api.url,
+    MIM_CONFIG_PATH: resolve(options.configPath ?? join(ROOT, 'config/organisation.yaml')),
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+  });
+  await createTable(tableName);
+
+  for (const folder of [...Object.values(WORKFLOW_FUNCTIONS), ...Object.values(EDGE_FUNCTIONS)]) {
+    const module = (await import(`../../functions/${folder}/handler.ts`)) as { handler: LambdaHandler };
+    handlers.set(functionName(folder), module.handler);
+  }
+  httpHandler = handlers.get(functionName(EDGE_FUNCTIONS.HttpApi));
+  const intake = handlers.get(functionName(EDGE_FUNCTIONS.IntakeAlarm))!;
+  sns.subscribe(intakeTopicArn, (event) => intake(event, lambdaContext(functionName(EDGE_FUNCTIONS.IntakeAlarm))));
+
+
+  const urls = {
+    api: api.url,
+    dynamodb: dynamo.url,
+    ses: sesUrl,
+    sns: sns.url,
+    sfn: sfn.url,
+    mailViewer: `${sesUrl}/`,
+    smsOutbox: `${sns.url}/`,
+  };
+  if (options.stateFile) {
+    mkdirSync(dirname(options.stateFile), { recursive: true });
+    writeFileSync(options.stateFile, JSON.stringify({ urls, tableName, stateMachineArn, intakeTopicArn, pid: process.pid }, null, 2));
+  }
+  return {
+    urls,
+    tableName,
+    stateMachineArn,
+    intakeTopicArn,
+    sns,
+    sfn,
+    async stop() {
+      await sfn.stop();
+      await sns.stop();
+      await close(api.server);
+      await close(ses);
+      await close(dynamo.server);
+    },
+  };
+}

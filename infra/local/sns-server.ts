@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import escapeHtml from 'escape-html';
+import type { SNSEvent } from 'aws-lambda';
+import { close, listen, readBody } from './http-util';
+
+export interface SentSms {
+  messageId: string;
+  at: string;
+  phoneNumber: string;
+  message: string;
+}
+
+type Subscriber = (event: SNSEvent) => Promise<unknown>;
+
+const XMLNS = 'http://sns.amazonaws.com/doc/2010-03-31/';
+
+function xmlEscape(value: string): string {
+  return value.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * A loopback SNS endpoint for what the system uses: Publish to a phone number (kept in an outbox,
+ * shown at GET / and as JSON at GET /outbox) and Publish to a topic (delivered to its subscribed
+ * handler as the SNS event Lambda would receive). It speaks the AWS Query protocol like SNS.
+ */
+export class LocalSns {
+  readonly outbox: SentSms[] = [];
+  private readonly topics = new Map<string, Subscriber>();
+  private server?: Server;
+  url = '';
+
+  subscribe(topicArn: string, subscriber: Subscriber): void {
+    this.topics.set(topicArn, subscriber);
+  }
+
+  async start(port = 0): Promise<string> {
+    const { server, url } = await listen(async (req, res) => {
+      if (req.method === 'GET') {
+        const wantsJson = req.url?.startsWith('/outbox');
+        res.writeHead(200, { 'content-type': wantsJson ? 'application/json' : 'text/html; charset=utf-8' });
+        res.end(wantsJson ? JSON.stringify(this.outbox, null, 2) : this.viewer());
+        return;
+      }
+      const form = new URLSearchParams(await readBody(req));
+      const reply = (status: number, xml: string) => {
+        res.writeHead(status, { 'content-type': 'text/xml' });
+        res.end(xml);
+      };
+      const fail = (code: string, message: string) =>
+        reply(400, `<ErrorResponse xmlns="${XMLNS}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${xmlEscape(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`);
+      if (form.get('Action') !== 'Publish') return fail('InvalidAction', `the local SNS endpoint supports Publish only, not ${form.get('Action')}`);
+      const message = form.get('Message');
+      if (!message) return fail('InvalidParameter', 'Invalid parameter: Message');
+      const messageId = randomUUID();
+      const phoneNumber = form.get('PhoneNumber');
+      const topicArn = form.get('TopicArn');
+      if (phoneNumber) {
+        if (!/^\+[1-9]\d{6,14}$/.test(phoneNumber)) return fail('InvalidParameter', 'Invalid parameter: PhoneNumber Reason: not in E.164 format');
+        this.outbox.push({ messageId, at: new Date().toISOString(), phoneNumber, message });
+      } else if (topicArn) {
+        const subscriber = this.topics.get(topicArn);
+        if (!subscriber) return fail('NotFound', `Topic does not exist: ${topicArn}`);
+        // Delivery to Lambda is asynchronous on SNS: the publisher does not wait for the handler.
+        void subscriber(snsEvent(topicArn, messageId, message, form.get('Subject'))).catch((error: unknown) =>
+          console.error(`SNS delivery to ${topicArn} failed:`, error),
+        );
+      } else {
+        return fail('InvalidParameter', 'Invalid parameter: TopicArn or PhoneNumber must be given');
+      }
+      reply(200, `<PublishResponse xmlns="${XMLNS}"><PublishResult><MessageId>${messageId}</MessageId></PublishResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishResponse>`);
+    }, port);
+    this.server = server;
+    this.url = url;
+    return url;
+  }
+
+  async stop(): Promise<void> {
+    if (this.server) await close(this.server);
+  }
+
+  private viewer(): string {
+    const rows = [...this.outbox]
+      .reverse()
+      .map((m) => `<tr><td>${escapeHtml(m.at)}</td><td>${escapeHtml(m.phoneNumber)}</td><td>${escapeHtml(m.message)}</td></tr>`)
+      .join('');
+    return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SMS outbox</title>
+<style>body{font:14px Arial,sans-serif;margin:24px}td,th{border-bottom:1px solid #ddd;padding:6px;text-align:left;vertical-align:top}</style></head>
+<body><h1>SMS outbox (${this.outbox.length})</h1><table><tr><th>Sent</th><th>To</th><th>Message</th></tr>${rows}</table></body></html>`;
+  }
+}
+
+export function snsEvent(topicArn: string, messageId: string, message: string, subject: string | null = null): SNSEvent {
+  return {
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        EventSubscriptionArn: `${topicArn}:${randomUUID()}`,
+        Sns: {
+          Type: 'Notification',
+          MessageId: messageId,
+          TopicArn: topicArn,
+          Subject: subject ?? '',
+          Message: message,
+          Timestamp: new Date().toISOString(),
+          SignatureVersion: '1',
+          Signature: 'local',
+          SigningCertUrl: 'http://127.0.0.1/local.pem',
+          UnsubscribeUrl: 'http://127.0.0.1/unsubscribe',
+          MessageAttributes: {},
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../functions/core/config';
+
+const example = readFileSync('config/organisation.yaml', 'utf8');
+
+function problemsOf(text: string): string[] {
+  try {
+    parseConfig(text, 'test.yaml');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('organisation config', () => {
+  it.each(['config/organisation.yaml', 'config/demo.yaml', 'test/fixtures/fast.yaml'])('the shipped config %s is valid', (path) => {
+    const config = parseConfig(readFileSync(path, 'utf8'), path);
+
+    expect(config.rota.levels.length).toBeGreaterThanOrEqual(3);
+    expect(config.rota.levels[0]!.rotation!.people).toHaveLength(3);
+  });
+
+  it('durations are read into seconds', () => {
+    const config = parseConfig(example);
+
+    expect(config.cadence).toEqual({ P1: 1800, P2: 3600, P3: 14400, P4: 28800 });
+    expect(config.rota.ackWindow).toBe(300);
+  });
+
+  it('a bad duration is named by its path, with an example of what is expected', () => {
+    const problems = problemsOf(example.replace('P1: 30m', 'P1: half an hour'));
+
+    expect(problems).toContain('cadence.P1: expected a duration such as 30s, 15m, 4h or 5d');
+  });
+
+  it('a reference to an unknown person says which path and which people exist', () => {
+    const problems = problemsOf(example.replace('owner: frank\n    stakeholders: [grace]', 'owner: francis\n    stakeholders: [grace]'));
+
+    expect(problems).toEqual([expect.stringMatching(/^services\.0\.owner: "francis" is not one of the people; add it under "people" or use one of: alice, bob/)]);
+  });
+
+  it('a phone number that is not E.164 is refused with the expected form', () => {
+    const problems = problemsOf(example.replace('"+447700900101"', '"07700 900101"'));
+
+    expect(problems).toContain('people.alice.phone: expected a phone number in E.164 form, such as +447700900123');
+  });
+
+  it('a person on the MIM rota must have a phone for SMS pages', () => {
+    const problems = problemsOf(example.replace('dave: { name: Dave Dixon, email: dave@example.com, phone: "+447700900104" }', 'dave: { name: Dave Dixon, email: dave@example.com }'));
+
+    expect(problems).toContain('people.dave.phone: dave is on the MIM rota and must have a phone number for SMS pages');
+  });
+
+  it('an unknown time zone and an unknown key are both reported', () => {
+    const problems = problemsOf(example.replace('timeZone: Europe/London\nsender', 'timeZone: Europe/Londres\ncolour: red\nsender'));
+
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'timeZone: expected an IANA time zone such as Europe/London or America/New_York',
+        expect.stringMatching(/^\(top level\): Unrecognized key: "colour"/),
+      ]),
+    );
+  });
+
+  it('a file that is not YAML says so, with the position', () => {
+    const problems = problemsOf('people: [unclosed');
+
+    expect(problems[0]).toMatch(/^the file is not valid YAML: .*line 1/s);
+  });
+});

@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { nextUpdateAt, secondsUntil } from '../../functions/core/cadence';
+import { parseConfig } from '../../functions/core/config';
+import type { Incident } from '../../functions/core/incident';
+import { initialNotice, pageNotice, renderEmail, renderSms, updateNotice } from '../../functions/core/messages';
+
+const config = parseConfig(readFileSync('config/organisation.yaml', 'utf8'));
+
+const incident: Incident = {
+  id: 'INC-20261127-ABCDEF',
+  title: 'checkout-5xx: <script>alert("x")</script> & {{ template }}',
+  service: 'checkout',
+  source: 'alarm',
+  declaredAt: '2026-11-27T14:00:00.000Z',
+  declaredBy: 'checkout-5xx',
+  alarmCount: 1,
+  status: 'active',
+  priority: 'P1',
+  verdict: 'major',
+  reasons: ['impact high: checkout is a tier 1 service'],
+  mim: { id: 'dave', name: 'Dave Dixon', email: 'dave@example.com' },
+  nextUpdateAt: '2026-11-27T14:30:00.000Z',
+};
+
+describe('messages', () => {
+  it('alarm-supplied text is escaped in the HTML and kept readable in the text part', () => {
+    const email = renderEmail(initialNotice(config, incident, 'Europe/London'), config);
+
+    expect(email.html).not.toContain('<script>');
+    expect(email.html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; {{ template }}');
+    expect(email.text).toContain('Impact: checkout-5xx: <script>alert("x")</script> & {{ template }}');
+  });
+
+  it('every stakeholder notice says when the next update comes, in the recipient\'s time zone', () => {
+    const london = renderEmail(initialNotice(config, incident, 'Europe/London'), config);
+    const newYork = renderEmail(initialNotice(config, incident, 'America/New_York'), config);
+
+    expect(london.text).toContain('Next update: 14:30 GMT, Fri 27 Nov');
+    expect(newYork.text).toContain('Next update: 09:30 EST, Fri 27 Nov');
+  });
+
+  it('the conference bridge travels with every notice', () => {
+    const update = { impact: 'Checkout down', status: 'Rolling back.', actions: 'Rollback', postedBy: 'Dave Dixon', postedAt: incident.declaredAt };
+    const email = renderEmail(updateNotice(config, incident, update, 'Europe/London'), config);
+
+    expect(email.text).toContain('Bridge: https://meet.example.com/major-incident, dial +44 20 7946 0000, PIN 271828#');
+  });
+
+  it('a page carries the accept link and the reasons, and its SMS fits two segments', () => {
+    const notice = pageNotice(config, { ...incident, status: 'paging', title: 'x'.repeat(400) }, { name: 'On-call MIM' }, { accept: 'https://api.example.com/a/abc' });
+    const email = renderEmail(notice, config);
+
+    expect(email.text).toContain('Accept as MIM: https://api.example.com/a/abc');
+    expect(email.text).toContain('  - impact high: checkout is a tier 1 service');
+    expect(renderSms(notice).length).toBeLessThanOrEqual(306);
+  });
+});
+
+describe('cadence', () => {
+  it('the next update is due one priority interval after the last notice', () => {
+    expect(nextUpdateAt(config, 'P1', new Date('2026-11-27T14:00:00Z')).toISOString()).toBe('2026-11-27T14:30:00.000Z');
+    expect(nextUpdateAt(config, 'P2', new Date('2026-11-27T14:00:00Z')).toISOString()).toBe('2026-11-27T15:00:00.000Z');
+  });
+
+  it('a wait is whole seconds and at least one, even when the update is already overdue', () => {
+    expect(secondsUntil(new Date('2026-11-27T14:00:01.200Z'), new Date('2026-11-27T14:00:00Z'))).toBe(2);
+    expect(secondsUntil(new Date('2026-11-27T13:00:00Z'), new Date('2026-11-27T14:00:00Z'))).toBe(1);
+  });
+});

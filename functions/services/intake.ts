@@ -26,7 +26,7 @@ async function openOrJoin(
   key: string,
   now: Date,
   build: (id: string) => Incident,
-  received: TimelineEntry,
+  received: (opened: boolean) => TimelineEntry,
   onceKey: string,
 ): Promise<IntakeResult> {
   const { store, workflow, config } = app;
@@ -39,12 +39,9 @@ async function openOrJoin(
     async (id) => TAKING_ALARMS.includes((await store.getIncident(id))?.status ?? 'declared'),
   );
   if (opened) await store.createIncident(build(incidentId));
-  const first = await store.appendTimeline(incidentId, received, onceKey);
+  const first = await store.appendTimeline(incidentId, received(opened), onceKey);
   if (!first) return { incidentId, outcome: 'duplicate', workflow: await workflow.start(incidentId) };
-  if (!opened) {
-    await store.incrementAlarmCount(incidentId);
-    await store.appendTimeline(incidentId, entry('alarm-grouped', `Grouped into the open incident: ${received.summary}`, { channel: received.channel }));
-  }
+  if (!opened) await store.incrementAlarmCount(incidentId);
   return { incidentId, outcome: opened ? 'opened' : 'grouped', workflow: await workflow.start(incidentId) };
 }
 
@@ -86,11 +83,12 @@ export async function receiveAlarm(app: App, alarm: AlarmSignal, deliveryId: str
       alarmCount: 1,
       status: 'declared',
     }),
-    entry('alarm-received', `Alarm ${alarm.alarmName} (${serviceName}): ${alarm.reason}`, {
-      channel: 'alarm',
-      actor: alarm.alarmName,
-      detail: { deliveryId, ...summary },
-    }),
+    (opened) =>
+      entry(
+        opened ? 'alarm-received' : 'alarm-grouped',
+        `${opened ? 'Alarm' : 'Grouped into this incident: alarm'} ${alarm.alarmName} (${serviceName}): ${alarm.reason}`,
+        { channel: 'alarm', actor: alarm.alarmName, detail: { deliveryId, ...summary } },
+      ),
     `alarm#${deliveryId}`,
   );
 }
@@ -123,7 +121,7 @@ export async function declareIncident(app: App, d: Declaration, now = new Date()
       ...(d.impact ? { impact: d.impact } : {}),
       ...(d.urgency ? { urgency: d.urgency } : {}),
     }),
-    entry('declared', `Declared by ${d.declaredBy}: ${d.title}`, { channel: d.channel, actor: d.declaredBy }),
+    () => entry('declared', `Declared by ${d.declaredBy}: ${d.title}`, { channel: d.channel, actor: d.declaredBy }),
     `declared#${d.idempotencyKey}`,
   );
 }

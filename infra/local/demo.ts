@@ -16,7 +16,7 @@ const sandbox = await startSandbox({ configPath: join(ROOT, 'config/demo.yaml') 
 const driver = new SandboxDriver(sandbox);
 console.log(`Sandbox running. Mail viewer ${sandbox.urls.mailViewer}  SMS outbox ${sandbox.urls.smsOutbox}  API ${sandbox.urls.api}\n`);
 
-let printed = 0;
+const printed = new Set<string>();
 let incidentId: string | undefined;
 let printing: Promise<void> = Promise.resolve();
 /** Prints the timeline entries not yet shown; one at a time, so lines never interleave. */
@@ -24,8 +24,12 @@ function flush(): Promise<void> {
   printing = printing.then(async () => {
     if (!incidentId) return;
     const { timeline } = await driver.incident(incidentId);
-    for (const e of timeline.slice(printed)) console.log(`${elapsed()}  ${formatTime(e.at, 'Europe/London').slice(0, 5)} ${e.kind.padEnd(16)} ${e.summary}`);
-    printed = Math.max(printed, timeline.length);
+    for (const e of timeline) {
+      const key = `${e.at}|${e.kind}|${e.summary}`;
+      if (printed.has(key)) continue;
+      printed.add(key);
+      console.log(`${elapsed()}  ${formatTime(e.at, 'Europe/London').slice(0, 5)} ${e.kind.padEnd(16)} ${e.summary}`);
+    }
   });
   return printing;
 }

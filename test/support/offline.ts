@@ -9,6 +9,8 @@ process.env.AWS_ACCESS_KEY_ID = 'test';
 process.env.AWS_SECRET_ACCESS_KEY = 'test';
 delete process.env.AWS_PROFILE;
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
+// Handlers log failures on purpose in some tests; the assertions say what matters.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 
 export class NetworkBlocked extends Error {
   override readonly name = 'NetworkBlocked';

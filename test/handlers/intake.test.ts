@@ -1,0 +1,83 @@
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import type { Context, SNSEvent } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { snsEvent } from '../../infra/local/sns-server';
+import { useSandbox } from '../support/sandbox';
+import { lambdaContext } from '../../infra/local/lambda-context';
+
+const { driver, sandbox } = useSandbox();
+
+type Intake = (event: SNSEvent, context: Context) => Promise<Array<{ incidentId?: string; outcome: string }>>;
+const intake = async () => ((await import('../../functions/intake-alarm/handler')).handler as unknown) as Intake;
+
+function alarm(name: string, at = new Date()): string {
+  return JSON.stringify({ AlarmName: name, AlarmDescription: `${name} firing`, NewStateValue: 'ALARM', NewStateReason: 'Threshold Crossed', StateChangeTime: at.toISOString() });
+}
+
+async function executionsOf(incidentId: string) {
+  const { executions } = await new SFNClient({}).send(new ListExecutionsCommand({ stateMachineArn: sandbox().stateMachineArn }));
+  return (executions ?? []).filter((e) => e.name === incidentId);
+}
+
+describe('alarm intake', () => {
+  it('the same SNS message delivered twice opens one incident and one execution', async () => {
+    const handler = await intake();
+    const event = snsEvent(sandbox().intakeTopicArn, randomUUID(), alarm('payments-5xx'));
+
+    const [first] = await handler(event, lambdaContext('intake'));
+    const [second] = await handler(event, lambdaContext('intake'));
+
+    expect(first).toMatchObject({ outcome: 'opened' });
+    expect(second).toMatchObject({ outcome: 'duplicate', incidentId: first!.incidentId });
+    expect(await executionsOf(first!.incidentId!)).toHaveLength(1);
+    const { incident, timeline } = await driver().incident(first!.incidentId!);
+    expect(incident.alarmCount).toBe(1);
+    expect(timeline.filter((e) => e.kind === 'alarm-received')).toHaveLength(1);
+  });
+
+  it('50 alarms for one service in a burst open exactly one incident and one execution', async () => {
+    const handler = await intake();
+    const events = Array.from({ length: 50 }, (_, i) => snsEvent(sandbox().intakeTopicArn, randomUUID(), alarm(`checkout-${i % 5 === 0 ? 'latency' : '5xx'}`)));
+
+    const results = (await Promise.all(events.map((e) => handler(e, lambdaContext('intake'))))).flat();
+
+    const ids = new Set(results.map((r) => r.incidentId));
+    expect(ids.size).toBe(1);
+    expect(results.filter((r) => r.outcome === 'opened')).toHaveLength(1);
+    const [id] = [...ids];
+    expect(await executionsOf(id!)).toHaveLength(1);
+    expect((await driver().incident(id!)).incident.alarmCount).toBe(50);
+    expect((await driver().openIncidents()).filter((i) => i.service === 'checkout')).toHaveLength(1);
+  });
+
+  it('a malformed alarm gets a clear error, is kept for inspection, and the rest of the batch goes on', async () => {
+    const handler = await intake();
+    const bad = snsEvent(sandbox().intakeTopicArn, 'bad-message-1', '{"AlarmName": "reporting-lag", "NewStateValue": "PURPLE"}');
+    const good = snsEvent(sandbox().intakeTopicArn, randomUUID(), alarm('reporting-lag'));
+
+    const results = await handler({ Records: [...bad.Records, ...good.Records] }, lambdaContext('intake'));
+
+    expect(results.map((r) => r.outcome)).toEqual(['ignored', 'opened']);
+    const { body } = await driver().api<{ items: Array<{ source: string; error: string; raw: string }> }>('GET', '/quarantine');
+    expect(body.items).toEqual([
+      expect.objectContaining({
+        source: 'sns:bad-message-1',
+        raw: '{"AlarmName": "reporting-lag", "NewStateValue": "PURPLE"}',
+        error: expect.stringMatching(/^the message is not a CloudWatch alarm notification \(NewStateValue: .*\); expected fields AlarmName, NewStateValue, NewStateReason and StateChangeTime$/),
+      }),
+    ]);
+  });
+
+  it('an OK state for a service with an open incident is recorded on it and opens nothing', async () => {
+    const handler = await intake();
+    const [opened] = await handler(snsEvent(sandbox().intakeTopicArn, randomUUID(), alarm('payments-latency')), lambdaContext('intake'));
+    const ok = JSON.stringify({ AlarmName: 'payments-latency', NewStateValue: 'OK', NewStateReason: 'Threshold no longer crossed', StateChangeTime: new Date().toISOString() });
+
+    const [cleared] = await handler(snsEvent(sandbox().intakeTopicArn, randomUUID(), ok), lambdaContext('intake'));
+
+    expect(cleared).toEqual({ incidentId: opened!.incidentId, outcome: 'cleared' });
+    const { timeline } = await driver().incident(opened!.incidentId!);
+    expect(timeline.find((e) => e.kind === 'alarm-cleared')?.summary).toBe('payments-latency is OK: Threshold no longer crossed');
+  });
+});

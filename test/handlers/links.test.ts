@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { pageText } from '../../infra/local/driver';
+import { hashLinkId, newLinkId } from '../../functions/core/ids';
+import { appContext } from '../../functions/services/app';
+import { declare } from '../support/incidents';
+import { useSandbox } from '../support/sandbox';
+
+const { driver } = useSandbox();
+
+/** A freshly paged candidate and the links in its page to the on-call MIM. */
+async function pagedCandidate() {
+  const id = await declare(driver(), { impact: 'high', urgency: 'medium', title: `Candidate ${Math.random()}` });
+  await driver().waitForTimeline(id, 'paged');
+  const page = await driver().waitForEmail('bob@example.com', new RegExp(`${id}.*accept or reject`));
+  return { id, accept: driver().linkIn(page, 'Accept as MIM'), reject: driver().linkIn(page, 'Reject candidate') };
+}
+
+async function state(id: string) {
+  const { incident, timeline } = await driver().incident(id);
+  return { status: incident.status, mim: incident.mim, entries: timeline.length };
+}
+
+const form = (fields: Record<string, string>) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams(fields).toString(),
+});
+
+describe('action links', () => {
+  it('a GET or HEAD shows a confirmation page and changes nothing', async () => {
+    const { id, accept } = await pagedCandidate();
+    const before = await state(id);
+
+    const get = await fetch(accept);
+    const head = await fetch(accept, { method: 'HEAD' });
+
+    expect(get.status).toBe(200);
+    expect(head.status).toBe(200);
+    const text = pageText(await get.text());
+    expect(text).toContain('This link was sent to Bob Brown. Nothing has happened yet: press the button to act.');
+    expect(text).toContain(id);
+    expect(await state(id)).toEqual(before);
+    expect((await appContext().store.pendingEvents(id))).toHaveLength(0);
+  });
+
+  it('the first POST acts; a second is refused with a page that says who acted and when', async () => {
+    const { id, accept } = await pagedCandidate();
+
+    const first = await fetch(accept, form({ confirm: 'accept' }));
+    const second = await fetch(accept, form({ confirm: 'accept' }));
+
+    expect(first.status).toBe(200);
+    expect(pageText(await first.text())).toMatch(/^Done Accept as MIM: recorded for INC-\d{8}-[0-9A-F]{6} as Bob Brown at \d\d:\d\d GMT/);
+    expect(second.status).toBe(409);
+    expect(pageText(await second.text())).toMatch(new RegExp(`This link was already used Bob Brown used it to accept ${id} at \\d\\d:\\d\\d GMT, \\w{3} \\d+ \\w{3}\\. Each link acts once\\.`));
+    await driver().waitForTimeline(id, 'accepted');
+    expect((await state(id)).mim?.name).toBe('Bob Brown');
+  });
+
+  it('a forged, truncated or bit-flipped link id is refused and changes nothing', async () => {
+    const { id, accept } = await pagedCandidate();
+    const before = await state(id);
+    const linkId = accept.split('/a/')[1]!;
+    const flipped = (linkId[0] === 'A' ? 'B' : 'A') + linkId.slice(1);
+    const base = accept.split('/a/')[0];
+
+    const answers = await Promise.all(
+      [newLinkId(), linkId.slice(0, -1), flipped, '../incidents', 'x'].map((forged) => fetch(`${base}/a/${encodeURIComponent(forged)}`, form({ confirm: 'accept' }))),
+    );
+
+    expect(answers.map((a) => a.status)).toEqual([404, 404, 404, 404, 404]);
+    expect(pageText(await answers[0]!.text())).toContain('This link is not valid');
+    expect(await state(id)).toEqual(before);
+  });
+
+  it('an expired link is refused with the time it expired, and changes nothing', async () => {
+    const { id } = await pagedCandidate();
+    const linkId = newLinkId();
+    await appContext().store.putLink({ hash: hashLinkId(linkId), incidentId: id, action: 'accept', recipient: 'bob', createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-01-02T00:00:00.000Z' });
+    const url = `${driver().sandbox.urls.api}/a/${linkId}`;
+
+    const get = await fetch(url);
+    const post = await fetch(url, form({ confirm: 'accept' }));
+
+    expect([get.status, post.status]).toEqual([410, 410]);
+    expect(pageText(await post.text())).toContain('This link has expired It expired at 00:00 GMT, Fri 2 Jan.');
+    expect((await state(id)).status).toBe('paging');
+  });
+
+  it('a POST from another site is refused', async () => {
+    const { id, accept } = await pagedCandidate();
+
+    const answer = await fetch(accept, { ...form({ confirm: 'accept' }), headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'cross-site' } });
+
+    expect(answer.status).toBe(403);
+    expect((await state(id)).status).toBe('paging');
+  });
+
+  it('a rejection without a reason shows the form again with the error, and the link stays usable', async () => {
+    const { id, reject } = await pagedCandidate();
+
+    const empty = await fetch(reject, form({ confirm: 'reject', reason: '  ' }));
+    const real = await fetch(reject, form({ confirm: 'reject', reason: 'A single customer; handled by the team' }));
+
+    expect(empty.status).toBe(400);
+    expect(pageText(await empty.text())).toContain('reason is required');
+    expect(real.status).toBe(200);
+    await driver().waitForTimeline(id, 'downgraded');
+  });
+});

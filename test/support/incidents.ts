@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import type { SandboxDriver } from '../../infra/local/driver';
+
+/** Declares an incident through the API with a fresh idempotency key, and returns its id. */
+export async function declare(
+  driver: SandboxDriver,
+  fields: { service?: string; title?: string; by?: string; impact?: string; urgency?: string } = {},
+): Promise<string> {
+  const { status, body } = await driver.api<{ incidentId: string }>('POST', '/incidents', {
+    service: 'payments',
+    title: 'Card payments failing',
+    by: 'irene',
+    impact: 'high',
+    urgency: 'high',
+    idempotencyKey: randomUUID(),
+    ...fields,
+  });
+  if (status !== 201) throw new Error(`declare answered ${status}: ${JSON.stringify(body)}`);
+  return body.incidentId;
+}
+
+export async function act(driver: SandboxDriver, id: string, action: string, by: string, fields: Record<string, string> = {}) {
+  return driver.api<{ eventId: string; delivered: boolean; message?: string }>('POST', `/incidents/${id}/actions`, { action, by, ...fields });
+}
+
+export const UPDATE = { impact: 'Card payments failing for 20% of UK customers', status: 'Cause found: a bad gateway deploy.', actions: 'Rolling back the gateway.' };
+
+/** Declares a P1 and has Dave accept it: an active incident with an MIM. */
+export async function activeIncident(driver: SandboxDriver): Promise<string> {
+  const id = await declare(driver);
+  await driver.waitForTimeline(id, 'paged');
+  await act(driver, id, 'accept', 'dave');
+  await driver.waitForTimeline(id, 'notice-sent');
+  return id;
+}
+
+export async function finished(driver: SandboxDriver, id: string) {
+  return driver.waitFor(`the execution of ${id} to finish`, async () => {
+    const execution = await driver.execution(id);
+    return execution.status === 'RUNNING' ? undefined : execution;
+  });
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { act, activeIncident, finished, UPDATE } from '../support/incidents';
+import { useSandbox } from '../support/sandbox';
+
+const { driver, sandbox } = useSandbox();
+
+describe('workflow: the active incident and its review', () => {
+  it('an update with news goes to every audience and restarts the cadence', async () => {
+    const id = await activeIncident(driver());
+
+    await act(driver(), id, 'update', 'dave', UPDATE);
+    await driver().waitForTimeline(id, 'update-sent');
+
+    expect(await driver().statePath(id)).toContain('BroadcastUpdate');
+    const update = await driver().waitForEmail('irene@example.com', new RegExp(`Update 1: ${id}`));
+    expect(update.text).toContain('Status: Cause found: a bad gateway deploy.');
+    expect(update.text).toContain('Actions: Rolling back the gateway.');
+    expect(update.text).toMatch(/Next update: \d\d:\d\d GMT/);
+  });
+
+  it('when an update falls due with nothing new, a "no change" update goes out on time and the MIM is reminded', async () => {
+    const id = await activeIncident(driver());
+    const smsBefore = sandbox().sns.outbox.length;
+
+    await driver().waitForTimeline(id, 'reminder-sent');
+
+    expect(await driver().statePath(id)).toContain('SendScheduledUpdate');
+    const noChange = await driver().waitForEmail('henry@example.com', new RegExp(`No change: ${id}`));
+    expect(noChange.text).toContain('There is no new information since the last update.');
+    const reminder = await driver().waitForEmail('dave@example.com', new RegExp(`Update overdue: ${id}`));
+    expect(driver().linkIn(reminder, 'Post an update')).toMatch(/\/a\/[A-Za-z0-9_-]{27}$/);
+    expect(sandbox().sns.outbox.slice(smsBefore).some((m) => m.message.startsWith(`${id}: no change`))).toBe(true);
+  });
+
+  it('resolving opens the review, which is chased until submitted, and then the incident closes', async () => {
+    const id = await activeIncident(driver());
+
+    await act(driver(), id, 'resolve', 'dave', { resolution: 'Gateway rolled back.' });
+    await driver().waitForTimeline(id, 'review-reminder');
+    const review = await driver().waitForEmail('dave@example.com', new RegExp(`Post-incident review for ${id}`));
+    await driver().pressButton(driver().linkIn(review, 'Submit the review'), { summary: 'A bad deploy.', lessons: 'Canary deploys.' });
+    const execution = await finished(driver(), id);
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect((await driver().statePath(id)).slice(-9)).toEqual(['ResolveIncident', 'OpenReview', 'AwaitReview', 'RemindReview', 'AwaitReview', 'TakeReview', 'RouteReview', 'CloseIncident', 'Closed']);
+    expect(review.text).toContain('Timeline:');
+    expect(review.text).toMatch(/Dave Dixon accepted and is the Major Incident Manager/);
+    const { incident } = await driver().incident(id);
+    expect(incident).toMatchObject({ status: 'closed', review: { summary: 'A bad deploy.', lessons: 'Canary deploys.' } });
+  });
+});

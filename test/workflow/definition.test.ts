@@ -1,0 +1,60 @@
+import aslValidator from 'asl-validator';
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { EDGE_FUNCTIONS, placeholders, readDefinition, substitute, substitutionKey, WORKFLOW_FUNCTIONS, type WorkflowFunction } from '../../workflows/definition';
+
+interface State {
+  Type: string;
+  Resource?: string;
+  TimeoutSeconds?: number;
+  TimeoutSecondsPath?: string;
+  Retry?: unknown[];
+  Catch?: Array<{ ErrorEquals: string[] }>;
+}
+
+const text = readDefinition();
+const states = JSON.parse(text).States as Record<string, State>;
+const tasks = Object.entries(states).filter(([, s]) => s.Type === 'Task');
+
+describe('the state machine definition', () => {
+  it('every ${placeholder} is a function the sandbox and CDK substitute, and every such function is used', () => {
+    const keys = (Object.keys(WORKFLOW_FUNCTIONS) as WorkflowFunction[]).map(substitutionKey).sort();
+
+    expect(placeholders(text)).toEqual(keys);
+  });
+
+  it('every function has its handler', () => {
+    for (const folder of [...Object.values(WORKFLOW_FUNCTIONS), ...Object.values(EDGE_FUNCTIONS)]) {
+      expect(existsSync(`functions/${folder}/handler.ts`), folder).toBe(true);
+    }
+  });
+
+  it('is valid ASL once substituted', () => {
+    const values = Object.fromEntries(placeholders(text).map((k) => [k, `arn:aws:lambda:eu-west-1:123456789012:function:${k}`]));
+
+    const result = aslValidator(JSON.parse(substitute(text, values)));
+
+    expect(result.errorsText('\n')).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  it('a placeholder without a value is an error, never left in the definition', () => {
+    expect(() => substitute(text, {})).toThrow(/^no substitution for \$\{AwaitEventFunctionArn\}, /);
+  });
+
+  it('every Task has an explicit timeout, retries and a catch', () => {
+    for (const [name, state] of tasks) {
+      expect(state.TimeoutSeconds ?? state.TimeoutSecondsPath, `${name} timeout`).toBeDefined();
+      expect(state.Retry?.length, `${name} retry`).toBeGreaterThan(0);
+      expect(state.Catch?.some((c) => c.ErrorEquals.includes('States.ALL')), `${name} catch`).toBe(true);
+    }
+  });
+
+  it('state names are PascalCase without spaces', () => {
+    for (const name of Object.keys(states)) expect(name).toMatch(/^[A-Z][A-Za-z]+$/);
+  });
+
+  it('JSONPath only: no JSONata or variables, which the local engine would silently ignore', () => {
+    expect(text).not.toMatch(/"QueryLanguage"|"Assign"|\{%/);
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { act, declare, finished } from '../support/incidents';
+import { useSandbox } from '../support/sandbox';
+
+const { driver } = useSandbox();
+
+describe('workflow: classification and paging', () => {
+  it('an alarm below the criteria is handed to the normal queue and the owner is told why', async () => {
+    await driver().raiseAlarm('reporting-lag', 'Reporting pipeline lag above 1 h');
+    const incident = await driver().waitFor('the reporting incident', async () => (await driver().openIncidents()).find((i) => i.service === 'reporting'));
+
+    const execution = await finished(driver(), incident.id);
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(await driver().statePath(incident.id)).toEqual(['Classify', 'RouteByVerdict', 'HandOffMinor', 'HandedOff']);
+    expect((await driver().incident(incident.id)).incident.status).toBe('handed-off');
+    const notice = await driver().waitForEmail('grace@example.com', /handled as a normal incident/);
+    expect(notice.text).toContain('minor: P3 is below the major-incident criteria');
+  });
+
+  it('a rejected candidate is downgraded and the reporter is told why', async () => {
+    const id = await declare(driver(), { impact: 'high', urgency: 'medium', by: 'irene', title: 'Slow refunds' });
+    await driver().waitForTimeline(id, 'paged');
+
+    const answer = await act(driver(), id, 'reject', 'bob', { reason: 'Refunds are slow but working; the payments team has it' });
+    const execution = await finished(driver(), id);
+
+    expect(answer.status).toBe(202);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(await driver().statePath(id)).toEqual(['Classify', 'RouteByVerdict', 'PageMim', 'AwaitAcknowledgement', 'TakeAnswer', 'RouteAnswer', 'DowngradeCandidate', 'Downgraded']);
+    const told = await driver().waitForEmail('irene@example.com', /not a major incident/);
+    expect(told.text).toContain('Bob Brown decided it is not a major incident: Refunds are slow but working; the payments team has it.');
+  });
+
+  it('a major incident cannot be rejected, only accepted', async () => {
+    const id = await declare(driver());
+    await driver().waitForTimeline(id, 'paged');
+
+    const answer = await act(driver(), id, 'reject', 'bob', { reason: 'not me' });
+
+    expect(answer.status).toBe(409);
+    expect(answer.body.message).toBe(`${id} meets the agreed criteria of a major incident (P1); it can be accepted, not rejected`);
+  });
+
+  it('with no answer in the window the next level is paged, and an acceptance names the MIM and tells the audiences', async () => {
+    const id = await declare(driver());
+    await driver().waitForTimeline(id, 'escalated');
+    const page = await driver().waitForEmail('dave@example.com', new RegExp(`${id}.*please accept`));
+
+    await driver().pressButton(driver().linkIn(page, 'Accept as MIM'), {});
+    await driver().waitForTimeline(id, 'notice-sent');
+
+    expect((await driver().statePath(id)).slice(0, 10)).toEqual([
+      'Classify', 'RouteByVerdict', 'PageMim', 'AwaitAcknowledgement', 'Escalate', 'PageMim', 'AwaitAcknowledgement', 'TakeAnswer', 'RouteAnswer', 'Mobilise',
+    ]);
+    const { incident } = await driver().incident(id);
+    expect(incident.mim?.name).toBe('Dave Dixon');
+    const notice = await driver().waitForEmail('henry@example.com', new RegExp(`${id}`));
+    expect(notice.text).toContain('Dave Dixon is leading the response. Next update at');
+    expect(notice.text).toContain('Bridge: https://meet.example.com/major-incident, dial +44 20 7946 0000, PIN 271828#');
+    expect(notice.text).toMatch(/Next update: \d\d:\d\d EST/);
+  });
+});

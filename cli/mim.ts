@@ -32,7 +32,8 @@ class CliError extends Error {}
 
 function apiUrl(): string {
   const url = program.opts<{ api?: string }>().api ?? process.env.MIM_API_URL ?? sandboxInfo()?.urls.api;
-  if (!url) throw new CliError('no API to talk to: start the sandbox with "npm start", or set MIM_API_URL (or --api) to a deployed API');
+  if (!url)
+    throw new CliError('no API to talk to: start the sandbox with "npm start", or set MIM_API_URL (or --api) to a deployed API');
   return url.replace(/\/+$/, '');
 }
 
@@ -69,7 +70,7 @@ function printIncident(i: Incident): void {
 const program = new Command('mim')
   .description('Run major incidents: raise test alarms, declare, list, show, and act on incidents.')
   .option('--api <url>', 'HTTP API base URL (default: MIM_API_URL, else the running sandbox)')
-  .option('--tz <zone>', 'time zone for times shown (default: this machine\'s)')
+  .option('--tz <zone>', "time zone for times shown (default: this machine's)")
   .showHelpAfterError('(run "mim --help" for the commands)');
 
 program
@@ -82,8 +83,15 @@ program
   .action(async (alarmName: string, description: string, o: { state: string; reason: string }) => {
     const info = sandboxInfo();
     const topicArn = process.env.MIM_INTAKE_TOPIC_ARN ?? info?.intakeTopicArn;
-    if (!topicArn) throw new CliError('no intake topic: start the sandbox with "npm start", or set MIM_INTAKE_TOPIC_ARN to the deployed topic');
-    const sns = new SNSClient(process.env.MIM_INTAKE_TOPIC_ARN ? {} : { endpoint: info!.urls.sns, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    if (!topicArn)
+      throw new CliError(
+        'no intake topic: start the sandbox with "npm start", or set MIM_INTAKE_TOPIC_ARN to the deployed topic',
+      );
+    const sns = new SNSClient(
+      process.env.MIM_INTAKE_TOPIC_ARN
+        ? {}
+        : { endpoint: info!.urls.sns, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } },
+    );
     const message = {
       AlarmName: alarmName,
       AlarmDescription: description || null,
@@ -92,7 +100,9 @@ program
       StateChangeTime: new Date().toISOString(),
     };
     try {
-      const { MessageId } = await sns.send(new PublishCommand({ TopicArn: topicArn, Subject: `${o.state}: "${alarmName}"`, Message: JSON.stringify(message) }));
+      const { MessageId } = await sns.send(
+        new PublishCommand({ TopicArn: topicArn, Subject: `${o.state}: "${alarmName}"`, Message: JSON.stringify(message) }),
+      );
       console.log(`Published ${o.state} for ${alarmName} (message ${MessageId}). "mim list" shows the incident in a moment.`);
     } catch (error) {
       throw new CliError(`could not publish to ${topicArn}: ${(error as Error).message}`);
@@ -108,7 +118,10 @@ program
   .option('--impact <level>', `impact: ${LEVELS.join(', ')}`, level)
   .option('--urgency <level>', `urgency: ${LEVELS.join(', ')}`, level)
   .action(async (o: { service: string; title: string; by: string; impact?: string; urgency?: string }) => {
-    const result = await call<{ incidentId: string; outcome: string }>('POST', '/incidents', { ...o, idempotencyKey: randomUUID() });
+    const result = await call<{ incidentId: string; outcome: string }>('POST', '/incidents', {
+      ...o,
+      idempotencyKey: randomUUID(),
+    });
     console.log(`${result.incidentId} ${result.outcome}. Follow it with: mim show ${result.incidentId}`);
   });
 
@@ -127,30 +140,53 @@ program
   .description('show an incident and its timeline')
   .argument('<incident-id>')
   .action(async (id: string) => {
-    const { incident, timeline } = await call<{ incident: Incident; timeline: TimelineEntry[] }>('GET', `/incidents/${encodeURIComponent(id)}`);
+    const { incident, timeline } = await call<{ incident: Incident; timeline: TimelineEntry[] }>(
+      'GET',
+      `/incidents/${encodeURIComponent(id)}`,
+    );
     printIncident(incident);
     if (incident.reasons) console.log(`  why: ${incident.reasons.join('; ')}`);
-    if (incident.nextUpdateAt && incident.status === 'active') console.log(`  next update due ${formatTime(incident.nextUpdateAt, zone())}`);
+    if (incident.nextUpdateAt && incident.status === 'active')
+      console.log(`  next update due ${formatTime(incident.nextUpdateAt, zone())}`);
     console.log('\nTimeline:');
-    for (const e of timeline) console.log(`  ${formatTime(e.at, zone())}  ${e.kind.padEnd(16)} ${e.summary}  [${e.actor}, ${e.channel}]`);
+    for (const e of timeline)
+      console.log(`  ${formatTime(e.at, zone())}  ${e.kind.padEnd(16)} ${e.summary}  [${e.actor}, ${e.channel}]`);
   });
 
-function actionCommand(name: string, description: string, fields: Array<[flag: string, key: string, help: string, required: boolean]>) {
-  const cmd = program.command(name).description(description).argument('<incident-id>').requiredOption('--by <person>', 'who acts (a person id from the config)');
+function actionCommand(
+  name: string,
+  description: string,
+  fields: Array<[flag: string, key: string, help: string, required: boolean]>,
+) {
+  const cmd = program
+    .command(name)
+    .description(description)
+    .argument('<incident-id>')
+    .requiredOption('--by <person>', 'who acts (a person id from the config)');
   for (const [flag, , help, required] of fields) {
     if (required) cmd.requiredOption(flag, help);
     else cmd.option(flag, help);
   }
   cmd.action(async (id: string, o: Record<string, string>) => {
     const action = name === 'review' ? 'submit-review' : name;
-    const body = Object.fromEntries([['action', action], ['by', o.by], ...fields.map(([, key]) => [key, o[key]])].filter(([, v]) => v !== undefined));
-    const result = await call<{ eventId: string; delivered: boolean }>('POST', `/incidents/${encodeURIComponent(id)}/actions`, body);
-    console.log(`${action} recorded for ${id} (event ${result.eventId}); ${result.delivered ? 'the workflow took it' : 'the workflow takes it at its next step'}.`);
+    const body = Object.fromEntries(
+      [['action', action], ['by', o.by], ...fields.map(([, key]) => [key, o[key]])].filter(([, v]) => v !== undefined),
+    );
+    const result = await call<{ eventId: string; delivered: boolean }>(
+      'POST',
+      `/incidents/${encodeURIComponent(id)}/actions`,
+      body,
+    );
+    console.log(
+      `${action} recorded for ${id} (event ${result.eventId}); ${result.delivered ? 'the workflow took it' : 'the workflow takes it at its next step'}.`,
+    );
   });
 }
 
 actionCommand('accept', 'accept a paged incident: you become its MIM', []);
-actionCommand('reject', 'reject a major incident candidate, with the reason', [['--reason <text>', 'reason', 'why it is not major', true]]);
+actionCommand('reject', 'reject a major incident candidate, with the reason', [
+  ['--reason <text>', 'reason', 'why it is not major', true],
+]);
 actionCommand('update', 'post a status update to every audience', [
   ['--impact <text>', 'impact', 'services, users, regions affected', true],
   ['--status <text>', 'status', 'current status', true],
@@ -173,7 +209,10 @@ program
     if (Number.isNaN(at.getTime())) throw new CliError(`--at "${o.at}" is not a time; write e.g. 2026-12-24T21:00:00Z`);
     const config = parseConfig(readFileSync(o.config, 'utf8'), o.config);
     console.log(`On call at ${formatTime(at.toISOString(), config.rota.timeZone)}:`);
-    for (const l of whoIsOnCall(config, at)) console.log(`  ${l.level + 1}. ${l.name.padEnd(20)} ${l.people.map((p) => `${p.name} <${p.email}>`).join(', ')}  (answer within ${l.ackWindowSeconds}s)`);
+    for (const l of whoIsOnCall(config, at))
+      console.log(
+        `  ${l.level + 1}. ${l.name.padEnd(20)} ${l.people.map((p) => `${p.name} <${p.email}>`).join(', ')}  (answer within ${l.ackWindowSeconds}s)`,
+      );
   });
 
 program
@@ -181,7 +220,10 @@ program
   .description('show input that could not be understood (e.g. malformed alarms), kept for inspection')
   .option('--day <date>', 'the day, e.g. 2026-11-27 (default: today, UTC)')
   .action(async (o: { day?: string }) => {
-    const { day, items } = await call<{ day: string; items: Array<{ at: string; source: string; error: string; raw: string }> }>('GET', `/quarantine${o.day ? `?day=${o.day}` : ''}`);
+    const { day, items } = await call<{ day: string; items: Array<{ at: string; source: string; error: string; raw: string }> }>(
+      'GET',
+      `/quarantine${o.day ? `?day=${o.day}` : ''}`,
+    );
     if (items.length === 0) console.log(`Nothing quarantined on ${day}.`);
     for (const i of items) console.log(`${i.at}  ${i.source}\n  error: ${i.error}\n  raw:   ${i.raw.slice(0, 300)}`);
   });

@@ -100,7 +100,9 @@ export class IncidentStore {
   }
 
   async getIncident(id: string): Promise<Incident | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `INC#${id}`, sk: 'META' }, ConsistentRead: true }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: `INC#${id}`, sk: 'META' }, ConsistentRead: true }),
+    );
     return Item ? clean<Incident>(Item) : undefined;
   }
 
@@ -187,7 +189,9 @@ export class IncidentStore {
         );
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
-        const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `INC#${id}`, sk: `ONCE#${onceKey}` }, ConsistentRead: true }));
+        const { Item } = await this.db.send(
+          new GetCommand({ TableName: this.table, Key: { pk: `INC#${id}`, sk: `ONCE#${onceKey}` }, ConsistentRead: true }),
+        );
         sk = Item!.entrySk as string;
         entry = Item!.entry as TimelineEntry;
         first = false;
@@ -215,29 +219,40 @@ export class IncidentStore {
   ): Promise<{ incidentId: string; opened: boolean }> {
     const expiresAt = new Date(now.getTime() + windowSeconds * 1000).toISOString();
     for (let attempt = 0; attempt < 5; attempt += 1) {
-      const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `DEDUP#${key}`, sk: 'DEDUP' }, ConsistentRead: true }));
+      const { Item } = await this.db.send(
+        new GetCommand({ TableName: this.table, Key: { pk: `DEDUP#${key}`, sk: 'DEDUP' }, ConsistentRead: true }),
+      );
       const current = Item as { incidentId: string; expiresAt: string } | undefined;
       if (current && current.expiresAt > now.toISOString() && (await isOpen(current.incidentId))) {
         // The storm goes on: keep the window open while alarms keep coming.
-        await this.db.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: { pk: `DEDUP#${key}`, sk: 'DEDUP' },
-            UpdateExpression: 'SET expiresAt = :e, #ttl = :t',
-            ConditionExpression: 'incidentId = :id AND expiresAt < :e',
-            ExpressionAttributeNames: { '#ttl': 'ttl' },
-            ExpressionAttributeValues: { ':e': expiresAt, ':t': epochSeconds(expiresAt), ':id': current.incidentId },
-          }),
-        ).catch((error) => {
-          if (!isConditionFailure(error)) throw error;
-        });
+        await this.db
+          .send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: { pk: `DEDUP#${key}`, sk: 'DEDUP' },
+              UpdateExpression: 'SET expiresAt = :e, #ttl = :t',
+              ConditionExpression: 'incidentId = :id AND expiresAt < :e',
+              ExpressionAttributeNames: { '#ttl': 'ttl' },
+              ExpressionAttributeValues: { ':e': expiresAt, ':t': epochSeconds(expiresAt), ':id': current.incidentId },
+            }),
+          )
+          .catch((error) => {
+            if (!isConditionFailure(error)) throw error;
+          });
         return { incidentId: current.incidentId, opened: false };
       }
       try {
         await this.db.send(
           new PutCommand({
             TableName: this.table,
-            Item: { pk: `DEDUP#${key}`, sk: 'DEDUP', incidentId: newIncidentId, openedAt: now.toISOString(), expiresAt, ttl: epochSeconds(expiresAt) },
+            Item: {
+              pk: `DEDUP#${key}`,
+              sk: 'DEDUP',
+              incidentId: newIncidentId,
+              openedAt: now.toISOString(),
+              expiresAt,
+              ttl: epochSeconds(expiresAt),
+            },
             ConditionExpression: current ? 'incidentId = :stale' : 'attribute_not_exists(pk)',
             ...(current ? { ExpressionAttributeValues: { ':stale': current.incidentId } } : {}),
           }),
@@ -318,7 +333,9 @@ export class IncidentStore {
   }
 
   async getWait(incidentId: string): Promise<WaitRegistration | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `INC#${incidentId}`, sk: 'WAIT' }, ConsistentRead: true }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: `INC#${incidentId}`, sk: 'WAIT' }, ConsistentRead: true }),
+    );
     return Item ? clean<WaitRegistration>(Item) : undefined;
   }
 
@@ -333,7 +350,9 @@ export class IncidentStore {
   }
 
   async getLink(hash: string): Promise<ActionLink | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `ACT#${hash}`, sk: 'LINK' }, ConsistentRead: true }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: `ACT#${hash}`, sk: 'LINK' }, ConsistentRead: true }),
+    );
     return Item ? clean<ActionLink>(Item) : undefined;
   }
 
@@ -388,7 +407,9 @@ export class IncidentStore {
     });
   }
 
-  private async queryPages(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): Promise<Record<string, unknown>[]> {
+  private async queryPages(
+    input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
+  ): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {

@@ -1,9 +1,4 @@
-import {
-  ExecutionAlreadyExists,
-  SendTaskSuccessCommand,
-  StartExecutionCommand,
-  type SFNClient,
-} from '@aws-sdk/client-sfn';
+import { ExecutionAlreadyExists, SendTaskSuccessCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 
 /** Answers that mean "that wait is over": the event stays in the inbox for the next wait to take. */
 const ENDED_WAIT = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);

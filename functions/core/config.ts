@@ -136,9 +136,7 @@ export const configSchema = z
         }
       }
     });
-    config.audiences.forEach((audience, i) =>
-      audience.members.forEach((id, j) => check(id, ['audiences', i, 'members', j])),
-    );
+    config.audiences.forEach((audience, i) => audience.members.forEach((id, j) => check(id, ['audiences', i, 'members', j])));
     const overlap = config.criteria.major.filter((p) => config.criteria.candidate.includes(p));
     if (overlap.length > 0) {
       ctx.addIssue({

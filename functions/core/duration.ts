@@ -11,7 +11,11 @@ export function parseDuration(text: string): number {
 
 /** Seconds -> the shortest exact form people read easily ("90m" stays "90m", 3600 -> "1h"). */
 export function formatDuration(seconds: number): string {
-  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60]] as const) {
+  for (const [unit, size] of [
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+  ] as const) {
     if (seconds >= size && seconds % size === 0) return `${seconds / size}${unit}`;
   }
   return `${seconds}s`;

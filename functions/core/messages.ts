@@ -65,7 +65,10 @@ export function renderEmail(notice: Notice, config: OrganisationConfig): Rendere
 <p style="font:15px Arial,sans-serif;color:#222;margin:0 0 16px">${escapeHtml(notice.intro)}</p>
 <table role="presentation" style="border-collapse:collapse;margin:0 0 16px">
 ${notice.fields
-  .map(([label, value]) => `<tr><th scope="row" style="${cell};text-align:left">${escapeHtml(label)}</th><td style="${cell}">${escapeHtml(value)}</td></tr>`)
+  .map(
+    ([label, value]) =>
+      `<tr><th scope="row" style="${cell};text-align:left">${escapeHtml(label)}</th><td style="${cell}">${escapeHtml(value)}</td></tr>`,
+  )
   .join('\n')}
 </table>
 ${
@@ -77,7 +80,10 @@ ${notice.list.items.map((item) => `<li>${escapeHtml(item)}</li>`).join('\n')}
     : ''
 }
 ${notice.actions
-  .map((a) => `<a href="${escapeHtml(a.url)}" style="display:inline-block;margin:0 8px 8px 0;padding:10px 16px;background:#b00020;color:#fff;text-decoration:none;font:bold 14px Arial,sans-serif;border-radius:4px">${escapeHtml(a.label)}</a>`)
+  .map(
+    (a) =>
+      `<a href="${escapeHtml(a.url)}" style="display:inline-block;margin:0 8px 8px 0;padding:10px 16px;background:#b00020;color:#fff;text-decoration:none;font:bold 14px Arial,sans-serif;border-radius:4px">${escapeHtml(a.label)}</a>`,
+  )
   .join('\n')}
 <p style="font:12px Arial,sans-serif;color:#666;margin:16px 0 0">${escapeHtml(config.organisation)} major incident management</p>
 </div></body></html>`;
@@ -118,7 +124,9 @@ export function pageNotice(
       ['Service', incident.service],
       ['Summary', incident.title],
       ['Priority', `${incident.priority} (${incident.verdict})`],
-      ...(incident.alarm ? ([['Alarm', `${incident.alarm.alarmName}: ${incident.alarm.reason}`]] as Array<[string, string]>) : []),
+      ...(incident.alarm
+        ? ([['Alarm', `${incident.alarm.alarmName}: ${incident.alarm.reason}`]] as Array<[string, string]>)
+        : []),
       ['Declared', `${formatTime(incident.declaredAt, config.rota.timeZone)} by ${incident.declaredBy}`],
       ['Bridge', bridgeText(config)],
     ],
@@ -173,7 +181,12 @@ export function updateNotice(config: OrganisationConfig, incident: Incident, upd
     subject: `${tag(incident)} Update ${incident.updateCount ?? 1}: ${headline(incident)}`,
     heading: `Update on ${incident.id} (${incident.service})`,
     intro: `${update.status} Next update at ${next}.`,
-    fields: [['Incident', incident.id], ['Priority', incident.priority ?? ''], ...updateFields(update), ...commonFields(config, incident, zone)],
+    fields: [
+      ['Incident', incident.id],
+      ['Priority', incident.priority ?? ''],
+      ...updateFields(update),
+      ...commonFields(config, incident, zone),
+    ],
     actions: [],
     sms: `${incident.id} update: ${update.status} Next update ${next}`,
   };
@@ -201,25 +214,62 @@ export function mimBriefNotice(config: OrganisationConfig, incident: Incident, z
     subject: `${tag(incident)} You are the MIM for ${headline(incident)}`,
     heading: `You lead ${incident.id}`,
     intro: `Stakeholders were told you lead the response. Post an update before ${incident.nextUpdateAt ? formatTime(incident.nextUpdateAt, zone) : 'the next one is due'}; if you post none, a "no change" update goes out then and you are reminded.`,
-    fields: [['Incident', incident.id], ['Service', incident.service], ['Priority', incident.priority ?? ''], ['Bridge', bridgeText(config)]],
+    fields: [
+      ['Incident', incident.id],
+      ['Service', incident.service],
+      ['Priority', incident.priority ?? ''],
+      ['Bridge', bridgeText(config)],
+    ],
     actions: actionsFrom(links),
     sms: `You are MIM for ${incident.id}. Update: ${links.update}`,
   };
 }
 
-export function overdueReminderNotice(config: OrganisationConfig, incident: Incident, zone: string, links: Links, recipients: number): Notice {
+export function overdueReminderNotice(
+  config: OrganisationConfig,
+  incident: Incident,
+  zone: string,
+  links: Links,
+  recipients: number,
+): Notice {
   return {
     subject: `Update overdue: ${headline(incident)}`,
     heading: `Your update on ${incident.id} is overdue`,
     intro: `No update was posted in time, so a "no change" update went to ${recipients} recipient(s). Post what is known and being done; the next update is due at ${incident.nextUpdateAt ? formatTime(incident.nextUpdateAt, zone) : 'soon'}.`,
-    fields: [['Incident', incident.id], ['Bridge', bridgeText(config)]],
+    fields: [
+      ['Incident', incident.id],
+      ['Bridge', bridgeText(config)],
+    ],
     actions: actionsFrom(links),
     sms: `${incident.id} update overdue. Post one: ${links.update}`,
   };
 }
 
+export function updateSentNotice(
+  config: OrganisationConfig,
+  incident: Incident,
+  zone: string,
+  links: Links,
+  recipients: number,
+): Notice {
+  const next = incident.nextUpdateAt ? formatTime(incident.nextUpdateAt, zone) : 'soon';
+  return {
+    subject: `Update ${incident.updateCount ?? 1} sent: ${headline(incident)}`,
+    heading: `Your update on ${incident.id} went to ${recipients} recipient(s)`,
+    intro: `The next update is due at ${next}; if you post none by then, a "no change" update goes out and you are reminded.`,
+    fields: [
+      ['Incident', incident.id],
+      ['Bridge', bridgeText(config)],
+    ],
+    actions: actionsFrom(links),
+    sms: `${incident.id} update ${incident.updateCount ?? 1} sent to ${recipients}. Next due ${next}`,
+  };
+}
+
 export function resolutionNotice(config: OrganisationConfig, incident: Incident, zone: string): Notice {
-  const minutes = incident.resolvedAt ? Math.round((Date.parse(incident.resolvedAt) - Date.parse(incident.declaredAt)) / 60000) : 0;
+  const minutes = incident.resolvedAt
+    ? Math.round((Date.parse(incident.resolvedAt) - Date.parse(incident.declaredAt)) / 60000)
+    : 0;
   return {
     subject: `${tag(incident)} Resolved: ${headline(incident)}`,
     heading: `Resolved: ${incident.id} (${incident.service})`,
@@ -248,7 +298,12 @@ export function reviewNotice(
     subject: `${reminder ? 'Reminder: ' : ''}Post-incident review for ${headline(incident)} due ${due}`,
     heading: `${reminder ? 'Reminder: the' : 'The'} post-incident review of ${incident.id} is yours`,
     intro: `Capture what happened, why, and what will prevent a repeat. It is due at ${due}; reminders continue until it is submitted.`,
-    fields: [['Incident', incident.id], ['Service', incident.service], ['Priority', incident.priority ?? ''], ['Resolution', incident.resolution ?? '']],
+    fields: [
+      ['Incident', incident.id],
+      ['Service', incident.service],
+      ['Priority', incident.priority ?? ''],
+      ['Resolution', incident.resolution ?? ''],
+    ],
     list: { title: 'Timeline', items: timeline.map((e) => `${formatTime(e.at, zone)} ${e.summary}`) },
     actions: actionsFrom(links),
     sms: `${reminder ? 'Reminder: ' : ''}PIR for ${incident.id} due ${due}: ${links.review}`,
@@ -260,7 +315,11 @@ export function closedNotice(config: OrganisationConfig, incident: Incident, zon
     subject: `Review published: ${headline(incident)}`,
     heading: `Post-incident review of ${incident.id} submitted`,
     intro: incident.review?.summary ?? 'The review is complete.',
-    fields: [['Incident', incident.id], ['Lessons', incident.review?.lessons ?? ''], ['Owner', incident.review?.owner.name ?? '']],
+    fields: [
+      ['Incident', incident.id],
+      ['Lessons', incident.review?.lessons ?? ''],
+      ['Owner', incident.review?.owner.name ?? ''],
+    ],
     actions: [],
     sms: `${incident.id} review published and incident closed.`,
   };
@@ -270,8 +329,14 @@ export function handOffNotice(config: OrganisationConfig, incident: Incident, zo
   return {
     subject: `[${incident.priority}] ${headline(incident)}: handled as a normal incident`,
     heading: `${incident.id} is not a major incident`,
-    intro: 'It is below the agreed criteria of a major incident and goes to the normal incident queue. The owning team handles it.',
-    fields: [['Incident', incident.id], ['Service', incident.service], ['Priority', incident.priority ?? ''], ['Declared', formatTime(incident.declaredAt, zone)]],
+    intro:
+      'It is below the agreed criteria of a major incident and goes to the normal incident queue. The owning team handles it.',
+    fields: [
+      ['Incident', incident.id],
+      ['Service', incident.service],
+      ['Priority', incident.priority ?? ''],
+      ['Declared', formatTime(incident.declaredAt, zone)],
+    ],
     list: { title: 'Why', items: incident.reasons ?? [] },
     actions: [],
     sms: `${incident.id} ${incident.service} (${incident.priority}) handed to the normal queue.`,
@@ -283,7 +348,11 @@ export function downgradeNotice(config: OrganisationConfig, incident: Incident, 
     subject: `[${incident.priority}] ${headline(incident)}: not a major incident`,
     heading: `Candidate ${incident.id} was rejected as a major incident`,
     intro: `${incident.rejection?.by ?? 'The MIM'} decided it is not a major incident: ${incident.rejection?.reason ?? ''}. It is handled as a normal incident by the owning team.`,
-    fields: [['Incident', incident.id], ['Service', incident.service], ['Priority', incident.priority ?? '']],
+    fields: [
+      ['Incident', incident.id],
+      ['Service', incident.service],
+      ['Priority', incident.priority ?? ''],
+    ],
     list: { title: 'Classification', items: incident.reasons ?? [] },
     actions: [],
     sms: `${incident.id} rejected as major by ${incident.rejection?.by}: ${incident.rejection?.reason}`,

@@ -43,10 +43,23 @@ export function fieldsFor(action: MimAction, incident: Incident): Field[] {
     case 'accept':
       return [];
     case 'reject':
-      return [{ name: 'reason', label: 'Why is it not a major incident? (the reporter and owner are told)', multiline: true, required: true }];
+      return [
+        {
+          name: 'reason',
+          label: 'Why is it not a major incident? (the reporter and owner are told)',
+          multiline: true,
+          required: true,
+        },
+      ];
     case 'update':
       return [
-        { name: 'impact', label: 'Impact: services, users, regions', multiline: true, required: true, value: last?.impact ?? incident.title },
+        {
+          name: 'impact',
+          label: 'Impact: services, users, regions',
+          multiline: true,
+          required: true,
+          value: last?.impact ?? incident.title,
+        },
         { name: 'status', label: 'Current status', multiline: true, required: true, value: last?.status ?? '' },
         { name: 'actions', label: 'Actions in progress', multiline: true, required: true, value: last?.actions ?? '' },
         { name: 'workaround', label: 'Workaround (if any)', multiline: true, value: last?.workaround ?? '' },

@@ -9,7 +9,13 @@ export interface OnCallLevel {
 }
 
 const WEEKDAY_NUMBER: Record<string, number> = {
-  monday: 1, tuesday: 2, wednesday: 3, thursday: 4, friday: 5, saturday: 6, sunday: 7,
+  monday: 1,
+  tuesday: 2,
+  wednesday: 3,
+  thursday: 4,
+  friday: 5,
+  saturday: 6,
+  sunday: 7,
 };
 
 type Rotation = NonNullable<EscalationLevel['rotation']>;
@@ -43,9 +49,7 @@ export function whoIsOnCall(config: OrganisationConfig, at: Date): OnCallLevel[]
   return config.rota.levels.map((lvl, level) => ({
     level,
     name: lvl.name,
-    people: (lvl.rotation ? [holderOf(lvl.rotation, config.rota.timeZone, at)] : lvl.people!).map((id) =>
-      personById(config, id),
-    ),
+    people: (lvl.rotation ? [holderOf(lvl.rotation, config.rota.timeZone, at)] : lvl.people!).map((id) => personById(config, id)),
     ackWindowSeconds: lvl.ackWindow ?? config.rota.ackWindow,
   }));
 }

@@ -29,6 +29,8 @@ export async function submitAction(app: App, action: Omit<MimEvent, 'id' | 'at'>
   const event: MimEvent = { ...action, id: newEventId(), at: now.toISOString() };
   await app.store.putEvent(event);
   const wait = await app.store.getWait(incident.id);
-  const delivered = wait ? await app.workflow.deliver(wait.token, { incidentId: incident.id, eventId: event.id, at: event.at }) : false;
+  const delivered = wait
+    ? await app.workflow.deliver(wait.token, { incidentId: incident.id, eventId: event.id, at: event.at })
+    : false;
   return { event, delivered };
 }

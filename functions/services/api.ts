@@ -24,7 +24,12 @@ export interface HttpResponse {
   body: string;
 }
 
-const text = (what: string) => z.string().trim().min(1, `${what} is required`).max(4000, `${what} is longer than 4000 characters`);
+const text = (what: string) =>
+  z
+    .string({ error: `${what} is required` })
+    .trim()
+    .min(1, `${what} is required`)
+    .max(4000, `${what} is longer than 4000 characters`);
 
 /** The fields each action takes, the same from a link's form and from the API. */
 const ACTION_FIELDS = {
@@ -34,7 +39,12 @@ const ACTION_FIELDS = {
     impact: text('impact'),
     status: text('status'),
     actions: text('actions'),
-    workaround: z.string().trim().max(4000).optional().transform((w) => (w ? w : undefined)),
+    workaround: z
+      .string()
+      .trim()
+      .max(4000)
+      .optional()
+      .transform((w) => (w ? w : undefined)),
   }),
   resolve: z.object({ resolution: text('resolution') }),
   'submit-review': z.object({ summary: text('summary'), lessons: text('lessons') }),
@@ -50,7 +60,17 @@ function details(action: MimAction, raw: unknown): { ok: true; value: ActionDeta
     case 'reject':
       return { ok: true, value: { reason: f.reason! } };
     case 'update':
-      return { ok: true, value: { update: { impact: f.impact!, status: f.status!, actions: f.actions!, ...(f.workaround ? { workaround: f.workaround } : {}) } } };
+      return {
+        ok: true,
+        value: {
+          update: {
+            impact: f.impact!,
+            status: f.status!,
+            actions: f.actions!,
+            ...(f.workaround ? { workaround: f.workaround } : {}),
+          },
+        },
+      };
     case 'resolve':
       return { ok: true, value: { resolution: f.resolution! } };
     case 'submit-review':
@@ -86,7 +106,14 @@ function nameOf(app: App, personId: string): string {
 
 async function linkRoute(app: App, req: HttpRequest, linkId: string, now: Date): Promise<HttpResponse> {
   const notFound = () =>
-    html(404, messagePage('This link is not valid', 'The link was not recognised: it may be mistyped or incomplete. Use the link in the latest message, or ask the Major Incident desk.'), req.method);
+    html(
+      404,
+      messagePage(
+        'This link is not valid',
+        'The link was not recognised: it may be mistyped or incomplete. Use the link in the latest message, or ask the Major Incident desk.',
+      ),
+      req.method,
+    );
   if (!/^[A-Za-z0-9_-]{20,64}$/.test(linkId)) return notFound();
   const hash = hashLinkId(linkId);
   const link = await app.store.getLink(hash);
@@ -95,10 +122,26 @@ async function linkRoute(app: App, req: HttpRequest, linkId: string, now: Date):
   if (!incident) return notFound();
   const zone = app.config.people[link.recipient]?.timeZone ?? app.config.timeZone;
   const used = (usedBy: string, usedAt: string) =>
-    html(409, messagePage('This link was already used', `${nameOf(app, usedBy)} used it to ${link.action} ${incident.id} at ${formatTime(usedAt, zone)}. Each link acts once.`, incident), req.method);
+    html(
+      409,
+      messagePage(
+        'This link was already used',
+        `${nameOf(app, usedBy)} used it to ${link.action} ${incident.id} at ${formatTime(usedAt, zone)}. Each link acts once.`,
+        incident,
+      ),
+      req.method,
+    );
   if (link.usedAt) return used(link.usedBy ?? link.recipient, link.usedAt);
   if (link.expiresAt <= now.toISOString()) {
-    return html(410, messagePage('This link has expired', `It expired at ${formatTime(link.expiresAt, zone)}. Use the link in the latest message about ${incident.id}.`, incident), req.method);
+    return html(
+      410,
+      messagePage(
+        'This link has expired',
+        `It expired at ${formatTime(link.expiresAt, zone)}. Use the link in the latest message about ${incident.id}.`,
+        incident,
+      ),
+      req.method,
+    );
   }
   const refusal = refusalFor(incident, link.action);
   if (refusal) return html(410, messagePage('This link no longer applies', `${refusal}.`, incident), req.method);
@@ -109,26 +152,53 @@ async function linkRoute(app: App, req: HttpRequest, linkId: string, now: Date):
   }
   if (req.method !== 'POST') return html(405, messagePage('Not allowed', 'Open the link in a browser, then use the button.'));
   if (req.headers['sec-fetch-site'] === 'cross-site') {
-    return html(403, messagePage('Refused', 'The form was submitted from another site. Open the link from your email and use the button on its page.'));
+    return html(
+      403,
+      messagePage(
+        'Refused',
+        'The form was submitted from another site. Open the link from your email and use the button on its page.',
+      ),
+    );
   }
   const form = Object.fromEntries(new URLSearchParams(req.body));
   if (form.confirm !== link.action) {
-    return html(400, confirmPage({ incident, action: link.action, recipientName, values: form, error: 'Use the button on this page to confirm.' }));
+    return html(
+      400,
+      confirmPage({
+        incident,
+        action: link.action,
+        recipientName,
+        values: form,
+        error: 'Use the button on this page to confirm.',
+      }),
+    );
   }
   const parsed = details(link.action, form);
-  if (!parsed.ok) return html(400, confirmPage({ incident, action: link.action, recipientName, values: form, error: parsed.error }));
+  if (!parsed.ok)
+    return html(400, confirmPage({ incident, action: link.action, recipientName, values: form, error: parsed.error }));
   const taken = await app.store.useLink(hash, link.recipient, now.toISOString());
   if (!taken) {
     const latest = await app.store.getLink(hash);
     return used(latest?.usedBy ?? link.recipient, latest?.usedAt ?? now.toISOString());
   }
   try {
-    await submitAction(app, { incidentId: incident.id, action: link.action, by: link.recipient, via: 'link', ...parsed.value }, now);
+    await submitAction(
+      app,
+      { incidentId: incident.id, action: link.action, by: link.recipient, via: 'link', ...parsed.value },
+      now,
+    );
   } catch (error) {
     if (error instanceof ActionRefused) return html(409, messagePage('This action no longer applies', error.message, incident));
     throw error;
   }
-  return html(200, messagePage('Done', `${ACTION_LABELS[link.action].button}: recorded for ${incident.id} as ${recipientName} at ${formatTime(now.toISOString(), zone)}. The workflow continues.`, incident));
+  return html(
+    200,
+    messagePage(
+      'Done',
+      `${ACTION_LABELS[link.action].button}: recorded for ${incident.id} as ${recipientName} at ${formatTime(now.toISOString(), zone)}. The workflow continues.`,
+      incident,
+    ),
+  );
 }
 
 const declaration = z.object({
@@ -164,7 +234,8 @@ async function showIncident(app: App, id: string): Promise<HttpResponse> {
 }
 
 async function listIncidents(app: App, which: string | undefined): Promise<HttpResponse> {
-  if (which && !['open', 'closed', 'all'].includes(which)) return problem(400, 'InvalidInput', 'status must be open, closed or all');
+  if (which && !['open', 'closed', 'all'].includes(which))
+    return problem(400, 'InvalidInput', 'status must be open, closed or all');
   const lists: Incident[][] = [];
   if (which !== 'closed') lists.push(await app.store.listIncidents('OPEN'));
   if (which === 'closed' || which === 'all') lists.push(await app.store.listIncidents('CLOSED'));
@@ -184,7 +255,11 @@ export async function handleHttp(app: App, req: HttpRequest, now = new Date()): 
     if (!body.success) return problem(400, 'InvalidInput', issues(body.error));
     const d = body.data;
     if (!app.config.services.some((s) => s.name === d.service)) {
-      return problem(400, 'InvalidInput', `service "${d.service}" is not in the config; known services: ${app.config.services.map((s) => s.name).join(', ')}`);
+      return problem(
+        400,
+        'InvalidInput',
+        `service "${d.service}" is not in the config; known services: ${app.config.services.map((s) => s.name).join(', ')}`,
+      );
     }
     const result = await declareIncident(
       app,
@@ -194,7 +269,10 @@ export async function handleHttp(app: App, req: HttpRequest, now = new Date()): 
         declaredBy: d.by,
         ...(d.impact ? { impact: d.impact } : {}),
         ...(d.urgency ? { urgency: d.urgency } : {}),
-        idempotencyKey: req.headers['idempotency-key'] ?? d.idempotencyKey ?? `${d.by}#${d.service}#${d.title}#${now.toISOString().slice(0, 16)}`,
+        idempotencyKey:
+          req.headers['idempotency-key'] ??
+          d.idempotencyKey ??
+          `${d.by}#${d.service}#${d.title}#${now.toISOString().slice(0, 16)}`,
         channel: req.headers['user-agent']?.startsWith('mim-cli') ? 'cli' : 'api',
       },
       now,
@@ -204,7 +282,8 @@ export async function handleHttp(app: App, req: HttpRequest, now = new Date()): 
   const one = /^\/incidents\/([^/]+)(\/actions)?$/.exec(path);
   if (one) {
     const id = one[1]!;
-    if (!INCIDENT_ID_PATTERN.test(id)) return problem(400, 'InvalidInput', `"${id}" is not an incident id; ids look like INC-20261127-4F2A9C`);
+    if (!INCIDENT_ID_PATTERN.test(id))
+      return problem(400, 'InvalidInput', `"${id}" is not an incident id; ids look like INC-20261127-4F2A9C`);
     if (!one[2] && req.method === 'GET') return showIncident(app, id);
     if (one[2] && req.method === 'POST') {
       const raw = parseJson(req.body);
@@ -212,7 +291,11 @@ export async function handleHttp(app: App, req: HttpRequest, now = new Date()): 
       if (!head.success) return problem(400, 'InvalidInput', issues(head.error));
       const { action, by } = head.data;
       if (!app.config.people[by]) {
-        return problem(400, 'InvalidInput', `by: "${by}" is not a person in the config; use a person id such as ${Object.keys(app.config.people).slice(0, 3).join(', ')}`);
+        return problem(
+          400,
+          'InvalidInput',
+          `by: "${by}" is not a person in the config; use a person id such as ${Object.keys(app.config.people).slice(0, 3).join(', ')}`,
+        );
       }
       const parsed = details(action, raw);
       if (!parsed.ok) return problem(400, 'InvalidInput', `${action} needs: ${parsed.error}`);

@@ -51,11 +51,17 @@ export async function receiveAlarm(app: App, alarm: AlarmSignal, deliveryId: str
   const serviceName = service?.name ?? 'unmapped';
   const key = `alarm#${serviceName}`;
   if (alarm.state !== 'ALARM') {
-    const open = (await app.store.listIncidents('OPEN')).find((i) => i.service === serviceName && TAKING_ALARMS.includes(i.status));
+    const open = (await app.store.listIncidents('OPEN')).find(
+      (i) => i.service === serviceName && TAKING_ALARMS.includes(i.status),
+    );
     if (!open) return { outcome: 'ignored' };
     await app.store.appendTimeline(
       open.id,
-      entry('alarm-cleared', `${alarm.alarmName} is ${alarm.state}: ${alarm.reason}`, { channel: 'alarm', actor: alarm.alarmName, at: alarm.at }),
+      entry('alarm-cleared', `${alarm.alarmName} is ${alarm.state}: ${alarm.reason}`, {
+        channel: 'alarm',
+        actor: alarm.alarmName,
+        at: alarm.at,
+      }),
       `alarm#${deliveryId}`,
     );
     return { incidentId: open.id, outcome: 'cleared' };

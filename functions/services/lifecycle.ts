@@ -17,11 +17,13 @@ import {
   resolutionNotice,
   reviewNotice,
   updateNotice,
+  updateSentNotice,
   zoneOf,
 } from '../core/messages';
 import { whoIsOnCall } from '../core/roster';
 import { entry } from '../core/timeline';
 import type { Channel } from '../core/config';
+import type { Delivery } from '../adapters/notifier';
 import type { App } from './app';
 import { describeDeliveries, owners, type Recipient, stakeholders } from './audiences';
 
@@ -55,6 +57,8 @@ async function notify(app: App, incident: Incident, key: string, recipients: Rec
 
 const BOTH: Channel[] = ['email', 'sms'];
 
+const reached = (deliveries: Delivery[]) => new Set(deliveries.filter((d) => d.ok).map((d) => d.recipient)).size;
+
 export async function classifyIncident(app: App, id: string): Promise<StepResult> {
   const incident = await load(app, id);
   const result = classify(app.config, {
@@ -66,7 +70,9 @@ export async function classifyIncident(app: App, id: string): Promise<StepResult
   await app.store.updateIncident(id, { ...result, pageLevel: 0 }, { status: ['declared'] });
   await app.store.appendTimeline(
     id,
-    entry('classified', `Classified ${result.priority} ${result.verdict}: ${result.reasons.join('; ')}`, { detail: { ...result } }),
+    entry('classified', `Classified ${result.priority} ${result.verdict}: ${result.reasons.join('; ')}`, {
+      detail: { ...result },
+    }),
     'classified',
   );
   return { incidentId: id, verdict: result.verdict };
@@ -74,8 +80,14 @@ export async function classifyIncident(app: App, id: string): Promise<StepResult
 
 export async function handOffMinor(app: App, id: string): Promise<StepResult> {
   const incident = (await app.store.updateIncident(id, { status: 'handed-off' })) ?? (await load(app, id));
-  const deliveries = await notify(app, incident, 'handed-off', owners(app.config, incident), (zone) => handOffNotice(app.config, incident, zone));
-  await app.store.appendTimeline(id, entry('handed-off', `Handed to the normal incident queue; told ${describeDeliveries(deliveries)}`), 'handed-off');
+  const deliveries = await notify(app, incident, 'handed-off', owners(app.config, incident), (zone) =>
+    handOffNotice(app.config, incident, zone),
+  );
+  await app.store.appendTimeline(
+    id,
+    entry('handed-off', `Handed to the normal incident queue; told ${describeDeliveries(deliveries)}`),
+    'handed-off',
+  );
   return { incidentId: id };
 }
 
@@ -87,11 +99,12 @@ export async function pageMim(app: App, id: string, now = new Date()): Promise<S
   const exhausted = level >= levels.length;
   const paged = exhausted ? levels : [levels[level]!];
   const ackWindow = Math.min(...paged.map((l) => l.ackWindowSeconds));
-  const updated = (await app.store.updateIncident(
-    id,
-    { status: 'paging', deadline: new Date(now.getTime() + ackWindow * 1000).toISOString() },
-    { status: ['declared', 'paging'] },
-  )) ?? incident;
+  const updated =
+    (await app.store.updateIncident(
+      id,
+      { status: 'paging', deadline: new Date(now.getTime() + ackWindow * 1000).toISOString() },
+      { status: ['declared', 'paging'] },
+    )) ?? incident;
   const previous = level > 0 ? levels[Math.min(level, levels.length) - 1] : undefined;
   const escalatedFrom = previous ? `${previous.people.map((p) => p.name).join(', ')} did not answer` : undefined;
   const targets = paged.flatMap((l) => l.people.map((person) => ({ person, levelName: l.name })));
@@ -104,7 +117,12 @@ export async function pageMim(app: App, id: string, now = new Date()): Promise<S
     recipients.push({
       person,
       channels: BOTH,
-      notice: pageNotice(app.config, updated, { name: exhausted ? 'every escalation level' : levelName, ...(escalatedFrom ? { escalatedFrom } : {}) }, links),
+      notice: pageNotice(
+        app.config,
+        updated,
+        { name: exhausted ? 'every escalation level' : levelName, ...(escalatedFrom ? { escalatedFrom } : {}) },
+        links,
+      ),
     });
   }
   const deliveries = await app.notifier.send(id, `page#${level}`, recipients);
@@ -136,7 +154,10 @@ export async function escalatePage(app: App, id: string, fromLevel: number, now 
       subject: `[${incident.priority}] No MIM has acknowledged ${incident.id} ${incident.service}`,
       heading: `No Major Incident Manager has acknowledged ${incident.id}`,
       intro: `Every escalation level was paged for ${incident.service} (${incident.title}) since ${formatTime(incident.declaredAt, zone)}; paging continues.`,
-      fields: [['Incident', incident.id], ['Priority', incident.priority ?? '']],
+      fields: [
+        ['Incident', incident.id],
+        ['Priority', incident.priority ?? ''],
+      ],
       actions: [],
       sms: `No MIM has acknowledged ${incident.id} ${incident.service}; paging continues.`,
     }));
@@ -174,7 +195,11 @@ export async function takeEvent(app: App, input: { incidentId: string; eventId: 
   if (event.consumedAt) return none;
   const refusal = refusalFor(incident, event.action);
   if (refusal) {
-    await app.store.appendTimeline(incident.id, entry('action-refused', `${event.action} by ${event.by} refused: ${refusal}`, { actor: event.by, channel: event.via }), `refused#${event.id}`);
+    await app.store.appendTimeline(
+      incident.id,
+      entry('action-refused', `${event.action} by ${event.by} refused: ${refusal}`, { actor: event.by, channel: event.via }),
+      `refused#${event.id}`,
+    );
     await app.store.consumeEvent(incident.id, event);
     return none;
   }
@@ -188,30 +213,68 @@ async function apply(app: App, incident: Incident, event: MimEvent): Promise<voi
   const actor = by?.name ?? event.by;
   const common = { lastEventId: event.id };
   const log = (kind: Parameters<typeof entry>[0], summary: string) =>
-    app.store.appendTimeline(incident.id, entry(kind, summary, { actor: event.by, channel: event.via, at: event.at }), `event#${event.id}`);
+    app.store.appendTimeline(
+      incident.id,
+      entry(kind, summary, { actor: event.by, channel: event.via, at: event.at }),
+      `event#${event.id}`,
+    );
   switch (event.action) {
     case 'accept':
-      await app.store.updateIncident(incident.id, { ...common, status: 'active', mim: by ? { id: by.id, name: by.name, email: by.email } : { id: event.by, name: event.by, email: '' }, acceptedAt: event.at }, { status: ['paging'] });
+      await app.store.updateIncident(
+        incident.id,
+        {
+          ...common,
+          status: 'active',
+          mim: by ? { id: by.id, name: by.name, email: by.email } : { id: event.by, name: event.by, email: '' },
+          acceptedAt: event.at,
+        },
+        { status: ['paging'] },
+      );
       return void (await log('accepted', `${actor} accepted and is the Major Incident Manager`));
     case 'reject':
-      await app.store.updateIncident(incident.id, { ...common, rejection: { by: actor, reason: event.reason ?? '', at: event.at } }, { status: ['paging'] });
+      await app.store.updateIncident(
+        incident.id,
+        { ...common, rejection: { by: actor, reason: event.reason ?? '', at: event.at } },
+        { status: ['paging'] },
+      );
       return void (await log('rejected', `${actor} rejected the candidate: ${event.reason}`));
     case 'update':
-      await app.store.updateIncident(incident.id, { ...common, lastUpdate: { ...event.update!, postedBy: actor, postedAt: event.at } }, { status: ['active'] });
+      await app.store.updateIncident(
+        incident.id,
+        { ...common, lastUpdate: { ...event.update!, postedBy: actor, postedAt: event.at } },
+        { status: ['active'] },
+      );
       return void (await log('update-posted', `${actor} posted an update: ${event.update!.status}`));
     case 'resolve':
-      await app.store.updateIncident(incident.id, { ...common, status: 'resolved', resolvedAt: event.at, resolution: event.resolution ?? '' }, { status: ['active'] });
+      await app.store.updateIncident(
+        incident.id,
+        { ...common, status: 'resolved', resolvedAt: event.at, resolution: event.resolution ?? '' },
+        { status: ['active'] },
+      );
       return void (await log('resolved', `${actor} resolved it: ${event.resolution}`));
     case 'submit-review':
-      await app.store.updateIncident(incident.id, { ...common, review: { ...incident.review!, submittedAt: event.at, summary: event.review!.summary, lessons: event.review!.lessons } }, { status: ['review'] });
+      await app.store.updateIncident(
+        incident.id,
+        {
+          ...common,
+          review: { ...incident.review!, submittedAt: event.at, summary: event.review!.summary, lessons: event.review!.lessons },
+        },
+        { status: ['review'] },
+      );
       return void (await log('review-submitted', `${actor} submitted the post-incident review`));
   }
 }
 
 export async function downgrade(app: App, id: string): Promise<StepResult> {
   const incident = (await app.store.updateIncident(id, { status: 'downgraded', deadline: undefined })) ?? (await load(app, id));
-  const deliveries = await notify(app, incident, 'downgraded', owners(app.config, incident), (zone) => downgradeNotice(app.config, incident, zone));
-  await app.store.appendTimeline(id, entry('downgraded', `Downgraded to a normal incident; told ${describeDeliveries(deliveries)}`), 'downgraded');
+  const deliveries = await notify(app, incident, 'downgraded', owners(app.config, incident), (zone) =>
+    downgradeNotice(app.config, incident, zone),
+  );
+  await app.store.appendTimeline(
+    id,
+    entry('downgraded', `Downgraded to a normal incident; told ${describeDeliveries(deliveries)}`),
+    'downgraded',
+  );
   return { incidentId: id };
 }
 
@@ -220,13 +283,18 @@ export async function mobilise(app: App, id: string, now = new Date()): Promise<
   const current = await load(app, id);
   const due = current.nextUpdateAt ?? nextUpdateAt(app.config, current.priority!, now).toISOString();
   const incident = (await app.store.updateIncident(id, { nextUpdateAt: due, deadline: due })) ?? current;
-  const deliveries = await notify(app, incident, 'initial', stakeholders(app.config, incident), (zone) => initialNotice(app.config, incident, zone));
+  const deliveries = await notify(app, incident, 'initial', stakeholders(app.config, incident), (zone) =>
+    initialNotice(app.config, incident, zone),
+  );
   await app.store.appendTimeline(
     id,
-    entry('notice-sent', `First stakeholder notice to ${describeDeliveries(deliveries)}; bridge ${app.config.bridge.url}; next update at ${formatTime(due, app.config.timeZone)}`),
+    entry(
+      'notice-sent',
+      `First stakeholder notice to ${describeDeliveries(deliveries)}; bridge ${app.config.bridge.url}; next update at ${formatTime(due, app.config.timeZone)}`,
+    ),
     'initial',
   );
-  await briefMim(app, incident, 'mim-brief', now);
+  await briefMim(app, incident, 'mim-brief', now, (zone, links) => mimBriefNotice(app.config, incident, zone, links));
   return { incidentId: id, waitSeconds: waitFor(incident, now) };
 }
 
@@ -235,16 +303,22 @@ async function mimPerson(app: App, incident: Incident): Promise<Person | undefin
   return id && app.config.people[id] ? personById(app.config, id) : undefined;
 }
 
-async function briefMim(app: App, incident: Incident, key: string, now: Date, overdueRecipients?: number): Promise<void> {
+/** Writes to the MIM with fresh single-use links to post the next update or resolve. */
+async function briefMim(
+  app: App,
+  incident: Incident,
+  key: string,
+  now: Date,
+  compose: (zone: string, links: { update: string; resolve: string }) => Notice,
+  channels: Channel[] = BOTH,
+): Promise<void> {
   const mim = await mimPerson(app, incident);
   if (!mim) return;
-  const links = { update: await app.links.issue(incident.id, 'update', mim.id, now), resolve: await app.links.issue(incident.id, 'resolve', mim.id, now) };
-  const zone = zoneOf(app.config, mim);
-  const notice =
-    overdueRecipients === undefined
-      ? mimBriefNotice(app.config, incident, zone, links)
-      : overdueReminderNotice(app.config, incident, zone, links, overdueRecipients);
-  await app.notifier.send(incident.id, key, [{ person: mim, channels: BOTH, notice }]);
+  const links = {
+    update: await app.links.issue(incident.id, 'update', mim.id, now),
+    resolve: await app.links.issue(incident.id, 'resolve', mim.id, now),
+  };
+  await app.notifier.send(incident.id, key, [{ person: mim, channels, notice: compose(zoneOf(app.config, mim), links) }]);
 }
 
 /**
@@ -261,25 +335,57 @@ export async function sendUpdate(app: App, id: string, mode: 'posted' | 'due', n
   const count = (current.updateCount ?? 0) + 1;
   const key = mode === 'posted' ? `update#${current.lastEventId}` : `no-change#${current.nextUpdateAt}`;
   const incident =
-    (await app.store.updateIncident(id, { nextUpdateAt: due, deadline: due, updateCount: count }, { status: ['active'] })) ?? current;
+    (await app.store.updateIncident(id, { nextUpdateAt: due, deadline: due, updateCount: count }, { status: ['active'] })) ??
+    current;
   const recipients = stakeholders(app.config, incident);
   if (mode === 'posted' && incident.lastUpdate) {
     const update = incident.lastUpdate;
     const deliveries = await notify(app, incident, key, recipients, (zone) => updateNotice(app.config, incident, update, zone));
-    await app.store.appendTimeline(id, entry('update-sent', `Update ${count} to ${describeDeliveries(deliveries)}; next update at ${formatTime(due, app.config.timeZone)}`), key);
+    await app.store.appendTimeline(
+      id,
+      entry(
+        'update-sent',
+        `Update ${count} to ${describeDeliveries(deliveries)}; next update at ${formatTime(due, app.config.timeZone)}`,
+      ),
+      key,
+    );
+    const told = reached(deliveries);
+    await briefMim(app, incident, `${key}#mim`, now, (zone, links) => updateSentNotice(app.config, incident, zone, links, told), [
+      'email',
+    ]);
   } else {
     const deliveries = await notify(app, incident, key, recipients, (zone) => noChangeNotice(app.config, incident, zone));
-    await app.store.appendTimeline(id, entry('no-change-sent', `No new information: "no change" update to ${describeDeliveries(deliveries)}; next update at ${formatTime(due, app.config.timeZone)}`), key);
-    await briefMim(app, incident, `reminder#${current.nextUpdateAt}`, now, new Set(deliveries.filter((d) => d.ok).map((d) => d.recipient)).size);
-    await app.store.appendTimeline(id, entry('reminder-sent', `Reminded ${incident.mim?.name ?? 'the MIM'} that the update is overdue`), `reminder#${current.nextUpdateAt}`);
+    await app.store.appendTimeline(
+      id,
+      entry(
+        'no-change-sent',
+        `No new information: "no change" update to ${describeDeliveries(deliveries)}; next update at ${formatTime(due, app.config.timeZone)}`,
+      ),
+      key,
+    );
+    const told = reached(deliveries);
+    await briefMim(app, incident, `reminder#${current.nextUpdateAt}`, now, (zone, links) =>
+      overdueReminderNotice(app.config, incident, zone, links, told),
+    );
+    await app.store.appendTimeline(
+      id,
+      entry('reminder-sent', `Reminded ${incident.mim?.name ?? 'the MIM'} that the update is overdue`),
+      `reminder#${current.nextUpdateAt}`,
+    );
   }
   return { incidentId: id, waitSeconds: waitFor(incident, now) };
 }
 
 export async function resolveIncident(app: App, id: string): Promise<StepResult> {
   const incident = await load(app, id);
-  const deliveries = await notify(app, incident, 'resolution', stakeholders(app.config, incident), (zone) => resolutionNotice(app.config, incident, zone));
-  await app.store.appendTimeline(id, entry('notice-sent', `Resolution notice to ${describeDeliveries(deliveries)}`), 'resolution');
+  const deliveries = await notify(app, incident, 'resolution', stakeholders(app.config, incident), (zone) =>
+    resolutionNotice(app.config, incident, zone),
+  );
+  await app.store.appendTimeline(
+    id,
+    entry('notice-sent', `Resolution notice to ${describeDeliveries(deliveries)}`),
+    'resolution',
+  );
   return { incidentId: id };
 }
 
@@ -291,22 +397,39 @@ export async function openReview(app: App, id: string, now = new Date()): Promis
   const incident =
     (await app.store.updateIncident(
       id,
-      { status: 'review', review: { owner, dueAt }, reminderCount: 0, nextUpdateAt: undefined, deadline: new Date(now.getTime() + app.config.review.remindEvery * 1000).toISOString() },
+      {
+        status: 'review',
+        review: { owner, dueAt },
+        reminderCount: 0,
+        nextUpdateAt: undefined,
+        deadline: new Date(now.getTime() + app.config.review.remindEvery * 1000).toISOString(),
+      },
       { status: ['resolved'] },
     )) ?? current;
   await sendReview(app, incident, false, now);
-  await app.store.appendTimeline(id, entry('review-opened', `Post-incident review opened for ${owner.name}, due ${formatTime(dueAt, app.config.timeZone)}`), 'review-opened');
+  await app.store.appendTimeline(
+    id,
+    entry('review-opened', `Post-incident review opened for ${owner.name}, due ${formatTime(dueAt, app.config.timeZone)}`),
+    'review-opened',
+  );
   return { incidentId: id, waitSeconds: waitFor(incident, now) };
 }
 
 async function sendReview(app: App, incident: Incident, reminder: boolean, now: Date): Promise<void> {
-  const owner = incident.review?.owner.id && app.config.people[incident.review.owner.id] ? personById(app.config, incident.review.owner.id) : undefined;
+  const owner =
+    incident.review?.owner.id && app.config.people[incident.review.owner.id]
+      ? personById(app.config, incident.review.owner.id)
+      : undefined;
   if (!owner) return;
   const timeline = await app.store.timeline(incident.id);
   const links = { review: await app.links.issue(incident.id, 'submit-review', owner.id, now) };
   const key = reminder ? `review-reminder#${incident.reminderCount}` : 'review-opened';
   await app.notifier.send(incident.id, key, [
-    { person: owner, channels: ['email'], notice: reviewNotice(app.config, incident, zoneOf(app.config, owner), timeline, links, reminder) },
+    {
+      person: owner,
+      channels: ['email'],
+      notice: reviewNotice(app.config, incident, zoneOf(app.config, owner), timeline, links, reminder),
+    },
   ]);
 }
 
@@ -320,19 +443,36 @@ export async function remindReview(app: App, id: string, now = new Date()): Prom
       { status: ['review'] },
     )) ?? current;
   await sendReview(app, incident, true, now);
-  await app.store.appendTimeline(id, entry('review-reminder', `Reminded ${incident.review?.owner.name} that the review is due ${formatTime(incident.review!.dueAt, app.config.timeZone)}`), `review-reminder#${count}`);
+  await app.store.appendTimeline(
+    id,
+    entry(
+      'review-reminder',
+      `Reminded ${incident.review?.owner.name} that the review is due ${formatTime(incident.review!.dueAt, app.config.timeZone)}`,
+    ),
+    `review-reminder#${count}`,
+  );
   return { incidentId: id, waitSeconds: waitFor(incident, now) };
 }
 
 export async function closeIncident(app: App, id: string, now = new Date()): Promise<StepResult> {
-  const incident = (await app.store.updateIncident(id, { status: 'closed', closedAt: now.toISOString(), deadline: undefined }, { status: ['review'] })) ?? (await load(app, id));
-  const deliveries = await notify(app, incident, 'closed', stakeholders(app.config, incident), (zone) => closedNotice(app.config, incident, zone));
+  const incident =
+    (await app.store.updateIncident(
+      id,
+      { status: 'closed', closedAt: now.toISOString(), deadline: undefined },
+      { status: ['review'] },
+    )) ?? (await load(app, id));
+  const deliveries = await notify(app, incident, 'closed', stakeholders(app.config, incident), (zone) =>
+    closedNotice(app.config, incident, zone),
+  );
   await app.store.appendTimeline(id, entry('closed', `Closed; review published to ${describeDeliveries(deliveries)}`), 'closed');
   return { incidentId: id };
 }
 
 export async function recordFailure(app: App, id: string, failure: { Error?: string; Cause?: string }): Promise<StepResult> {
   await app.store.updateIncident(id, { status: 'failed' });
-  await app.store.appendTimeline(id, entry('workflow-failed', `The workflow failed: ${failure.Error ?? 'unknown error'}: ${failure.Cause ?? ''}`.slice(0, 1000)));
+  await app.store.appendTimeline(
+    id,
+    entry('workflow-failed', `The workflow failed: ${failure.Error ?? 'unknown error'}: ${failure.Cause ?? ''}`.slice(0, 1000)),
+  );
   return { incidentId: id };
 }

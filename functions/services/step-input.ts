@@ -13,7 +13,9 @@ function parser<T extends z.ZodType>(schema: T) {
   return (event: unknown): z.output<T> => {
     const result = schema.safeParse(event);
     if (!result.success) {
-      throw new InvalidInput(`unexpected step input: ${result.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ')}`);
+      throw new InvalidInput(
+        `unexpected step input: ${result.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ')}`,
+      );
     }
     return result.data;
   };
@@ -21,7 +23,9 @@ function parser<T extends z.ZodType>(schema: T) {
 
 export const parseStep = parser(step);
 export const parseEscalation = parser(step.extend({ pageLevel: z.number().int().min(0) }));
-export const parseWait = parser(step.extend({ phase: z.enum(['acknowledge', 'active', 'review']), taskToken: z.string().min(1) }));
+export const parseWait = parser(
+  step.extend({ phase: z.enum(['acknowledge', 'active', 'review']), taskToken: z.string().min(1) }),
+);
 export const parseTake = parser(step.extend({ eventId: z.string().min(1) }));
 export const parseUpdate = parser(step.extend({ mode: z.enum(['posted', 'due']) }));
 export const parseFailure = parser(

@@ -14,7 +14,9 @@ const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)}
 
 const sandbox = await startSandbox({ configPath: join(ROOT, 'config/demo.yaml') });
 const driver = new SandboxDriver(sandbox);
-console.log(`Sandbox running. Mail viewer ${sandbox.urls.mailViewer}  SMS outbox ${sandbox.urls.smsOutbox}  API ${sandbox.urls.api}\n`);
+console.log(
+  `Sandbox running. Mail viewer ${sandbox.urls.mailViewer}  SMS outbox ${sandbox.urls.smsOutbox}  API ${sandbox.urls.api}\n`,
+);
 
 const printed = new Set<string>();
 let incidentId: string | undefined;
@@ -57,7 +59,9 @@ try {
   const accept = driver.linkIn(page, 'Accept as MIM');
   const preview = await fetch(accept);
   const still = (await driver.incident(incident.id)).incident.status;
-  await say(`Dave opens the link in his email: GET ${preview.status}, a confirmation page ("${pageText(await preview.text()).slice(0, 60)}..."); incident still ${still}`);
+  await say(
+    `Dave opens the link in his email: GET ${preview.status}, a confirmation page ("${pageText(await preview.text()).slice(0, 60)}..."); incident still ${still}`,
+  );
   const accepted = await driver.pressButton(accept, {});
   await say(`Dave presses "Accept as MIM": POST ${accepted.status}`);
   const again = await driver.pressButton(accept, {});
@@ -76,7 +80,11 @@ try {
   await say('Dave posts nothing more; the next update falls due...');
   await driver.waitForTimeline(incident.id, 'reminder-sent');
 
-  const resolved = await driver.api('POST', `/incidents/${incident.id}/actions`, { action: 'resolve', by: 'dave', resolution: 'Gateway rolled back; error rate back to normal.' });
+  const resolved = await driver.api('POST', `/incidents/${incident.id}/actions`, {
+    action: 'resolve',
+    by: 'dave',
+    resolution: 'Gateway rolled back; error rate back to normal.',
+  });
   await say(`Dave resolves it through the API: ${resolved.status}`);
   await driver.waitForTimeline(incident.id, 'review-opened');
   await driver.waitForTimeline(incident.id, 'review-reminder');

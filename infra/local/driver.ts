@@ -31,7 +31,11 @@ export class SandboxDriver {
 
   constructor(readonly sandbox: Sandbox) {}
 
-  async raiseAlarm(alarmName: string, description: string, reason = 'Threshold Crossed: 3 datapoints were greater than the threshold'): Promise<string> {
+  async raiseAlarm(
+    alarmName: string,
+    description: string,
+    reason = 'Threshold Crossed: 3 datapoints were greater than the threshold',
+  ): Promise<string> {
     const { MessageId } = await this.sns.send(
       new PublishCommand({
         TopicArn: this.sandbox.intakeTopicArn,

@@ -8,7 +8,8 @@ import { ROOT, startSandbox } from './sandbox';
 
 const port = (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1024 || n > 65530) throw new InvalidArgumentError('expected a port number between 1024 and 65530');
+  if (!Number.isInteger(n) || n < 1024 || n > 65530)
+    throw new InvalidArgumentError('expected a port number between 1024 and 65530');
   return n;
 };
 
@@ -44,7 +45,9 @@ Try it from another terminal:
   npx mim show <incident-id>
 Then open the mail viewer and follow the MIM's links. Ctrl-C stops the sandbox.`);
 
-  const stale = (await new IncidentStore(dynamo, sandbox.tableName).listIncidents('OPEN')).filter((i) => OPEN_STATUSES.includes(i.status));
+  const stale = (await new IncidentStore(dynamo, sandbox.tableName).listIncidents('OPEN')).filter((i) =>
+    OPEN_STATUSES.includes(i.status),
+  );
   if (stale.length > 0) {
     console.warn(
       `\nNote: ${stale.length} incident(s) were open when the sandbox last stopped (${stale.map((i) => i.id).join(', ')}).\n` +
@@ -62,7 +65,9 @@ Then open the mail viewer and follow the MIM's links. Ctrl-C stops the sandbox.`
 } catch (error) {
   if (error instanceof ConfigError) console.error(error.message);
   else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-    console.error(`A port from ${p} to ${p + 4} is in use (is another sandbox running?). Stop it, or choose other ports with --port.`);
+    console.error(
+      `A port from ${p} to ${p + 4} is in use (is another sandbox running?). Stop it, or choose other ports with --port.`,
+    );
   } else console.error(error);
   process.exit(1);
 }

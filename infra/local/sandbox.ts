@@ -7,7 +7,14 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GSI_OPEN } from '../../functions/adapters/store';
-import { EDGE_FUNCTIONS, readDefinition, substitute, substitutionKey, WORKFLOW_FUNCTIONS, type WorkflowFunction } from '../../workflows/definition';
+import {
+  EDGE_FUNCTIONS,
+  readDefinition,
+  substitute,
+  substitutionKey,
+  WORKFLOW_FUNCTIONS,
+  type WorkflowFunction,
+} from '../../workflows/definition';
 import { apiGatewayAdapter } from './http-api';
 import { close, listen } from './http-util';
 import { lambdaContext, type LambdaHandler } from './lambda-context';
@@ -110,7 +117,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const sns = new LocalSns();
   await sns.start(ports.sns ?? 0);
   let httpHandler: LambdaHandler | undefined;
-  const api = await listen(apiGatewayAdapter(() => httpHandler!), ports.api ?? 0);
+  const api = await listen(
+    apiGatewayAdapter(() => httpHandler!),
+    ports.api ?? 0,
+  );
   // Filled once the handlers are loaded; the endpoints must exist first, for the handlers' clients.
   const handlers = new Map<string, LambdaHandler>();
   const definition = substitute(
@@ -122,7 +132,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ]),
     ),
   );
-  const sfn = new LocalStepFunctions({ definition, stateMachineArn, functions: handlers, ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}) });
+  const sfn = new LocalStepFunctions({
+    definition,
+    stateMachineArn,
+    functions: handlers,
+    ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
+  });
   await sfn.start(ports.sfn ?? 0);
 
   Object.assign(process.env, {
@@ -149,7 +164,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const intake = handlers.get(functionName(EDGE_FUNCTIONS.IntakeAlarm))!;
   sns.subscribe(intakeTopicArn, (event) => intake(event, lambdaContext(functionName(EDGE_FUNCTIONS.IntakeAlarm))));
 
-
   const urls = {
     api: api.url,
     dynamodb: dynamo.url,
@@ -161,7 +175,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
   if (options.stateFile) {
     mkdirSync(dirname(options.stateFile), { recursive: true });
-    writeFileSync(options.stateFile, JSON.stringify({ urls, tableName, stateMachineArn, intakeTopicArn, pid: process.pid }, null, 2));
+    writeFileSync(
+      options.stateFile,
+      JSON.stringify({ urls, tableName, stateMachineArn, intakeTopicArn, pid: process.pid }, null, 2),
+    );
   }
   return {
     urls,

@@ -47,7 +47,9 @@ class ApiError extends Error {
 
 type RunResult = ReturnType<StateMachine['run']>;
 type EventLog = RunResult['eventLogs'] extends AsyncGenerator<infer T> ? T : never;
-type LocalHandlers = NonNullable<NonNullable<NonNullable<Parameters<StateMachine['run']>[1]>['overrides']>['taskResourceLocalHandlers']>;
+type LocalHandlers = NonNullable<
+  NonNullable<NonNullable<Parameters<StateMachine['run']>[1]>['overrides']>['taskResourceLocalHandlers']
+>;
 type JsonValue = Parameters<LocalHandlers[string]>[0];
 
 const TOKEN_PLACEHOLDER = 'LOCAL-TASK-TOKEN-PLACEHOLDER';
@@ -64,7 +66,10 @@ function readPath(value: unknown, path: string): unknown {
     .replace(/^\$\.?/, '')
     .split('.')
     .filter(Boolean)
-    .reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), value);
+    .reduce<unknown>(
+      (node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined),
+      value,
+    );
 }
 
 function replaceDeep(value: unknown, from: string, to: string): unknown {
@@ -100,7 +105,10 @@ export class LocalStepFunctions {
   private readonly pending = new Map<string, PendingTask>();
   private readonly finishedTokens = new Set<string>();
   private readonly machine: StateMachine;
-  private readonly states: Record<string, { Type: string; Resource?: string; TimeoutSeconds?: number; TimeoutSecondsPath?: string }>;
+  private readonly states: Record<
+    string,
+    { Type: string; Resource?: string; TimeoutSeconds?: number; TimeoutSecondsPath?: string }
+  >;
   private server?: Server;
   url = '';
 
@@ -146,7 +154,7 @@ export class LocalStepFunctions {
           executions: [...this.executions.values()]
             .filter((e) => !input.statusFilter || e.status === input.statusFilter)
             .reverse()
-            .map((e) => ({ executionArn: e.executionArn, stateMachineArn: this.options.stateMachineArn, name: e.name, status: e.status, startDate: seconds(e.startDate), ...(e.stopDate ? { stopDate: seconds(e.stopDate) } : {}) })),
+            .map((e) => this.summary(e)),
         };
       case 'GetExecutionHistory': {
         const events = [...this.find(String(input.executionArn)).history];
@@ -171,7 +179,9 @@ export class LocalStepFunctions {
         return {};
       }
       case 'SendTaskFailure':
-        this.takeTask(String(input.taskToken)).reject(namedError(String(input.error ?? 'States.TaskFailed'), String(input.cause ?? '')));
+        this.takeTask(String(input.taskToken)).reject(
+          namedError(String(input.error ?? 'States.TaskFailed'), String(input.cause ?? '')),
+        );
         return {};
       case 'SendTaskHeartbeat':
         this.peekTask(String(input.taskToken));
@@ -184,11 +194,12 @@ export class LocalStepFunctions {
   private find(executionArn: string): Execution {
     const name = executionArn.split(':').pop() ?? '';
     const execution = this.executions.get(name);
-    if (!execution || execution.executionArn !== executionArn) throw new ApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    if (!execution || execution.executionArn !== executionArn)
+      throw new ApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
     return execution;
   }
 
-  private describe(e: Execution) {
+  private summary(e: Execution) {
     return {
       executionArn: e.executionArn,
       stateMachineArn: this.options.stateMachineArn,
@@ -196,6 +207,12 @@ export class LocalStepFunctions {
       status: e.status,
       startDate: seconds(e.startDate),
       ...(e.stopDate ? { stopDate: seconds(e.stopDate) } : {}),
+    };
+  }
+
+  private describe(e: Execution) {
+    return {
+      ...this.summary(e),
       input: e.input,
       ...(e.output !== undefined ? { output: e.output } : {}),
       ...(e.error !== undefined ? { error: e.error } : {}),
@@ -206,7 +223,8 @@ export class LocalStepFunctions {
   private peekTask(token: string): PendingTask {
     const task = this.pending.get(token);
     if (task) return task;
-    if (this.finishedTokens.has(token)) throw new ApiError('TaskTimedOut', 'Task Timed Out: the task for this token has already completed or timed out');
+    if (this.finishedTokens.has(token))
+      throw new ApiError('TaskTimedOut', 'Task Timed Out: the task for this token has already completed or timed out');
     if (!/^[A-Za-z0-9_-]{40,1024}$/.test(token)) throw new ApiError('InvalidToken', 'Invalid Token');
     throw new ApiError('TaskDoesNotExist', 'Task Does Not Exist');
   }
@@ -230,7 +248,8 @@ export class LocalStepFunctions {
     const existing = this.executions.get(name);
     if (existing) {
       // As on AWS (Standard): the same name and input while it runs is the same execution.
-      if (existing.status === 'RUNNING' && existing.input === input) return { executionArn: existing.executionArn, startDate: seconds(existing.startDate) };
+      if (existing.status === 'RUNNING' && existing.input === input)
+        return { executionArn: existing.executionArn, startDate: seconds(existing.startDate) };
       throw new ApiError('ExecutionAlreadyExists', `Execution Already Exists: '${existing.executionArn}'`);
     }
     let parsed: unknown;
@@ -242,9 +261,17 @@ export class LocalStepFunctions {
     const executionArn = this.options.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
     const startDate = Date.now();
     const run = this.machine.run(parsed as never, {
-      overrides: { taskResourceLocalHandlers: this.overrides(executionArn), retryIntervalOverrides: this.options.retryIntervalOverrides ?? {} },
+      overrides: {
+        taskResourceLocalHandlers: this.overrides(executionArn),
+        retryIntervalOverrides: this.options.retryIntervalOverrides ?? {},
+      },
       context: {
-        Execution: { Id: executionArn, Name: name, StartTime: new Date(startDate).toISOString(), RoleArn: 'arn:aws:iam::000000000000:role/local' },
+        Execution: {
+          Id: executionArn,
+          Name: name,
+          StartTime: new Date(startDate).toISOString(),
+          RoleArn: 'arn:aws:iam::000000000000:role/local',
+        },
         StateMachine: { Id: this.options.stateMachineArn, Name: this.options.stateMachineArn.split(':').pop() },
         Task: { Token: TOKEN_PLACEHOLDER },
       },
@@ -282,19 +309,42 @@ export class LocalStepFunctions {
           push('ExecutionStarted', { executionStartedEventDetails: { input: JSON.stringify(log.input) } }, log.timestamp);
           break;
         case 'StateEntered':
-          push(`${log.state.type}StateEntered`, { stateEnteredEventDetails: { name: log.state.name, input: JSON.stringify(log.state.input) } }, log.timestamp);
+          push(
+            `${log.state.type}StateEntered`,
+            { stateEnteredEventDetails: { name: log.state.name, input: JSON.stringify(log.state.input) } },
+            log.timestamp,
+          );
           break;
         case 'StateExited':
-          push(`${log.state.type}StateExited`, { stateExitedEventDetails: { name: log.state.name, output: JSON.stringify(log.state.output ?? null) } }, log.timestamp);
+          push(
+            `${log.state.type}StateExited`,
+            { stateExitedEventDetails: { name: log.state.name, output: JSON.stringify(log.state.output ?? null) } },
+            log.timestamp,
+          );
           break;
         case 'StateFailed':
-          push(log.Error === 'States.Timeout' ? 'TaskTimedOut' : 'TaskFailed', { taskFailedEventDetails: { resourceType: 'lambda', resource: log.state.name, error: log.Error, cause: String(log.Cause ?? '') } }, log.timestamp);
+          push(
+            log.Error === 'States.Timeout' ? 'TaskTimedOut' : 'TaskFailed',
+            {
+              taskFailedEventDetails: {
+                resourceType: 'lambda',
+                resource: log.state.name,
+                error: log.Error,
+                cause: String(log.Cause ?? ''),
+              },
+            },
+            log.timestamp,
+          );
           break;
         case 'ExecutionSucceeded':
           push('ExecutionSucceeded', { executionSucceededEventDetails: { output: JSON.stringify(log.output) } }, log.timestamp);
           break;
         case 'ExecutionFailed':
-          push('ExecutionFailed', { executionFailedEventDetails: { error: log.Error, cause: String(log.Cause ?? '') } }, log.timestamp);
+          push(
+            'ExecutionFailed',
+            { executionFailedEventDetails: { error: log.Error, cause: String(log.Cause ?? '') } },
+            log.timestamp,
+          );
           break;
         case 'ExecutionAborted':
         case 'ExecutionTimeout':

@@ -48,15 +48,20 @@ export class LocalSns {
         res.end(xml);
       };
       const fail = (code: string, message: string) =>
-        reply(400, `<ErrorResponse xmlns="${XMLNS}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${xmlEscape(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`);
-      if (form.get('Action') !== 'Publish') return fail('InvalidAction', `the local SNS endpoint supports Publish only, not ${form.get('Action')}`);
+        reply(
+          400,
+          `<ErrorResponse xmlns="${XMLNS}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${xmlEscape(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+        );
+      if (form.get('Action') !== 'Publish')
+        return fail('InvalidAction', `the local SNS endpoint supports Publish only, not ${form.get('Action')}`);
       const message = form.get('Message');
       if (!message) return fail('InvalidParameter', 'Invalid parameter: Message');
       const messageId = randomUUID();
       const phoneNumber = form.get('PhoneNumber');
       const topicArn = form.get('TopicArn');
       if (phoneNumber) {
-        if (!/^\+[1-9]\d{6,14}$/.test(phoneNumber)) return fail('InvalidParameter', 'Invalid parameter: PhoneNumber Reason: not in E.164 format');
+        if (!/^\+[1-9]\d{6,14}$/.test(phoneNumber))
+          return fail('InvalidParameter', 'Invalid parameter: PhoneNumber Reason: not in E.164 format');
         this.outbox.push({ messageId, at: new Date().toISOString(), phoneNumber, message });
       } else if (topicArn) {
         const subscriber = this.topics.get(topicArn);
@@ -68,7 +73,10 @@ export class LocalSns {
       } else {
         return fail('InvalidParameter', 'Invalid parameter: TopicArn or PhoneNumber must be given');
       }
-      reply(200, `<PublishResponse xmlns="${XMLNS}"><PublishResult><MessageId>${messageId}</MessageId></PublishResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishResponse>`);
+      reply(
+        200,
+        `<PublishResponse xmlns="${XMLNS}"><PublishResult><MessageId>${messageId}</MessageId></PublishResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishResponse>`,
+      );
     }, port);
     this.server = server;
     this.url = url;

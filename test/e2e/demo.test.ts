@@ -6,7 +6,10 @@ const run = promisify(execFile);
 
 describe('npm run demo', () => {
   it('runs one major incident from alarm to closed review and exits 0, printing the timeline as it goes', async () => {
-    const { stdout } = await run('node_modules/.bin/tsx', ['infra/local/demo.ts'], { timeout: 90_000, env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' } });
+    const { stdout } = await run('node_modules/.bin/tsx', ['infra/local/demo.ts'], {
+      timeout: 90_000,
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' },
+    });
 
     const milestones = [
       /alarm-received +Alarm payments-5xx \(payments\)/,
@@ -29,7 +32,9 @@ describe('npm run demo', () => {
       />> workflow SUCCEEDED/,
       /The whole lifecycle completed in \d+\.\ds\./,
     ];
-    expect(stdout).toMatch(/the same link pressed again: 409, "Dave Dixon used it to accept INC-\d{8}-[0-9A-F]{6} at \d\d:\d\d GMT/);
+    expect(stdout).toMatch(
+      /the same link pressed again: 409, "Dave Dixon used it to accept INC-\d{8}-[0-9A-F]{6} at \d\d:\d\d GMT/,
+    );
     let from = 0;
     for (const milestone of milestones) {
       const index = stdout.slice(from).search(milestone);

@@ -8,11 +8,20 @@ import { lambdaContext } from '../../infra/local/lambda-context';
 
 const { driver, sandbox } = useSandbox();
 
-type Intake = (event: SNSEvent, context: Context) => Promise<Array<{ incidentId?: string; outcome: string }>>;
-const intake = async () => ((await import('../../functions/intake-alarm/handler')).handler as unknown) as Intake;
+type Intake = (
+  event: SNSEvent | Record<string, unknown>,
+  context: Context,
+) => Promise<Array<{ incidentId?: string; outcome: string }>>;
+const intake = async () => (await import('../../functions/intake-alarm/handler')).handler as unknown as Intake;
 
 function alarm(name: string, at = new Date()): string {
-  return JSON.stringify({ AlarmName: name, AlarmDescription: `${name} firing`, NewStateValue: 'ALARM', NewStateReason: 'Threshold Crossed', StateChangeTime: at.toISOString() });
+  return JSON.stringify({
+    AlarmName: name,
+    AlarmDescription: `${name} firing`,
+    NewStateValue: 'ALARM',
+    NewStateReason: 'Threshold Crossed',
+    StateChangeTime: at.toISOString(),
+  });
 }
 
 async function executionsOf(incidentId: string) {
@@ -38,7 +47,9 @@ describe('alarm intake', () => {
 
   it('50 alarms for one service in a burst open exactly one incident and one execution', async () => {
     const handler = await intake();
-    const events = Array.from({ length: 50 }, (_, i) => snsEvent(sandbox().intakeTopicArn, randomUUID(), alarm(`checkout-${i % 5 === 0 ? 'latency' : '5xx'}`)));
+    const events = Array.from({ length: 50 }, (_, i) =>
+      snsEvent(sandbox().intakeTopicArn, randomUUID(), alarm(`checkout-${i % 5 === 0 ? 'latency' : '5xx'}`)),
+    );
 
     const results = (await Promise.all(events.map((e) => handler(e, lambdaContext('intake'))))).flat();
 
@@ -64,20 +75,55 @@ describe('alarm intake', () => {
       expect.objectContaining({
         source: 'sns:bad-message-1',
         raw: '{"AlarmName": "reporting-lag", "NewStateValue": "PURPLE"}',
-        error: expect.stringMatching(/^the message is not a CloudWatch alarm notification \(NewStateValue: .*\); expected fields AlarmName, NewStateValue, NewStateReason and StateChangeTime$/),
+        error: expect.stringMatching(
+          /^the message is not a CloudWatch alarm notification \(NewStateValue: .*\); expected fields AlarmName, NewStateValue, NewStateReason and StateChangeTime$/,
+        ),
       }),
     ]);
   });
 
   it('an OK state for a service with an open incident is recorded on it and opens nothing', async () => {
     const handler = await intake();
-    const [opened] = await handler(snsEvent(sandbox().intakeTopicArn, randomUUID(), alarm('payments-latency')), lambdaContext('intake'));
-    const ok = JSON.stringify({ AlarmName: 'payments-latency', NewStateValue: 'OK', NewStateReason: 'Threshold no longer crossed', StateChangeTime: new Date().toISOString() });
+    const [opened] = await handler(
+      snsEvent(sandbox().intakeTopicArn, randomUUID(), alarm('payments-latency')),
+      lambdaContext('intake'),
+    );
+    const ok = JSON.stringify({
+      AlarmName: 'payments-latency',
+      NewStateValue: 'OK',
+      NewStateReason: 'Threshold no longer crossed',
+      StateChangeTime: new Date().toISOString(),
+    });
 
     const [cleared] = await handler(snsEvent(sandbox().intakeTopicArn, randomUUID(), ok), lambdaContext('intake'));
 
     expect(cleared).toEqual({ incidentId: opened!.incidentId, outcome: 'cleared' });
     const { timeline } = await driver().incident(opened!.incidentId!);
     expect(timeline.find((e) => e.kind === 'alarm-cleared')?.summary).toBe('payments-latency is OK: Threshold no longer crossed');
+  });
+
+  it('an EventBridge "CloudWatch Alarm State Change" event opens an incident like the SNS notification does', async () => {
+    const handler = await intake();
+    const event = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'CloudWatch Alarm State Change',
+      source: 'aws.cloudwatch',
+      account: '123456789012',
+      time: new Date().toISOString(),
+      region: 'eu-west-1',
+      resources: ['arn:aws:cloudwatch:eu-west-1:123456789012:alarm:checkout-latency'],
+      detail: {
+        alarmName: 'checkout-latency',
+        state: { value: 'ALARM', reason: 'Threshold Crossed', timestamp: new Date().toISOString() },
+        configuration: { description: 'Checkout p99 above 2 s' },
+      },
+    };
+
+    const [result] = await handler(event, lambdaContext('intake'));
+
+    expect(result?.incidentId).toMatch(/^INC-/);
+    const { timeline } = await driver().incident(result!.incidentId!);
+    expect(timeline.some((e) => e.summary.includes('checkout-latency (checkout): Threshold Crossed'))).toBe(true);
   });
 });

@@ -40,7 +40,7 @@ describe('action links', () => {
     expect(text).toContain('This link was sent to Bob Brown. Nothing has happened yet: press the button to act.');
     expect(text).toContain(id);
     expect(await state(id)).toEqual(before);
-    expect((await appContext().store.pendingEvents(id))).toHaveLength(0);
+    expect(await appContext().store.pendingEvents(id)).toHaveLength(0);
   });
 
   it('the first POST acts; a second is refused with a page that says who acted and when', async () => {
@@ -50,9 +50,15 @@ describe('action links', () => {
     const second = await fetch(accept, form({ confirm: 'accept' }));
 
     expect(first.status).toBe(200);
-    expect(pageText(await first.text())).toMatch(/^Done Accept as MIM: recorded for INC-\d{8}-[0-9A-F]{6} as Bob Brown at \d\d:\d\d GMT/);
+    expect(pageText(await first.text())).toMatch(
+      /^Done Accept as MIM: recorded for INC-\d{8}-[0-9A-F]{6} as Bob Brown at \d\d:\d\d GMT/,
+    );
     expect(second.status).toBe(409);
-    expect(pageText(await second.text())).toMatch(new RegExp(`This link was already used Bob Brown used it to accept ${id} at \\d\\d:\\d\\d GMT, \\w{3} \\d+ \\w{3}\\. Each link acts once\\.`));
+    expect(pageText(await second.text())).toMatch(
+      new RegExp(
+        `This link was already used Bob Brown used it to accept ${id} at \\d\\d:\\d\\d GMT, \\w{3} \\d+ \\w{3}\\. Each link acts once\\.`,
+      ),
+    );
     await driver().waitForTimeline(id, 'accepted');
     expect((await state(id)).mim?.name).toBe('Bob Brown');
   });
@@ -65,7 +71,9 @@ describe('action links', () => {
     const base = accept.split('/a/')[0];
 
     const answers = await Promise.all(
-      [newLinkId(), linkId.slice(0, -1), flipped, '../incidents', 'x'].map((forged) => fetch(`${base}/a/${encodeURIComponent(forged)}`, form({ confirm: 'accept' }))),
+      [newLinkId(), linkId.slice(0, -1), flipped, '../incidents', 'x'].map((forged) =>
+        fetch(`${base}/a/${encodeURIComponent(forged)}`, form({ confirm: 'accept' })),
+      ),
     );
 
     expect(answers.map((a) => a.status)).toEqual([404, 404, 404, 404, 404]);
@@ -76,7 +84,14 @@ describe('action links', () => {
   it('an expired link is refused with the time it expired, and changes nothing', async () => {
     const { id } = await pagedCandidate();
     const linkId = newLinkId();
-    await appContext().store.putLink({ hash: hashLinkId(linkId), incidentId: id, action: 'accept', recipient: 'bob', createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-01-02T00:00:00.000Z' });
+    await appContext().store.putLink({
+      hash: hashLinkId(linkId),
+      incidentId: id,
+      action: 'accept',
+      recipient: 'bob',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      expiresAt: '2026-01-02T00:00:00.000Z',
+    });
     const url = `${driver().sandbox.urls.api}/a/${linkId}`;
 
     const get = await fetch(url);
@@ -90,7 +105,10 @@ describe('action links', () => {
   it('a POST from another site is refused', async () => {
     const { id, accept } = await pagedCandidate();
 
-    const answer = await fetch(accept, { ...form({ confirm: 'accept' }), headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'cross-site' } });
+    const answer = await fetch(accept, {
+      ...form({ confirm: 'accept' }),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'cross-site' },
+    });
 
     expect(answer.status).toBe(403);
     expect((await state(id)).status).toBe('paging');

@@ -1,9 +1,4 @@
-import {
-  DescribeExecutionCommand,
-  SendTaskSuccessCommand,
-  SFNClient,
-  StartExecutionCommand,
-} from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { appContext } from '../../functions/services/app';
@@ -26,7 +21,9 @@ describe('the local Step Functions endpoint answers as AWS does', () => {
   it('the same name with another input is ExecutionAlreadyExists', async () => {
     const id = await declare(driver());
 
-    const start = sfn().send(new StartExecutionCommand({ stateMachineArn: sandbox().stateMachineArn, name: id, input: '{"other":true}' }));
+    const start = sfn().send(
+      new StartExecutionCommand({ stateMachineArn: sandbox().stateMachineArn, name: id, input: '{"other":true}' }),
+    );
 
     await expect(start).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
   });
@@ -44,7 +41,11 @@ describe('the local Step Functions endpoint answers as AWS does', () => {
   });
 
   it('an unknown execution is ExecutionDoesNotExist', async () => {
-    const describe = sfn().send(new DescribeExecutionCommand({ executionArn: `${sandbox().stateMachineArn.replace(':stateMachine:', ':execution:')}:nope` }));
+    const describe = sfn().send(
+      new DescribeExecutionCommand({
+        executionArn: `${sandbox().stateMachineArn.replace(':stateMachine:', ':execution:')}:nope`,
+      }),
+    );
 
     await expect(describe).rejects.toMatchObject({ name: 'ExecutionDoesNotExist' });
   });

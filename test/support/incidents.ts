@@ -20,10 +20,18 @@ export async function declare(
 }
 
 export async function act(driver: SandboxDriver, id: string, action: string, by: string, fields: Record<string, string> = {}) {
-  return driver.api<{ eventId: string; delivered: boolean; message?: string }>('POST', `/incidents/${id}/actions`, { action, by, ...fields });
+  return driver.api<{ eventId: string; delivered: boolean; message?: string }>('POST', `/incidents/${id}/actions`, {
+    action,
+    by,
+    ...fields,
+  });
 }
 
-export const UPDATE = { impact: 'Card payments failing for 20% of UK customers', status: 'Cause found: a bad gateway deploy.', actions: 'Rolling back the gateway.' };
+export const UPDATE = {
+  impact: 'Card payments failing for 20% of UK customers',
+  status: 'Cause found: a bad gateway deploy.',
+  actions: 'Rolling back the gateway.',
+};
 
 /** Declares a P1 and has Dave accept it: an active incident with an MIM. */
 export async function activeIncident(driver: SandboxDriver): Promise<string> {

@@ -21,7 +21,12 @@ const connect = net.Socket.prototype.connect;
 net.Socket.prototype.connect = function guardedConnect(this: net.Socket, ...args: unknown[]) {
   const first = args[0];
   const options = (Array.isArray(first) ? first[0] : first) as { host?: string; path?: string } | number;
-  const host = typeof options === 'number' ? (typeof args[1] === 'string' ? args[1] : 'localhost') : (options?.host ?? (options?.path ? 'localhost' : 'localhost'));
+  const host =
+    typeof options === 'number'
+      ? typeof args[1] === 'string'
+        ? args[1]
+        : 'localhost'
+      : (options?.host ?? (options?.path ? 'localhost' : 'localhost'));
   if (!LOOPBACK.test(host)) {
     const error = new NetworkBlocked(`tests may only connect to loopback, not ${host}`);
     process.nextTick(() => this.destroy(error));

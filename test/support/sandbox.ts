@@ -23,5 +23,9 @@ export function useSandbox(configPath = FAST_CONFIG): { sandbox: () => Sandbox; 
 
 function retryOverrides(): Record<string, number> {
   const states = JSON.parse(readDefinition()).States as Record<string, { Retry?: unknown }>;
-  return Object.fromEntries(Object.keys(states).filter((name) => states[name]!.Retry).map((name) => [name, 50]));
+  return Object.fromEntries(
+    Object.keys(states)
+      .filter((name) => states[name]!.Retry)
+      .map((name) => [name, 50]),
+  );
 }

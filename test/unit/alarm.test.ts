@@ -38,18 +38,33 @@ describe('alarm intake parsing', () => {
       'detail-type': 'CloudWatch Alarm State Change',
       account: '123456789012',
       region: 'eu-west-1',
-      detail: { alarmName: 'checkout-errors', state: { value: 'ALARM', reason: 'Threshold Crossed', timestamp: '2026-11-27T10:15:00.000+0000' }, configuration: { description: 'Checkout errors' } },
+      detail: {
+        alarmName: 'checkout-errors',
+        state: { value: 'ALARM', reason: 'Threshold Crossed', timestamp: '2026-11-27T10:15:00.000+0000' },
+        configuration: { description: 'Checkout errors' },
+      },
     });
 
-    expect(alarm).toMatchObject({ alarmName: 'checkout-errors', state: 'ALARM', description: 'Checkout errors', region: 'eu-west-1' });
+    expect(alarm).toMatchObject({
+      alarmName: 'checkout-errors',
+      state: 'ALARM',
+      description: 'Checkout errors',
+      region: 'eu-west-1',
+    });
   });
 
   it('a message that is not JSON is refused with what was expected', () => {
-    expect(() => parseAlarm('ALARM payments')).toThrow(new MalformedAlarmError('the alarm message is not JSON; expected the CloudWatch alarm notification that CloudWatch publishes to SNS'));
+    expect(() => parseAlarm('ALARM payments')).toThrow(
+      new MalformedAlarmError(
+        'the alarm message is not JSON; expected the CloudWatch alarm notification that CloudWatch publishes to SNS',
+      ),
+    );
   });
 
   it('JSON that is not an alarm names the missing fields', () => {
-    expect(() => parseAlarm(JSON.stringify({ AlarmName: 'payments-5xx', NewStateValue: 'RED' }))).toThrow(/NewStateValue: .*NewStateReason: .*expected fields AlarmName, NewStateValue, NewStateReason and StateChangeTime/);
+    expect(() => parseAlarm(JSON.stringify({ AlarmName: 'payments-5xx', NewStateValue: 'RED' }))).toThrow(
+      /NewStateValue: .*NewStateReason: .*expected fields AlarmName, NewStateValue, NewStateReason and StateChangeTime/,
+    );
   });
 
   it('alarm names map to services by the patterns in config', () => {

@@ -15,12 +15,15 @@ function problemsOf(text: string): string[] {
 }
 
 describe('organisation config', () => {
-  it.each(['config/organisation.yaml', 'config/demo.yaml', 'test/fixtures/fast.yaml'])('the shipped config %s is valid', (path) => {
-    const config = parseConfig(readFileSync(path, 'utf8'), path);
+  it.each(['config/organisation.yaml', 'config/demo.yaml', 'test/fixtures/fast.yaml'])(
+    'the shipped config %s is valid',
+    (path) => {
+      const config = parseConfig(readFileSync(path, 'utf8'), path);
 
-    expect(config.rota.levels.length).toBeGreaterThanOrEqual(3);
-    expect(config.rota.levels[0]!.rotation!.people).toHaveLength(3);
-  });
+      expect(config.rota.levels.length).toBeGreaterThanOrEqual(3);
+      expect(config.rota.levels[0]!.rotation!.people).toHaveLength(3);
+    },
+  );
 
   it('durations are read into seconds', () => {
     const config = parseConfig(example);
@@ -36,9 +39,15 @@ describe('organisation config', () => {
   });
 
   it('a reference to an unknown person says which path and which people exist', () => {
-    const problems = problemsOf(example.replace('owner: frank\n    stakeholders: [grace]', 'owner: francis\n    stakeholders: [grace]'));
+    const problems = problemsOf(
+      example.replace('owner: frank\n    stakeholders: [grace]', 'owner: francis\n    stakeholders: [grace]'),
+    );
 
-    expect(problems).toEqual([expect.stringMatching(/^services\.0\.owner: "francis" is not one of the people; add it under "people" or use one of: alice, bob/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^services\.0\.owner: "francis" is not one of the people; add it under "people" or use one of: alice, bob/,
+      ),
+    ]);
   });
 
   it('a phone number that is not E.164 is refused with the expected form', () => {
@@ -48,13 +57,20 @@ describe('organisation config', () => {
   });
 
   it('a person on the MIM rota must have a phone for SMS pages', () => {
-    const problems = problemsOf(example.replace('dave: { name: Dave Dixon, email: dave@example.com, phone: "+447700900104" }', 'dave: { name: Dave Dixon, email: dave@example.com }'));
+    const problems = problemsOf(
+      example.replace(
+        'dave: { name: Dave Dixon, email: dave@example.com, phone: "+447700900104" }',
+        'dave: { name: Dave Dixon, email: dave@example.com }',
+      ),
+    );
 
     expect(problems).toContain('people.dave.phone: dave is on the MIM rota and must have a phone number for SMS pages');
   });
 
   it('an unknown time zone and an unknown key are both reported', () => {
-    const problems = problemsOf(example.replace('timeZone: Europe/London\nsender', 'timeZone: Europe/Londres\ncolour: red\nsender'));
+    const problems = problemsOf(
+      example.replace('timeZone: Europe/London\nsender', 'timeZone: Europe/Londres\ncolour: red\nsender'),
+    );
 
     expect(problems).toEqual(
       expect.arrayContaining([

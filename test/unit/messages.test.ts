@@ -32,7 +32,7 @@ describe('messages', () => {
     expect(email.text).toContain('Impact: checkout-5xx: <script>alert("x")</script> & {{ template }}');
   });
 
-  it('every stakeholder notice says when the next update comes, in the recipient\'s time zone', () => {
+  it("every stakeholder notice says when the next update comes, in the recipient's time zone", () => {
     const london = renderEmail(initialNotice(config, incident, 'Europe/London'), config);
     const newYork = renderEmail(initialNotice(config, incident, 'America/New_York'), config);
 
@@ -41,14 +41,25 @@ describe('messages', () => {
   });
 
   it('the conference bridge travels with every notice', () => {
-    const update = { impact: 'Checkout down', status: 'Rolling back.', actions: 'Rollback', postedBy: 'Dave Dixon', postedAt: incident.declaredAt };
+    const update = {
+      impact: 'Checkout down',
+      status: 'Rolling back.',
+      actions: 'Rollback',
+      postedBy: 'Dave Dixon',
+      postedAt: incident.declaredAt,
+    };
     const email = renderEmail(updateNotice(config, incident, update, 'Europe/London'), config);
 
     expect(email.text).toContain('Bridge: https://meet.example.com/major-incident, dial +44 20 7946 0000, PIN 271828#');
   });
 
   it('a page carries the accept link and the reasons, and its SMS fits two segments', () => {
-    const notice = pageNotice(config, { ...incident, status: 'paging', title: 'x'.repeat(400) }, { name: 'On-call MIM' }, { accept: 'https://api.example.com/a/abc' });
+    const notice = pageNotice(
+      config,
+      { ...incident, status: 'paging', title: 'x'.repeat(400) },
+      { name: 'On-call MIM' },
+      { accept: 'https://api.example.com/a/abc' },
+    );
     const email = renderEmail(notice, config);
 
     expect(email.text).toContain('Accept as MIM: https://api.example.com/a/abc');

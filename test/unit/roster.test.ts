@@ -13,7 +13,13 @@ function dailyIn(zone: string): OrganisationConfig {
     rota: {
       ...base.rota,
       timeZone: zone,
-      levels: [{ name: 'On-call MIM', rotation: { every: 'day', handoff: '09:00', start: '2026-03-01', people: ['alice', 'bob', 'carol'] } }, ...base.rota.levels.slice(1)],
+      levels: [
+        {
+          name: 'On-call MIM',
+          rotation: { every: 'day', handoff: '09:00', start: '2026-03-01', people: ['alice', 'bob', 'carol'] },
+        },
+        ...base.rota.levels.slice(1),
+      ],
     },
   };
 }

@@ -29,7 +29,11 @@ describe('workflow: the active incident and its review', () => {
     expect(noChange.text).toContain('There is no new information since the last update.');
     const reminder = await driver().waitForEmail('dave@example.com', new RegExp(`Update overdue: ${id}`));
     expect(driver().linkIn(reminder, 'Post an update')).toMatch(/\/a\/[A-Za-z0-9_-]{27}$/);
-    expect(sandbox().sns.outbox.slice(smsBefore).some((m) => m.message.startsWith(`${id}: no change`))).toBe(true);
+    expect(
+      sandbox()
+        .sns.outbox.slice(smsBefore)
+        .some((m) => m.message.startsWith(`${id}: no change`)),
+    ).toBe(true);
   });
 
   it('resolving opens the review, which is chased until submitted, and then the incident closes', async () => {
@@ -38,14 +42,44 @@ describe('workflow: the active incident and its review', () => {
     await act(driver(), id, 'resolve', 'dave', { resolution: 'Gateway rolled back.' });
     await driver().waitForTimeline(id, 'review-reminder');
     const review = await driver().waitForEmail('dave@example.com', new RegExp(`Post-incident review for ${id}`));
-    await driver().pressButton(driver().linkIn(review, 'Submit the review'), { summary: 'A bad deploy.', lessons: 'Canary deploys.' });
+    await driver().pressButton(driver().linkIn(review, 'Submit the review'), {
+      summary: 'A bad deploy.',
+      lessons: 'Canary deploys.',
+    });
     const execution = await finished(driver(), id);
 
     expect(execution.status).toBe('SUCCEEDED');
-    expect((await driver().statePath(id)).slice(-9)).toEqual(['ResolveIncident', 'OpenReview', 'AwaitReview', 'RemindReview', 'AwaitReview', 'TakeReview', 'RouteReview', 'CloseIncident', 'Closed']);
+    expect((await driver().statePath(id)).slice(-9)).toEqual([
+      'ResolveIncident',
+      'OpenReview',
+      'AwaitReview',
+      'RemindReview',
+      'AwaitReview',
+      'TakeReview',
+      'RouteReview',
+      'CloseIncident',
+      'Closed',
+    ]);
     expect(review.text).toContain('Timeline:');
     expect(review.text).toMatch(/Dave Dixon accepted and is the Major Incident Manager/);
     const { incident } = await driver().incident(id);
     expect(incident).toMatchObject({ status: 'closed', review: { summary: 'A bad deploy.', lessons: 'Canary deploys.' } });
+  });
+});
+
+describe('workflow: the MIM always has a fresh link', () => {
+  it('after an update goes out, the MIM gets a confirmation with new links to post the next one or resolve', async () => {
+    const id = await activeIncident(driver());
+    const brief = await driver().waitForEmail('dave@example.com', new RegExp(`You are the MIM for ${id}`));
+    await driver().pressButton(driver().linkIn(brief, 'Post an update'), UPDATE);
+
+    const confirmation = await driver().waitForEmail('dave@example.com', new RegExp(`Update 1 sent: ${id}`));
+    const next = driver().linkIn(confirmation, 'Post an update');
+    const page = await fetch(next);
+
+    expect(next).not.toBe(driver().linkIn(brief, 'Post an update'));
+    expect(confirmation.text).toMatch(/Your update on INC-\d{8}-[0-9A-F]{6} went to 5 recipient\(s\)/);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Cause found: a bad gateway deploy.');
   });
 });

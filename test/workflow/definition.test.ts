@@ -1,7 +1,15 @@
 import aslValidator from 'asl-validator';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EDGE_FUNCTIONS, placeholders, readDefinition, substitute, substitutionKey, WORKFLOW_FUNCTIONS, type WorkflowFunction } from '../../workflows/definition';
+import {
+  EDGE_FUNCTIONS,
+  placeholders,
+  readDefinition,
+  substitute,
+  substitutionKey,
+  WORKFLOW_FUNCTIONS,
+  type WorkflowFunction,
+} from '../../workflows/definition';
 
 interface State {
   Type: string;
@@ -46,7 +54,10 @@ describe('the state machine definition', () => {
     for (const [name, state] of tasks) {
       expect(state.TimeoutSeconds ?? state.TimeoutSecondsPath, `${name} timeout`).toBeDefined();
       expect(state.Retry?.length, `${name} retry`).toBeGreaterThan(0);
-      expect(state.Catch?.some((c) => c.ErrorEquals.includes('States.ALL')), `${name} catch`).toBe(true);
+      expect(
+        state.Catch?.some((c) => c.ErrorEquals.includes('States.ALL')),
+        `${name} catch`,
+      ).toBe(true);
     }
   });
 

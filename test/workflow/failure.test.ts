@@ -9,7 +9,13 @@ describe('workflow: failures', () => {
   it('a step that fails for good is recorded on the timeline and fails the execution, so it can alarm', async () => {
     const id = 'INC-20261127-000000';
 
-    await new SFNClient({}).send(new StartExecutionCommand({ stateMachineArn: sandbox().stateMachineArn, name: id, input: JSON.stringify({ incidentId: id }) }));
+    await new SFNClient({}).send(
+      new StartExecutionCommand({
+        stateMachineArn: sandbox().stateMachineArn,
+        name: id,
+        input: JSON.stringify({ incidentId: id }),
+      }),
+    );
     const execution = await finished(driver(), id);
 
     expect(execution).toMatchObject({ status: 'FAILED', error: 'IncidentWorkflowFailed' });

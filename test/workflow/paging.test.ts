@@ -7,7 +7,9 @@ const { driver } = useSandbox();
 describe('workflow: classification and paging', () => {
   it('an alarm below the criteria is handed to the normal queue and the owner is told why', async () => {
     await driver().raiseAlarm('reporting-lag', 'Reporting pipeline lag above 1 h');
-    const incident = await driver().waitFor('the reporting incident', async () => (await driver().openIncidents()).find((i) => i.service === 'reporting'));
+    const incident = await driver().waitFor('the reporting incident', async () =>
+      (await driver().openIncidents()).find((i) => i.service === 'reporting'),
+    );
 
     const execution = await finished(driver(), incident.id);
 
@@ -27,9 +29,20 @@ describe('workflow: classification and paging', () => {
 
     expect(answer.status).toBe(202);
     expect(execution.status).toBe('SUCCEEDED');
-    expect(await driver().statePath(id)).toEqual(['Classify', 'RouteByVerdict', 'PageMim', 'AwaitAcknowledgement', 'TakeAnswer', 'RouteAnswer', 'DowngradeCandidate', 'Downgraded']);
+    expect(await driver().statePath(id)).toEqual([
+      'Classify',
+      'RouteByVerdict',
+      'PageMim',
+      'AwaitAcknowledgement',
+      'TakeAnswer',
+      'RouteAnswer',
+      'DowngradeCandidate',
+      'Downgraded',
+    ]);
     const told = await driver().waitForEmail('irene@example.com', /not a major incident/);
-    expect(told.text).toContain('Bob Brown decided it is not a major incident: Refunds are slow but working; the payments team has it.');
+    expect(told.text).toContain(
+      'Bob Brown decided it is not a major incident: Refunds are slow but working; the payments team has it.',
+    );
   });
 
   it('a major incident cannot be rejected, only accepted', async () => {
@@ -39,7 +52,9 @@ describe('workflow: classification and paging', () => {
     const answer = await act(driver(), id, 'reject', 'bob', { reason: 'not me' });
 
     expect(answer.status).toBe(409);
-    expect(answer.body.message).toBe(`${id} meets the agreed criteria of a major incident (P1); it can be accepted, not rejected`);
+    expect(answer.body.message).toBe(
+      `${id} meets the agreed criteria of a major incident (P1); it can be accepted, not rejected`,
+    );
   });
 
   it('with no answer in the window the next level is paged, and an acceptance names the MIM and tells the audiences', async () => {
@@ -51,7 +66,16 @@ describe('workflow: classification and paging', () => {
     await driver().waitForTimeline(id, 'notice-sent');
 
     expect((await driver().statePath(id)).slice(0, 10)).toEqual([
-      'Classify', 'RouteByVerdict', 'PageMim', 'AwaitAcknowledgement', 'Escalate', 'PageMim', 'AwaitAcknowledgement', 'TakeAnswer', 'RouteAnswer', 'Mobilise',
+      'Classify',
+      'RouteByVerdict',
+      'PageMim',
+      'AwaitAcknowledgement',
+      'Escalate',
+      'PageMim',
+      'AwaitAcknowledgement',
+      'TakeAnswer',
+      'RouteAnswer',
+      'Mobilise',
     ]);
     const { incident } = await driver().incident(id);
     expect(incident.mim?.name).toBe('Dave Dixon');

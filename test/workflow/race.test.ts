@@ -19,7 +19,9 @@ describe('workflow: an MIM event racing the end of a wait', () => {
 
     expect(answer.body.delivered).toBe(false);
     const { timeline } = await driver().incident(id);
-    expect(timeline.filter((e) => e.kind === 'update-posted').map((e) => e.summary)).toEqual(['Dave Dixon posted an update: Cause found: a bad gateway deploy.']);
+    expect(timeline.filter((e) => e.kind === 'update-posted').map((e) => e.summary)).toEqual([
+      'Dave Dixon posted an update: Cause found: a bad gateway deploy.',
+    ]);
     // The update took the due slot: no "no change" went out in its place.
     expect(timeline.some((e) => e.kind === 'no-change-sent')).toBe(false);
     expect(await store.pendingEvents(id)).toEqual([]);

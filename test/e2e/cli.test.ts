@@ -1,0 +1,78 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { useSandbox } from '../support/sandbox';
+
+const exec = promisify(execFile);
+
+async function mim(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec('node_modules/.bin/tsx', ['cli/mim.ts', ...args], {
+      timeout: 30_000,
+      env: { ...process.env, MIM_API_URL: '' },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const { sandbox } = useSandbox();
+
+describe('the mim CLI', () => {
+  it('an unknown command is refused, pointing to the help', async () => {
+    const result = await mim('frobnicate');
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("error: unknown command 'frobnicate'");
+    expect(result.stderr).toContain('(run "mim --help" for the commands)');
+  });
+
+  it('a missing required option and a bad level say what is expected', async () => {
+    const missing = await mim('resolve', 'INC-20261127-ABCDEF', '--by', 'dave');
+    const badLevel = await mim('declare', '--service', 'payments', '--title', 'x', '--by', 'irene', '--impact', 'extreme');
+
+    expect(missing.stderr).toContain("error: required option '--resolution <text>' not specified");
+    expect(badLevel.stderr).toContain(
+      "option '--impact <level>' argument 'extreme' is invalid. expected one of high, medium, low",
+    );
+  });
+
+  it('an API that cannot be reached says how to start the sandbox', async () => {
+    const result = await mim('--api', 'http://127.0.0.1:9', 'list');
+
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe(
+      'mim: cannot reach the API at http://127.0.0.1:9: is the sandbox running? Start it with "npm start"',
+    );
+  });
+
+  it('a time that is not a time is refused with an example', async () => {
+    const result = await mim('oncall', '--at', 'teatime');
+
+    expect(result.stderr.trim()).toBe('mim: --at "teatime" is not a time; write e.g. 2026-12-24T21:00:00Z');
+  });
+
+  it('declares an incident and shows it with its timeline', async () => {
+    const api = sandbox().urls.api;
+
+    const declared = await mim(
+      '--api',
+      api,
+      'declare',
+      '--service',
+      'checkout',
+      '--title',
+      'Checkout down in the EU',
+      '--by',
+      'irene',
+    );
+    const id = /(INC-\d{8}-[0-9A-F]{6}) opened/.exec(declared.stdout)?.[1];
+    const shown = await mim('--api', api, '--tz', 'Europe/London', 'show', id!);
+
+    expect(declared.code).toBe(0);
+    expect(shown.stdout).toMatch(new RegExp(`^${id}  (declared|paging) +P2 +candidate checkout +Checkout down in the EU`));
+    expect(shown.stdout).toMatch(/declared +Declared by irene: Checkout down in the EU +\[irene, cli\]/);
+  });
+});

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { useSandbox } from '../support/sandbox';
+
+const { driver } = useSandbox();
+
+type Problem = { error: string; message: string };
+
+describe('management API', () => {
+  it('declaring for a service the config does not know names the services it does', async () => {
+    const { status, body } = await driver().api<Problem>('POST', '/incidents', {
+      service: 'payroll',
+      title: 'Down',
+      by: 'irene',
+    });
+
+    expect(status).toBe(400);
+    expect(body).toEqual({
+      error: 'InvalidInput',
+      message: 'service "payroll" is not in the config; known services: payments, checkout, reporting',
+    });
+  });
+
+  it('a declaration without a title or with a bad impact says which field and what is expected', async () => {
+    const { status, body } = await driver().api<Problem>('POST', '/incidents', {
+      service: 'payments',
+      by: 'irene',
+      impact: 'extreme',
+    });
+
+    expect(status).toBe(400);
+    expect(body.message).toMatch(/^title: .*; impact: Invalid option: expected one of "high"\|"medium"\|"low"$/);
+  });
+
+  it('the same idempotency key declares the incident once', async () => {
+    const request = { service: 'checkout', title: 'Checkout down', by: 'irene', idempotencyKey: 'ticket-12345678' };
+
+    const first = await driver().api<{ incidentId: string; outcome: string }>('POST', '/incidents', request);
+    const second = await driver().api<{ incidentId: string; outcome: string }>('POST', '/incidents', request);
+
+    expect(first.status).toBe(201);
+    expect(second).toEqual({
+      status: 200,
+      body: expect.objectContaining({ incidentId: first.body.incidentId, outcome: 'duplicate' }),
+    });
+  });
+
+  it('an action by someone who is not in the config is refused with examples of person ids', async () => {
+    const { status, body } = await driver().api<Problem>('POST', '/incidents/INC-20261127-ABCDEF/actions', {
+      action: 'accept',
+      by: 'mallory',
+    });
+
+    expect(status).toBe(400);
+    expect(body.message).toBe('by: "mallory" is not a person in the config; use a person id such as alice, bob, carol');
+  });
+
+  it('an unknown incident is 404 and a malformed id says what ids look like', async () => {
+    const unknown = await driver().api<Problem>('POST', '/incidents/INC-20261127-ABCDEF/actions', {
+      action: 'accept',
+      by: 'bob',
+    });
+    const malformed = await driver().api<Problem>('GET', '/incidents/42');
+
+    expect(unknown).toEqual({
+      status: 404,
+      body: { error: 'UnknownIncident', message: "there is no incident INC-20261127-ABCDEF; 'mim list' shows the open ones" },
+    });
+    expect(malformed).toEqual({
+      status: 400,
+      body: { error: 'InvalidInput', message: '"42" is not an incident id; ids look like INC-20261127-4F2A9C' },
+    });
+  });
+
+  it('an update without its fields says which are missing', async () => {
+    const { body: declared } = await driver().api<{ incidentId: string }>('POST', '/incidents', {
+      service: 'payments',
+      title: 'x',
+      by: 'irene',
+      idempotencyKey: 'update-fields-test',
+    });
+
+    const { status, body } = await driver().api<Problem>('POST', `/incidents/${declared.incidentId}/actions`, {
+      action: 'update',
+      by: 'bob',
+      status: 'Investigating',
+    });
+
+    expect(status).toBe(400);
+    expect(body.message).toMatch(/^update needs: impact is required; actions is required$/);
+  });
+
+  it('a request body that is not JSON is refused, and an unknown route points to the README', async () => {
+    const notJson = await fetch(`${driver().sandbox.urls.api}/incidents`, { method: 'POST', body: '{oops' });
+    const unknown = await driver().api<Problem>('GET', '/nope');
+
+    expect(notJson.status).toBe(400);
+    expect(unknown).toEqual({
+      status: 404,
+      body: { error: 'NotFound', message: 'no route for GET /nope; see the README for the API' },
+    });
+  });
+});

@@ -1,0 +1,43 @@
+import { SendEmailCommand } from '@aws-sdk/client-ses';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ses } from '../../functions/adapters/clients';
+import { act, declare } from '../support/incidents';
+import { useSandbox } from '../support/sandbox';
+
+const { driver, sandbox } = useSandbox();
+
+// The local SES cannot be made to throttle, so this fault is injected on the client itself.
+const throttled = Object.assign(new Error('Maximum sending rate exceeded.'), {
+  name: 'Throttling',
+  $metadata: { httpStatusCode: 400 },
+});
+
+describe('workflow: a failing notification channel', () => {
+  let restore: (() => void) | undefined;
+  afterEach(() => restore?.());
+
+  it('an email that cannot be sent is recorded on the timeline; the SMS still goes and the incident carries on', async () => {
+    const mock = mockClient(ses);
+    mock.on(SendEmailCommand).rejects(throttled);
+    restore = () => mock.restore();
+    const smsBefore = sandbox().sns.outbox.length;
+
+    const id = await declare(driver());
+    await driver().waitForTimeline(id, 'paged');
+    await act(driver(), id, 'accept', 'bob');
+    await driver().waitForTimeline(id, 'notice-sent');
+
+    const { incident, timeline } = await driver().incident(id);
+    expect(incident.status).toBe('active');
+    expect(timeline.filter((e) => e.kind === 'notification-failed').map((e) => e.summary)).toContain(
+      'email to Bob Brown failed: Throttling: Maximum sending rate exceeded.',
+    );
+    expect(timeline.find((e) => e.kind === 'paged')?.summary).toMatch(/\(1 recipient\(s\) by sms, 1 failed\)$/);
+    expect(
+      sandbox()
+        .sns.outbox.slice(smsBefore)
+        .some((m) => m.message.startsWith(`MIM page P1 ${id}`)),
+    ).toBe(true);
+  });
+});

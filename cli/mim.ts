@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LEVELS, parseConfig } from '../functions/core/config';
+import { formatDuration } from '../functions/core/duration';
 import type { Incident } from '../functions/core/incident';
 import { formatTime } from '../functions/core/messages';
 import { whoIsOnCall } from '../functions/core/roster';
@@ -211,7 +212,7 @@ program
     console.log(`On call at ${formatTime(at.toISOString(), config.rota.timeZone)}:`);
     for (const l of whoIsOnCall(config, at))
       console.log(
-        `  ${l.level + 1}. ${l.name.padEnd(20)} ${l.people.map((p) => `${p.name} <${p.email}>`).join(', ')}  (answer within ${l.ackWindowSeconds}s)`,
+        `  ${l.level + 1}. ${l.name.padEnd(20)} ${l.people.map((p) => `${p.name} <${p.email}>`).join(', ')}  (answer within ${formatDuration(l.ackWindowSeconds)})`,
       );
   });
 

@@ -175,6 +175,21 @@ export function initialNotice(config: OrganisationConfig, incident: Incident, zo
   };
 }
 
+export function noAcknowledgementNotice(config: OrganisationConfig, incident: Incident, zone: string): Notice {
+  return {
+    subject: `[${incident.priority}] No MIM has acknowledged ${incident.id} ${incident.service}`,
+    heading: `No Major Incident Manager has acknowledged ${incident.id}`,
+    intro: `Every escalation level was paged for ${incident.service} (${incident.title}) since ${formatTime(incident.declaredAt, zone)}; paging continues.`,
+    fields: [
+      ['Incident', incident.id],
+      ['Priority', incident.priority ?? ''],
+      ['Bridge', bridgeText(config)],
+    ],
+    actions: [],
+    sms: `No MIM has acknowledged ${incident.id} ${incident.service}; paging continues.`,
+  };
+}
+
 export function updateNotice(config: OrganisationConfig, incident: Incident, update: StatusUpdate, zone: string): Notice {
   const next = incident.nextUpdateAt ? formatTime(incident.nextUpdateAt, zone) : 'soon';
   return {

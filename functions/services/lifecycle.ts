@@ -1,6 +1,7 @@
 import { nextUpdateAt, secondsUntil } from '../core/cadence';
 import { classify } from '../core/classify';
 import { personById, type Person } from '../core/config';
+import { formatDuration } from '../core/duration';
 import { IncidentNotFound } from '../core/errors';
 import { type Incident, type MimEvent, refusalFor } from '../core/incident';
 import {
@@ -10,6 +11,7 @@ import {
   handOffNotice,
   initialNotice,
   mimBriefNotice,
+  noAcknowledgementNotice,
   noChangeNotice,
   type Notice,
   overdueReminderNotice,
@@ -130,7 +132,7 @@ export async function pageMim(app: App, id: string, now = new Date()): Promise<S
     id,
     entry(
       'paged',
-      `Paged ${exhausted ? 'every level' : paged[0]!.name} (${targets.map((t) => t.person.name).join(', ')}) by email and SMS; answer within ${ackWindow}s (${describeDeliveries(deliveries)})`,
+      `Paged ${exhausted ? 'every level' : paged[0]!.name} (${targets.map((t) => t.person.name).join(', ')}) to answer within ${formatDuration(ackWindow)}; reached ${describeDeliveries(deliveries)}`,
       { detail: { level, targets: targets.map((t) => t.person.id) } },
     ),
     `page#${level}`,
@@ -150,17 +152,9 @@ export async function escalatePage(app: App, id: string, fromLevel: number, now 
       : 'No MIM has acknowledged at any level; paging every level and telling the audiences';
   await app.store.appendTimeline(id, entry('escalated', summary, { detail: { from: fromLevel, to } }), `escalate#${fromLevel}`);
   if (to === levels.length) {
-    await notify(app, incident, 'no-acknowledgement', stakeholders(app.config, incident), (zone) => ({
-      subject: `[${incident.priority}] No MIM has acknowledged ${incident.id} ${incident.service}`,
-      heading: `No Major Incident Manager has acknowledged ${incident.id}`,
-      intro: `Every escalation level was paged for ${incident.service} (${incident.title}) since ${formatTime(incident.declaredAt, zone)}; paging continues.`,
-      fields: [
-        ['Incident', incident.id],
-        ['Priority', incident.priority ?? ''],
-      ],
-      actions: [],
-      sms: `No MIM has acknowledged ${incident.id} ${incident.service}; paging continues.`,
-    }));
+    await notify(app, incident, 'no-acknowledgement', stakeholders(app.config, incident), (zone) =>
+      noAcknowledgementNotice(app.config, incident, zone),
+    );
   }
   return { incidentId: id };
 }
@@ -298,7 +292,7 @@ export async function mobilise(app: App, id: string, now = new Date()): Promise<
   return { incidentId: id, waitSeconds: waitFor(incident, now) };
 }
 
-async function mimPerson(app: App, incident: Incident): Promise<Person | undefined> {
+function mimPerson(app: App, incident: Incident): Person | undefined {
   const id = incident.mim?.id;
   return id && app.config.people[id] ? personById(app.config, id) : undefined;
 }
@@ -312,7 +306,7 @@ async function briefMim(
   compose: (zone: string, links: { update: string; resolve: string }) => Notice,
   channels: Channel[] = BOTH,
 ): Promise<void> {
-  const mim = await mimPerson(app, incident);
+  const mim = mimPerson(app, incident);
   if (!mim) return;
   const links = {
     update: await app.links.issue(incident.id, 'update', mim.id, now),

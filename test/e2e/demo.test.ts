@@ -15,7 +15,7 @@ describe('npm run demo', () => {
       /alarm-received +Alarm payments-5xx \(payments\)/,
       /alarm-grouped +Grouped into this incident: alarm payments-latency-p99 \(payments\)/,
       /classified +Classified P1 major: impact high: payments is a tier 1 service/,
-      /paged +Paged On-call MIM \(\w+ \w+\) by email and SMS/,
+      /paged +Paged On-call MIM \(\w+ \w+\) to answer within 4s; reached 1 recipient\(s\) by email and sms/,
       /escalated +No answer from On-call MIM within the acknowledgement window; escalating to Deputy MIM/,
       />> Dave opens the link in his email: GET 200, a confirmation page .*; incident still paging/,
       />> Dave presses "Accept as MIM": POST 200/,

@@ -33,7 +33,7 @@ describe('workflow: a failing notification channel', () => {
     expect(timeline.filter((e) => e.kind === 'notification-failed').map((e) => e.summary)).toContain(
       'email to Bob Brown failed: Throttling: Maximum sending rate exceeded.',
     );
-    expect(timeline.find((e) => e.kind === 'paged')?.summary).toMatch(/\(1 recipient\(s\) by sms, 1 failed\)$/);
+    expect(timeline.find((e) => e.kind === 'paged')?.summary).toMatch(/; reached 1 recipient\(s\) by sms, 1 failed$/);
     expect(
       sandbox()
         .sns.outbox.slice(smsBefore)

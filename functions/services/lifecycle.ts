@@ -35,6 +35,8 @@ export interface StepResult {
   /** Seconds until the next wait ends: read by the wait state's TimeoutSecondsPath. */
   waitSeconds?: number;
   verdict?: Incident['verdict'];
+  /** From Classify: 'new', or the status an already-progressed incident resumes from. */
+  resume?: 'new' | Incident['status'];
   pageLevel?: number;
   action?: MimEvent['action'] | 'none';
 }
@@ -61,8 +63,22 @@ const BOTH: Channel[] = ['email', 'sms'];
 
 const reached = (deliveries: Delivery[]) => new Set(deliveries.filter((d) => d.ok).map((d) => d.recipient)).size;
 
-export async function classifyIncident(app: App, id: string): Promise<StepResult> {
+/**
+ * Classifies a newly declared incident. An execution started for an incident that has already
+ * progressed (the local sandbox restarted, and its engine keeps executions in memory) resumes from
+ * the stored status instead: the state machine routes on `resume`.
+ */
+export async function classifyIncident(app: App, id: string, now = new Date()): Promise<StepResult> {
   const incident = await load(app, id);
+  if (incident.status !== 'declared') {
+    return {
+      incidentId: id,
+      resume: incident.status,
+      ...(incident.verdict ? { verdict: incident.verdict } : {}),
+      pageLevel: incident.pageLevel ?? 0,
+      waitSeconds: waitFor(incident, now),
+    };
+  }
   const result = classify(app.config, {
     source: incident.source,
     service: incident.service,
@@ -77,7 +93,7 @@ export async function classifyIncident(app: App, id: string): Promise<StepResult
     }),
     'classified',
   );
-  return { incidentId: id, verdict: result.verdict };
+  return { incidentId: id, resume: 'new', verdict: result.verdict };
 }
 
 export async function handOffMinor(app: App, id: string): Promise<StepResult> {

@@ -1,9 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { join, relative, resolve } from 'node:path';
 import { ConfigError } from '../../functions/core/config';
-import { OPEN_STATUSES } from '../../functions/core/incident';
-import { IncidentStore } from '../../functions/adapters/store';
-import { dynamo } from '../../functions/adapters/clients';
 import { ROOT, startSandbox } from './sandbox';
 
 const port = (value: string) => {
@@ -45,14 +42,10 @@ Try it from another terminal:
   npx mim show <incident-id>
 Then open the mail viewer and follow the MIM's links. Ctrl-C stops the sandbox.`);
 
-  const stale = (await new IncidentStore(dynamo, sandbox.tableName).listIncidents('OPEN')).filter((i) =>
-    OPEN_STATUSES.includes(i.status),
-  );
-  if (stale.length > 0) {
-    console.warn(
-      `\nNote: ${stale.length} incident(s) were open when the sandbox last stopped (${stale.map((i) => i.id).join(', ')}).\n` +
-        'Their workflows did not survive the restart (the local Step Functions engine keeps executions in memory); ' +
-        'their records and timelines are kept. Start with --memory for a clean slate.',
+  const resumed = await sandbox.resume();
+  if (resumed.length > 0) {
+    console.log(
+      `\nResumed ${resumed.length} open incident(s) from the kept data, each from its stored status: ${resumed.join(', ')}`,
     );
   }
   const stop = async () => {

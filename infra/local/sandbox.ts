@@ -43,6 +43,11 @@ export interface Sandbox {
   intakeTopicArn: string;
   sns: LocalSns;
   sfn: LocalStepFunctions;
+  /**
+   * Starts a workflow for every open incident in the table. The local engine keeps executions in
+   * memory, so after a restart on kept data each open incident resumes from its stored status.
+   */
+  resume(): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -187,6 +192,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     intakeTopicArn,
     sns,
     sfn,
+    async resume() {
+      // Loaded here, like the handlers, once the environment points at the endpoints.
+      const { appContext } = await import('../../functions/services/app');
+      const { store, workflow } = appContext();
+      const open = await store.listIncidents('OPEN');
+      for (const incident of open) await workflow.start(incident.id);
+      return open.map((incident) => incident.id);
+    },
     async stop() {
       await sfn.stop();
       await sns.stop();

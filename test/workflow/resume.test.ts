@@ -1,0 +1,78 @@
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SandboxDriver } from '../../infra/local/driver';
+import { type Sandbox, startSandbox } from '../../infra/local/sandbox';
+import { activeIncident, finished } from '../support/incidents';
+import { FAST_CONFIG } from '../support/sandbox';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'mim-resume-'));
+let second: Sandbox;
+let driver: SandboxDriver;
+let resumed: string[];
+let active: string;
+let handedOff: string;
+
+const portOf = (url: string) => Number(new URL(url).port);
+
+beforeAll(async () => {
+  const first = await startSandbox({ configPath: FAST_CONFIG, dataDir });
+  const before = new SandboxDriver(first);
+  active = await activeIncident(before);
+  await before.raiseAlarm('reporting-lag', 'Reporting lag');
+  handedOff = (
+    await before.waitFor('the minor incident', async () => (await before.openIncidents()).find((i) => i.service === 'reporting'))
+  ).id;
+  await finished(before, handedOff);
+  await first.stop();
+  // The same ports: the handlers' clients, created at their cold start, keep their endpoints.
+  const { urls } = first;
+  const ports = {
+    api: portOf(urls.api),
+    dynamodb: portOf(urls.dynamodb),
+    ses: portOf(urls.ses),
+    sns: portOf(urls.sns),
+    sfn: portOf(urls.sfn),
+  };
+  second = await startSandbox({ configPath: FAST_CONFIG, dataDir, ports });
+  driver = new SandboxDriver(second);
+  resumed = await second.resume();
+});
+
+afterAll(async () => {
+  await second?.stop();
+});
+
+describe('workflow: a sandbox restarted on kept data', () => {
+  it('an open incident resumes from its stored status: the cadence goes on after the restart', async () => {
+    await driver.waitForTimeline(active, 'no-change-sent');
+
+    expect(resumed).toEqual([active]);
+    expect((await driver.statePath(active)).slice(0, 4)).toEqual([
+      'Classify',
+      'RouteByVerdict',
+      'AwaitEvent',
+      'SendScheduledUpdate',
+    ]);
+    expect((await driver.incident(active)).timeline.filter((e) => e.kind === 'classified')).toHaveLength(1);
+  });
+
+  it('a workflow started for an incident whose lifecycle ended changes nothing and ends at once', async () => {
+    const before = (await driver.incident(handedOff)).timeline.length;
+
+    await new SFNClient({}).send(
+      new StartExecutionCommand({
+        stateMachineArn: second.stateMachineArn,
+        name: handedOff,
+        input: JSON.stringify({ incidentId: handedOff }),
+      }),
+    );
+    const execution = await finished(driver, handedOff);
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(await driver.statePath(handedOff)).toEqual(['Classify', 'RouteByVerdict', 'AlreadyFinished']);
+    expect((await driver.incident(handedOff)).timeline).toHaveLength(before);
+  });
+});

@@ -416,22 +416,26 @@ export async function openReview(app: App, id: string, now = new Date()): Promis
       },
       { status: ['resolved'] },
     )) ?? current;
-  await sendReview(app, incident, false, now);
+  const entries = await sendReview(app, incident, false, now);
   await app.store.appendTimeline(
     id,
-    entry('review-opened', `Post-incident review opened for ${owner.name}, due ${formatTime(dueAt, app.config.timeZone)}`),
+    entry(
+      'review-opened',
+      `Post-incident review opened for ${owner.name} with the ${entries}-entry timeline, due ${formatTime(dueAt, app.config.timeZone)}`,
+    ),
     'review-opened',
   );
   return { incidentId: id, waitSeconds: waitFor(incident, now) };
 }
 
-async function sendReview(app: App, incident: Incident, reminder: boolean, now: Date): Promise<void> {
+/** Sends the review (or a reminder) to its owner with the whole timeline; returns how many entries it carried. */
+async function sendReview(app: App, incident: Incident, reminder: boolean, now: Date): Promise<number> {
   const owner =
     incident.review?.owner.id && app.config.people[incident.review.owner.id]
       ? personById(app.config, incident.review.owner.id)
       : undefined;
-  if (!owner) return;
   const timeline = await app.store.timeline(incident.id);
+  if (!owner) return timeline.length;
   const links = { review: await app.links.issue(incident.id, 'submit-review', owner.id, now) };
   const key = reminder ? `review-reminder#${incident.reminderCount}` : 'review-opened';
   await app.notifier.send(incident.id, key, [
@@ -441,6 +445,7 @@ async function sendReview(app: App, incident: Incident, reminder: boolean, now: 
       notice: reviewNotice(app.config, incident, zoneOf(app.config, owner), timeline, links, reminder),
     },
   ]);
+  return timeline.length;
 }
 
 export async function remindReview(app: App, id: string, now = new Date()): Promise<StepResult> {

@@ -25,7 +25,7 @@ describe('npm run demo', () => {
       /no-change-sent +No new information: "no change" update to 5 recipient\(s\)/,
       /reminder-sent +Reminded Dave Dixon that the update is overdue/,
       /resolved +Dave Dixon resolved it: Gateway rolled back/,
-      /review-opened +Post-incident review opened for Dave Dixon/,
+      /review-opened +Post-incident review opened for Dave Dixon with the \d+-entry timeline, due/,
       /review-reminder +Reminded Dave Dixon that the review is due/,
       /review-submitted +Dave Dixon submitted the post-incident review/,
       /closed +Closed; review published/,

@@ -5,17 +5,13 @@ import { appContext } from '../services/app';
 
 const app = appContext();
 
-type Event = APIGatewayProxyEventV2 & { requestContext: { authorizer?: { iam?: { userArn?: string } } } };
-
-export const handler = lambda(async (event: Event): Promise<APIGatewayProxyStructuredResultV2> => {
+export const handler = lambda(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   const body = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
-  const principal = event.requestContext.authorizer?.iam?.userArn;
   return handleHttp(app, {
     method: event.requestContext.http.method,
     path: event.rawPath,
     headers: event.headers ?? {},
     query: event.queryStringParameters ?? {},
     body,
-    ...(principal ? { principal } : {}),
   });
 });

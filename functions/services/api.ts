@@ -14,8 +14,6 @@ export interface HttpRequest {
   headers: Record<string, string | undefined>;
   query: Record<string, string | undefined>;
   body: string;
-  /** The IAM principal that signed a management call, when the API authorised one. */
-  principal?: string;
 }
 
 export interface HttpResponse {

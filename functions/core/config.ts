@@ -186,7 +186,13 @@ export function parseConfig(text: string, source = 'config'): OrganisationConfig
 }
 
 export function personById(config: OrganisationConfig, id: string): Person {
-  const found = config.people[id];
+  const found = findPerson(config, id);
   if (!found) throw new Error(`unknown person "${id}"`);
-  return { id, ...found };
+  return found;
+}
+
+/** The person with this id, or undefined when the id is not one of the people (an alarm name, an email). */
+export function findPerson(config: OrganisationConfig, id: string | undefined): Person | undefined {
+  const found = id === undefined ? undefined : config.people[id];
+  return found && { id: id!, ...found };
 }

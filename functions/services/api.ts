@@ -98,6 +98,11 @@ const json = (statusCode: number, value: unknown): HttpResponse => ({
 
 const problem = (statusCode: number, error: string, message: string) => json(statusCode, { error, message });
 
+/** Calls from the mim CLI are recorded as such on the timeline; other clients as the API. */
+function channelOf(req: HttpRequest): 'cli' | 'api' {
+  return req.headers['user-agent']?.startsWith('mim-cli') ? 'cli' : 'api';
+}
+
 function nameOf(app: App, personId: string): string {
   return app.config.people[personId]?.name ?? personId;
 }
@@ -271,7 +276,7 @@ export async function handleHttp(app: App, req: HttpRequest, now = new Date()): 
           req.headers['idempotency-key'] ??
           d.idempotencyKey ??
           `${d.by}#${d.service}#${d.title}#${now.toISOString().slice(0, 16)}`,
-        channel: req.headers['user-agent']?.startsWith('mim-cli') ? 'cli' : 'api',
+        channel: channelOf(req),
       },
       now,
     );
@@ -298,8 +303,11 @@ export async function handleHttp(app: App, req: HttpRequest, now = new Date()): 
       const parsed = details(action, raw);
       if (!parsed.ok) return problem(400, 'InvalidInput', `${action} needs: ${parsed.error}`);
       try {
-        const via = req.headers['user-agent']?.startsWith('mim-cli') ? 'cli' : 'api';
-        const { event, delivered } = await submitAction(app, { incidentId: id, action, by, via, ...parsed.value }, now);
+        const { event, delivered } = await submitAction(
+          app,
+          { incidentId: id, action, by, via: channelOf(req), ...parsed.value },
+          now,
+        );
         return json(202, { eventId: event.id, action, delivered });
       } catch (error) {
         if (error instanceof UnknownIncident) return problem(404, error.name, error.message);

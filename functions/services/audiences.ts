@@ -1,5 +1,5 @@
 import type { Channel, OrganisationConfig, Person } from '../core/config';
-import { personById } from '../core/config';
+import { findPerson, personById } from '../core/config';
 import type { Incident } from '../core/incident';
 
 export interface Recipient {
@@ -31,7 +31,7 @@ export function stakeholders(config: OrganisationConfig, incident: Incident): Re
 /** Who hears that an incident is not major: the owner, the reporter and the audiences for its priority (by email). */
 export function owners(config: OrganisationConfig, incident: Incident): Recipient[] {
   const service = config.services.find((s) => s.name === incident.service);
-  const reporter = config.people[incident.declaredBy] ? personById(config, incident.declaredBy) : undefined;
+  const reporter = findPerson(config, incident.declaredBy);
   return merge([
     ...(service ? [{ person: personById(config, service.owner), channels: ['email'] as Channel[] }] : []),
     ...(reporter ? [{ person: reporter, channels: ['email'] as Channel[] }] : []),
@@ -45,9 +45,16 @@ function audienceMembers(config: OrganisationConfig, incident: Incident): Recipi
     .flatMap((a) => a.members.map((id) => ({ person: personById(config, id), channels: a.channels })));
 }
 
-export function describeDeliveries(deliveries: Array<{ recipient: string; channel: Channel; ok: boolean }>): string {
+type DeliveryOutcome = { recipient: string; channel: Channel; ok: boolean };
+
+/** How many people at least one message reached. */
+export function peopleReached(deliveries: DeliveryOutcome[]): number {
+  return new Set(deliveries.filter((d) => d.ok).map((d) => d.recipient)).size;
+}
+
+export function describeDeliveries(deliveries: DeliveryOutcome[]): string {
   const ok = deliveries.filter((d) => d.ok);
-  const people = new Set(ok.map((d) => d.recipient)).size;
+  const people = peopleReached(deliveries);
   const channels = [...new Set(ok.map((d) => d.channel))].join(' and ');
   const failed = deliveries.length - ok.length;
   return `${people} recipient(s)${channels ? ` by ${channels}` : ''}${failed ? `, ${failed} failed` : ''}`;

@@ -1,6 +1,6 @@
 import { nextUpdateAt, secondsUntil } from '../core/cadence';
 import { classify } from '../core/classify';
-import { personById, type Person } from '../core/config';
+import { findPerson } from '../core/config';
 import { formatDuration } from '../core/duration';
 import { IncidentNotFound } from '../core/errors';
 import { type Incident, type MimEvent, refusalFor } from '../core/incident';
@@ -25,9 +25,8 @@ import {
 import { whoIsOnCall } from '../core/roster';
 import { entry } from '../core/timeline';
 import type { Channel } from '../core/config';
-import type { Delivery } from '../adapters/notifier';
 import type { App } from './app';
-import { describeDeliveries, owners, type Recipient, stakeholders } from './audiences';
+import { describeDeliveries, owners, peopleReached, type Recipient, stakeholders } from './audiences';
 
 /** What each step hands to the next through the state machine (as `$.Payload`). */
 export interface StepResult {
@@ -60,8 +59,6 @@ async function notify(app: App, incident: Incident, key: string, recipients: Rec
 }
 
 const BOTH: Channel[] = ['email', 'sms'];
-
-const reached = (deliveries: Delivery[]) => new Set(deliveries.filter((d) => d.ok).map((d) => d.recipient)).size;
 
 /**
  * Classifies a newly declared incident. An execution started for an incident that has already
@@ -219,7 +216,7 @@ export async function takeEvent(app: App, input: { incidentId: string; eventId: 
 }
 
 async function apply(app: App, incident: Incident, event: MimEvent): Promise<void> {
-  const by = app.config.people[event.by] ? personById(app.config, event.by) : undefined;
+  const by = findPerson(app.config, event.by);
   const actor = by?.name ?? event.by;
   const common = { lastEventId: event.id };
   const log = (kind: Parameters<typeof entry>[0], summary: string) =>
@@ -308,11 +305,6 @@ export async function mobilise(app: App, id: string, now = new Date()): Promise<
   return { incidentId: id, waitSeconds: waitFor(incident, now) };
 }
 
-function mimPerson(app: App, incident: Incident): Person | undefined {
-  const id = incident.mim?.id;
-  return id && app.config.people[id] ? personById(app.config, id) : undefined;
-}
-
 /** Writes to the MIM with fresh single-use links to post the next update or resolve. */
 async function briefMim(
   app: App,
@@ -322,7 +314,7 @@ async function briefMim(
   compose: (zone: string, links: { update: string; resolve: string }) => Notice,
   channels: Channel[] = BOTH,
 ): Promise<void> {
-  const mim = mimPerson(app, incident);
+  const mim = findPerson(app.config, incident.mim?.id);
   if (!mim) return;
   const links = {
     update: await app.links.issue(incident.id, 'update', mim.id, now),
@@ -359,7 +351,7 @@ export async function sendUpdate(app: App, id: string, mode: 'posted' | 'due', n
       ),
       key,
     );
-    const told = reached(deliveries);
+    const told = peopleReached(deliveries);
     await briefMim(app, incident, `${key}#mim`, now, (zone, links) => updateSentNotice(app.config, incident, zone, links, told), [
       'email',
     ]);
@@ -373,7 +365,7 @@ export async function sendUpdate(app: App, id: string, mode: 'posted' | 'due', n
       ),
       key,
     );
-    const told = reached(deliveries);
+    const told = peopleReached(deliveries);
     await briefMim(app, incident, `reminder#${current.nextUpdateAt}`, now, (zone, links) =>
       overdueReminderNotice(app.config, incident, zone, links, told),
     );
@@ -430,10 +422,7 @@ export async function openReview(app: App, id: string, now = new Date()): Promis
 
 /** Sends the review (or a reminder) to its owner with the whole timeline; returns how many entries it carried. */
 async function sendReview(app: App, incident: Incident, reminder: boolean, now: Date): Promise<number> {
-  const owner =
-    incident.review?.owner.id && app.config.people[incident.review.owner.id]
-      ? personById(app.config, incident.review.owner.id)
-      : undefined;
+  const owner = findPerson(app.config, incident.review?.owner.id);
   const timeline = await app.store.timeline(incident.id);
   if (!owner) return timeline.length;
   const links = { review: await app.links.issue(incident.id, 'submit-review', owner.id, now) };

@@ -23,6 +23,7 @@ export class Notifier {
     private readonly sns: SNSClient,
     private readonly store: IncidentStore,
     private readonly config: OrganisationConfig,
+    private readonly configurationSet?: string,
   ) {}
 
   async send(
@@ -60,6 +61,7 @@ export class Notifier {
     await this.ses.send(
       new SendEmailCommand({
         Source: this.config.sender,
+        ...(this.configurationSet ? { ConfigurationSetName: this.configurationSet } : {}),
         Destination: { ToAddresses: [`${person.name} <${person.email}>`] },
         Message: {
           Subject: { Data: rendered.subject, Charset: 'UTF-8' },
@@ -70,11 +72,18 @@ export class Notifier {
   }
 
   private async sms(person: Person, notice: Notice): Promise<void> {
+    // Set per message rather than account-wide, so deploying this system changes no account setting.
+    const { senderId, originationNumber } = this.config.sms;
+    const attribute = (value: string) => ({ DataType: 'String', StringValue: value });
     await this.sns.send(
       new PublishCommand({
         PhoneNumber: person.phone,
         Message: renderSms(notice),
-        MessageAttributes: { 'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' } },
+        MessageAttributes: {
+          'AWS.SNS.SMS.SMSType': attribute('Transactional'),
+          ...(senderId ? { 'AWS.SNS.SMS.SenderID': attribute(senderId) } : {}),
+          ...(originationNumber ? { 'AWS.MM.SMS.OriginationNumber': attribute(originationNumber) } : {}),
+        },
       }),
     );
   }

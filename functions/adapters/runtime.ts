@@ -10,8 +10,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 const environment = z.object({
   TABLE_NAME: z.string().min(1, 'TABLE_NAME must name the DynamoDB table'),
   STATE_MACHINE_ARN: z.string().min(1).optional(),
-  /** Base URL of the HTTP API, for the action links in messages. */
-  PUBLIC_URL: z.url('PUBLIC_URL must be the HTTP API base URL, such as https://abc.execute-api.eu-west-1.amazonaws.com'),
+  /** Base URL of the HTTP API, for the action links in messages; the functions that mint no links go without. */
+  PUBLIC_URL: z
+    .url('PUBLIC_URL must be the HTTP API base URL, such as https://abc.execute-api.eu-west-1.amazonaws.com')
+    .optional(),
+  /** The SES configuration set every email is sent with (on AWS: reputation metrics and sending events). */
+  SES_CONFIGURATION_SET: z.string().min(1).optional(),
   MIM_CONFIG_PATH: z.string().default(resolve(here, '../../config/organisation.yaml')),
   LINK_TTL: z.string().default('24h'),
 });
@@ -20,7 +24,8 @@ export interface Runtime {
   config: OrganisationConfig;
   tableName: string;
   stateMachineArn: string | undefined;
-  publicUrl: string;
+  publicUrl: string | undefined;
+  sesConfigurationSet: string | undefined;
   linkTtlSeconds: number;
 }
 
@@ -41,7 +46,8 @@ export function runtime(): Runtime {
     config: parseConfig(readFileSync(path, 'utf8'), path),
     tableName: env.data.TABLE_NAME,
     stateMachineArn: env.data.STATE_MACHINE_ARN,
-    publicUrl: env.data.PUBLIC_URL.replace(/\/+$/, ''),
+    publicUrl: env.data.PUBLIC_URL?.replace(/\/+$/, ''),
+    sesConfigurationSet: env.data.SES_CONFIGURATION_SET,
     linkTtlSeconds: parseDuration(env.data.LINK_TTL),
   };
   return cached;

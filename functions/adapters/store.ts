@@ -1,6 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -266,14 +265,15 @@ export class IncidentStore {
     throw new Error(`could not settle the grouping window for ${key}`);
   }
 
-  /** Marks a key as done; false when it was already marked. */
+  /** Marks a key as done; false when it was already marked (and not released since). */
   async markOnce(key: string, attributes: Record<string, unknown> = {}): Promise<boolean> {
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
           Item: { pk: `MSG#${key}`, sk: 'MSG', at: new Date().toISOString(), ...attributes },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          ConditionExpression: 'attribute_not_exists(pk) OR released = :released',
+          ExpressionAttributeValues: { ':released': true },
         }),
       );
       return true;
@@ -283,8 +283,17 @@ export class IncidentStore {
     }
   }
 
+  /**
+   * Releases a mark so that the next markOnce succeeds. A put rather than a delete: the marker keeps
+   * when it was released, and the functions need no DeleteItem permission.
+   */
   async unmark(key: string): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: `MSG#${key}`, sk: 'MSG' } }));
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: `MSG#${key}`, sk: 'MSG', released: true, at: new Date().toISOString() },
+      }),
+    );
   }
 
   async putEvent(event: MimEvent): Promise<void> {

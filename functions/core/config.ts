@@ -106,6 +106,36 @@ export const configSchema = z
       pin: z.string().min(1).optional(),
     }),
     review: z.strictObject({ dueIn: duration, remindEvery: duration }),
+    /** Sent with every SMS. A sender id shows where countries allow it; US numbers need an origination number. */
+    sms: z
+      .strictObject({
+        senderId: z
+          .string()
+          .regex(
+            /^(?=.*[A-Za-z])[A-Za-z0-9-]{1,11}$/,
+            'expected 1-11 letters, digits or hyphens with at least one letter, such as MIM-DESK',
+          )
+          .optional(),
+        originationNumber: z
+          .string()
+          .regex(/^\+[1-9]\d{6,14}$/, 'expected the origination number in E.164 form, such as +18005550100')
+          .optional(),
+      })
+      .default({}),
+    /** Settings only the AWS deployment reads (infra/aws). */
+    aws: z
+      .strictObject({
+        /** The SES identity to create: a domain (example.com) or an address; by default the sender's address. */
+        sesIdentity: z.string().min(3).optional(),
+        /**
+         * While the account is in the SES sandbox, SES authorises each send against the recipients'
+         * verified identities too, so the functions are granted those (the people's addresses).
+         */
+        sesSandbox: z.boolean().default(false),
+        /** Told by email when the incident system itself fails (its alarms). */
+        operations: z.array(z.email('expected an email address such as ops@example.com')).default([]),
+      })
+      .default({ sesSandbox: false, operations: [] }),
   })
   .superRefine((config, ctx) => {
     const known = new Set(Object.keys(config.people));
@@ -189,6 +219,11 @@ export function personById(config: OrganisationConfig, id: string): Person {
   const found = findPerson(config, id);
   if (!found) throw new Error(`unknown person "${id}"`);
   return found;
+}
+
+/** The address in the sender ("Major Incident Desk <mim@example.com>" gives mim@example.com). */
+export function senderAddress(config: OrganisationConfig): string {
+  return /<([^>]+)>/.exec(config.sender)?.[1]?.trim() ?? config.sender.trim();
 }
 
 /** The person with this id, or undefined when the id is not one of the people (an alarm name, an email). */

@@ -23,7 +23,7 @@ export function appContext(): App {
   app = {
     config: settings.config,
     store,
-    notifier: new Notifier(ses, sns, store, settings.config),
+    notifier: new Notifier(ses, sns, store, settings.config, settings.sesConfigurationSet),
     workflow: new WorkflowClient(sfn, settings.stateMachineArn),
     links: new LinkIssuer(store, settings.publicUrl, settings.linkTtlSeconds),
   };

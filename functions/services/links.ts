@@ -5,12 +5,15 @@ import type { IncidentStore } from '../adapters/store';
 export class LinkIssuer {
   constructor(
     private readonly store: IncidentStore,
-    private readonly publicUrl: string,
+    private readonly publicUrl: string | undefined,
     private readonly ttlSeconds: number,
   ) {}
 
   /** A single-use link that lets `recipient` take `action`; only the id's hash is stored. */
   async issue(incidentId: string, action: MimAction, recipient: string, now = new Date()): Promise<string> {
+    if (!this.publicUrl) {
+      throw new Error('PUBLIC_URL is not set, so this function cannot mint action links; give it the HTTP API base URL');
+    }
     const id = newLinkId();
     await this.store.putLink({
       hash: hashLinkId(id),

@@ -1,4 +1,4 @@
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Incident } from '../../functions/core/incident';
 import type { TimelineEntry, TimelineKind } from '../../functions/core/timeline';
@@ -52,6 +52,23 @@ export class SandboxDriver {
       }),
     );
     return MessageId!;
+  }
+
+  /** Publishes any text to the intake topic, as a misconfigured publisher might. */
+  async publishRaw(message: string): Promise<string> {
+    const { MessageId } = await this.sns.send(new PublishCommand({ TopicArn: this.sandbox.intakeTopicArn, Message: message }));
+    return MessageId!;
+  }
+
+  /** Starts the workflow directly, as intake does, for an incident id of the caller's choosing. */
+  async startExecution(incidentId: string): Promise<void> {
+    await this.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: this.sandbox.stateMachineArn,
+        name: incidentId,
+        input: JSON.stringify({ incidentId }),
+      }),
+    );
   }
 
   async api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {

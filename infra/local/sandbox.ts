@@ -15,6 +15,7 @@ import {
   WORKFLOW_FUNCTIONS,
   type WorkflowFunction,
 } from '../../workflows/definition';
+import type { AwsCallRecorder } from './aws-calls';
 import { apiGatewayAdapter } from './http-api';
 import { close, listen } from './http-util';
 import { lambdaContext, type LambdaHandler } from './lambda-context';
@@ -34,6 +35,8 @@ export interface SandboxOptions {
   retryIntervalOverrides?: Record<string, number>;
   /** Where to write the endpoints file that the CLI reads. */
   stateFile?: string;
+  /** Attributes every AWS call the handlers make to the function that made it (the least-privilege test). */
+  recorder?: AwsCallRecorder;
 }
 
 export interface Sandbox {
@@ -161,9 +164,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   await createTable(tableName);
 
+  const recorder = options.recorder;
+  if (recorder) {
+    const clients = await import('../../functions/adapters/clients');
+    recorder.watch('dynamodb', clients.dynamo);
+    recorder.watch('ses', clients.ses);
+    recorder.watch('sns', clients.sns);
+    recorder.watch('states', clients.sfn);
+  }
   for (const folder of [...Object.values(WORKFLOW_FUNCTIONS), ...Object.values(EDGE_FUNCTIONS)]) {
-    const module = (await import(`../../functions/${folder}/handler.ts`)) as { handler: LambdaHandler };
-    handlers.set(functionName(folder), module.handler);
+    const { handler } = (await import(`../../functions/${folder}/handler.ts`)) as { handler: LambdaHandler };
+    handlers.set(
+      functionName(folder),
+      recorder ? (event, context) => recorder.within(folder, () => handler(event, context)) : handler,
+    );
   }
   httpHandler = handlers.get(functionName(EDGE_FUNCTIONS.HttpApi));
   const intake = handlers.get(functionName(EDGE_FUNCTIONS.IntakeAlarm))!;

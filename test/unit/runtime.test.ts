@@ -28,10 +28,17 @@ describe('runtime settings, read once at cold start', () => {
   });
 
   it('a missing setting is named, with what it should be', async () => {
-    delete process.env.PUBLIC_URL;
+    delete process.env.TABLE_NAME;
     const runtime = await freshRuntime();
 
-    expect(() => runtime()).toThrow(/^invalid environment: PUBLIC_URL: /);
+    expect(() => runtime()).toThrow(/^invalid environment: TABLE_NAME: /);
+  });
+
+  it('a malformed setting is named, with what it should be', async () => {
+    process.env.PUBLIC_URL = 'api.example.com';
+    const runtime = await freshRuntime();
+
+    expect(() => runtime()).toThrow(/^invalid environment: PUBLIC_URL: PUBLIC_URL must be the HTTP API base URL/);
   });
 
   it('a bad config file fails the cold start with the file and the problem', async () => {

@@ -1,0 +1,51 @@
+import { EDGE_FUNCTIONS, WORKFLOW_FUNCTIONS } from '../../workflows/definition';
+
+export type FunctionFolder =
+  (typeof WORKFLOW_FUNCTIONS)[keyof typeof WORKFLOW_FUNCTIONS] | (typeof EDGE_FUNCTIONS)[keyof typeof EDGE_FUNCTIONS];
+
+export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'Query';
+
+/**
+ * What one function reaches, and so what its role allows and its environment carries. Nothing is
+ * granted that is not declared here, and test/infra/least-privilege.test.ts fails when a function's
+ * observed AWS calls (run in the sandbox) and its synthesized policy disagree in either direction.
+ */
+export interface FunctionNeeds {
+  /** DynamoDB actions on the table. */
+  table: TableAction[];
+  /** Queries the open-incidents index. */
+  openIncidentsIndex?: true;
+  /** Sends email through SES. */
+  email?: true;
+  /** Sends SMS through SNS to phone numbers. */
+  sms?: true;
+  /** Step Functions calls on the incident state machine. */
+  workflow?: Array<'StartExecution' | 'SendTaskSuccess'>;
+  /** Mints action links, so needs the API's public URL. */
+  links?: true;
+}
+
+const READ_WRITE: TableAction[] = ['GetItem', 'PutItem', 'UpdateItem'];
+
+export const FUNCTION_NEEDS: Record<FunctionFolder, FunctionNeeds> = {
+  'intake-alarm': { table: READ_WRITE, workflow: ['StartExecution'] },
+  'http-api': {
+    table: [...READ_WRITE, 'Query'],
+    openIncidentsIndex: true,
+    workflow: ['StartExecution', 'SendTaskSuccess'],
+  },
+  'classify-incident': { table: READ_WRITE },
+  'hand-off-minor': { table: ['PutItem', 'UpdateItem'], email: true },
+  'page-mim': { table: READ_WRITE, email: true, sms: true, links: true },
+  'await-event': { table: ['PutItem', 'Query'] },
+  'take-event': { table: [...READ_WRITE, 'Query'] },
+  'escalate-page': { table: READ_WRITE },
+  'downgrade-candidate': { table: ['PutItem', 'UpdateItem'], email: true },
+  'mobilise-response': { table: READ_WRITE, email: true, sms: true, links: true },
+  'send-update': { table: [...READ_WRITE, 'Query'], email: true, sms: true, links: true },
+  'resolve-incident': { table: ['GetItem', 'PutItem'], email: true, sms: true },
+  'open-review': { table: [...READ_WRITE, 'Query'], email: true, links: true },
+  'remind-review': { table: [...READ_WRITE, 'Query'], email: true, links: true },
+  'close-incident': { table: ['PutItem', 'UpdateItem'], email: true, sms: true },
+  'record-failure': { table: ['PutItem', 'UpdateItem'] },
+};

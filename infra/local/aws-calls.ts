@@ -1,0 +1,65 @@
+import type { MiddlewareStack } from '@smithy/types';
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** The inputs that say which resource a call acts on. */
+interface CallInput {
+  IndexName?: string;
+  PhoneNumber?: string;
+}
+
+/**
+ * The kind of resource a call acts on, as the least-privilege test names the resources of a policy:
+ * the table or one of its indexes, the state machine, the SES identity, SMS to phone numbers, a topic.
+ */
+function resourceOf(service: string, input: CallInput): string {
+  switch (service) {
+    case 'dynamodb':
+      return input.IndexName ? `index/${input.IndexName}` : 'table';
+    case 'states':
+      return 'state-machine';
+    case 'ses':
+      return 'email-identity';
+    default:
+      return input.PhoneNumber ? 'phone-number' : 'topic';
+  }
+}
+
+/**
+ * Records which AWS API actions each function calls, as the sandbox runs it. The least-privilege
+ * test holds these observed calls against the IAM policies CDK synthesizes, so that a function that
+ * starts calling something new, or stops calling something it is granted, fails the build.
+ */
+export class AwsCallRecorder {
+  private readonly scope = new AsyncLocalStorage<string>();
+  private readonly calls = new Map<string, Set<string>>();
+
+  /** Runs one invocation of a function, attributing the AWS calls it makes to that function. */
+  within<T>(functionFolder: string, invoke: () => Promise<T>): Promise<T> {
+    return this.scope.run(functionFolder, invoke);
+  }
+
+  /** Adds the recording step to an SDK client; `service` is the IAM prefix (dynamodb, ses, sns, states). */
+  watch<Input extends object, Output extends object>(
+    service: string,
+    client: { middlewareStack: MiddlewareStack<Input, Output> },
+  ): void {
+    client.middlewareStack.add(
+      (next, context) => (args) => {
+        const fn = this.scope.getStore();
+        const command = context.commandName?.replace(/Command$/, '');
+        if (fn && command) {
+          const seen = this.calls.get(fn) ?? new Set<string>();
+          seen.add(`${service}:${command} on ${resourceOf(service, args.input as CallInput)}`);
+          this.calls.set(fn, seen);
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'mimRecordAwsCall' },
+    );
+  }
+
+  /** Function folder -> what it called, as "dynamodb:Query on index/gsi1", sorted. */
+  observed(): Record<string, string[]> {
+    return Object.fromEntries([...this.calls].map(([fn, actions]) => [fn, [...actions].sort()]));
+  }
+}

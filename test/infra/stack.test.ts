@@ -1,0 +1,281 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTION_NEEDS, type FunctionFolder } from '../../infra/aws/needs';
+import { EDGE_FUNCTIONS, placeholders, readDefinition, substitutionKey, WORKFLOW_FUNCTIONS } from '../../workflows/definition';
+import { arnOf, logicalId, ref, synthesize } from '../support/synth';
+
+let synth: ReturnType<typeof synthesize>;
+const template = () => synth.template;
+const system = () => synth.stack.system;
+const fnId = (folder: FunctionFolder) => logicalId(synth.stack, system().functions[folder]);
+const ALL_FOLDERS = Object.keys(FUNCTION_NEEDS) as FunctionFolder[];
+
+beforeAll(() => {
+  synth = synthesize();
+});
+
+describe('CDK: the state machine', () => {
+  it('is built from the ASL file, with every placeholder substituted by the ARN of its function', () => {
+    const expected = Object.fromEntries(
+      Object.entries(WORKFLOW_FUNCTIONS).map(([fn, folder]) => [
+        substitutionKey(fn as keyof typeof WORKFLOW_FUNCTIONS),
+        arnOf(fnId(folder)),
+      ]),
+    );
+
+    template().hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      DefinitionSubstitutions: expected,
+    });
+    expect(Object.keys(expected).sort()).toEqual(placeholders(readDefinition()));
+  });
+
+  it('may invoke exactly the functions the ASL names, and nothing else', () => {
+    const roleId = logicalId(synth.stack, system().stateMachine.role as never);
+    const policies = template().findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [ref(roleId)] },
+    });
+    const statements = Object.values(policies).flatMap(
+      (p) =>
+        (p as { Properties: { PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } } })
+          .Properties.PolicyDocument.Statement,
+    );
+    const invoke = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('lambda:')));
+
+    expect(invoke).toHaveLength(1);
+    expect(invoke[0]!.Action).toBe('lambda:InvokeFunction');
+    expect(invoke[0]!.Resource).toEqual(Object.values(WORKFLOW_FUNCTIONS).map((folder) => arnOf(fnId(folder))));
+  });
+
+  it('logs every event and is traced', () => {
+    template().hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL' }),
+      TracingConfiguration: { Enabled: true },
+    });
+  });
+});
+
+describe('CDK: the functions', () => {
+  it('one per handler, on Node.js 24 arm64 with JSON logs and their own log group', () => {
+    template().resourceCountIs('AWS::Lambda::Function', ALL_FOLDERS.length);
+    for (const folder of ALL_FOLDERS) {
+      const fn = template().toJSON().Resources[fnId(folder)];
+      expect(fn.Properties, folder).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        LoggingConfig: { LogFormat: 'JSON' },
+      });
+    }
+  });
+
+  it("each handler's environment carries exactly what it reads", () => {
+    const machine = ref(logicalId(synth.stack, system().stateMachine));
+    for (const folder of ALL_FOLDERS) {
+      const needs = FUNCTION_NEEDS[folder];
+      const env = template().toJSON().Resources[fnId(folder)].Properties.Environment.Variables;
+
+      expect(env.TABLE_NAME, folder).toEqual(ref(logicalId(synth.stack, system().table)));
+      expect(env.MIM_CONFIG_PATH, folder).toBe('/var/task/organisation.yaml');
+      expect('PUBLIC_URL' in env, `${folder} PUBLIC_URL`).toBe(Boolean(needs.links));
+      expect('SES_CONFIGURATION_SET' in env, `${folder} SES_CONFIGURATION_SET`).toBe(Boolean(needs.email));
+      expect(env.STATE_MACHINE_ARN, folder).toEqual(needs.workflow ? machine : undefined);
+    }
+  });
+
+  it('the alarm intake has a dead-letter queue and limited retries for its asynchronous invocations', () => {
+    const queue = arnOf(logicalId(synth.stack, system().deadLetterQueue));
+
+    template().hasResourceProperties('AWS::Lambda::Function', {
+      DeadLetterConfig: { TargetArn: queue },
+    });
+    template().hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
+    template().hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      RedrivePolicy: { deadLetterTargetArn: queue },
+    });
+  });
+});
+
+describe('CDK: the table', () => {
+  it('is on demand, recoverable to a point in time, encrypted, protected from deletion and has a TTL attribute', () => {
+    template().hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      DeletionProtectionEnabled: true,
+      TimeToLiveSpecification: { AttributeName: 'expiresAtEpoch', Enabled: true },
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'gsi1' })],
+    });
+    template().hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+  });
+
+  it('deletion protection can be switched off for a throwaway stage', () => {
+    const { template: dev } = synthesize({ deletionProtection: false });
+
+    dev.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
+    dev.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+  });
+});
+
+describe('CDK: intake', () => {
+  it('the intake topic admits CloudWatch alarms of this account, and delivers to the intake function', () => {
+    template().hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [ref(logicalId(synth.stack, system().intakeTopic))],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+          }),
+        ]),
+      },
+    });
+    template().hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      Endpoint: arnOf(fnId(EDGE_FUNCTIONS.IntakeAlarm)),
+    });
+  });
+
+  it("an EventBridge rule forwards the configured services' alarms entering ALARM, with a dead-letter queue", () => {
+    template().hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        detail: { state: { value: ['ALARM'] }, alarmName: Match.arrayWith([{ wildcard: 'payments-*' }]) },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: arnOf(fnId(EDGE_FUNCTIONS.IntakeAlarm)),
+          DeadLetterConfig: { Arn: arnOf(logicalId(synth.stack, system().deadLetterQueue)) },
+        }),
+      ],
+    });
+  });
+
+  it('the topics are encrypted with a rotated key that CloudWatch may use', () => {
+    template().allResourcesProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template().hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('CDK: the HTTP API', () => {
+  const routes = () =>
+    Object.values(template().findResources('AWS::ApiGatewayV2::Route')).map(
+      (r) => (r as { Properties: { RouteKey: string; AuthorizationType?: string } }).Properties,
+    );
+
+  it('action links and the health check are open: the link id is the capability', () => {
+    const open = routes()
+      .filter((r) => (r.AuthorizationType ?? 'NONE') === 'NONE')
+      .map((r) => r.RouteKey)
+      .sort();
+
+    expect(open).toEqual(['GET /a/{id}', 'GET /health', 'HEAD /a/{id}', 'POST /a/{id}']);
+  });
+
+  it('every management route is IAM-authorised', () => {
+    const iam = routes()
+      .filter((r) => r.AuthorizationType === 'AWS_IAM')
+      .map((r) => r.RouteKey)
+      .sort();
+
+    expect(iam).toEqual([
+      'GET /incidents',
+      'GET /incidents/{id}',
+      'GET /quarantine',
+      'POST /incidents',
+      'POST /incidents/{id}/actions',
+    ]);
+  });
+
+  it('is throttled and writes access logs', () => {
+    template().hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 50 },
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+    });
+  });
+});
+
+describe('CDK: the watcher is watched', () => {
+  const ops = () => ref(logicalId(synth.stack, system().operationsTopic));
+
+  it('failed and timed-out executions alarm to the operations topic', () => {
+    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
+      template().hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/States',
+        MetricName: metric,
+        Threshold: 1,
+        AlarmActions: [ops()],
+      });
+    }
+  });
+
+  it('every function has an errors alarm, and the dead-letter queue a depth alarm', () => {
+    for (const folder of ALL_FOLDERS) {
+      template().hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: ref(fnId(folder)) }],
+        AlarmActions: [ops()],
+      });
+    }
+    template().hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      AlarmActions: [ops()],
+    });
+  });
+
+  it('the operations contacts from the config are subscribed by email, and there is a dashboard', () => {
+    template().hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      TopicArn: ops(),
+      Endpoint: 'ops@example.com',
+    });
+    template().resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
+
+describe('CDK: one config drives the stack', () => {
+  it('the SES identity and configuration set come from the config', () => {
+    template().hasResourceProperties('AWS::SES::EmailIdentity', {
+      EmailIdentity: 'mim@example.com',
+      ConfigurationSetAttributes: { ConfigurationSetName: Match.anyValue() },
+    });
+  });
+
+  it('the outputs name the intake topic, the API URL and the table', () => {
+    const outputs = Object.keys(template().toJSON().Outputs);
+
+    for (const name of ['IntakeTopicArn', 'ApiUrl', 'TableName']) {
+      expect(
+        outputs.some((o) => o.includes(name)),
+        name,
+      ).toBe(true);
+    }
+  });
+
+  it('a bad config fails synthesis with the file and what is wrong', () => {
+    const path = join(tmpdir(), `bad-stack-config-${process.pid}.yaml`);
+    writeFileSync(path, 'organisation: Example\n');
+
+    expect(() => synthesize({ configPath: path })).toThrow(`${path} is not a valid organisation config:`);
+  });
+});

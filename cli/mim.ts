@@ -10,6 +10,7 @@ import type { Incident } from '../functions/core/incident';
 import { formatTime } from '../functions/core/messages';
 import { whoIsOnCall } from '../functions/core/roster';
 import type { TimelineEntry } from '../functions/core/timeline';
+import { shouldSign, signRequest } from './signing';
 
 /*
  * mim: the command line for people running incidents. It talks to the HTTP API (the sandbox's, or a
@@ -39,18 +40,30 @@ function apiUrl(): string {
 }
 
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const url = `${apiUrl()}${path}`;
+  const url = new URL(`${apiUrl()}${path}`);
+  const text = body === undefined ? undefined : JSON.stringify(body);
+  let headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'mim-cli/0.1' };
+  if (shouldSign(url)) {
+    try {
+      headers = await signRequest({ method, url, headers, ...(text === undefined ? {} : { body: text }) });
+    } catch (error) {
+      throw new CliError(
+        `cannot sign the request to ${url.origin} with AWS credentials (${(error as Error).message}); set AWS_PROFILE or the AWS_ACCESS_KEY_ID variables, or MIM_API_SIGN=0 for an unauthenticated API`,
+      );
+    }
+  }
   let response: Response;
   try {
-    response = await fetch(url, {
-      method,
-      headers: { 'content-type': 'application/json', 'user-agent': 'mim-cli/0.1' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    response = await fetch(url, { method, headers, ...(text === undefined ? {} : { body: text }) });
   } catch {
     throw new CliError(`cannot reach the API at ${apiUrl()}: is the sandbox running? Start it with "npm start"`);
   }
   const payload = (await response.json().catch(() => ({}))) as T & { error?: string; message?: string };
+  if (response.status === 403 && !payload.error) {
+    throw new CliError(
+      `the API refused the request (${payload.message ?? 'Forbidden'}): the AWS identity you signed with needs execute-api:Invoke on its management routes; attach the stack's OperatorPolicy output to your role or user`,
+    );
+  }
   if (!response.ok) throw new CliError(payload.message ?? `${method} ${path} answered ${response.status}`);
   return payload;
 }

@@ -29,7 +29,16 @@ import type { TimelineEntry } from '../core/timeline';
  * expiry is checked in code, never left to TTL deletion, which DynamoDB performs lazily.
  */
 
+/** The attribute DynamoDB's TTL reads (epoch seconds) to tidy away expired links and grouping windows. */
+export const TTL_ATTRIBUTE = 'ttl';
 export const GSI_OPEN = 'gsi1';
+
+/** The table's keys (all strings), for whatever creates the table: CDK on AWS, the sandbox locally. */
+export const TABLE_KEYS = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  openIncidentsIndex: { name: GSI_OPEN, partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+} as const;
 
 export interface ActionLink {
   hash: string;
@@ -56,7 +65,7 @@ export interface Quarantined {
   raw: string;
 }
 
-const STRIP = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'ttl']);
+const STRIP = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', TTL_ATTRIBUTE]);
 
 function clean<T>(item: Record<string, unknown>): T {
   return Object.fromEntries(Object.entries(item).filter(([key]) => !STRIP.has(key))) as T;
@@ -231,7 +240,7 @@ export class IncidentStore {
               Key: { pk: `DEDUP#${key}`, sk: 'DEDUP' },
               UpdateExpression: 'SET expiresAt = :e, #ttl = :t',
               ConditionExpression: 'incidentId = :id AND expiresAt < :e',
-              ExpressionAttributeNames: { '#ttl': 'ttl' },
+              ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
               ExpressionAttributeValues: { ':e': expiresAt, ':t': epochSeconds(expiresAt), ':id': current.incidentId },
             }),
           )
@@ -250,7 +259,7 @@ export class IncidentStore {
               incidentId: newIncidentId,
               openedAt: now.toISOString(),
               expiresAt,
-              ttl: epochSeconds(expiresAt),
+              [TTL_ATTRIBUTE]: epochSeconds(expiresAt),
             },
             ConditionExpression: current ? 'incidentId = :stale' : 'attribute_not_exists(pk)',
             ...(current ? { ExpressionAttributeValues: { ':stale': current.incidentId } } : {}),
@@ -352,7 +361,7 @@ export class IncidentStore {
     await this.db.send(
       new PutCommand({
         TableName: this.table,
-        Item: { pk: `ACT#${link.hash}`, sk: 'LINK', ...link, ttl: epochSeconds(link.expiresAt) + 30 * 86400 },
+        Item: { pk: `ACT#${link.hash}`, sk: 'LINK', ...link, [TTL_ATTRIBUTE]: epochSeconds(link.expiresAt) + 30 * 86400 },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );

@@ -85,6 +85,8 @@ export interface MimEvent {
   by: string;
   at: string;
   via: 'link' | 'api' | 'cli';
+  /** The AWS identity that signed the API call (IAM-authorised routes), beside the person it names. */
+  principal?: string;
   reason?: string;
   update?: Omit<StatusUpdate, 'postedBy' | 'postedAt'>;
   resolution?: string;

@@ -5,7 +5,10 @@ import { appContext } from '../services/app';
 
 const app = appContext();
 
-export const handler = lambda(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+/** Management routes are IAM-authorised: API Gateway then says who signed; action links carry no authorizer. */
+type HttpEvent = APIGatewayProxyEventV2 & { requestContext: { authorizer?: { iam?: { userArn?: string } } } };
+
+export const handler = lambda(async (event: HttpEvent): Promise<APIGatewayProxyStructuredResultV2> => {
   const body = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
   return handleHttp(app, {
     method: event.requestContext.http.method,
@@ -13,5 +16,6 @@ export const handler = lambda(async (event: APIGatewayProxyEventV2): Promise<API
     headers: event.headers ?? {},
     query: event.queryStringParameters ?? {},
     body,
+    ...(event.requestContext.authorizer?.iam?.userArn ? { principal: event.requestContext.authorizer.iam.userArn } : {}),
   });
 });

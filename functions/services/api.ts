@@ -14,6 +14,8 @@ export interface HttpRequest {
   headers: Record<string, string | undefined>;
   query: Record<string, string | undefined>;
   body: string;
+  /** The IAM identity API Gateway verified for a signed request; none on open routes and locally. */
+  principal?: string;
 }
 
 export interface HttpResponse {
@@ -277,6 +279,7 @@ export async function handleHttp(app: App, req: HttpRequest, now = new Date()): 
           d.idempotencyKey ??
           `${d.by}#${d.service}#${d.title}#${now.toISOString().slice(0, 16)}`,
         channel: channelOf(req),
+        ...(req.principal ? { principal: req.principal } : {}),
       },
       now,
     );
@@ -305,7 +308,14 @@ export async function handleHttp(app: App, req: HttpRequest, now = new Date()): 
       try {
         const { event, delivered } = await submitAction(
           app,
-          { incidentId: id, action, by, via: channelOf(req), ...parsed.value },
+          {
+            incidentId: id,
+            action,
+            by,
+            via: channelOf(req),
+            ...(req.principal ? { principal: req.principal } : {}),
+            ...parsed.value,
+          },
           now,
         );
         return json(202, { eventId: event.id, action, delivered });

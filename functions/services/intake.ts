@@ -108,6 +108,8 @@ export interface Declaration {
   /** The same key declares the same incident once (a retried CLI or API call). */
   idempotencyKey: string;
   channel: 'api' | 'cli';
+  /** The AWS identity that signed the call, when the API is IAM-authorised. */
+  principal?: string;
 }
 
 export async function declareIncident(app: App, d: Declaration, now = new Date()): Promise<IntakeResult> {
@@ -127,7 +129,12 @@ export async function declareIncident(app: App, d: Declaration, now = new Date()
       ...(d.impact ? { impact: d.impact } : {}),
       ...(d.urgency ? { urgency: d.urgency } : {}),
     }),
-    () => entry('declared', `Declared by ${d.declaredBy}: ${d.title}`, { channel: d.channel, actor: d.declaredBy }),
+    () =>
+      entry('declared', `Declared by ${d.declaredBy}: ${d.title}`, {
+        channel: d.channel,
+        actor: d.declaredBy,
+        ...(d.principal ? { detail: { principal: d.principal } } : {}),
+      }),
     `declared#${d.idempotencyKey}`,
   );
 }

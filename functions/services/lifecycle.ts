@@ -222,7 +222,12 @@ async function apply(app: App, incident: Incident, event: MimEvent): Promise<voi
   const log = (kind: Parameters<typeof entry>[0], summary: string) =>
     app.store.appendTimeline(
       incident.id,
-      entry(kind, summary, { actor: event.by, channel: event.via, at: event.at }),
+      entry(kind, summary, {
+        actor: event.by,
+        channel: event.via,
+        at: event.at,
+        ...(event.principal ? { detail: { principal: event.principal } } : {}),
+      }),
       `event#${event.id}`,
     );
   switch (event.action) {

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -23,7 +23,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, type OrganisationConfig, parseConfig, senderAddress } from '../../functions/core/config';
-import { GSI_OPEN } from '../../functions/adapters/store';
+import { GSI_OPEN, TABLE_KEYS, TTL_ATTRIBUTE } from '../../functions/adapters/store';
 import {
   DEFINITION_PATH,
   EDGE_FUNCTIONS,
@@ -88,6 +88,8 @@ export class MajorIncidentManagement extends Construct {
   readonly functions: Record<FunctionFolder, NodejsFunction>;
   readonly deadLetterQueue: sqs.Queue;
   readonly dashboard: cloudwatch.Dashboard;
+  /** Attach to the roles or users who run incidents from the mim CLI: it allows the management routes only. */
+  readonly operatorPolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: MajorIncidentManagementProps) {
     super(scope, id);
@@ -106,20 +108,21 @@ export class MajorIncidentManagement extends Construct {
     // --- State -------------------------------------------------------------------------------
     const deletionProtection = props.deletionProtection ?? true;
     this.table = new dynamodb.Table(this, 'Table', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: TABLE_KEYS.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE_KEYS.sortKey, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       // Expired links and grouping windows are checked in code; TTL only tidies them away later.
-      timeToLiveAttribute: 'expiresAtEpoch',
+      timeToLiveAttribute: TTL_ATTRIBUTE,
       deletionProtection,
       removalPolicy: deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
+    const index = TABLE_KEYS.openIncidentsIndex;
     this.table.addGlobalSecondaryIndex({
-      indexName: GSI_OPEN,
-      partitionKey: { name: 'gsi1pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'gsi1sk', type: dynamodb.AttributeType.STRING },
+      indexName: index.name,
+      partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
     });
 
     // --- Topics and the dead-letter queue -------------------------------------------------------
@@ -376,6 +379,28 @@ export class MajorIncidentManagement extends Construct {
       ['/quarantine', [apigwv2.HttpMethod.GET]],
     ];
     for (const [path, methods] of managed) this.api.addRoutes({ path, methods, integration, authorizer: iamAuth });
+    this.operatorPolicy = new iam.ManagedPolicy(this, 'OperatorPolicy', {
+      description: 'Calls the major-incident management API (the mim CLI): list, show, declare and act on incidents',
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['execute-api:Invoke'],
+          resources: managed.flatMap(([path, methods]) =>
+            methods.map((method) => this.api.arnForExecuteApi(method, path.replace(/\{id\}/g, '*'), '$default')),
+          ),
+        }),
+      ],
+    });
+    // cdk-nag names a finding by the flattened ARN, so each acknowledgment is built the same way.
+    const flat = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
+    const apiId = stack.getLogicalId(this.api.node.defaultChild as apigwv2.CfnApi);
+    for (const [path, methods] of managed.filter(([p]) => p.includes('{id}'))) {
+      for (const method of methods) {
+        Validations.of(this.operatorPolicy).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:${flat(stack.region, 'Region')}:${flat(stack.account, 'AccountId')}:<${apiId}>/$default/${method}${path.replace(/\{id\}/g, '*')}]`,
+          reason: `The "*" stands for the incident id in ${method} ${path}; the policy names every route and method exactly otherwise.`,
+        });
+      }
+    }
 
     // --- Watching the watcher ------------------------------------------------------------------
     const alarmAction = new SnsAction(this.operationsTopic);
@@ -462,5 +487,9 @@ export class MajorIncidentManagement extends Construct {
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn });
     new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboardName });
+    new CfnOutput(this, 'OperatorPolicyArn', {
+      value: this.operatorPolicy.managedPolicyArn,
+      description: 'Attach to the people who use the mim CLI against this API',
+    });
   }
 }

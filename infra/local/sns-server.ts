@@ -9,6 +9,17 @@ export interface SentSms {
   at: string;
   phoneNumber: string;
   message: string;
+  /** The message attributes sent with it, such as AWS.SNS.SMS.SMSType and AWS.SNS.SMS.SenderID. */
+  attributes: Record<string, string>;
+}
+
+/** MessageAttributes.entry.N.Name / .Value.StringValue, as the Query protocol encodes them. */
+function messageAttributes(form: URLSearchParams): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (let n = 1; form.has(`MessageAttributes.entry.${n}.Name`); n++) {
+    attributes[form.get(`MessageAttributes.entry.${n}.Name`)!] = form.get(`MessageAttributes.entry.${n}.Value.StringValue`) ?? '';
+  }
+  return attributes;
 }
 
 type Subscriber = (event: SNSEvent) => Promise<unknown>;
@@ -62,7 +73,7 @@ export class LocalSns {
       if (phoneNumber) {
         if (!/^\+[1-9]\d{6,14}$/.test(phoneNumber))
           return fail('InvalidParameter', 'Invalid parameter: PhoneNumber Reason: not in E.164 format');
-        this.outbox.push({ messageId, at: new Date().toISOString(), phoneNumber, message });
+        this.outbox.push({ messageId, at: new Date().toISOString(), phoneNumber, message, attributes: messageAttributes(form) });
       } else if (topicArn) {
         const subscriber = this.topics.get(topicArn);
         if (!subscriber) return fail('NotFound', `Topic does not exist: ${topicArn}`);

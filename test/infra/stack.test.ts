@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { TTL_ATTRIBUTE } from '../../functions/adapters/store';
 import { FUNCTION_NEEDS, type FunctionFolder } from '../../infra/aws/needs';
 import { EDGE_FUNCTIONS, placeholders, readDefinition, substitutionKey, WORKFLOW_FUNCTIONS } from '../../workflows/definition';
 import { arnOf, logicalId, ref, synthesize } from '../support/synth';
@@ -107,7 +108,7 @@ describe('CDK: the table', () => {
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       SSESpecification: { SSEEnabled: true },
       DeletionProtectionEnabled: true,
-      TimeToLiveSpecification: { AttributeName: 'expiresAtEpoch', Enabled: true },
+      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
       GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'gsi1' })],
     });
     template().hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
@@ -204,6 +205,29 @@ describe('CDK: the HTTP API', () => {
     ]);
   });
 
+  it('the operator policy allows invoking the management routes, and no other', () => {
+    const policy = Object.values(template().findResources('AWS::IAM::ManagedPolicy'))[0] as {
+      Properties: { PolicyDocument: { Statement: Array<{ Action: string; Resource: unknown[] }> } };
+    };
+    const [statement, ...others] = policy.Properties.PolicyDocument.Statement;
+    const routes = statement!.Resource.map((r) =>
+      JSON.stringify(r)
+        .match(/\/\$default\/([A-Z]+)(\/[^"]*)"/)!
+        .slice(1)
+        .join(' '),
+    ).sort();
+
+    expect(others).toEqual([]);
+    expect(statement!.Action).toBe('execute-api:Invoke');
+    expect(routes).toEqual([
+      'GET /incidents',
+      'GET /incidents/*',
+      'GET /quarantine',
+      'POST /incidents',
+      'POST /incidents/*/actions',
+    ]);
+  });
+
   it('is throttled and writes access logs', () => {
     template().hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
@@ -264,7 +288,7 @@ describe('CDK: one config drives the stack', () => {
   it('the outputs name the intake topic, the API URL and the table', () => {
     const outputs = Object.keys(template().toJSON().Outputs);
 
-    for (const name of ['IntakeTopicArn', 'ApiUrl', 'TableName']) {
+    for (const name of ['IntakeTopicArn', 'ApiUrl', 'TableName', 'OperatorPolicyArn']) {
       expect(
         outputs.some((o) => o.includes(name)),
         name,

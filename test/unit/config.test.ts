@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../functions/core/config';
+import { ConfigError, parseConfig, senderAddress } from '../../functions/core/config';
 
 const example = readFileSync('config/organisation.yaml', 'utf8');
 
@@ -84,5 +84,30 @@ describe('organisation config', () => {
     const problems = problemsOf('people: [unclosed');
 
     expect(problems[0]).toMatch(/^the file is not valid YAML: .*line 1/s);
+  });
+
+  it('SMS and AWS settings are optional, with defaults that change nothing', () => {
+    const config = parseConfig(example.replace(/\nsms:[\s\S]*$/, '\n'));
+
+    expect(config.sms).toEqual({});
+    expect(config.aws).toEqual({ sesSandbox: false, operations: [] });
+  });
+
+  it('a bad SMS sender id or operations address says what is expected', () => {
+    const problems = problemsOf(
+      example.replace('senderId: MIM-DESK', 'senderId: MAJOR INCIDENT DESK').replace('[ops@example.com]', '[ops-at-example]'),
+    );
+
+    expect(problems).toContain(
+      'sms.senderId: expected 1-11 letters, digits or hyphens with at least one letter, such as MIM-DESK',
+    );
+    expect(problems).toContain('aws.operations.0: expected an email address such as ops@example.com');
+  });
+
+  it('the sender address is read out of a display name', () => {
+    const config = parseConfig(example);
+
+    expect(senderAddress(config)).toBe('mim@example.com');
+    expect(senderAddress({ ...config, sender: 'desk@example.org' })).toBe('desk@example.org');
   });
 });

@@ -20,6 +20,17 @@ describe('workflow: classification and paging', () => {
     expect(notice.text).toContain('minor: P3 is below the major-incident criteria');
   });
 
+  it("an SMS page is sent as transactional, with the organisation's sender id", async () => {
+    const id = await declare(driver(), { title: 'Checkout down' });
+    await driver().waitForTimeline(id, 'paged');
+
+    const sms = await driver().waitFor('the SMS page', async () =>
+      driver().sandbox.sns.outbox.find((m) => m.message.includes(id)),
+    );
+
+    expect(sms.attributes).toEqual({ 'AWS.SNS.SMS.SMSType': 'Transactional', 'AWS.SNS.SMS.SenderID': 'MIM-DESK' });
+  });
+
   it('a rejected candidate is downgraded and the reporter is told why', async () => {
     const id = await declare(driver(), { impact: 'high', urgency: 'medium', by: 'irene', title: 'Slow refunds' });
     await driver().waitForTimeline(id, 'paged');

@@ -101,9 +101,10 @@ program
       throw new CliError(
         'no intake topic: start the sandbox with "npm start", or set MIM_INTAKE_TOPIC_ARN to the deployed topic',
       );
+    // A deployed topic is reached in its own region (from its ARN) with your AWS credentials.
     const sns = new SNSClient(
       process.env.MIM_INTAKE_TOPIC_ARN
-        ? {}
+        ? { region: topicArn.split(':')[3] }
         : { endpoint: info!.urls.sns, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } },
     );
     const message = {

@@ -1,7 +1,29 @@
-import type { App } from 'aws-cdk-lib';
-import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FunctionFolder } from './needs';
-import type { MajorIncidentStack } from './stack';
+import { MajorIncidentStack, type MajorIncidentStackProps } from './stack';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The account and region `npm run synth`, the tests and the bench synthesize for: no AWS is reached. */
+export const PLACEHOLDER_ENV = { account: '123456789012', region: 'eu-west-1' };
+
+/**
+ * Builds the deployable stack in-process, as `cdk synth` would. Bundling the sixteen functions with
+ * esbuild takes seconds, so readers of the template alone skip it (`bundle: false`).
+ */
+export function buildStack({ bundle = false, ...props }: Partial<MajorIncidentStackProps> & { bundle?: boolean } = {}) {
+  const app = new App({
+    context: bundle ? { 'aws:cdk:enable-asset-metadata': true } : { 'aws:cdk:bundling-stacks': [] },
+  });
+  const stack = new MajorIncidentStack(app, 'MajorIncident-test', {
+    configPath: join(ROOT, 'config/organisation.yaml'),
+    env: PLACEHOLDER_ENV,
+    ...props,
+  });
+  return { app, stack };
+}
 
 /** Each function's bundled asset folder in the synthesized cloud assembly (what `cdk deploy` uploads). */
 export function functionBundles(app: App, stack: MajorIncidentStack): Record<FunctionFolder, string> {
@@ -14,7 +36,7 @@ export function functionBundles(app: App, stack: MajorIncidentStack): Record<Fun
     Object.entries(stack.system.functions).map(([folder, fn]) => {
       const id = stack.getLogicalId(fn.node.defaultChild as never);
       const path = resources[id]?.Metadata?.['aws:asset:path'];
-      if (!path) throw new Error(`no bundled asset recorded for ${folder}; synthesize with bundling on`);
+      if (!path) throw new Error(`no bundled asset recorded for ${folder}; build the stack with bundling on`);
       return [folder, join(assembly.directory, path)];
     }),
   ) as Record<FunctionFolder, string>;

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -278,6 +278,8 @@ export class MajorIncidentManagement extends Construct {
         ...(extra.deadLetterQueue ? { deadLetterQueue: extra.deadLetterQueue, retryAttempts: 2 } : {}),
         bundling: {
           format: OutputFormat.ESM,
+          // The ES module builds of the AWS SDK tree-shake; the CommonJS ones (esbuild's default on node) do not.
+          mainFields: ['module', 'main'],
           target: 'node24',
           minify: true,
           // Error names are what the state machine's Retry/Catch match; minified names must survive.
@@ -487,6 +489,16 @@ export class MajorIncidentManagement extends Construct {
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn });
     new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboardName });
+    if (!identityName.includes('@')) {
+      // A domain identity is verified by DKIM: these CNAME records go into the domain's DNS.
+      identity.dkimRecords.forEach(
+        (record, i) =>
+          new CfnOutput(this, `DkimRecord${i + 1}`, {
+            value: Fn.join(' ', [record.name, 'CNAME', record.value]),
+            description: `Add to ${identityName}'s DNS so that SES can verify the sender`,
+          }),
+      );
+    }
     new CfnOutput(this, 'OperatorPolicyArn', {
       value: this.operatorPolicy.managedPolicyArn,
       description: 'Attach to the people who use the mim CLI against this API',

@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -283,6 +283,19 @@ describe('CDK: one config drives the stack', () => {
       EmailIdentity: 'mim@example.com',
       ConfigurationSetAttributes: { ConfigurationSetName: Match.anyValue() },
     });
+  });
+
+  it('a domain identity gives the DKIM records to publish as outputs', () => {
+    const path = join(tmpdir(), `domain-identity-${process.pid}.yaml`);
+    writeFileSync(
+      path,
+      readFileSync('config/organisation.yaml', 'utf8').replace('sesIdentity: mim@example.com', 'sesIdentity: example.com'),
+    );
+
+    const { template: withDomain } = synthesize({ configPath: path });
+
+    withDomain.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'example.com' });
+    expect(Object.keys(withDomain.toJSON().Outputs).filter((o) => o.includes('DkimRecord'))).toHaveLength(3);
   });
 
   it('the outputs name the intake topic, the API URL and the table', () => {

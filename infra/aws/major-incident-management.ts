@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -57,10 +57,17 @@ export interface MajorIncidentManagementProps {
   readonly apiThrottle?: { rateLimit: number; burstLimit: number };
   /**
    * Forward "CloudWatch Alarm State Change" events from EventBridge for the alarm names the config's
-   * services list, as an alternative to pointing alarms at the intake topic.
+   * services list, as an alternative to pointing alarms at the intake topic. No rule is made when
+   * no service lists alarm names.
    * @default true
    */
   readonly alarmEventsRule?: boolean;
+  /**
+   * Create the SES identity of the sender (`aws.sesIdentity` in the config). Turn off when the
+   * identity already exists in the account and region, for example made by another instance.
+   * @default true
+   */
+  readonly createSenderIdentity?: boolean;
   /**
    * How long an action link stays valid.
    * @default '24h'
@@ -171,13 +178,19 @@ export class MajorIncidentManagement extends Construct {
     // --- Email ---------------------------------------------------------------------------------
     const configurationSet = new ses.ConfigurationSet(this, 'Mail', { reputationMetrics: true, sendingEnabled: true });
     const identityName = this.config.aws.sesIdentity ?? senderAddress(this.config);
-    const identity = new ses.EmailIdentity(this, 'Sender', {
-      identity: identityName.includes('@') ? ses.Identity.email(identityName) : ses.Identity.domain(identityName),
-      configurationSet,
-    });
+    // An identity exists once per account and region: a second instance sending as the same sender
+    // uses the first one's (createSenderIdentity: false).
+    const identity =
+      (props.createSenderIdentity ?? true)
+        ? new ses.EmailIdentity(this, 'Sender', {
+            identity: identityName.includes('@') ? ses.Identity.email(identityName) : ses.Identity.domain(identityName),
+            configurationSet,
+          })
+        : undefined;
 
     // --- HTTP API ------------------------------------------------------------------------------
     this.api = new apigwv2.HttpApi(this, 'Api', {
+      apiName: `${Names.uniqueId(this)}-api`,
       description: 'Major incident action links (capabilities, no auth) and management routes (IAM)',
       createDefaultStage: false,
     });
@@ -207,7 +220,7 @@ export class MajorIncidentManagement extends Construct {
 
     // --- Functions -----------------------------------------------------------------------------
     const sesResources = [
-      stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity.emailIdentityName }),
+      stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity?.emailIdentityName ?? identityName }),
       stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: configurationSet.configurationSetName }),
       // In the SES sandbox, SES also authorises the send against each recipient's (verified) identity.
       ...(this.config.aws.sesSandbox
@@ -344,8 +357,10 @@ export class MajorIncidentManagement extends Construct {
 
     // --- Intake --------------------------------------------------------------------------------
     this.intakeTopic.addSubscription(new subscriptions.LambdaSubscription(intake, { deadLetterQueue: this.deadLetterQueue }));
-    if (props.alarmEventsRule ?? true) {
-      const names = this.config.services.flatMap((s) => s.alarms);
+    const names = this.config.services.flatMap((s) => s.alarms);
+    // Without any alarm name patterns the rule would take in every alarm of the account, these
+    // stack's own among them; then the intake topic is the only way in.
+    if ((props.alarmEventsRule ?? true) && names.length > 0) {
       new events.Rule(this, 'AlarmStateChange', {
         description: 'CloudWatch alarms of the configured services entering ALARM, to major-incident intake',
         eventPattern: {
@@ -353,7 +368,7 @@ export class MajorIncidentManagement extends Construct {
           detailType: ['CloudWatch Alarm State Change'],
           detail: {
             state: { value: ['ALARM'] },
-            ...(names.length > 0 ? { alarmName: names.map((n) => (n.includes('*') ? { wildcard: n } : n)) } : {}),
+            alarmName: names.map((n) => (n.includes('*') ? { wildcard: n } : n)),
           },
         },
         targets: [new targets.LambdaFunction(intake, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 4 })],
@@ -489,7 +504,7 @@ export class MajorIncidentManagement extends Construct {
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn });
     new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboardName });
-    if (!identityName.includes('@')) {
+    if (identity && !identityName.includes('@')) {
       // A domain identity is verified by DKIM: these CNAME records go into the domain's DNS.
       identity.dkimRecords.forEach(
         (record, i) =>

@@ -1,4 +1,7 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { PLACEHOLDER_ENV } from '../../infra/aws/bundles';
+import { MajorIncidentManagement } from '../../infra/aws/major-incident-management';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -274,6 +277,40 @@ describe('CDK: the watcher is watched', () => {
       Endpoint: 'ops@example.com',
     });
     template().resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
+
+describe('CDK: a construct for other apps', () => {
+  it('places into any stack, twice over, without names that collide', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const theirs = new Stack(app, 'PlatformTeam', { env: PLACEHOLDER_ENV });
+
+    new MajorIncidentManagement(theirs, 'Payments', { configPath: 'config/organisation.yaml' });
+    new MajorIncidentManagement(theirs, 'Retail', {
+      configPath: 'config/organisation.yaml',
+      alarmEventsRule: false,
+      createSenderIdentity: false,
+    });
+    const their = Template.fromStack(theirs);
+
+    their.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
+    their.resourceCountIs('AWS::Events::Rule', 1);
+    their.resourceCountIs('AWS::SES::EmailIdentity', 1);
+    // Account-wide physical names are left to CloudFormation, so nothing is named twice.
+    const physical = [
+      'TableName',
+      'FunctionName',
+      'StateMachineName',
+      'TopicName',
+      'QueueName',
+      'DashboardName',
+      'RoleName',
+      'Name',
+    ];
+    const named = Object.values(their.toJSON().Resources as Record<string, { Properties?: Record<string, unknown> }>).flatMap(
+      (r) => physical.filter((k) => typeof r.Properties?.[k] === 'string').map((k) => `${k}=${String(r.Properties![k])}`),
+    );
+    expect(named.filter((n, i) => named.indexOf(n) !== i)).toEqual([]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Fn, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Fn, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -36,6 +36,7 @@ import { FUNCTION_NEEDS, type FunctionFolder, type FunctionNeeds } from './needs
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Where the organisation config sits inside every function's bundle (zip functions run from /var/task). */
 const BUNDLED_CONFIG = '/var/task/organisation.yaml';
+const posix = (path: string) => path.replace(/\\/g, '/');
 
 export interface MajorIncidentManagementProps {
   /** Path of the organisation YAML; validated at synthesis, so a bad file fails `cdk synth` with its problems. */
@@ -203,17 +204,20 @@ export class MajorIncidentManagement extends Construct {
       throttle,
       accessLogSettings: {
         destination: new apigwv2.LogGroupLogDestination(apiLogs),
-        format: apigw.AccessLogFormat.jsonWithStandardFields({
-          caller: false,
-          httpMethod: true,
-          ip: true,
-          protocol: true,
-          requestTime: true,
-          resourcePath: true,
-          responseLength: true,
-          status: true,
-          user: true,
-        }),
+        // HTTP API variables. The route key, never the path: a link's path is its capability.
+        format: apigw.AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            route: '$context.routeKey',
+            status: '$context.status',
+            protocol: '$context.protocol',
+            responseLength: '$context.responseLength',
+            signer: '$context.identity.userArn',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
       },
     });
     const publicUrl = props.publicUrl ?? this.api.apiEndpoint;
@@ -229,7 +233,16 @@ export class MajorIncidentManagement extends Construct {
           )
         : []),
     ];
-    const grants = (needs: FunctionNeeds, stateMachineArn: string | undefined): iam.PolicyStatement[] => [
+    // The state machine is named here, so that the functions that signal it can be granted on its ARN
+    // without a reference to it: the state machine refers to them, and CloudFormation allows no cycle.
+    const stateMachineName = Names.uniqueResourceName(this, { maxLength: 70, separator: '-' }) + '-workflow';
+    const stateMachineArn = stack.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const grants = (needs: FunctionNeeds): iam.PolicyStatement[] => [
       new iam.PolicyStatement({ actions: needs.table.map((a) => `dynamodb:${a}`), resources: [this.table.tableArn] }),
       ...(needs.openIncidentsIndex
         ? [new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.table.tableArn}/index/${GSI_OPEN}`] })]
@@ -237,7 +250,7 @@ export class MajorIncidentManagement extends Construct {
       ...(needs.email ? [new iam.PolicyStatement({ actions: ['ses:SendEmail'], resources: sesResources })] : []),
       // SMS is published to a phone number, which has no ARN: "*" is the only resource IAM offers.
       ...(needs.sms ? [new iam.PolicyStatement({ actions: ['sns:Publish'], resources: ['*'] })] : []),
-      ...(needs.workflow && stateMachineArn
+      ...(needs.workflow
         ? [new iam.PolicyStatement({ actions: needs.workflow.map((a) => `states:${a}`), resources: [stateMachineArn] })]
         : []),
     ];
@@ -246,10 +259,9 @@ export class MajorIncidentManagement extends Construct {
       folder: FunctionFolder,
       id: string,
       timeout: Duration,
-      extra: { stateMachineArn?: string; deadLetterQueue?: sqs.IQueue } = {},
+      deadLetterQueue?: sqs.IQueue,
     ): NodejsFunction => {
       const needs = FUNCTION_NEEDS[folder];
-      if (needs.workflow && !extra.stateMachineArn) throw new Error(`${folder} calls the state machine but was given no ARN`);
       const logs = logGroup(id);
       const role = new iam.Role(this, `${id}Role`, {
         assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -259,7 +271,7 @@ export class MajorIncidentManagement extends Construct {
       role.addToPolicy(
         new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logs.logGroupArn] }),
       );
-      for (const statement of grants(needs, extra.stateMachineArn)) role.addToPolicy(statement);
+      for (const statement of grants(needs)) role.addToPolicy(statement);
       if (needs.sms) {
         Validations.of(role).acknowledge({
           id: 'AwsSolutions-IAM5[Resource::*]',
@@ -286,9 +298,9 @@ export class MajorIncidentManagement extends Construct {
           POWERTOOLS_SERVICE_NAME: 'major-incident',
           ...(needs.links ? { PUBLIC_URL: publicUrl, LINK_TTL: props.linkTtl ?? '24h' } : {}),
           ...(needs.email ? { SES_CONFIGURATION_SET: configurationSet.configurationSetName } : {}),
-          ...(extra.stateMachineArn ? { STATE_MACHINE_ARN: extra.stateMachineArn } : {}),
+          ...(needs.workflow?.includes('StartExecution') ? { STATE_MACHINE_ARN: stateMachineArn } : {}),
         },
-        ...(extra.deadLetterQueue ? { deadLetterQueue: extra.deadLetterQueue, retryAttempts: 2 } : {}),
+        ...(deadLetterQueue ? { deadLetterQueue, retryAttempts: 2 } : {}),
         bundling: {
           format: OutputFormat.ESM,
           // The ES module builds of the AWS SDK tree-shake; the CommonJS ones (esbuild's default on node) do not.
@@ -305,7 +317,10 @@ export class MajorIncidentManagement extends Construct {
           commandHooks: {
             beforeBundling: () => [],
             beforeInstall: () => [],
-            afterBundling: (_input: string, output: string) => [`cp "${configPath}" "${output}/${basename(BUNDLED_CONFIG)}"`],
+            // Node rather than cp, so that bundling works from any shell CDK runs it in (Windows too).
+            afterBundling: (_input: string, output: string) => [
+              `node -e "require('node:fs').copyFileSync('${posix(configPath)}', '${posix(output)}/${basename(BUNDLED_CONFIG)}')"`,
+            ],
           },
         },
       });
@@ -314,6 +329,10 @@ export class MajorIncidentManagement extends Construct {
     const functions = {} as Record<FunctionFolder, NodejsFunction>;
     for (const [key, folder] of Object.entries(WORKFLOW_FUNCTIONS))
       functions[folder] = makeFunction(folder, key, Duration.seconds(60));
+    const intake = makeFunction(EDGE_FUNCTIONS.IntakeAlarm, 'IntakeAlarm', Duration.seconds(30), this.deadLetterQueue);
+    functions[EDGE_FUNCTIONS.IntakeAlarm] = intake;
+    functions[EDGE_FUNCTIONS.HttpApi] = makeFunction(EDGE_FUNCTIONS.HttpApi, 'HttpApi', Duration.seconds(10));
+    this.functions = functions;
 
     // --- State machine -------------------------------------------------------------------------
     const workflowEntries = Object.entries(WORKFLOW_FUNCTIONS) as Array<[WorkflowFunction, FunctionFolder]>;
@@ -329,6 +348,7 @@ export class MajorIncidentManagement extends Construct {
       }),
     );
     this.stateMachine = new sfn.StateMachine(this, 'Workflow', {
+      stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromFile(DEFINITION_PATH),
       definitionSubstitutions: Object.fromEntries(
@@ -343,17 +363,6 @@ export class MajorIncidentManagement extends Construct {
       reason:
         'Added by CDK for logging and tracing: the CloudWatch Logs delivery actions (logs:CreateLogDelivery and the like) and X-Ray PutTraceSegments/PutTelemetryRecords/GetSamplingRules/GetSamplingTargets support no resource-level permissions.',
     });
-
-    // The edge functions start and signal executions, so they come after the state machine.
-    const intake = makeFunction(EDGE_FUNCTIONS.IntakeAlarm, 'IntakeAlarm', Duration.seconds(30), {
-      stateMachineArn: this.stateMachine.stateMachineArn,
-      deadLetterQueue: this.deadLetterQueue,
-    });
-    functions[EDGE_FUNCTIONS.IntakeAlarm] = intake;
-    functions[EDGE_FUNCTIONS.HttpApi] = makeFunction(EDGE_FUNCTIONS.HttpApi, 'HttpApi', Duration.seconds(10), {
-      stateMachineArn: this.stateMachine.stateMachineArn,
-    });
-    this.functions = functions;
 
     // --- Intake --------------------------------------------------------------------------------
     this.intakeTopic.addSubscription(new subscriptions.LambdaSubscription(intake, { deadLetterQueue: this.deadLetterQueue }));

@@ -37,6 +37,8 @@ export interface SandboxOptions {
   stateFile?: string;
   /** Attributes every AWS call the handlers make to the function that made it (the least-privilege test). */
   recorder?: AwsCallRecorder;
+  /** Every workflow step runs twice, as a retry after a lost answer would (see LocalStepFunctions). */
+  invokeTwice?: boolean;
 }
 
 export interface Sandbox {
@@ -145,6 +147,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     stateMachineArn,
     functions: handlers,
     ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
+    ...(options.invokeTwice ? { invokeTwice: true } : {}),
   });
   await sfn.start(ports.sfn ?? 0);
 

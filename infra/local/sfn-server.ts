@@ -91,6 +91,12 @@ export interface LocalStepFunctionsOptions {
   functions: Map<string, LambdaHandler>;
   /** Milliseconds to pause before a retry, per state (tests shorten the backoff). */
   retryIntervalOverrides?: Record<string, number>;
+  /**
+   * Run every task's handler twice and use the second result, as when a task is retried after an
+   * attempt that did its work but whose answer was lost: the steps must be idempotent, and tests
+   * use this to walk their second-attempt paths.
+   */
+  invokeTwice?: boolean;
 }
 
 /**
@@ -379,6 +385,7 @@ export class LocalStepFunctions {
     const name = arn.split(':').pop()!;
     const handler = this.options.functions.get(name);
     if (!handler) throw namedError('Lambda.ResourceNotFoundException', `Function not found: ${arn}`);
+    if (this.options.invokeTwice) await handler(payload, lambdaContext(name));
     return handler(payload, lambdaContext(name));
   }
 

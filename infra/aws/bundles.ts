@@ -17,7 +17,7 @@ export function buildStack({ bundle = false, ...props }: Partial<MajorIncidentSt
   const app = new App({
     context: bundle ? { 'aws:cdk:enable-asset-metadata': true } : { 'aws:cdk:bundling-stacks': [] },
   });
-  const stack = new MajorIncidentStack(app, 'MajorIncident-test', {
+  const stack = new MajorIncidentStack(app, 'MajorIncident-dev', {
     configPath: join(ROOT, 'config/organisation.yaml'),
     env: PLACEHOLDER_ENV,
     ...props,

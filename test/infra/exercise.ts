@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { appContext } from '../../functions/services/app';
 import type { SandboxDriver } from '../../infra/local/driver';
 import { act, declare, finished, UPDATE } from '../support/incidents';
 
@@ -21,7 +23,11 @@ export async function exerciseEverything(driver: SandboxDriver): Promise<void> {
   await driver.pressButton(driver.linkIn(page, 'Accept as MIM'), {});
   await driver.waitForTimeline(alarmed, 'notice-sent');
 
-  // Active: an update posted, one falling due with nothing new, then resolution and review.
+  // Active: an update posted just as its wait ended (the next wait takes it from the inbox and
+  // signals itself), one falling due with nothing new, then resolution and review.
+  const store = appContext().store;
+  const wait = (await store.getWait(alarmed))!;
+  await store.setWait(alarmed, { ...wait, token: randomBytes(48).toString('base64url') });
   await act(driver, alarmed, 'update', 'dave', UPDATE);
   await driver.waitForTimeline(alarmed, 'update-sent');
   await driver.waitForTimeline(alarmed, 'reminder-sent');

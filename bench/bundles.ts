@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, rmSync, statSync, readdirSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { buildStack, functionBundles } from '../infra/aws/bundles';
+import { buildStack, coldStart, functionBundles } from '../infra/aws/bundles';
 import type { FunctionFolder } from '../infra/aws/needs';
 
 /*
@@ -24,19 +24,9 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /** Milliseconds to import the handler in a new process (Node's own start-up excluded). */
 function loadMs(file: string, configPath: string): number {
-  const script = `const t = performance.now(); const m = await import(${JSON.stringify(file)}); if (typeof m.handler !== 'function') throw new Error('no handler'); console.log(performance.now() - t);`;
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-    env: {
-      PATH: process.env.PATH,
-      AWS_REGION: 'eu-west-1',
-      TABLE_NAME: 'major-incidents',
-      PUBLIC_URL: 'https://api.example.com',
-      STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:x',
-      MIM_CONFIG_PATH: configPath,
-    },
-    encoding: 'utf8',
-  });
-  return Number(out.trim());
+  const { ms, hasHandler } = coldStart(file, configPath);
+  if (!hasHandler) throw new Error(`${file} exports no handler`);
+  return ms;
 }
 
 /** Bytes of every file under a folder. */

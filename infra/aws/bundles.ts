@@ -1,4 +1,5 @@
 import { App } from 'aws-cdk-lib';
+import { execFileSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FunctionFolder } from './needs';
@@ -40,4 +41,27 @@ export function functionBundles(app: App, stack: MajorIncidentStack): Record<Fun
       return [folder, join(assembly.directory, path)];
     }),
   ) as Record<FunctionFolder, string>;
+}
+
+/**
+ * Imports a handler module in a fresh Node process with the environment a Lambda cold start has
+ * (placeholder values; no AWS is called at import), and says how long the import took (Node's own
+ * start-up excluded) and whether it exports a handler function.
+ */
+export function coldStart(file: string, configPath: string): { ms: number; hasHandler: boolean } {
+  const script = `const t = performance.now(); const m = await import(${JSON.stringify(file)}); console.log(JSON.stringify({ ms: performance.now() - t, hasHandler: typeof m.handler === 'function' }));`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: {
+      PATH: process.env.PATH,
+      AWS_REGION: PLACEHOLDER_ENV.region,
+      TABLE_NAME: 'major-incidents',
+      PUBLIC_URL: 'https://api.example.com',
+      STATE_MACHINE_ARN: `arn:aws:states:${PLACEHOLDER_ENV.region}:${PLACEHOLDER_ENV.account}:stateMachine:workflow`,
+      MIM_CONFIG_PATH: configPath,
+    },
+    encoding: 'utf8',
+    // Kept, not printed: a failed cold start's error carries its stderr.
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return JSON.parse(out.trim()) as { ms: number; hasHandler: boolean };
 }

@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { functionBundles } from '../../infra/aws/bundles';
+import { coldStart, functionBundles } from '../../infra/aws/bundles';
 import type { FunctionFolder } from '../../infra/aws/needs';
 import { synthesize } from '../support/synth';
 
@@ -13,30 +13,6 @@ beforeAll(() => {
   bundles = functionBundles(app, stack);
 }, 120_000);
 
-/** Loads a bundle in a fresh Node process, as a Lambda cold start does, and reports what it exports. */
-function coldStart(dir: string): string {
-  return execFileSync(
-    process.execPath,
-    [
-      '--input-type=module',
-      '-e',
-      `const m = await import(${JSON.stringify(join(dir, 'index.mjs'))}); console.log(typeof m.handler)`,
-    ],
-    {
-      env: {
-        PATH: process.env.PATH,
-        AWS_REGION: 'eu-west-1',
-        TABLE_NAME: 'major-incidents',
-        PUBLIC_URL: 'https://api.example.com',
-        STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:x',
-        // On Lambda the config is /var/task/organisation.yaml; here, the same file in the bundle folder.
-        MIM_CONFIG_PATH: join(dir, 'organisation.yaml'),
-      },
-      encoding: 'utf8',
-    },
-  ).trim();
-}
-
 describe('bundles', () => {
   it('each function bundle carries the organisation config beside its code', () => {
     for (const [folder, dir] of Object.entries(bundles)) {
@@ -46,8 +22,19 @@ describe('bundles', () => {
   });
 
   it('a bundle loads in a fresh Node process with nothing but its folder, and validates its config at cold start', () => {
-    expect(coldStart(bundles['http-api'])).toBe('function');
-    expect(coldStart(bundles['send-update'])).toBe('function');
+    // On Lambda the config is /var/task/organisation.yaml; here, the same file in the bundle folder.
+    for (const folder of ['http-api', 'send-update'] as const) {
+      const dir = bundles[folder];
+
+      expect(coldStart(join(dir, 'index.mjs'), join(dir, 'organisation.yaml')).hasHandler, folder).toBe(true);
+    }
+  });
+
+  it('a bundle given a broken config fails its cold start, naming the file and the problem', () => {
+    const path = join(tmpdir(), `bundle-bad-config-${process.pid}.yaml`);
+    writeFileSync(path, 'organisation: Example\n');
+
+    expect(() => coldStart(join(bundles['page-mim'], 'index.mjs'), path)).toThrow(`${path} is not a valid organisation config`);
   });
 
   it('minified bundles keep the error names that the workflow Retry/Catch match', () => {

@@ -1,5 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FunctionFolder } from './needs';
@@ -15,8 +16,13 @@ export const PLACEHOLDER_ENV = { account: '123456789012', region: 'eu-west-1' };
  * esbuild takes seconds, so readers of the template alone skip it (`bundle: false`).
  */
 export function buildStack({ bundle = false, ...props }: Partial<MajorIncidentStackProps> & { bundle?: boolean } = {}) {
+  // cdk.json's context (its feature flags above all), as the CLI gives it to the app.
+  const { context } = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
   const app = new App({
-    context: bundle ? { 'aws:cdk:enable-asset-metadata': true } : { 'aws:cdk:bundling-stacks': [] },
+    context: {
+      ...context,
+      ...(bundle ? { 'aws:cdk:enable-asset-metadata': true } : { 'aws:cdk:bundling-stacks': [] }),
+    },
   });
   const stack = new MajorIncidentStack(app, 'MajorIncident-dev', {
     configPath: join(ROOT, 'config/organisation.yaml'),

@@ -1,17 +1,14 @@
-import { ArnFormat, CfnOutput, Duration, Fn, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Fn, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -20,10 +17,9 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { ConfigError, type OrganisationConfig, parseConfig, senderAddress } from '../../functions/core/config';
-import { GSI_OPEN, TABLE_KEYS, TTL_ATTRIBUTE } from '../../functions/adapters/store';
+import { TABLE_KEYS, TTL_ATTRIBUTE } from '../../functions/adapters/store';
 import {
   DEFINITION_PATH,
   EDGE_FUNCTIONS,
@@ -31,12 +27,24 @@ import {
   WORKFLOW_FUNCTIONS,
   type WorkflowFunction,
 } from '../../workflows/definition';
-import { FUNCTION_NEEDS, type FunctionFolder, type FunctionNeeds } from './needs';
+import { IncidentFunction, type SystemResources } from './incident-function';
+import { FUNCTION_NEEDS, type FunctionFolder } from './needs';
+import { SystemWatch } from './system-watch';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-/** Where the organisation config sits inside every function's bundle (zip functions run from /var/task). */
-const BUNDLED_CONFIG = '/var/task/organisation.yaml';
-const posix = (path: string) => path.replace(/\\/g, '/');
+/** A value as cdk-nag names it in a finding: references flattened to <Id> and <Id.Attribute>. */
+function nagName(stack: Stack, value: string): string {
+  const flatten = (v: unknown): string => {
+    if (typeof v === 'string') return v;
+    const o = v as { Ref?: string; 'Fn::GetAtt'?: [string, string]; 'Fn::Join'?: [string, unknown[]] };
+    if (o.Ref) return `<${o.Ref}>`;
+    if (o['Fn::GetAtt']) return `<${o['Fn::GetAtt'].join('.')}>`;
+    if (o['Fn::Join']) return o['Fn::Join'][1].map(flatten).join(o['Fn::Join'][0]);
+    return JSON.stringify(v);
+  };
+  return flatten(stack.resolve(value));
+}
+
+const pascal = (folder: string) => folder.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
 
 export interface MajorIncidentManagementProps {
   /** Path of the organisation YAML; validated at synthesis, so a bad file fails `cdk synth` with its problems. */
@@ -95,7 +103,9 @@ export class MajorIncidentManagement extends Construct {
   readonly operationsTopic: sns.Topic;
   readonly functions: Record<FunctionFolder, NodejsFunction>;
   readonly deadLetterQueue: sqs.Queue;
-  readonly dashboard: cloudwatch.Dashboard;
+  /** Each function with its role and log group. */
+  readonly parts: Record<FunctionFolder, IncidentFunction>;
+  readonly watch: SystemWatch;
   /** Attach to the roles or users who run incidents from the mim CLI: it allows the management routes only. */
   readonly operatorPolicy: iam.ManagedPolicy;
 
@@ -242,97 +252,36 @@ export class MajorIncidentManagement extends Construct {
       resourceName: stateMachineName,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    const grants = (needs: FunctionNeeds): iam.PolicyStatement[] => [
-      new iam.PolicyStatement({ actions: needs.table.map((a) => `dynamodb:${a}`), resources: [this.table.tableArn] }),
-      ...(needs.openIncidentsIndex
-        ? [new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.table.tableArn}/index/${GSI_OPEN}`] })]
-        : []),
-      ...(needs.email ? [new iam.PolicyStatement({ actions: ['ses:SendEmail'], resources: sesResources })] : []),
-      // SMS is published to a phone number, which has no ARN: "*" is the only resource IAM offers.
-      ...(needs.sms ? [new iam.PolicyStatement({ actions: ['sns:Publish'], resources: ['*'] })] : []),
-      ...(needs.workflow
-        ? [new iam.PolicyStatement({ actions: needs.workflow.map((a) => `states:${a}`), resources: [stateMachineArn] })]
-        : []),
-    ];
-
-    const makeFunction = (
-      folder: FunctionFolder,
-      id: string,
-      timeout: Duration,
-      deadLetterQueue?: sqs.IQueue,
-    ): NodejsFunction => {
-      const needs = FUNCTION_NEEDS[folder];
-      const logs = logGroup(id);
-      const role = new iam.Role(this, `${id}Role`, {
-        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-        description: `Runs the ${folder} function`,
-      });
-      // Exactly its own log group, instead of AWSLambdaBasicExecutionRole's logs on every group.
-      role.addToPolicy(
-        new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logs.logGroupArn] }),
-      );
-      for (const statement of grants(needs)) role.addToPolicy(statement);
-      if (needs.sms) {
-        Validations.of(role).acknowledge({
-          id: 'AwsSolutions-IAM5[Resource::*]',
-          reason: 'sns:Publish of an SMS goes to a phone number, which has no ARN; IAM offers no narrower resource for it.',
-        });
-      }
-      return new NodejsFunction(this, id, {
-        entry: resolve(ROOT, 'functions', folder, 'handler.ts'),
-        handler: 'handler',
-        projectRoot: ROOT,
-        depsLockFilePath: resolve(ROOT, 'package-lock.json'),
-        runtime: lambda.Runtime.NODEJS_24_X,
-        architecture: lambda.Architecture.ARM_64,
-        memorySize: 256,
-        timeout,
-        role,
-        logGroup: logs,
-        loggingFormat: lambda.LoggingFormat.JSON,
-        applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
-        systemLogLevelV2: lambda.SystemLogLevel.WARN,
-        environment: {
-          TABLE_NAME: this.table.tableName,
-          MIM_CONFIG_PATH: BUNDLED_CONFIG,
-          POWERTOOLS_SERVICE_NAME: 'major-incident',
-          ...(needs.links ? { PUBLIC_URL: publicUrl, LINK_TTL: props.linkTtl ?? '24h' } : {}),
-          ...(needs.email ? { SES_CONFIGURATION_SET: configurationSet.configurationSetName } : {}),
-          ...(needs.workflow?.includes('StartExecution') ? { STATE_MACHINE_ARN: stateMachineArn } : {}),
-        },
-        ...(deadLetterQueue ? { deadLetterQueue, retryAttempts: 2 } : {}),
-        bundling: {
-          format: OutputFormat.ESM,
-          // The ES module builds of the AWS SDK tree-shake; the CommonJS ones (esbuild's default on node) do not.
-          mainFields: ['module', 'main'],
-          target: 'node24',
-          minify: true,
-          // Error names are what the state machine's Retry/Catch match; minified names must survive.
-          keepNames: true,
-          sourceMap: false,
-          logLevel: LogLevel.ERROR,
-          // Bundled rather than taken from the runtime: the version tested here is the one that runs.
-          bundleAwsSDK: true,
-          banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-          commandHooks: {
-            beforeBundling: () => [],
-            beforeInstall: () => [],
-            // Node rather than cp, so that bundling works from any shell CDK runs it in (Windows too).
-            afterBundling: (_input: string, output: string) => [
-              `node -e "require('node:fs').copyFileSync('${posix(configPath)}', '${posix(output)}/${basename(BUNDLED_CONFIG)}')"`,
-            ],
-          },
-        },
-      });
+    const system: SystemResources = {
+      configPath,
+      tableArn: this.table.tableArn,
+      tableName: this.table.tableName,
+      stateMachineArn,
+      sesResources,
+      configurationSetName: configurationSet.configurationSetName,
+      publicUrl,
+      linkTtl: props.linkTtl ?? '24h',
+      logRetention: retention,
     };
-
-    const functions = {} as Record<FunctionFolder, NodejsFunction>;
-    for (const [key, folder] of Object.entries(WORKFLOW_FUNCTIONS))
-      functions[folder] = makeFunction(folder, key, Duration.seconds(60));
-    const intake = makeFunction(EDGE_FUNCTIONS.IntakeAlarm, 'IntakeAlarm', Duration.seconds(30), this.deadLetterQueue);
-    functions[EDGE_FUNCTIONS.IntakeAlarm] = intake;
-    functions[EDGE_FUNCTIONS.HttpApi] = makeFunction(EDGE_FUNCTIONS.HttpApi, 'HttpApi', Duration.seconds(10));
+    const make = (folder: FunctionFolder, timeout: Duration, deadLetterQueue?: sqs.IQueue) =>
+      new IncidentFunction(this, pascal(folder), {
+        folder,
+        needs: FUNCTION_NEEDS[folder],
+        system,
+        timeout,
+        ...(deadLetterQueue ? { deadLetterQueue } : {}),
+      });
+    const parts = {} as Record<FunctionFolder, IncidentFunction>;
+    for (const folder of Object.values(WORKFLOW_FUNCTIONS)) parts[folder] = make(folder, Duration.seconds(60));
+    parts[EDGE_FUNCTIONS.IntakeAlarm] = make(EDGE_FUNCTIONS.IntakeAlarm, Duration.seconds(30), this.deadLetterQueue);
+    parts[EDGE_FUNCTIONS.HttpApi] = make(EDGE_FUNCTIONS.HttpApi, Duration.seconds(10));
+    this.parts = parts;
+    const functions = Object.fromEntries(Object.entries(parts).map(([folder, part]) => [folder, part.fn])) as Record<
+      FunctionFolder,
+      NodejsFunction
+    >;
     this.functions = functions;
+    const intake = functions[EDGE_FUNCTIONS.IntakeAlarm];
 
     // --- State machine -------------------------------------------------------------------------
     const workflowEntries = Object.entries(WORKFLOW_FUNCTIONS) as Array<[WorkflowFunction, FunctionFolder]>;
@@ -416,93 +365,23 @@ export class MajorIncidentManagement extends Construct {
         }),
       ],
     });
-    // cdk-nag names a finding by the flattened ARN, so each acknowledgment is built the same way.
-    const flat = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
-    const apiId = stack.getLogicalId(this.api.node.defaultChild as apigwv2.CfnApi);
     for (const [path, methods] of managed.filter(([p]) => p.includes('{id}'))) {
       for (const method of methods) {
+        const arn = this.api.arnForExecuteApi(method, path.replace(/\{id\}/g, '*'), '$default');
         Validations.of(this.operatorPolicy).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:${flat(stack.region, 'Region')}:${flat(stack.account, 'AccountId')}:<${apiId}>/$default/${method}${path.replace(/\{id\}/g, '*')}]`,
+          id: `AwsSolutions-IAM5[Resource::${nagName(stack, arn)}]`,
           reason: `The "*" stands for the incident id in ${method} ${path}; the policy names every route and method exactly otherwise.`,
         });
       }
     }
 
     // --- Watching the watcher ------------------------------------------------------------------
-    const alarmAction = new SnsAction(this.operationsTopic);
-    const alarm = (id: string, metric: cloudwatch.IMetric, description: string) => {
-      const created = new cloudwatch.Alarm(this, id, {
-        metric,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-      });
-      created.addAlarmAction(alarmAction);
-      return created;
-    };
-    const period = Duration.minutes(5);
-    const alarms = [
-      alarm(
-        'WorkflowFailed',
-        this.stateMachine.metricFailed({ period }),
-        'An incident workflow failed: its incident is no longer driven. See the timeline entry "workflow-failed" and the execution.',
-      ),
-      alarm('WorkflowTimedOut', this.stateMachine.metricTimedOut({ period }), 'An incident workflow timed out.'),
-      alarm(
-        'DeadLettersWaiting',
-        this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period }),
-        'Alarms that could not be taken in are waiting in the dead-letter queue: no incident was opened for them.',
-      ),
-      ...Object.entries(functions).map(([folder, fn]) =>
-        alarm(`${fn.node.id}Errors`, fn.metricErrors({ period }), `The ${folder} function failed.`),
-      ),
-      alarm(
-        'ApiServerErrors',
-        this.api.metricServerError({ period }),
-        'The HTTP API answered 5xx: action links or management calls are failing.',
-      ),
-    ];
-
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      widgets: [
-        [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24 })],
-        [
-          new cloudwatch.GraphWidget({
-            title: 'Incident workflows',
-            left: [
-              this.stateMachine.metricStarted({ period }),
-              this.stateMachine.metricSucceeded({ period }),
-              this.stateMachine.metricFailed({ period }),
-              this.stateMachine.metricTimedOut({ period }),
-            ],
-            width: 12,
-          }),
-          new cloudwatch.GraphWidget({
-            title: 'HTTP API',
-            left: [
-              this.api.metricCount({ period }),
-              this.api.metricClientError({ period }),
-              this.api.metricServerError({ period }),
-            ],
-            right: [this.api.metricLatency({ period, statistic: 'p99' })],
-            width: 12,
-          }),
-        ],
-        [
-          new cloudwatch.GraphWidget({
-            title: 'Function errors',
-            left: Object.values(functions).map((fn) => fn.metricErrors({ period, label: fn.node.id })),
-            width: 12,
-          }),
-          new cloudwatch.GraphWidget({
-            title: 'Function duration p99',
-            left: Object.values(functions).map((fn) => fn.metricDuration({ period, statistic: 'p99', label: fn.node.id })),
-            width: 12,
-          }),
-        ],
-      ],
+    this.watch = new SystemWatch(this, 'Watch', {
+      stateMachine: this.stateMachine,
+      functions,
+      deadLetterQueue: this.deadLetterQueue,
+      api: this.api,
+      operationsTopic: this.operationsTopic,
     });
 
     new CfnOutput(this, 'IntakeTopicArn', {
@@ -512,7 +391,7 @@ export class MajorIncidentManagement extends Construct {
     new CfnOutput(this, 'ApiUrl', { value: publicUrl, description: 'The HTTP API: action links and the mim CLI (--api)' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn });
-    new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboardName });
+    new CfnOutput(this, 'DashboardName', { value: this.watch.dashboard.dashboardName });
     if (identity && !identityName.includes('@')) {
       // A domain identity is verified by DKIM: these CNAME records go into the domain's DNS.
       identity.dkimRecords.forEach(

@@ -1,0 +1,139 @@
+import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { basename, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GSI_OPEN } from '../../functions/adapters/store';
+import type { FunctionFolder, FunctionNeeds } from './needs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** Where the organisation config sits inside every function's bundle (zip functions run from /var/task). */
+export const BUNDLED_CONFIG = '/var/task/organisation.yaml';
+const posix = (path: string) => path.replace(/\\/g, '/');
+
+/** The resources a function may be granted on, and the values its environment may carry. */
+export interface SystemResources {
+  configPath: string;
+  tableArn: string;
+  tableName: string;
+  stateMachineArn: string;
+  /** The SES identity (and configuration set) ARNs that sending is authorised against. */
+  sesResources: string[];
+  configurationSetName: string;
+  publicUrl: string;
+  linkTtl: string;
+  logRetention: logs.RetentionDays;
+}
+
+export interface IncidentFunctionProps {
+  folder: FunctionFolder;
+  needs: FunctionNeeds;
+  system: SystemResources;
+  timeout: Duration;
+  /** For functions invoked asynchronously: where events go after the retries. */
+  deadLetterQueue?: sqs.IQueue;
+}
+
+/**
+ * One handler (functions/<folder>/handler.ts) as a Lambda function with its own role and log group.
+ * The role allows exactly what `needs` declares, and the environment carries only what it reads.
+ */
+export class IncidentFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, { folder, needs, system, timeout, deadLetterQueue }: IncidentFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: system.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the ${folder} function`,
+    });
+    // Exactly its own log group, instead of AWSLambdaBasicExecutionRole's logs on every group.
+    this.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }),
+    );
+    for (const statement of grants(needs, system)) this.role.addToPolicy(statement);
+    if (needs.sms) {
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'sns:Publish of an SMS goes to a phone number, which has no ARN; IAM offers no narrower resource for it.',
+      });
+    }
+
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: resolve(ROOT, 'functions', folder, 'handler.ts'),
+      handler: 'handler',
+      projectRoot: ROOT,
+      depsLockFilePath: resolve(ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      environment: {
+        TABLE_NAME: system.tableName,
+        MIM_CONFIG_PATH: BUNDLED_CONFIG,
+        POWERTOOLS_SERVICE_NAME: 'major-incident',
+        ...(needs.links ? { PUBLIC_URL: system.publicUrl, LINK_TTL: system.linkTtl } : {}),
+        ...(needs.email ? { SES_CONFIGURATION_SET: system.configurationSetName } : {}),
+        ...(needs.workflow?.includes('StartExecution') ? { STATE_MACHINE_ARN: system.stateMachineArn } : {}),
+      },
+      ...(deadLetterQueue ? { deadLetterQueue, retryAttempts: 2 } : {}),
+      bundling: {
+        format: OutputFormat.ESM,
+        // The ES module builds of the AWS SDK tree-shake; the CommonJS ones (esbuild's default on node) do not.
+        mainFields: ['module', 'main'],
+        target: 'node24',
+        minify: true,
+        // Error names are what the state machine's Retry/Catch match; minified names must survive.
+        keepNames: true,
+        sourceMap: false,
+        logLevel: LogLevel.ERROR,
+        // Bundled rather than taken from the runtime: the version tested here is the one that runs.
+        bundleAwsSDK: true,
+        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          // Node rather than cp, so that bundling works from any shell CDK runs it in (Windows too).
+          afterBundling: (_input: string, output: string) => [
+            `node -e "require('node:fs').copyFileSync('${posix(system.configPath)}', '${posix(output)}/${basename(BUNDLED_CONFIG)}')"`,
+          ],
+        },
+      },
+    });
+  }
+}
+
+/** The statements that allow what a function needs, each on its own resources. */
+function grants(needs: FunctionNeeds, system: SystemResources): iam.PolicyStatement[] {
+  const statement = (actions: string[], resources: string[]) => new iam.PolicyStatement({ actions, resources });
+  return [
+    statement(
+      needs.table.map((a) => `dynamodb:${a}`),
+      [system.tableArn],
+    ),
+    ...(needs.openIncidentsIndex ? [statement(['dynamodb:Query'], [`${system.tableArn}/index/${GSI_OPEN}`])] : []),
+    ...(needs.email ? [statement(['ses:SendEmail'], system.sesResources)] : []),
+    // SMS is published to a phone number, which has no ARN: "*" is the only resource IAM offers.
+    ...(needs.sms ? [statement(['sns:Publish'], ['*'])] : []),
+    ...(needs.workflow
+      ? [
+          statement(
+            needs.workflow.map((a) => `states:${a}`),
+            [system.stateMachineArn],
+          ),
+        ]
+      : []),
+  ];
+}

@@ -1,0 +1,112 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+
+export interface SystemWatchProps {
+  stateMachine: sfn.StateMachine;
+  /** Function folder -> function. */
+  functions: Record<string, lambda.IFunction>;
+  deadLetterQueue: sqs.IQueue;
+  api: apigwv2.HttpApi;
+  /** Where every alarm goes: the operations contacts. */
+  operationsTopic: sns.ITopic;
+}
+
+/**
+ * The system that watches incidents is itself watched: alarms on failed or timed-out executions,
+ * any function error, alarms left in the dead-letter queue and API 5xx, all to the operations
+ * topic; and a dashboard of the same.
+ */
+export class SystemWatch extends Construct {
+  readonly alarms: cloudwatch.Alarm[];
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    { stateMachine, functions, deadLetterQueue, api, operationsTopic }: SystemWatchProps,
+  ) {
+    super(scope, id);
+    const period = Duration.minutes(5);
+    const action = new SnsAction(operationsTopic);
+    const alarm = (alarmId: string, metric: cloudwatch.IMetric, description: string) => {
+      const created = new cloudwatch.Alarm(this, alarmId, {
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      created.addAlarmAction(action);
+      return created;
+    };
+    this.alarms = [
+      alarm(
+        'WorkflowFailed',
+        stateMachine.metricFailed({ period }),
+        'An incident workflow failed: its incident is no longer driven. See the timeline entry "workflow-failed" and the execution.',
+      ),
+      alarm('WorkflowTimedOut', stateMachine.metricTimedOut({ period }), 'An incident workflow timed out.'),
+      alarm(
+        'DeadLettersWaiting',
+        deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period }),
+        'Alarms that could not be taken in are waiting in the dead-letter queue: no incident was opened for them.',
+      ),
+      ...Object.entries(functions).map(([folder, fn]) =>
+        alarm(`${pascal(folder)}Errors`, fn.metricErrors({ period }), `The ${folder} function failed.`),
+      ),
+      alarm(
+        'ApiServerErrors',
+        api.metricServerError({ period }),
+        'The HTTP API answered 5xx: action links or management calls are failing.',
+      ),
+    ];
+
+    const perFunction = (metric: (fn: lambda.IFunction, label: string) => cloudwatch.IMetric) =>
+      Object.entries(functions).map(([folder, fn]) => metric(fn, folder));
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      widgets: [
+        [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Incident workflows',
+            left: [
+              stateMachine.metricStarted({ period }),
+              stateMachine.metricSucceeded({ period }),
+              stateMachine.metricFailed({ period }),
+              stateMachine.metricTimedOut({ period }),
+            ],
+            width: 12,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'HTTP API',
+            left: [api.metricCount({ period }), api.metricClientError({ period }), api.metricServerError({ period })],
+            right: [api.metricLatency({ period, statistic: 'p99' })],
+            width: 12,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Function errors',
+            left: perFunction((fn, label) => fn.metricErrors({ period, label })),
+            width: 12,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Function duration p99',
+            left: perFunction((fn, label) => fn.metricDuration({ period, statistic: 'p99', label })),
+            width: 12,
+          }),
+        ],
+      ],
+    });
+  }
+}
+
+const pascal = (folder: string) => folder.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());

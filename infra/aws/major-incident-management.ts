@@ -1,4 +1,4 @@
-import { ArnFormat, CfnOutput, Duration, Fn, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Fn, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -18,7 +18,9 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { z } from 'zod';
 import { ConfigError, type OrganisationConfig, parseConfig, senderAddress } from '../../functions/core/config';
+import { DURATION_PATTERN } from '../../functions/core/duration';
 import { TABLE_KEYS, TTL_ATTRIBUTE } from '../../functions/adapters/store';
 import {
   DEFINITION_PATH,
@@ -30,6 +32,26 @@ import {
 import { IncidentFunction, type SystemResources } from './incident-function';
 import { FUNCTION_NEEDS, type FunctionFolder } from './needs';
 import { SystemWatch } from './system-watch';
+
+const propsSchema = z.object({
+  linkTtl: z.string().regex(DURATION_PATTERN, 'linkTtl: expected a duration such as 24h or 30m').optional(),
+  publicUrl: z.url('publicUrl: expected the base URL of the API, such as https://mim.example.com').optional(),
+  apiThrottle: z
+    .object({
+      rateLimit: z.number().positive('apiThrottle.rateLimit: expected requests per second above zero'),
+      burstLimit: z.number().int().positive('apiThrottle.burstLimit: expected a whole number of requests above zero'),
+    })
+    .optional(),
+});
+
+/** Props a function would otherwise trip over only at its first cold start on AWS fail the synthesis instead. */
+function checkProps(props: MajorIncidentManagementProps): void {
+  // A token (a custom domain made elsewhere in the app) is known only at deploy time.
+  const result = propsSchema.safeParse(Token.isUnresolved(props.publicUrl) ? { ...props, publicUrl: undefined } : props);
+  if (!result.success) {
+    throw new Error(`MajorIncidentManagement: ${result.error.issues.map((i) => i.message).join('; ')}`);
+  }
+}
 
 /** A value as cdk-nag names it in a finding: references flattened to <Id> and <Id.Attribute>. */
 function nagName(stack: Stack, value: string): string {
@@ -111,6 +133,7 @@ export class MajorIncidentManagement extends Construct {
 
   constructor(scope: Construct, id: string, props: MajorIncidentManagementProps) {
     super(scope, id);
+    checkProps(props);
     const stack = Stack.of(this);
     const configPath = resolve(props.configPath);
     if (!existsSync(configPath)) {

@@ -394,6 +394,12 @@ describe('CDK: one config drives the stack', () => {
     }
   });
 
+  it('props that would break the functions at their first cold start fail the synthesis instead', () => {
+    expect(() => synthesize({ linkTtl: 'a day', apiThrottle: { rateLimit: 0, burstLimit: 10 } })).toThrow(
+      'MajorIncidentManagement: linkTtl: expected a duration such as 24h or 30m; apiThrottle.rateLimit: expected requests per second above zero',
+    );
+  });
+
   it('a bad config fails synthesis with the file and what is wrong', () => {
     const path = join(tmpdir(), `bad-stack-config-${process.pid}.yaml`);
     writeFileSync(path, 'organisation: Example\n');

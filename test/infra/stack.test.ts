@@ -119,6 +119,11 @@ describe('CDK: the functions', () => {
     }
   });
 
+  it('every log group (functions, state machine, API access) keeps its logs for a set time', () => {
+    template().allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    template().resourceCountIs('AWS::Logs::LogGroup', ALL_FOLDERS.length + 2);
+  });
+
   it("each handler's environment carries exactly what it reads", () => {
     const machine = `:states:eu-west-1:123456789012:stateMachine:${stateMachineName()}"`;
     for (const folder of ALL_FOLDERS) {

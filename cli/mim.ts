@@ -8,7 +8,7 @@ import { LEVELS, parseConfig } from '../functions/core/config';
 import { formatDuration } from '../functions/core/duration';
 import type { Incident } from '../functions/core/incident';
 import { formatTime } from '../functions/core/messages';
-import { whoIsOnCall } from '../functions/core/roster';
+import { parseRotaTime, whoIsOnCall } from '../functions/core/roster';
 import type { TimelineEntry } from '../functions/core/timeline';
 import { shouldSign, signRequest } from './signing';
 
@@ -216,18 +216,23 @@ actionCommand('review', 'submit the post-incident review', [
 
 program
   .command('oncall')
-  .description('who holds each escalation level, now or at a given time')
-  .option('--at <time>', 'an ISO 8601 time, e.g. 2026-12-24T21:00:00Z')
+  .description("who holds each escalation level, now or at a given time (shown in the rota's time zone)")
+  .option('--at <time>', 'a time: "2026-12-24 21:00" in the rota\'s time zone, or ISO 8601 with an offset (2026-12-24T21:00Z)')
   .option('-c, --config <file>', 'organisation config', join(ROOT, 'config/organisation.yaml'))
   .action((o: { at?: string; config: string }) => {
-    const at = o.at ? new Date(o.at) : new Date();
-    if (Number.isNaN(at.getTime())) throw new CliError(`--at "${o.at}" is not a time; write e.g. 2026-12-24T21:00:00Z`);
     const config = parseConfig(readFileSync(o.config, 'utf8'), o.config);
-    console.log(`On call at ${formatTime(at.toISOString(), config.rota.timeZone)}:`);
-    for (const l of whoIsOnCall(config, at))
+    const zone = config.rota.timeZone;
+    const at = o.at === undefined ? new Date() : parseRotaTime(o.at, zone);
+    if (!at) throw new CliError(`--at "${o.at}" is not a time; write e.g. "2026-12-24 21:00" (${zone}) or 2026-12-24T21:00Z`);
+    console.log(`On call at ${formatTime(at.toISOString(), zone)} (${zone}):`);
+    for (const l of whoIsOnCall(config, at)) {
+      const cover = l.override
+        ? `  covering for ${l.override.standsInFor.map((p) => p.name).join(', ')} until ${formatTime(l.override.until, zone)}${l.override.note ? ` (${l.override.note})` : ''}`
+        : '';
       console.log(
-        `  ${l.level + 1}. ${l.name.padEnd(20)} ${l.people.map((p) => `${p.name} <${p.email}>`).join(', ')}  (answer within ${formatDuration(l.ackWindowSeconds)})`,
+        `  ${l.level + 1}. ${l.name.padEnd(20)} ${l.people.map((p) => `${p.name} <${p.email}>`).join(', ')}  (answer within ${formatDuration(l.ackWindowSeconds)})${cover}`,
       );
+    }
   });
 
 program

@@ -59,6 +59,23 @@ const escalationLevel = z
     message: 'give a level either "people" (always on call) or a "rotation", not both and not neither',
   });
 
+/** A wall-clock time in the rota's zone, such as "2026-12-24 18:00". */
+const localTime = z
+  .string()
+  .regex(
+    /^\d{4}-\d{2}-\d{2} ([01]\d|2[0-3]):[0-5]\d$/,
+    'expected a local time such as "2026-12-24 18:00" (in the rota\'s time zone)',
+  );
+
+const override = z.strictObject({
+  /** The level's name, as under "levels". */
+  level: z.string().min(1),
+  person: personId,
+  from: localTime,
+  until: localTime,
+  note: z.string().optional(),
+});
+
 export const configSchema = z
   .strictObject({
     organisation: z.string().min(1),
@@ -90,6 +107,8 @@ export const configSchema = z
       timeZone,
       ackWindow: duration,
       levels: z.array(escalationLevel).min(1),
+      /** Someone covers a level for a while (a holiday, a swap): they are paged instead of its holders. */
+      overrides: z.array(override).default([]),
     }),
     audiences: z.array(
       z.strictObject({
@@ -166,6 +185,28 @@ export const configSchema = z
         }
       }
     });
+    const levelNames = config.rota.levels.map((l) => l.name);
+    config.rota.overrides.forEach((o, i) => {
+      const path = ['rota', 'overrides', i];
+      if (!levelNames.includes(o.level)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'level'],
+          message: `"${o.level}" is not a level; use one of: ${levelNames.join(', ')}`,
+        });
+      }
+      check(o.person, [...path, 'person']);
+      if (config.people[o.person] && !config.people[o.person]!.phone) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'person'],
+          message: `${o.person} covers a rota level and must have a phone number for SMS pages`,
+        });
+      }
+      if (o.until <= o.from) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'until'], message: `must be after "from" (${o.from})` });
+      }
+    });
     config.audiences.forEach((audience, i) => audience.members.forEach((id, j) => check(id, ['audiences', i, 'members', j])));
     const overlap = config.criteria.major.filter((p) => config.criteria.candidate.includes(p));
     if (overlap.length > 0) {
@@ -181,6 +222,7 @@ export type OrganisationConfig = z.output<typeof configSchema>;
 export type Person = OrganisationConfig['people'][string] & { id: string };
 export type ServiceConfig = OrganisationConfig['services'][number];
 export type EscalationLevel = OrganisationConfig['rota']['levels'][number];
+export type RotaOverride = OrganisationConfig['rota']['overrides'][number];
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

@@ -1,11 +1,13 @@
 import { DateTime } from 'luxon';
-import { type EscalationLevel, type OrganisationConfig, type Person, personById } from './config';
+import { type EscalationLevel, type OrganisationConfig, type Person, personById, type RotaOverride } from './config';
 
 export interface OnCallLevel {
   level: number;
   name: string;
   people: Person[];
   ackWindowSeconds: number;
+  /** When someone covers the level: whom they stand in for, and until when (UTC). */
+  override?: { standsInFor: Person[]; until: string; note?: string };
 }
 
 const WEEKDAY_NUMBER: Record<string, number> = {
@@ -44,12 +46,51 @@ function holderOf(rotation: Rotation, zone: string, at: Date): string {
   return rotation.people[((shifts % n) + n) % n]!;
 }
 
-/** The escalation levels and who holds each one at the given instant. */
+/** An override's local wall-clock time ("2026-12-24 18:00") as an instant, in the rota's zone. */
+function instant(local: string, zone: string): Date {
+  return DateTime.fromFormat(local, 'yyyy-MM-dd HH:mm', { zone }).toJSDate();
+}
+
+/** The override in force for a level at an instant; of several, the one listed last. */
+function overrideOf(config: OrganisationConfig, levelName: string, at: Date): RotaOverride | undefined {
+  const zone = config.rota.timeZone;
+  return config.rota.overrides.findLast(
+    (o) => o.level === levelName && instant(o.from, zone) <= at && at < instant(o.until, zone),
+  );
+}
+
+/** The escalation levels and who holds each one at the given instant, overrides applied. */
 export function whoIsOnCall(config: OrganisationConfig, at: Date): OnCallLevel[] {
-  return config.rota.levels.map((lvl, level) => ({
-    level,
-    name: lvl.name,
-    people: (lvl.rotation ? [holderOf(lvl.rotation, config.rota.timeZone, at)] : lvl.people!).map((id) => personById(config, id)),
-    ackWindowSeconds: lvl.ackWindow ?? config.rota.ackWindow,
-  }));
+  return config.rota.levels.map((lvl, level) => {
+    const holders = (lvl.rotation ? [holderOf(lvl.rotation, config.rota.timeZone, at)] : lvl.people!).map((id) =>
+      personById(config, id),
+    );
+    const cover = overrideOf(config, lvl.name, at);
+    return {
+      level,
+      name: lvl.name,
+      people: cover ? [personById(config, cover.person)] : holders,
+      ackWindowSeconds: lvl.ackWindow ?? config.rota.ackWindow,
+      ...(cover
+        ? {
+            override: {
+              standsInFor: holders,
+              until: instant(cover.until, config.rota.timeZone).toISOString(),
+              ...(cover.note ? { note: cover.note } : {}),
+            },
+          }
+        : {}),
+    };
+  });
+}
+
+/**
+ * A time given by a person: with an offset or Z it is that instant; without one ("2026-12-24 21:00")
+ * it is wall-clock time in the rota's zone. Undefined when it is not a time.
+ */
+export function parseRotaTime(text: string, zone: string): Date | undefined {
+  const trimmed = text.trim().replace(' ', 'T');
+  const hasOffset = /(Z|[+-]\d{2}:?\d{2})$/i.test(trimmed);
+  const parsed = hasOffset ? DateTime.fromISO(trimmed, { setZone: true }) : DateTime.fromISO(trimmed, { zone });
+  return parsed.isValid ? parsed.toJSDate() : undefined;
 }

@@ -51,7 +51,18 @@ describe('the mim CLI', () => {
   it('a time that is not a time is refused with an example', async () => {
     const result = await mim('oncall', '--at', 'teatime');
 
-    expect(result.stderr.trim()).toBe('mim: --at "teatime" is not a time; write e.g. 2026-12-24T21:00:00Z');
+    expect(result.stderr.trim()).toBe(
+      'mim: --at "teatime" is not a time; write e.g. "2026-12-24 21:00" (Europe/London) or 2026-12-24T21:00Z',
+    );
+  });
+
+  it("oncall --at reads a time in the rota's zone and shows who covers a level, for whom and until when", async () => {
+    const result = await mim('oncall', '--at', '2026-12-24 21:00');
+
+    expect(result.stdout).toContain('On call at 21:00 GMT, Thu 24 Dec (Europe/London):');
+    expect(result.stdout).toMatch(
+      /1\. On-call MIM +Dave Dixon <dave@example.com> +\(answer within 5m\) +covering for Carol Chen until 09:00 GMT, Sun 27 Dec \(Christmas cover for Carol\)/,
+    );
   });
 
   it('declares an incident and shows it with its timeline', async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type OrganisationConfig, parseConfig } from '../../functions/core/config';
-import { whoIsOnCall } from '../../functions/core/roster';
+import { parseRotaTime, whoIsOnCall } from '../../functions/core/roster';
 
 const base = parseConfig(readFileSync('config/organisation.yaml', 'utf8'));
 
@@ -68,5 +68,78 @@ describe('who is on call', () => {
       ['Deputy MIM', ['dave'], 300],
       ['Head of Operations', ['erin'], 300],
     ]);
+  });
+
+  it('on both DST change days in London a daily rotation hands over at 09:00 local', () => {
+    const config = dailyIn('Europe/London');
+    // Sunday 29 March 2026, clocks forward at 01:00: 09:00 BST is 08:00 UTC.
+    expect(onCall(config, '2026-03-29T07:59:00Z')).not.toBe(onCall(config, '2026-03-29T08:00:00Z'));
+    expect(onCall(config, '2026-03-29T08:00:00Z')).toBe(onCall(config, '2026-03-29T08:59:00Z'));
+    // Sunday 25 October 2026, clocks back at 02:00: 09:00 GMT is 09:00 UTC.
+    expect(onCall(config, '2026-10-25T08:59:00Z')).not.toBe(onCall(config, '2026-10-25T09:00:00Z'));
+    expect(onCall(config, '2026-10-25T07:59:00Z')).toBe(onCall(config, '2026-10-25T08:59:00Z'));
+  });
+});
+
+describe('rota overrides', () => {
+  const covered = (override: Record<string, string>): OrganisationConfig =>
+    parseConfig(
+      readFileSync('config/organisation.yaml', 'utf8').replace(
+        /overrides:\n.*\n/,
+        `overrides:\n    - ${JSON.stringify({ level: 'On-call MIM', person: 'frank', ...override })}\n`,
+      ),
+    );
+
+  it('the covering person is paged instead of the holder, from the start of the override to its end', () => {
+    const config = covered({ from: '2026-02-10 18:00', until: '2026-02-11 09:00' });
+
+    // Carol holds the week of 9 February.
+    expect(onCall(config, '2026-02-10T17:59:00Z')).toBe('carol');
+    expect(onCall(config, '2026-02-10T18:00:00Z')).toBe('frank');
+    expect(onCall(config, '2026-02-11T08:59:00Z')).toBe('frank');
+    expect(onCall(config, '2026-02-11T09:00:00Z')).toBe('carol');
+  });
+
+  it('an override says whom it stands in for and until when', () => {
+    const config = covered({ from: '2026-02-10 18:00', until: '2026-02-11 09:00', note: 'swap' });
+
+    const [level] = whoIsOnCall(config, new Date('2026-02-10T20:00:00Z'));
+
+    expect(level!.override).toEqual({
+      standsInFor: [expect.objectContaining({ id: 'carol' })],
+      until: '2026-02-11T09:00:00.000Z',
+      note: 'swap',
+    });
+  });
+
+  it("an override's times are wall-clock times in the rota's zone, across a DST change", () => {
+    // 28 March 22:00 GMT to 29 March 22:00 BST: the clocks go forward in between.
+    const config = covered({ from: '2026-03-28 22:00', until: '2026-03-29 22:00' });
+
+    expect(onCall(config, '2026-03-28T22:00:00Z')).toBe('frank');
+    expect(onCall(config, '2026-03-29T20:59:00Z')).toBe('frank');
+    expect(onCall(config, '2026-03-29T21:00:00Z')).not.toBe('frank');
+  });
+
+  it('an override of an unknown level, by someone without a phone, or ending before it starts is refused', () => {
+    const text = readFileSync('config/organisation.yaml', 'utf8').replace(
+      /overrides:\n.*\n/,
+      'overrides:\n    - { level: Night MIM, person: grace, from: "2026-02-11 09:00", until: "2026-02-10 18:00" }\n',
+    );
+
+    expect(() => parseConfig(text, 'test.yaml')).toThrow(
+      [
+        'test.yaml is not a valid organisation config:',
+        '  - rota.overrides.0.level: "Night MIM" is not a level; use one of: On-call MIM, Deputy MIM, Head of Operations',
+        '  - rota.overrides.0.person: grace covers a rota level and must have a phone number for SMS pages',
+        '  - rota.overrides.0.until: must be after "from" (2026-02-11 09:00)',
+      ].join('\n'),
+    );
+  });
+
+  it("a time without an offset is read in the rota's zone; with one, as given", () => {
+    expect(parseRotaTime('2026-07-01 09:00', 'Europe/London')?.toISOString()).toBe('2026-07-01T08:00:00.000Z');
+    expect(parseRotaTime('2026-07-01T09:00Z', 'Europe/London')?.toISOString()).toBe('2026-07-01T09:00:00.000Z');
+    expect(parseRotaTime('teatime', 'Europe/London')).toBeUndefined();
   });
 });

@@ -107,6 +107,10 @@ export const configSchema = z
       timeZone,
       ackWindow: duration,
       levels: z.array(escalationLevel).min(1),
+      /** How many times the levels are paged in turn before every level is paged at once. */
+      repeat: z.number().int().min(1).max(10).default(1),
+      /** Once the policy is exhausted, how often every level is paged again until someone accepts. */
+      repageEvery: duration.default(parseDuration('15m')),
       /** Someone covers a level for a while (a holiday, a swap): they are paged instead of its holders. */
       overrides: z.array(override).default([]),
     }),

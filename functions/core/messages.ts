@@ -1,3 +1,4 @@
+import { formatDuration } from './duration';
 import escapeHtml from 'escape-html';
 import { DateTime } from 'luxon';
 import type { OrganisationConfig, Person } from './config';
@@ -179,7 +180,7 @@ export function noAcknowledgementNotice(config: OrganisationConfig, incident: In
   return {
     subject: `[${incident.priority}] No MIM has acknowledged ${incident.id} ${incident.service}`,
     heading: `No Major Incident Manager has acknowledged ${incident.id}`,
-    intro: `Every escalation level was paged for ${incident.service} (${incident.title}) since ${formatTime(incident.declaredAt, zone)}; paging continues.`,
+    intro: `Every escalation level was paged for ${incident.service} (${incident.title}) since ${formatTime(incident.declaredAt, zone)}; every level is paged again every ${formatDuration(config.rota.repageEvery)} until someone accepts.`,
     fields: [
       ['Incident', incident.id],
       ['Priority', incident.priority ?? ''],

@@ -94,3 +94,23 @@ export function parseRotaTime(text: string, zone: string): Date | undefined {
   const parsed = hasOffset ? DateTime.fromISO(trimmed, { setZone: true }) : DateTime.fromISO(trimmed, { zone });
   return parsed.isValid ? parsed.toJSDate() : undefined;
 }
+
+export interface EscalationStep {
+  /** The levels paged at this step: one in turn, or all of them once the policy is exhausted. */
+  paged: OnCallLevel[];
+  exhausted: boolean;
+  /** Which pass through the levels this step is in (1-based). */
+  round: number;
+}
+
+/**
+ * The escalation policy as a sequence of steps: the levels in turn, `rota.repeat` times over; after
+ * the last of those the policy is exhausted, and every step pages every level at once.
+ */
+export function escalationStep(config: OrganisationConfig, levels: OnCallLevel[], step: number): EscalationStep {
+  const inTurn = levels.length * config.rota.repeat;
+  const round = Math.floor(step / levels.length) + 1;
+  return step < inTurn
+    ? { exhausted: false, paged: [levels[step % levels.length]!], round }
+    : { exhausted: true, paged: levels, round };
+}

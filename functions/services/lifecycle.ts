@@ -22,7 +22,7 @@ import {
   updateSentNotice,
   zoneOf,
 } from '../core/messages';
-import { whoIsOnCall } from '../core/roster';
+import { escalationStep, whoIsOnCall } from '../core/roster';
 import { entry } from '../core/timeline';
 import type { Channel } from '../core/config';
 import type { App } from './app';
@@ -106,22 +106,24 @@ export async function handOffMinor(app: App, id: string): Promise<StepResult> {
   return { incidentId: id };
 }
 
-/** Pages whoever holds the current escalation level (every level once the policy is exhausted). */
+/** Pages whoever holds the current escalation step (every level once the policy is exhausted). */
 export async function pageMim(app: App, id: string, now = new Date()): Promise<StepResult> {
   const incident = await load(app, id);
   const levels = whoIsOnCall(app.config, now);
   const level = incident.pageLevel ?? 0;
-  const exhausted = level >= levels.length;
-  const paged = exhausted ? levels : [levels[level]!];
-  const ackWindow = Math.min(...paged.map((l) => l.ackWindowSeconds));
+  const { exhausted, paged, round } = escalationStep(app.config, levels, level);
+  const ackWindow = exhausted ? app.config.rota.repageEvery : paged[0]!.ackWindowSeconds;
+  const rounds = app.config.rota.repeat > 1 && !exhausted ? ` (round ${round} of ${app.config.rota.repeat})` : '';
   const updated =
     (await app.store.updateIncident(
       id,
       { status: 'paging', deadline: new Date(now.getTime() + ackWindow * 1000).toISOString() },
       { status: ['declared', 'paging'] },
     )) ?? incident;
-  const previous = level > 0 ? levels[Math.min(level, levels.length) - 1] : undefined;
-  const escalatedFrom = previous ? `${previous.people.map((p) => p.name).join(', ')} did not answer` : undefined;
+  const previous = level > 0 ? escalationStep(app.config, levels, level - 1).paged : undefined;
+  const escalatedFrom = previous
+    ? `${previous.flatMap((l) => l.people.map((p) => p.name)).join(', ')} did not answer`
+    : undefined;
   const targets = paged.flatMap((l) => l.people.map((person) => ({ person, levelName: l.name })));
   const recipients = [];
   for (const { person, levelName } of targets) {
@@ -145,7 +147,7 @@ export async function pageMim(app: App, id: string, now = new Date()): Promise<S
     id,
     entry(
       'paged',
-      `Paged ${exhausted ? 'every level' : paged[0]!.name} (${targets.map((t) => t.person.name).join(', ')}) to answer within ${formatDuration(ackWindow)}; reached ${describeDeliveries(deliveries)}`,
+      `Paged ${exhausted ? 'every level' : paged[0]!.name}${rounds} (${targets.map((t) => t.person.name).join(', ')}) to answer within ${formatDuration(ackWindow)}; reached ${describeDeliveries(deliveries)}`,
       { detail: { level, targets: targets.map((t) => t.person.id) } },
     ),
     `page#${level}`,
@@ -159,12 +161,16 @@ export async function escalatePage(app: App, id: string, fromLevel: number, now 
   const levels = whoIsOnCall(app.config, now);
   const to = fromLevel + 1;
   if (incident.pageLevel === fromLevel) await app.store.updateIncident(id, { pageLevel: to }, { status: ['paging'] });
-  const summary =
-    to < levels.length
-      ? `No answer from ${levels[fromLevel]?.name ?? 'every level'} within the acknowledgement window; escalating to ${levels[to]!.name}`
-      : 'No MIM has acknowledged at any level; paging every level and telling the audiences';
+  const from = escalationStep(app.config, levels, fromLevel);
+  const next = escalationStep(app.config, levels, to);
+  const repeat = app.config.rota.repeat;
+  const summary = !next.exhausted
+    ? `No answer from ${from.paged[0]!.name} within the acknowledgement window; escalating to ${next.paged[0]!.name}${repeat > 1 ? ` (round ${next.round} of ${repeat})` : ''}`
+    : !from.exhausted
+      ? `No MIM has acknowledged after ${repeat === 1 ? 'paging every level in turn' : `${repeat} rounds of every level`}; paging every level at once and telling leadership`
+      : `Still no MIM has acknowledged; paging every level again`;
   await app.store.appendTimeline(id, entry('escalated', summary, { detail: { from: fromLevel, to } }), `escalate#${fromLevel}`);
-  if (to === levels.length) {
+  if (next.exhausted && !from.exhausted) {
     await notify(app, incident, 'no-acknowledgement', stakeholders(app.config, incident), (zone) =>
       noAcknowledgementNotice(app.config, incident, zone),
     );

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type OrganisationConfig, parseConfig } from '../../functions/core/config';
-import { parseRotaTime, whoIsOnCall } from '../../functions/core/roster';
+import { escalationStep, parseRotaTime, whoIsOnCall } from '../../functions/core/roster';
 
 const base = parseConfig(readFileSync('config/organisation.yaml', 'utf8'));
 
@@ -141,5 +141,26 @@ describe('rota overrides', () => {
     expect(parseRotaTime('2026-07-01 09:00', 'Europe/London')?.toISOString()).toBe('2026-07-01T08:00:00.000Z');
     expect(parseRotaTime('2026-07-01T09:00Z', 'Europe/London')?.toISOString()).toBe('2026-07-01T09:00:00.000Z');
     expect(parseRotaTime('teatime', 'Europe/London')).toBeUndefined();
+  });
+});
+
+describe('the escalation policy', () => {
+  it('steps through the levels in turn, repeat times over, and then pages every level at every later step', () => {
+    const config = { ...base, rota: { ...base.rota, repeat: 2 } };
+    const levels = whoIsOnCall(config, new Date('2026-02-10T12:00:00Z'));
+
+    const steps = [0, 1, 2, 3, 4, 5, 6, 7].map((n) => escalationStep(config, levels, n));
+
+    expect(steps.map((s) => (s.exhausted ? 'all' : `${s.paged[0]!.name} r${s.round}`))).toEqual([
+      'On-call MIM r1',
+      'Deputy MIM r1',
+      'Head of Operations r1',
+      'On-call MIM r2',
+      'Deputy MIM r2',
+      'Head of Operations r2',
+      'all',
+      'all',
+    ]);
+    expect(steps[6]!.paged).toHaveLength(3);
   });
 });

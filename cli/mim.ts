@@ -199,6 +199,9 @@ function actionCommand(
 }
 
 actionCommand('accept', 'accept a paged incident: you become its MIM', []);
+actionCommand('pass', 'pass a page to the next escalation level now', [
+  ['--reason <text>', 'reason', 'why (optional; the next level sees it)', false],
+]);
 actionCommand('reject', 'reject a major incident candidate, with the reason', [
   ['--reason <text>', 'reason', 'why it is not major', true],
 ]);

@@ -73,10 +73,12 @@ export interface Incident {
   review?: { owner: Actor; dueAt: string; submittedAt?: string; summary?: string; lessons?: string };
   closedAt?: string;
   rejection?: { by: string; reason: string; at: string };
+  /** The last pass of a page: from which escalation step, by whom, and why. */
+  passed?: { step: number; by: string; reason?: string };
 }
 
 /** Something a person asked for; it waits in the incident's inbox until the workflow takes it. */
-export type MimAction = 'accept' | 'reject' | 'update' | 'resolve' | 'submit-review';
+export type MimAction = 'accept' | 'reject' | 'pass' | 'update' | 'resolve' | 'submit-review';
 
 export interface MimEvent {
   id: string;
@@ -98,7 +100,7 @@ export interface MimEvent {
 /** What each phase of the lifecycle accepts from people; anything else is refused with the reason. */
 export const ACTIONS_BY_STATUS: Readonly<Record<IncidentStatus, readonly MimAction[]>> = {
   declared: [],
-  paging: ['accept', 'reject'],
+  paging: ['accept', 'reject', 'pass'],
   active: ['update', 'resolve'],
   resolved: [],
   review: ['submit-review'],

@@ -99,6 +99,7 @@ export function renderSms(notice: Notice): string {
 interface Links {
   accept?: string;
   reject?: string;
+  pass?: string;
   update?: string;
   resolve?: string;
   review?: string;
@@ -135,6 +136,7 @@ export function pageNotice(
     actions: [
       ...(links.accept ? [{ label: 'Accept as MIM', url: links.accept }] : []),
       ...(links.reject ? [{ label: 'Reject candidate', url: links.reject }] : []),
+      ...(links.pass ? [{ label: 'Pass to the next level', url: links.pass }] : []),
     ],
     sms: `MIM page ${incident.priority} ${incident.id} ${incident.service}: ${incident.title}. ${ask}: ${links.accept}`,
   };

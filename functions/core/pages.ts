@@ -24,6 +24,7 @@ export function page(title: string, body: string): string {
 export const ACTION_LABELS: Record<MimAction, { title: string; button: string }> = {
   accept: { title: 'Accept this incident as its Major Incident Manager', button: 'Accept as MIM' },
   reject: { title: 'Reject this major incident candidate', button: 'Reject candidate' },
+  pass: { title: 'Pass this page to the next escalation level now', button: 'Pass to the next level' },
   update: { title: 'Post a status update', button: 'Send update' },
   resolve: { title: 'Resolve this incident', button: 'Resolve' },
   'submit-review': { title: 'Submit the post-incident review', button: 'Submit review' },
@@ -51,6 +52,8 @@ export function fieldsFor(action: MimAction, incident: Incident): Field[] {
           required: true,
         },
       ];
+    case 'pass':
+      return [{ name: 'reason', label: 'Why are you passing? (optional: the next level sees it)', multiline: true }];
     case 'update':
       return [
         {

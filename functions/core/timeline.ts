@@ -8,6 +8,7 @@ export type TimelineKind =
   | 'escalated'
   | 'accepted'
   | 'rejected'
+  | 'passed'
   | 'handed-off'
   | 'downgraded'
   | 'notice-sent'

@@ -6,6 +6,6 @@ import { parseEscalation } from '../services/step-input';
 const app = appContext();
 
 export const handler = lambda(async (event: unknown) => {
-  const { incidentId, pageLevel } = parseEscalation(event);
-  return escalatePage(app, incidentId, pageLevel);
+  const { incidentId, pageLevel, passed } = parseEscalation(event);
+  return escalatePage(app, incidentId, pageLevel, new Date(), passed);
 });

@@ -35,6 +35,14 @@ const text = (what: string) =>
 const ACTION_FIELDS = {
   accept: z.object({}),
   reject: z.object({ reason: text('reason') }),
+  pass: z.object({
+    reason: z
+      .string()
+      .trim()
+      .max(4000)
+      .optional()
+      .transform((r) => (r ? r : undefined)),
+  }),
   update: z.object({
     impact: text('impact'),
     status: text('status'),
@@ -59,6 +67,8 @@ function details(action: MimAction, raw: unknown): { ok: true; value: ActionDeta
   switch (action) {
     case 'reject':
       return { ok: true, value: { reason: f.reason! } };
+    case 'pass':
+      return { ok: true, value: f.reason ? { reason: f.reason } : {} };
     case 'update':
       return {
         ok: true,
@@ -216,7 +226,7 @@ const declaration = z.object({
 });
 
 const actionRequest = z.object({
-  action: z.enum(['accept', 'reject', 'update', 'resolve', 'submit-review']),
+  action: z.enum(['accept', 'reject', 'pass', 'update', 'resolve', 'submit-review']),
   by: z.string().min(1, 'by is required: the person acting, as a person id from the config'),
 });
 

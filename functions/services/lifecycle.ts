@@ -121,15 +121,20 @@ export async function pageMim(app: App, id: string, now = new Date()): Promise<S
       { status: ['declared', 'paging'] },
     )) ?? incident;
   const previous = level > 0 ? escalationStep(app.config, levels, level - 1).paged : undefined;
-  const escalatedFrom = previous
-    ? `${previous.flatMap((l) => l.people.map((p) => p.name)).join(', ')} did not answer`
-    : undefined;
+  const pass = incident.passed?.step === level - 1 ? incident.passed : undefined;
+  const escalatedFrom = pass
+    ? `${pass.by} passed${pass.reason ? `: ${pass.reason}` : ''}`
+    : previous
+      ? `${previous.flatMap((l) => l.people.map((p) => p.name)).join(', ')} did not answer`
+      : undefined;
   const targets = paged.flatMap((l) => l.people.map((person) => ({ person, levelName: l.name })));
   const recipients = [];
   for (const { person, levelName } of targets) {
     const links = {
       accept: await app.links.issue(id, 'accept', person.id, now),
       ...(incident.verdict === 'candidate' ? { reject: await app.links.issue(id, 'reject', person.id, now) } : {}),
+      // Once every level is paged there is no next level to pass to.
+      ...(exhausted ? {} : { pass: await app.links.issue(id, 'pass', person.id, now) }),
     };
     recipients.push({
       person,
@@ -156,7 +161,13 @@ export async function pageMim(app: App, id: string, now = new Date()): Promise<S
 }
 
 /** Nobody answered in time: move to the next level (idempotent: only from the level that was paged). */
-export async function escalatePage(app: App, id: string, fromLevel: number, now = new Date()): Promise<StepResult> {
+export async function escalatePage(
+  app: App,
+  id: string,
+  fromLevel: number,
+  now = new Date(),
+  passed = false,
+): Promise<StepResult> {
   const incident = await load(app, id);
   const levels = whoIsOnCall(app.config, now);
   const to = fromLevel + 1;
@@ -164,8 +175,11 @@ export async function escalatePage(app: App, id: string, fromLevel: number, now 
   const from = escalationStep(app.config, levels, fromLevel);
   const next = escalationStep(app.config, levels, to);
   const repeat = app.config.rota.repeat;
+  const why = passed
+    ? `${from.paged[0]?.name ?? 'Every level'} passed`
+    : `No answer from ${from.paged[0]!.name} within the acknowledgement window`;
   const summary = !next.exhausted
-    ? `No answer from ${from.paged[0]!.name} within the acknowledgement window; escalating to ${next.paged[0]!.name}${repeat > 1 ? ` (round ${next.round} of ${repeat})` : ''}`
+    ? `${why}; escalating to ${next.paged[0]!.name}${repeat > 1 ? ` (round ${next.round} of ${repeat})` : ''}`
     : !from.exhausted
       ? `No MIM has acknowledged after ${repeat === 1 ? 'paging every level in turn' : `${repeat} rounds of every level`}; paging every level at once and telling leadership`
       : `Still no MIM has acknowledged; paging every level again`;
@@ -203,7 +217,7 @@ export async function takeEvent(app: App, input: { incidentId: string; eventId: 
   if (!event) return none;
   if (incident.lastEventId === event.id) {
     await app.store.consumeEvent(incident.id, event);
-    return { incidentId: incident.id, action: event.action };
+    return taken(incident, event);
   }
   if (event.consumedAt) return none;
   const refusal = refusalFor(incident, event.action);
@@ -218,7 +232,16 @@ export async function takeEvent(app: App, input: { incidentId: string; eventId: 
   }
   await apply(app, incident, event);
   await app.store.consumeEvent(incident.id, event);
-  return { incidentId: incident.id, action: event.action };
+  return taken(incident, event);
+}
+
+/** What a taken event routes on; a pass carries the level it passes from, for the next page. */
+function taken(incident: Incident, event: MimEvent): StepResult {
+  return {
+    incidentId: incident.id,
+    action: event.action,
+    ...(event.action === 'pass' ? { pageLevel: incident.pageLevel ?? 0 } : {}),
+  };
 }
 
 async function apply(app: App, incident: Incident, event: MimEvent): Promise<void> {
@@ -256,6 +279,19 @@ async function apply(app: App, incident: Incident, event: MimEvent): Promise<voi
         { status: ['paging'] },
       );
       return void (await log('rejected', `${actor} rejected the candidate: ${event.reason}`));
+    case 'pass':
+      await app.store.updateIncident(
+        incident.id,
+        {
+          ...common,
+          passed: { step: incident.pageLevel ?? 0, by: actor, ...(event.reason ? { reason: event.reason } : {}) },
+        },
+        { status: ['paging'] },
+      );
+      return void (await log(
+        'passed',
+        `${actor} passed the page${event.reason ? `: ${event.reason}` : ''}; the next level is paged now`,
+      ));
     case 'update':
       await app.store.updateIncident(
         incident.id,

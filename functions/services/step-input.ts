@@ -22,7 +22,7 @@ function parser<T extends z.ZodType>(schema: T) {
 }
 
 export const parseStep = parser(step);
-export const parseEscalation = parser(step.extend({ pageLevel: z.number().int().min(0) }));
+export const parseEscalation = parser(step.extend({ pageLevel: z.number().int().min(0), passed: z.boolean().default(false) }));
 export const parseWait = parser(
   step.extend({ phase: z.enum(['acknowledge', 'active', 'review']), taskToken: z.string().min(1) }),
 );

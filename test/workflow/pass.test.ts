@@ -1,0 +1,57 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { act, declare } from '../support/incidents';
+import { FAST_CONFIG, useSandbox } from '../support/sandbox';
+
+// Windows long enough that only a pass moves the page on.
+const config = join(tmpdir(), `pass-${process.pid}.yaml`);
+writeFileSync(config, readFileSync(FAST_CONFIG, 'utf8').replace(/^ {2}ackWindow: 2s$/m, '  ackWindow: 10m'));
+const { driver } = useSandbox(config);
+
+describe('workflow: passing a page', () => {
+  it('the paged MIM passes through the link in the page: the next level is paged at once, with the reason', async () => {
+    const id = await declare(driver(), { title: 'Card payments failing' });
+    await driver().waitForTimeline(id, 'paged');
+    const first = (await driver().incident(id)).timeline.find((e) => e.kind === 'paged')!;
+    const paged = (first.detail as { targets: string[] }).targets[0]!;
+    const page = await driver().waitForEmail(`${paged}@example.com`, new RegExp(`${id}.*please accept`));
+
+    const passed = await driver().pressButton(driver().linkIn(page, 'Pass to the next level'), {
+      reason: 'On a flight in ten minutes',
+    });
+    await driver().waitForTimeline(id, 'paged', 2);
+
+    expect(passed.status).toBe(200);
+    const { timeline } = await driver().incident(id);
+    expect(timeline.find((e) => e.kind === 'passed')?.summary).toMatch(
+      / passed the page: On a flight in ten minutes; the next level is paged now$/,
+    );
+    expect(timeline.find((e) => e.kind === 'escalated')?.summary).toBe('On-call MIM passed; escalating to Deputy MIM');
+    expect((await driver().statePath(id)).slice(4, 9)).toEqual([
+      'TakeAnswer',
+      'RouteAnswer',
+      'PassOn',
+      'PageMim',
+      'AwaitAcknowledgement',
+    ]);
+    const deputy = await driver().waitForEmail('dave@example.com', new RegExp(`${id}.*please accept`));
+    expect(deputy.text).toMatch(/Escalated to Deputy MIM: \w+ \w+ passed: On a flight in ten minutes\./);
+  });
+
+  it('a pass from the CLI or API works the same, and is refused once the incident has its MIM', async () => {
+    const id = await declare(driver(), { title: 'Checkout slow' });
+    await driver().waitForTimeline(id, 'paged');
+
+    const pass = await act(driver(), id, 'pass', 'bob');
+    await driver().waitForTimeline(id, 'paged', 2);
+    await act(driver(), id, 'accept', 'dave');
+    await driver().waitForTimeline(id, 'accepted');
+    const late = await act(driver(), id, 'pass', 'dave');
+
+    expect(pass.status).toBe(202);
+    expect(late.status).toBe(409);
+    expect(late.body.message).toBe(`${id} is active, so "pass" does not apply; it accepts: update, resolve`);
+  });
+});

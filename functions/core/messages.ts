@@ -1,3 +1,4 @@
+import { fitSms } from './sms';
 import { formatDuration } from './duration';
 import escapeHtml from 'escape-html';
 import { DateTime } from 'luxon';
@@ -91,9 +92,9 @@ ${notice.actions
   return { subject: notice.subject, text, html };
 }
 
-/** An SMS is kept within two GSM-7 segments (306 characters); links go last so they survive. */
+/** An SMS in GSM-7 within two segments; a link at its end survives the shortening. */
 export function renderSms(notice: Notice): string {
-  return notice.sms.length <= 306 ? notice.sms : `${notice.sms.slice(0, 303)}...`;
+  return fitSms(notice.sms);
 }
 
 interface Links {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { smsSegments } from '../../functions/core/sms';
 import { act, declare, finished } from '../support/incidents';
 import { useSandbox } from '../support/sandbox';
 
@@ -29,6 +30,21 @@ describe('workflow: classification and paging', () => {
     );
 
     expect(sms.attributes).toEqual({ 'AWS.SNS.SMS.SMSType': 'Transactional', 'AWS.SNS.SMS.SenderID': 'MIM-DESK' });
+  });
+
+  it('an SMS page for a long alarm description with emoji is GSM-7, within two segments, and ends with its whole link', async () => {
+    const description = `🔥 Checkout “5xx” above 5% — ${'customers cannot pay in any region, retries failing; '.repeat(8)}`;
+    await driver().raiseAlarm('checkout-5xx', description);
+    const incident = await driver().waitFor('the checkout incident', async () =>
+      (await driver().openIncidents()).find((i) => i.service === 'checkout'),
+    );
+
+    const sms = await driver().waitFor('its SMS page', async () =>
+      driver().sandbox.sns.outbox.find((m) => m.message.includes(incident.id)),
+    );
+
+    expect(smsSegments(sms.message)).toMatchObject({ count: 2, encoding: 'GSM-7' });
+    expect(sms.message).toMatch(new RegExp(`\\.\\.\\. accept: ${driver().sandbox.urls.api}/a/[A-Za-z0-9_-]{27}$`));
   });
 
   it('a rejected candidate is downgraded and the reporter is told why', async () => {

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { fitSms, smsSegments, toGsm7 } from '../../functions/core/sms';
+
+const LINK = 'https://abc123defg.execute-api.eu-west-1.amazonaws.com/a/Qm9iIGlzIG9uIGNhbGwgdG9kYXk';
+
+describe('SMS', () => {
+  it('a page with a long alarm description stays within two GSM-7 segments and keeps its link whole', () => {
+    const text = `MIM page P1 INC-20261127-4F2A9C payments: ${'Payments API 5xx rate above 5% in eu-west-1 '.repeat(12)}. accept: ${LINK}`;
+
+    const sms = fitSms(text);
+
+    expect(smsSegments(sms)).toMatchObject({ count: 2, encoding: 'GSM-7' });
+    expect(sms.endsWith(`... accept: ${LINK}`)).toBe(true);
+    expect(sms.startsWith('MIM page P1 INC-20261127-4F2A9C payments: Payments API 5xx')).toBe(true);
+  });
+
+  it('one emoji or curly quote does not turn the whole SMS into UCS-2', () => {
+    const sms = toGsm7('Checkout “down” — 🔥 in Zürich, crêpe café… ok');
+
+    // ü and é are GSM-7; ê is not, and loses its accent.
+    expect(sms).toBe('Checkout "down" - ? in Zürich, crepe café... ok');
+    expect(smsSegments(sms).encoding).toBe('GSM-7');
+  });
+
+  it('GSM-7 extension characters count double, and the text still fits', () => {
+    const sms = fitSms(`${'{braces} [brackets] ~tilde~ |pipe| €'.repeat(20)} ${LINK}`);
+
+    expect(smsSegments(sms).count).toBeLessThanOrEqual(2);
+    expect(sms.endsWith(LINK)).toBe(true);
+  });
+
+  it('a short SMS is sent as it is', () => {
+    expect(fitSms('MIM page P1 INC-1 payments: down. accept: https://x.example/a/1')).toBe(
+      'MIM page P1 INC-1 payments: down. accept: https://x.example/a/1',
+    );
+  });
+});

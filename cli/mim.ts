@@ -183,7 +183,8 @@ function actionCommand(
     else cmd.option(flag, help);
   }
   cmd.action(async (id: string, o: Record<string, string>) => {
-    const action = name === 'review' ? 'submit-review' : name;
+    const action =
+      ({ review: 'submit-review', handover: 'hand-over', takeover: 'take-over' } as Record<string, string>)[name] ?? name;
     const body = Object.fromEntries(
       [['action', action], ['by', o.by], ...fields.map(([, key]) => [key, o[key]])].filter(([, v]) => v !== undefined),
     );
@@ -199,6 +200,11 @@ function actionCommand(
 }
 
 actionCommand('accept', 'accept a paged incident: you become its MIM', []);
+actionCommand('handover', 'offer the incident to another MIM; it is theirs once they take over', [
+  ['--to <person>', 'to', 'who is offered it (a person id from the config)', true],
+  ['--reason <text>', 'reason', 'why, and what they should know (optional)', false],
+]);
+actionCommand('takeover', 'take over an incident whose MIM offered it to you', []);
 actionCommand('pass', 'pass a page to the next escalation level now', [
   ['--reason <text>', 'reason', 'why (optional; the next level sees it)', false],
 ]);

@@ -73,12 +73,14 @@ export interface Incident {
   review?: { owner: Actor; dueAt: string; submittedAt?: string; summary?: string; lessons?: string };
   closedAt?: string;
   rejection?: { by: string; reason: string; at: string };
+  /** A handover the MIM offered: it takes effect only when `to` takes over. */
+  handover?: { from: Actor; to: string; reason?: string; at: string };
   /** The last pass of a page: from which escalation step, by whom, and why. */
   passed?: { step: number; by: string; reason?: string };
 }
 
 /** Something a person asked for; it waits in the incident's inbox until the workflow takes it. */
-export type MimAction = 'accept' | 'reject' | 'pass' | 'update' | 'resolve' | 'submit-review';
+export type MimAction = 'accept' | 'reject' | 'pass' | 'update' | 'resolve' | 'hand-over' | 'take-over' | 'submit-review';
 
 export interface MimEvent {
   id: string;
@@ -90,6 +92,8 @@ export interface MimEvent {
   /** The AWS identity that signed the API call (IAM-authorised routes), beside the person it names. */
   principal?: string;
   reason?: string;
+  /** For a handover: the person offered the incident. */
+  to?: string;
   update?: Omit<StatusUpdate, 'postedBy' | 'postedAt'>;
   resolution?: string;
   review?: { summary: string; lessons: string };
@@ -101,7 +105,7 @@ export interface MimEvent {
 export const ACTIONS_BY_STATUS: Readonly<Record<IncidentStatus, readonly MimAction[]>> = {
   declared: [],
   paging: ['accept', 'reject', 'pass'],
-  active: ['update', 'resolve'],
+  active: ['update', 'resolve', 'hand-over', 'take-over'],
   resolved: [],
   review: ['submit-review'],
   closed: [],
@@ -110,10 +114,18 @@ export const ACTIONS_BY_STATUS: Readonly<Record<IncidentStatus, readonly MimActi
   failed: [],
 };
 
-export function refusalFor(incident: Incident, action: MimAction): string | undefined {
+/** Why `action` (by `by`, when known) does not apply to the incident as it stands; undefined when it does. */
+export function refusalFor(incident: Incident, action: MimAction, by?: string): string | undefined {
   if (ACTIONS_BY_STATUS[incident.status].includes(action)) {
     if (action === 'reject' && incident.verdict !== 'candidate') {
       return `${incident.id} meets the agreed criteria of a major incident (${incident.priority}); it can be accepted, not rejected`;
+    }
+    if (action === 'hand-over' && by !== undefined && incident.mim && by !== incident.mim.id) {
+      return `only the MIM of ${incident.id} (${incident.mim.name}) can hand it over`;
+    }
+    if (action === 'take-over' && !incident.handover) return `no handover of ${incident.id} is waiting to be taken`;
+    if (action === 'take-over' && by !== undefined && by !== incident.handover!.to) {
+      return `the handover of ${incident.id} is offered to ${incident.handover!.to}, not to ${by}`;
     }
     return undefined;
   }

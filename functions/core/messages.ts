@@ -101,6 +101,8 @@ interface Links {
   accept?: string;
   reject?: string;
   pass?: string;
+  handOver?: string;
+  takeOver?: string;
   update?: string;
   resolve?: string;
   review?: string;
@@ -344,6 +346,38 @@ export function closedNotice(config: OrganisationConfig, incident: Incident, zon
   };
 }
 
+export function handoverOfferNotice(config: OrganisationConfig, incident: Incident, zone: string, links: Links): Notice {
+  const offer = incident.handover!;
+  return {
+    subject: `${tag(incident)} ${offer.from.name} asks you to take over ${headline(incident)}`,
+    heading: `Take over ${incident.id} as its MIM?`,
+    intro: `${offer.from.name} leads it and offers it to you${offer.reason ? `: ${offer.reason}` : '.'} ${offer.from.name} stays the MIM until you take over.`,
+    fields: [
+      ['Incident', incident.id],
+      ['Service', incident.service],
+      ['Priority', incident.priority ?? ''],
+      ['Offered', formatTime(offer.at, zone)],
+      ['Bridge', bridgeText(config)],
+    ],
+    actions: actionsFrom(links),
+    sms: `${offer.from.name} asks you to take over ${incident.id} ${incident.service} as MIM. take over: ${links.takeOver}`,
+  };
+}
+
+export function handedOverNotice(config: OrganisationConfig, incident: Incident, from: string, zone: string): Notice {
+  return {
+    subject: `${tag(incident)} ${incident.mim!.name} has taken over ${headline(incident)}`,
+    heading: `${incident.mim!.name} is now the MIM of ${incident.id}`,
+    intro: `${incident.mim!.name} took over from ${from} at ${formatTime(new Date().toISOString(), zone)}; updates come from them now.`,
+    fields: [
+      ['Incident', incident.id],
+      ['Bridge', bridgeText(config)],
+    ],
+    actions: [],
+    sms: `${incident.mim!.name} took over ${incident.id} from ${from} as MIM.`,
+  };
+}
+
 export function handOffNotice(config: OrganisationConfig, incident: Incident, zone: string): Notice {
   return {
     subject: `[${incident.priority}] ${headline(incident)}: handled as a normal incident`,
@@ -382,6 +416,8 @@ function actionsFrom(links: Links): Notice['actions'] {
   return [
     ...(links.update ? [{ label: 'Post an update', url: links.update }] : []),
     ...(links.resolve ? [{ label: 'Resolve', url: links.resolve }] : []),
+    ...(links.handOver ? [{ label: 'Hand over to another MIM', url: links.handOver }] : []),
+    ...(links.takeOver ? [{ label: 'Take over as MIM', url: links.takeOver }] : []),
     ...(links.review ? [{ label: 'Submit the review', url: links.review }] : []),
   ];
 }

@@ -27,6 +27,8 @@ export const ACTION_LABELS: Record<MimAction, { title: string; button: string }>
   pass: { title: 'Pass this page to the next escalation level now', button: 'Pass to the next level' },
   update: { title: 'Post a status update', button: 'Send update' },
   resolve: { title: 'Resolve this incident', button: 'Resolve' },
+  'hand-over': { title: 'Hand this incident to another MIM', button: 'Offer the handover' },
+  'take-over': { title: 'Take over as Major Incident Manager', button: 'Take over as MIM' },
   'submit-review': { title: 'Submit the post-incident review', button: 'Submit review' },
 };
 
@@ -69,6 +71,13 @@ export function fieldsFor(action: MimAction, incident: Incident): Field[] {
       ];
     case 'resolve':
       return [{ name: 'resolution', label: 'How was it resolved?', multiline: true, required: true }];
+    case 'hand-over':
+      return [
+        { name: 'to', label: 'Hand over to (their person id, such as dave)', required: true },
+        { name: 'reason', label: 'Why, and what they should know (optional)', multiline: true },
+      ];
+    case 'take-over':
+      return [];
     case 'submit-review':
       return [
         { name: 'summary', label: 'What happened and why', multiline: true, required: true },

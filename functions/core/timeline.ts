@@ -9,6 +9,8 @@ export type TimelineKind =
   | 'accepted'
   | 'rejected'
   | 'passed'
+  | 'handover-offered'
+  | 'handed-over'
   | 'handed-off'
   | 'downgraded'
   | 'notice-sent'

@@ -24,7 +24,7 @@ export interface Submitted {
 export async function submitAction(app: App, action: Omit<MimEvent, 'id' | 'at'>, now = new Date()): Promise<Submitted> {
   const incident = await app.store.getIncident(action.incidentId);
   if (!incident) throw new UnknownIncident(`there is no incident ${action.incidentId}; 'mim list' shows the open ones`);
-  const refusal = refusalFor(incident, action.action);
+  const refusal = refusalFor(incident, action.action, action.by);
   if (refusal) throw new ActionRefused(refusal);
   const event: MimEvent = { ...action, id: newEventId(), at: now.toISOString() };
   await app.store.putEvent(event);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LEVELS } from '../core/config';
+import { findPerson, LEVELS } from '../core/config';
 import { hashLinkId, INCIDENT_ID_PATTERN } from '../core/ids';
 import { type Incident, type MimAction, type MimEvent, refusalFor } from '../core/incident';
 import { formatTime } from '../core/messages';
@@ -31,40 +31,48 @@ const text = (what: string) =>
     .min(1, `${what} is required`)
     .max(4000, `${what} is longer than 4000 characters`);
 
+/** Free text that may be left out; blank counts as left out. */
+const optionalText = z
+  .string()
+  .trim()
+  .max(4000)
+  .optional()
+  .transform((t) => (t ? t : undefined));
+
 /** The fields each action takes, the same from a link's form and from the API. */
 const ACTION_FIELDS = {
   accept: z.object({}),
   reject: z.object({ reason: text('reason') }),
-  pass: z.object({
-    reason: z
-      .string()
-      .trim()
-      .max(4000)
-      .optional()
-      .transform((r) => (r ? r : undefined)),
-  }),
+  pass: z.object({ reason: optionalText }),
+  'hand-over': z.object({ to: text('to'), reason: optionalText }),
+  'take-over': z.object({}),
   update: z.object({
     impact: text('impact'),
     status: text('status'),
     actions: text('actions'),
-    workaround: z
-      .string()
-      .trim()
-      .max(4000)
-      .optional()
-      .transform((w) => (w ? w : undefined)),
+    workaround: optionalText,
   }),
   resolve: z.object({ resolution: text('resolution') }),
   'submit-review': z.object({ summary: text('summary'), lessons: text('lessons') }),
 } satisfies Record<MimAction, z.ZodType>;
 
-type ActionDetails = Pick<MimEvent, 'reason' | 'update' | 'resolution' | 'review'>;
+type ActionDetails = Pick<MimEvent, 'reason' | 'to' | 'update' | 'resolution' | 'review'>;
 
-function details(action: MimAction, raw: unknown): { ok: true; value: ActionDetails } | { ok: false; error: string } {
+function details(app: App, action: MimAction, raw: unknown): { ok: true; value: ActionDetails } | { ok: false; error: string } {
   const result = ACTION_FIELDS[action].safeParse(raw);
   if (!result.success) return { ok: false, error: result.error.issues.map((i) => i.message).join('; ') };
   const f = result.data as Record<string, string | undefined>;
   switch (action) {
+    case 'hand-over': {
+      const to = findPerson(app.config, f.to);
+      if (!to) {
+        return {
+          ok: false,
+          error: `to: "${f.to}" is not a person in the config; use a person id such as ${Object.keys(app.config.people).slice(0, 4).join(', ')}`,
+        };
+      }
+      return { ok: true, value: { to: to.id, ...(f.reason ? { reason: f.reason } : {}) } };
+    }
     case 'reject':
       return { ok: true, value: { reason: f.reason! } };
     case 'pass':
@@ -158,7 +166,7 @@ async function linkRoute(app: App, req: HttpRequest, linkId: string, now: Date):
       req.method,
     );
   }
-  const refusal = refusalFor(incident, link.action);
+  const refusal = refusalFor(incident, link.action, link.recipient);
   if (refusal) return html(410, messagePage('This link no longer applies', `${refusal}.`, incident), req.method);
 
   const recipientName = nameOf(app, link.recipient);
@@ -188,7 +196,7 @@ async function linkRoute(app: App, req: HttpRequest, linkId: string, now: Date):
       }),
     );
   }
-  const parsed = details(link.action, form);
+  const parsed = details(app, link.action, form);
   if (!parsed.ok)
     return html(400, confirmPage({ incident, action: link.action, recipientName, values: form, error: parsed.error }));
   const taken = await app.store.useLink(hash, link.recipient, now.toISOString());
@@ -226,7 +234,7 @@ const declaration = z.object({
 });
 
 const actionRequest = z.object({
-  action: z.enum(['accept', 'reject', 'pass', 'update', 'resolve', 'submit-review']),
+  action: z.enum(['accept', 'reject', 'pass', 'update', 'resolve', 'hand-over', 'take-over', 'submit-review']),
   by: z.string().min(1, 'by is required: the person acting, as a person id from the config'),
 });
 
@@ -313,7 +321,7 @@ export async function handleHttp(app: App, req: HttpRequest, now = new Date()): 
           `by: "${by}" is not a person in the config; use a person id such as ${Object.keys(app.config.people).slice(0, 3).join(', ')}`,
         );
       }
-      const parsed = details(action, raw);
+      const parsed = details(app, action, raw);
       if (!parsed.ok) return problem(400, 'InvalidInput', `${action} needs: ${parsed.error}`);
       try {
         const { event, delivered } = await submitAction(

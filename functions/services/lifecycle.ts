@@ -8,7 +8,9 @@ import {
   closedNotice,
   downgradeNotice,
   formatTime,
+  handedOverNotice,
   handOffNotice,
+  handoverOfferNotice,
   initialNotice,
   mimBriefNotice,
   noAcknowledgementNotice,
@@ -217,10 +219,10 @@ export async function takeEvent(app: App, input: { incidentId: string; eventId: 
   if (!event) return none;
   if (incident.lastEventId === event.id) {
     await app.store.consumeEvent(incident.id, event);
-    return taken(incident, event);
+    return taken(incident, event, now);
   }
   if (event.consumedAt) return none;
-  const refusal = refusalFor(incident, event.action);
+  const refusal = refusalFor(incident, event.action, event.by);
   if (refusal) {
     await app.store.appendTimeline(
       incident.id,
@@ -230,21 +232,25 @@ export async function takeEvent(app: App, input: { incidentId: string; eventId: 
     await app.store.consumeEvent(incident.id, event);
     return none;
   }
-  await apply(app, incident, event);
+  await apply(app, incident, event, now);
   await app.store.consumeEvent(incident.id, event);
-  return taken(incident, event);
+  return taken(incident, event, now);
 }
 
-/** What a taken event routes on; a pass carries the level it passes from, for the next page. */
-function taken(incident: Incident, event: MimEvent): StepResult {
+/**
+ * What a taken event routes on. A pass carries the level it passes from, for the next page; an
+ * action that does not leave the wait (a handover) carries the time left of it.
+ */
+function taken(incident: Incident, event: MimEvent, now: Date): StepResult {
   return {
     incidentId: incident.id,
     action: event.action,
+    waitSeconds: waitFor(incident, now),
     ...(event.action === 'pass' ? { pageLevel: incident.pageLevel ?? 0 } : {}),
   };
 }
 
-async function apply(app: App, incident: Incident, event: MimEvent): Promise<void> {
+async function apply(app: App, incident: Incident, event: MimEvent, now: Date): Promise<void> {
   const by = findPerson(app.config, event.by);
   const actor = by?.name ?? event.by;
   const common = { lastEventId: event.id };
@@ -299,6 +305,49 @@ async function apply(app: App, incident: Incident, event: MimEvent): Promise<voi
         { status: ['active'] },
       );
       return void (await log('update-posted', `${actor} posted an update: ${event.update!.status}`));
+    case 'hand-over': {
+      const to = findPerson(app.config, event.to)!;
+      const offered =
+        (await app.store.updateIncident(
+          incident.id,
+          {
+            ...common,
+            handover: { from: incident.mim!, to: to.id, at: event.at, ...(event.reason ? { reason: event.reason } : {}) },
+          },
+          { status: ['active'] },
+        )) ?? incident;
+      const links = { takeOver: await app.links.issue(incident.id, 'take-over', to.id, now) };
+      const deliveries = await app.notifier.send(incident.id, `handover#${event.id}`, [
+        { person: to, channels: BOTH, notice: handoverOfferNotice(app.config, offered, zoneOf(app.config, to), links) },
+      ]);
+      return void (await log(
+        'handover-offered',
+        `${actor} offered the incident to ${to.name}${event.reason ? `: ${event.reason}` : ''}; ${actor} leads it until ${to.name} takes over (reached ${describeDeliveries(deliveries)})`,
+      ));
+    }
+    case 'take-over': {
+      const from = incident.mim?.name ?? 'nobody';
+      const previous = findPerson(app.config, incident.mim?.id);
+      const led =
+        (await app.store.updateIncident(
+          incident.id,
+          { ...common, mim: { id: by!.id, name: by!.name, email: by!.email }, handover: undefined },
+          { status: ['active'] },
+        )) ?? incident;
+      await log('handed-over', `${actor} took over as the Major Incident Manager from ${from}`);
+      if (previous) {
+        await app.notifier.send(incident.id, `handed-over#${event.id}`, [
+          {
+            person: previous,
+            channels: ['email'],
+            notice: handedOverNotice(app.config, led, from, zoneOf(app.config, previous)),
+          },
+        ]);
+      }
+      return void (await briefMim(app, led, `mim-brief#${event.id}`, now, (zone, links) =>
+        mimBriefNotice(app.config, led, zone, links),
+      ));
+    }
     case 'resolve':
       await app.store.updateIncident(
         incident.id,
@@ -358,7 +407,7 @@ async function briefMim(
   incident: Incident,
   key: string,
   now: Date,
-  compose: (zone: string, links: { update: string; resolve: string }) => Notice,
+  compose: (zone: string, links: { update: string; resolve: string; handOver: string }) => Notice,
   channels: Channel[] = BOTH,
 ): Promise<void> {
   const mim = findPerson(app.config, incident.mim?.id);
@@ -366,6 +415,7 @@ async function briefMim(
   const links = {
     update: await app.links.issue(incident.id, 'update', mim.id, now),
     resolve: await app.links.issue(incident.id, 'resolve', mim.id, now),
+    handOver: await app.links.issue(incident.id, 'hand-over', mim.id, now),
   };
   await app.notifier.send(incident.id, key, [{ person: mim, channels, notice: compose(zoneOf(app.config, mim), links) }]);
 }

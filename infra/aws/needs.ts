@@ -40,7 +40,8 @@ export const FUNCTION_NEEDS: Record<FunctionFolder, FunctionNeeds> = {
   'page-mim': { table: READ_WRITE, email: true, sms: true, links: true },
   // Hands an event already in the inbox to its own wait at once: SendTaskSuccess.
   'await-event': { table: ['PutItem', 'Query'], workflow: ['SendTaskSuccess'] },
-  'take-event': { table: [...READ_WRITE, 'Query'] },
+  // Applies MIM actions; a handover offers the incident (and its take-over link) by email and SMS.
+  'take-event': { table: [...READ_WRITE, 'Query'], email: true, sms: true, links: true },
   'escalate-page': { table: READ_WRITE },
   'downgrade-candidate': { table: READ_WRITE, email: true },
   'mobilise-response': { table: READ_WRITE, email: true, sms: true, links: true },

@@ -31,9 +31,14 @@ export async function exerciseEverything(driver: SandboxDriver): Promise<void> {
   await act(driver, alarmed, 'update', 'dave', UPDATE);
   await driver.waitForTimeline(alarmed, 'update-sent');
   await driver.waitForTimeline(alarmed, 'reminder-sent');
-  await act(driver, alarmed, 'resolve', 'dave', { resolution: 'Rolled back.' });
+  // A handover: offered by the MIM, taken by the person offered it.
+  await act(driver, alarmed, 'hand-over', 'dave', { to: 'erin', reason: 'End of shift.' });
+  await driver.waitForTimeline(alarmed, 'handover-offered');
+  await act(driver, alarmed, 'take-over', 'erin');
+  await driver.waitForTimeline(alarmed, 'handed-over');
+  await act(driver, alarmed, 'resolve', 'erin', { resolution: 'Rolled back.' });
   await driver.waitForTimeline(alarmed, 'review-reminder');
-  await act(driver, alarmed, 'submit-review', 'dave', { summary: 'Bad deploy.', lessons: 'Canary deploys.' });
+  await act(driver, alarmed, 'submit-review', 'erin', { summary: 'Bad deploy.', lessons: 'Canary deploys.' });
   await finished(driver, alarmed);
 
   // A candidate the MIM rejects, and a minor incident handed to the service desk.

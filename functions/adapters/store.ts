@@ -48,6 +48,8 @@ export interface ActionLink {
   recipient: string;
   createdAt: string;
   expiresAt: string;
+  /** For a pass: the escalation step it was sent at; once the page has moved on, it no longer applies. */
+  step?: number;
   usedAt?: string;
   usedBy?: string;
 }

@@ -92,6 +92,8 @@ export interface MimEvent {
   /** The AWS identity that signed the API call (IAM-authorised routes), beside the person it names. */
   principal?: string;
   reason?: string;
+  /** For a pass from a link: the escalation step the page was at when it was sent. */
+  step?: number;
   /** For a handover: the person offered the incident. */
   to?: string;
   update?: Omit<StatusUpdate, 'postedBy' | 'postedAt'>;

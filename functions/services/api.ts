@@ -166,7 +166,11 @@ async function linkRoute(app: App, req: HttpRequest, linkId: string, now: Date):
       req.method,
     );
   }
-  const refusal = refusalFor(incident, link.action, link.recipient);
+  const refusal =
+    refusalFor(incident, link.action, link.recipient) ??
+    (link.step !== undefined && link.step !== (incident.pageLevel ?? 0)
+      ? 'the page has moved on since it was sent (passed on or escalated); the latest page has links of its own'
+      : undefined);
   if (refusal) return html(410, messagePage('This link no longer applies', `${refusal}.`, incident), req.method);
 
   const recipientName = nameOf(app, link.recipient);
@@ -207,7 +211,14 @@ async function linkRoute(app: App, req: HttpRequest, linkId: string, now: Date):
   try {
     await submitAction(
       app,
-      { incidentId: incident.id, action: link.action, by: link.recipient, via: 'link', ...parsed.value },
+      {
+        incidentId: incident.id,
+        action: link.action,
+        by: link.recipient,
+        via: 'link',
+        ...(link.step === undefined ? {} : { step: link.step }),
+        ...parsed.value,
+      },
       now,
     );
   } catch (error) {

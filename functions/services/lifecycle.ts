@@ -136,7 +136,7 @@ export async function pageMim(app: App, id: string, now = new Date()): Promise<S
       accept: await app.links.issue(id, 'accept', person.id, now),
       ...(incident.verdict === 'candidate' ? { reject: await app.links.issue(id, 'reject', person.id, now) } : {}),
       // Once every level is paged there is no next level to pass to.
-      ...(exhausted ? {} : { pass: await app.links.issue(id, 'pass', person.id, now) }),
+      ...(exhausted ? {} : { pass: await app.links.issue(id, 'pass', person.id, now, level) }),
     };
     recipients.push({
       person,
@@ -286,6 +286,10 @@ async function apply(app: App, incident: Incident, event: MimEvent, now: Date): 
       );
       return void (await log('rejected', `${actor} rejected the candidate: ${event.reason}`));
     case 'pass':
+      if (event.step !== undefined && event.step !== (incident.pageLevel ?? 0)) {
+        // Sent at an earlier step: the page has moved on since, so passing it again would skip a level.
+        return void (await log('action-refused', `${actor}'s pass came after the page had moved on; nothing changed`));
+      }
       await app.store.updateIncident(
         incident.id,
         {

@@ -52,6 +52,26 @@ describe('workflow: passing a page', () => {
 
     expect(pass.status).toBe(202);
     expect(late.status).toBe(409);
-    expect(late.body.message).toBe(`${id} is active, so "pass" does not apply; it accepts: update, resolve, hand-over, take-over`);
+    expect(late.body.message).toBe(
+      `${id} is active, so "pass" does not apply; it accepts: update, resolve, hand-over, take-over`,
+    );
+  });
+
+  it('a pass link from a page that has since moved on no longer applies, so no level is skipped', async () => {
+    const id = await declare(driver(), { title: 'Search down' });
+    await driver().waitForTimeline(id, 'paged');
+    const first = (await driver().incident(id)).timeline.find((e) => e.kind === 'paged')!;
+    const paged = (first.detail as { targets: string[] }).targets[0]!;
+    const page = await driver().waitForEmail(`${paged}@example.com`, new RegExp(`${id}.*please accept`));
+    await act(driver(), id, 'pass', paged);
+    await driver().waitForTimeline(id, 'paged', 2);
+
+    const stale = await driver().pressButton(driver().linkIn(page, 'Pass to the next level'), {});
+
+    expect(stale.status).toBe(410);
+    expect(stale.text).toContain('the page has moved on since it was sent');
+    const { incident, timeline } = await driver().incident(id);
+    expect(incident.pageLevel).toBe(1);
+    expect(timeline.filter((e) => e.kind === 'paged')).toHaveLength(2);
   });
 });

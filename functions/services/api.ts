@@ -127,6 +127,22 @@ function nameOf(app: App, personId: string): string {
   return app.config.people[personId]?.name ?? personId;
 }
 
+/**
+ * A form posted from another site: browsers say so in Sec-Fetch-Site, and older ones at least send
+ * an Origin that is not this host. (The page's CSP also allows its form to post only to itself.)
+ */
+function crossSite(req: HttpRequest): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site) return site === 'cross-site' || site === 'same-site';
+  const origin = req.headers.origin;
+  if (!origin || origin === 'null') return origin === 'null';
+  try {
+    return new URL(origin).host !== req.headers.host;
+  } catch {
+    return true;
+  }
+}
+
 async function linkRoute(app: App, req: HttpRequest, linkId: string, now: Date): Promise<HttpResponse> {
   const notFound = () =>
     html(
@@ -178,7 +194,7 @@ async function linkRoute(app: App, req: HttpRequest, linkId: string, now: Date):
     return html(200, confirmPage({ incident, action: link.action, recipientName }), req.method);
   }
   if (req.method !== 'POST') return html(405, messagePage('Not allowed', 'Open the link in a browser, then use the button.'));
-  if (req.headers['sec-fetch-site'] === 'cross-site') {
+  if (crossSite(req)) {
     return html(
       403,
       messagePage(

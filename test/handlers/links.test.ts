@@ -102,6 +102,22 @@ describe('action links', () => {
     expect((await state(id)).status).toBe('paging');
   });
 
+  it('a POST that says it comes from another origin is refused, for browsers without Sec-Fetch-Site too', async () => {
+    const { id, accept } = await pagedCandidate();
+
+    const fromElsewhere = await fetch(accept, {
+      ...form({ confirm: 'accept' }),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+    });
+    const opaque = await fetch(accept, {
+      ...form({ confirm: 'accept' }),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'null' },
+    });
+
+    expect([fromElsewhere.status, opaque.status]).toEqual([403, 403]);
+    expect((await state(id)).status).toBe('paging');
+  });
+
   it('a POST from another site is refused', async () => {
     const { id, accept } = await pagedCandidate();
 

@@ -1,22 +1,12 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appContext } from '../../functions/services/app';
-import { act, declare, UPDATE } from '../support/incidents';
+import { act, declare, pagedIncident, UPDATE } from '../support/incidents';
 import { haveChromium, launchChromium } from '../support/browser';
-import { FAST_CONFIG, useSandbox } from '../support/sandbox';
+import { fastConfigWith, useSandbox } from '../support/sandbox';
 
 // Nothing moves on its own during these tests: pages wait ten minutes, updates are due in an hour.
-const config = join(tmpdir(), `browser-${process.pid}.yaml`);
-writeFileSync(
-  config,
-  readFileSync(FAST_CONFIG, 'utf8')
-    .replace(/^ {2}ackWindow: 2s$/m, '  ackWindow: 10m')
-    .replace(/^ {2}P1: 3s$/m, '  P1: 1h')
-    .replace(/^ {2}P2: 3s$/m, '  P2: 1h'),
-);
+const config = fastConfigWith('browser', { rota: { ackWindow: '10m' }, cadence: { P1: '1h', P2: '1h' } });
 const { driver } = useSandbox(config);
 const browserTests = haveChromium() ? describe : describe.skip;
 
@@ -83,11 +73,11 @@ browserTests('action links in a browser', () => {
   });
 
   it('without JavaScript, a candidate is rejected through its labelled form, by role and label alone', async () => {
-    const id = await declare(driver(), { impact: 'high', urgency: 'medium', title: 'One customer cannot log in' });
-    await driver().waitForTimeline(id, 'paged');
-    const paged = (await driver().incident(id)).timeline.find((e) => e.kind === 'paged')!;
-    const mim = (paged.detail as { targets: string[] }).targets[0]!;
-    const email = await driver().waitForEmail(`${mim}@example.com`, new RegExp(`${id}.*accept or reject`));
+    const { id, page: email } = await pagedIncident(driver(), {
+      impact: 'high',
+      urgency: 'medium',
+      title: 'One customer cannot log in',
+    });
     const page = await browser.newPage({ javaScriptEnabled: false });
 
     await page.goto(driver().linkIn(email, 'Reject candidate'));
@@ -105,11 +95,7 @@ browserTests('action links in a browser', () => {
   });
 
   it('the MIM opens the link from the page email, presses Accept, and the workflow moves on', async () => {
-    const id = await declare(driver(), { title: 'Orders not shipping' });
-    await driver().waitForTimeline(id, 'paged');
-    const paged = (await driver().incident(id)).timeline.find((e) => e.kind === 'paged')!;
-    const mim = (paged.detail as { targets: string[] }).targets[0]!;
-    const email = await driver().waitForEmail(`${mim}@example.com`, new RegExp(`${id}.*please accept`));
+    const { id, paged: mim, page: email } = await pagedIncident(driver(), { title: 'Orders not shipping' });
     const link = /href="([^"]+)"[^>]*>Accept as MIM</.exec(email.html)![1]!.replaceAll('&amp;', '&');
     const page = await browser.newPage();
 

@@ -1,16 +1,12 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { newLinkId } from '../../functions/core/ids';
 import { appContext } from '../../functions/services/app';
 import { declare } from '../support/incidents';
-import { FAST_CONFIG, useSandbox } from '../support/sandbox';
+import { fastConfigWith, useSandbox } from '../support/sandbox';
 
 // The page stays unanswered for the whole attack: no escalation changes the incident meanwhile.
-const config = join(tmpdir(), `link-attacks-${process.pid}.yaml`);
-writeFileSync(config, readFileSync(FAST_CONFIG, 'utf8').replace(/^ {2}ackWindow: 2s$/m, '  ackWindow: 10m'));
+const config = fastConfigWith('link-attacks', { rota: { ackWindow: '10m' } });
 const { driver } = useSandbox(config);
 
 /** 10,000 ids an attacker might try against one real link: random, truncated, bit-flipped, mangled. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SandboxDriver } from '../../infra/local/driver';
+import type { CapturedEmail, SandboxDriver } from '../../infra/local/driver';
 
 /** Declares an incident through the API with a fresh idempotency key, and returns its id. */
 export async function declare(
@@ -47,4 +47,17 @@ export async function finished(driver: SandboxDriver, id: string) {
     const execution = await driver.execution(id);
     return execution.status === 'RUNNING' ? undefined : execution;
   });
+}
+
+/** Declares an incident and waits for its first page: the person paged, and the page they got. */
+export async function pagedIncident(
+  driver: SandboxDriver,
+  fields: Parameters<typeof declare>[1] = {},
+): Promise<{ id: string; paged: string; page: CapturedEmail }> {
+  const id = await declare(driver, fields);
+  await driver.waitForTimeline(id, 'paged');
+  const first = (await driver.incident(id)).timeline.find((e) => e.kind === 'paged')!;
+  const paged = (first.detail as { targets: string[] }).targets[0]!;
+  const page = await driver.waitForEmail(`${paged}@example.com`, new RegExp(`${id}.*please (accept|accept or reject)$`));
+  return { id, paged, page };
 }

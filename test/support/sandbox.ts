@@ -1,10 +1,32 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll } from 'vitest';
 import { SandboxDriver } from '../../infra/local/driver';
 import { ROOT, type Sandbox, startSandbox } from '../../infra/local/sandbox';
 import { readDefinition } from '../../workflows/definition';
 
 export const FAST_CONFIG = join(ROOT, 'test/fixtures/fast.yaml');
+
+type Settings = { [key: string]: string | number | Settings };
+
+function merge(into: Record<string, unknown>, changes: Settings): Record<string, unknown> {
+  for (const [key, value] of Object.entries(changes)) {
+    into[key] = typeof value === 'object' ? merge({ ...(into[key] as Record<string, unknown>) }, value) : value;
+  }
+  return into;
+}
+
+/**
+ * The fast test config with some settings changed, written to a file of its own: a test that needs
+ * nothing to move on its own gives pages or updates long windows, for example.
+ */
+export function fastConfigWith(name: string, changes: Settings): string {
+  const path = join(tmpdir(), `${name}-${process.pid}.yaml`);
+  writeFileSync(path, stringify(merge(parse(readFileSync(FAST_CONFIG, 'utf8')) as Record<string, unknown>, changes)));
+  return path;
+}
 
 /** Starts one sandbox for the test file (in memory, free ports) and stops it afterwards. */
 export function useSandbox(configPath = FAST_CONFIG): { sandbox: () => Sandbox; driver: () => SandboxDriver } {

@@ -1,16 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { act, declare } from '../support/incidents';
-import { FAST_CONFIG, useSandbox } from '../support/sandbox';
+import { fastConfigWith, useSandbox } from '../support/sandbox';
 
 // Two rounds of the three levels, a one-second window each, then every level every two seconds.
-const config = join(tmpdir(), `escalation-${process.pid}.yaml`);
-writeFileSync(
-  config,
-  readFileSync(FAST_CONFIG, 'utf8').replace(/^ {2}ackWindow: 2s$/m, '  ackWindow: 1s\n  repeat: 2\n  repageEvery: 2s'),
-);
+const config = fastConfigWith('escalation', { rota: { ackWindow: '1s', repeat: 2, repageEvery: '2s' } });
 const { driver } = useSandbox(config);
 
 describe('workflow: the escalation policy', () => {

@@ -1,13 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { act, activeIncident } from '../support/incidents';
-import { FAST_CONFIG, useSandbox } from '../support/sandbox';
+import { fastConfigWith, useSandbox } from '../support/sandbox';
 
 // An update falls due only after the test: the handover is the only thing happening.
-const config = join(tmpdir(), `handover-${process.pid}.yaml`);
-writeFileSync(config, readFileSync(FAST_CONFIG, 'utf8').replace(/^ {2}P1: 3s$/m, '  P1: 10m'));
+const config = fastConfigWith('handover', { cadence: { P1: '10m' } });
 const { driver } = useSandbox(config);
 
 describe('workflow: handing an incident to another MIM', () => {

@@ -1,22 +1,14 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { act, declare } from '../support/incidents';
-import { FAST_CONFIG, useSandbox } from '../support/sandbox';
+import { act, declare, pagedIncident } from '../support/incidents';
+import { fastConfigWith, useSandbox } from '../support/sandbox';
 
 // Windows long enough that only a pass moves the page on.
-const config = join(tmpdir(), `pass-${process.pid}.yaml`);
-writeFileSync(config, readFileSync(FAST_CONFIG, 'utf8').replace(/^ {2}ackWindow: 2s$/m, '  ackWindow: 10m'));
+const config = fastConfigWith('pass', { rota: { ackWindow: '10m' } });
 const { driver } = useSandbox(config);
 
 describe('workflow: passing a page', () => {
   it('the paged MIM passes through the link in the page: the next level is paged at once, with the reason', async () => {
-    const id = await declare(driver(), { title: 'Card payments failing' });
-    await driver().waitForTimeline(id, 'paged');
-    const first = (await driver().incident(id)).timeline.find((e) => e.kind === 'paged')!;
-    const paged = (first.detail as { targets: string[] }).targets[0]!;
-    const page = await driver().waitForEmail(`${paged}@example.com`, new RegExp(`${id}.*please accept`));
+    const { id, page } = await pagedIncident(driver(), { title: 'Card payments failing' });
 
     const passed = await driver().pressButton(driver().linkIn(page, 'Pass to the next level'), {
       reason: 'On a flight in ten minutes',
@@ -58,11 +50,7 @@ describe('workflow: passing a page', () => {
   });
 
   it('a pass link from a page that has since moved on no longer applies, so no level is skipped', async () => {
-    const id = await declare(driver(), { title: 'Search down' });
-    await driver().waitForTimeline(id, 'paged');
-    const first = (await driver().incident(id)).timeline.find((e) => e.kind === 'paged')!;
-    const paged = (first.detail as { targets: string[] }).targets[0]!;
-    const page = await driver().waitForEmail(`${paged}@example.com`, new RegExp(`${id}.*please accept`));
+    const { id, paged, page } = await pagedIncident(driver(), { title: 'Search down' });
     await act(driver(), id, 'pass', paged);
     await driver().waitForTimeline(id, 'paged', 2);
 

@@ -1,15 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { appContext } from '../../functions/services/app';
 import { act, activeIncident, UPDATE } from '../support/incidents';
-import { FAST_CONFIG, useSandbox } from '../support/sandbox';
+import { fastConfigWith, useSandbox } from '../support/sandbox';
 
 // A 10 s cadence leaves ample time to post the update before it falls due, even on a busy machine.
-const config = join(tmpdir(), `race-${process.pid}.yaml`);
-writeFileSync(config, readFileSync(FAST_CONFIG, 'utf8').replace(/^ {2}P1: 3s$/m, '  P1: 10s'));
+const config = fastConfigWith('race', { cadence: { P1: '10s' } });
 const { driver } = useSandbox(config);
 
 describe('workflow: an MIM event racing the end of a wait', () => {

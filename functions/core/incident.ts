@@ -75,6 +75,8 @@ export interface Incident {
   rejection?: { by: string; reason: string; at: string };
   /** A handover the MIM offered: it takes effect only when `to` takes over. */
   handover?: { from: Actor; to: string; reason?: string; at: string };
+  /** Who the current page went to: the ones who may pass it on. */
+  pagedNow?: string[];
   /** The last pass of a page: from which escalation step, by whom, and why. */
   passed?: { step: number; by: string; reason?: string };
 }
@@ -121,6 +123,9 @@ export function refusalFor(incident: Incident, action: MimAction, by?: string): 
   if (ACTIONS_BY_STATUS[incident.status].includes(action)) {
     if (action === 'reject' && incident.verdict !== 'candidate') {
       return `${incident.id} meets the agreed criteria of a major incident (${incident.priority}); it can be accepted, not rejected`;
+    }
+    if (action === 'pass' && by !== undefined && incident.pagedNow && !incident.pagedNow.includes(by)) {
+      return `only someone paged now (${incident.pagedNow.join(', ')}) can pass the page of ${incident.id}`;
     }
     if (action === 'hand-over' && by !== undefined && incident.mim && by !== incident.mim.id) {
       return `only the MIM of ${incident.id} (${incident.mim.name}) can hand it over`;

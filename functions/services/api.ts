@@ -183,10 +183,9 @@ async function linkRoute(app: App, req: HttpRequest, linkId: string, now: Date):
     );
   }
   const refusal =
-    refusalFor(incident, link.action, link.recipient) ??
-    (link.step !== undefined && link.step !== (incident.pageLevel ?? 0)
+    link.step !== undefined && incident.status === 'paging' && link.step !== (incident.pageLevel ?? 0)
       ? 'the page has moved on since it was sent (passed on or escalated); the latest page has links of its own'
-      : undefined);
+      : refusalFor(incident, link.action, link.recipient);
   if (refusal) return html(410, messagePage('This link no longer applies', `${refusal}.`, incident), req.method);
 
   const recipientName = nameOf(app, link.recipient);

@@ -119,7 +119,11 @@ export async function pageMim(app: App, id: string, now = new Date()): Promise<S
   const updated =
     (await app.store.updateIncident(
       id,
-      { status: 'paging', deadline: new Date(now.getTime() + ackWindow * 1000).toISOString() },
+      {
+        status: 'paging',
+        deadline: new Date(now.getTime() + ackWindow * 1000).toISOString(),
+        pagedNow: paged.flatMap((l) => l.people.map((p) => p.id)),
+      },
       { status: ['declared', 'paging'] },
     )) ?? incident;
   const previous = level > 0 ? escalationStep(app.config, levels, level - 1).paged : undefined;

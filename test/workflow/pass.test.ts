@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { act, declare, pagedIncident } from '../support/incidents';
+import { act, pagedIncident } from '../support/incidents';
 import { fastConfigWith, useSandbox } from '../support/sandbox';
 
 // Windows long enough that only a pass moves the page on.
@@ -32,16 +32,18 @@ describe('workflow: passing a page', () => {
     expect(deputy.text).toMatch(/Escalated to Deputy MIM: \w+ \w+ passed: On a flight in ten minutes\./);
   });
 
-  it('a pass from the CLI or API works the same, and is refused once the incident has its MIM', async () => {
-    const id = await declare(driver(), { title: 'Checkout slow' });
-    await driver().waitForTimeline(id, 'paged');
+  it('a pass from the CLI or API works the same, only by someone paged now, and not once the incident has its MIM', async () => {
+    const { id, paged } = await pagedIncident(driver(), { title: 'Checkout slow' });
 
-    const pass = await act(driver(), id, 'pass', 'bob');
+    const stranger = await act(driver(), id, 'pass', 'frank');
+    const pass = await act(driver(), id, 'pass', paged);
     await driver().waitForTimeline(id, 'paged', 2);
     await act(driver(), id, 'accept', 'dave');
     await driver().waitForTimeline(id, 'accepted');
     const late = await act(driver(), id, 'pass', 'dave');
 
+    expect(stranger.status).toBe(409);
+    expect(stranger.body.message).toBe(`only someone paged now (${paged}) can pass the page of ${id}`);
     expect(pass.status).toBe(202);
     expect(late.status).toBe(409);
     expect(late.body.message).toBe(

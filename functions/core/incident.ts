@@ -118,6 +118,11 @@ export const ACTIONS_BY_STATUS: Readonly<Record<IncidentStatus, readonly MimActi
   failed: [],
 };
 
+/** A pass sent at an earlier escalation step than the incident's: acting on it would skip a level. */
+export function passMovedOn(incident: Incident, step: number | undefined): boolean {
+  return step !== undefined && incident.status === 'paging' && step !== (incident.pageLevel ?? 0);
+}
+
 /** Why `action` (by `by`, when known) does not apply to the incident as it stands; undefined when it does. */
 export function refusalFor(incident: Incident, action: MimAction, by?: string): string | undefined {
   if (ACTIONS_BY_STATUS[incident.status].includes(action)) {

@@ -364,11 +364,11 @@ export function handoverOfferNotice(config: OrganisationConfig, incident: Incide
   };
 }
 
-export function handedOverNotice(config: OrganisationConfig, incident: Incident, from: string, zone: string): Notice {
+export function handedOverNotice(config: OrganisationConfig, incident: Incident, from: string, at: string, zone: string): Notice {
   return {
     subject: `${tag(incident)} ${incident.mim!.name} has taken over ${headline(incident)}`,
     heading: `${incident.mim!.name} is now the MIM of ${incident.id}`,
-    intro: `${incident.mim!.name} took over from ${from} at ${formatTime(new Date().toISOString(), zone)}; updates come from them now.`,
+    intro: `${incident.mim!.name} took over from ${from} at ${formatTime(at, zone)}; updates come from them now.`,
     fields: [
       ['Incident', incident.id],
       ['Bridge', bridgeText(config)],

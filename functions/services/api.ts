@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { findPerson, LEVELS } from '../core/config';
 import { hashLinkId, INCIDENT_ID_PATTERN } from '../core/ids';
-import { type Incident, type MimAction, type MimEvent, refusalFor } from '../core/incident';
+import { type Incident, type MimAction, type MimEvent, passMovedOn, refusalFor } from '../core/incident';
 import { formatTime } from '../core/messages';
 import { ACTION_LABELS, confirmPage, messagePage } from '../core/pages';
 import { ActionRefused, submitAction, UnknownIncident } from './actions';
@@ -183,7 +183,7 @@ async function linkRoute(app: App, req: HttpRequest, linkId: string, now: Date):
     );
   }
   const refusal =
-    link.step !== undefined && incident.status === 'paging' && link.step !== (incident.pageLevel ?? 0)
+    link.action === 'pass' && passMovedOn(incident, link.step)
       ? 'the page has moved on since it was sent (passed on or escalated); the latest page has links of its own'
       : refusalFor(incident, link.action, link.recipient);
   if (refusal) return html(410, messagePage('This link no longer applies', `${refusal}.`, incident), req.method);
@@ -260,7 +260,7 @@ const declaration = z.object({
 });
 
 const actionRequest = z.object({
-  action: z.enum(['accept', 'reject', 'pass', 'update', 'resolve', 'hand-over', 'take-over', 'submit-review']),
+  action: z.enum(Object.keys(ACTION_FIELDS) as [MimAction, ...MimAction[]]),
   by: z.string().min(1, 'by is required: the person acting, as a person id from the config'),
 });
 

@@ -3,7 +3,7 @@ import { classify } from '../core/classify';
 import { findPerson } from '../core/config';
 import { formatDuration } from '../core/duration';
 import { IncidentNotFound } from '../core/errors';
-import { type Incident, type MimEvent, refusalFor } from '../core/incident';
+import { type Incident, type MimEvent, passMovedOn, refusalFor } from '../core/incident';
 import {
   closedNotice,
   downgradeNotice,
@@ -226,7 +226,11 @@ export async function takeEvent(app: App, input: { incidentId: string; eventId: 
     return taken(incident, event, now);
   }
   if (event.consumedAt) return none;
-  const refusal = refusalFor(incident, event.action, event.by);
+  // A pass sent at an earlier step would skip a level: the page has moved on since.
+  const refusal =
+    event.action === 'pass' && passMovedOn(incident, event.step)
+      ? 'the page had already moved on'
+      : refusalFor(incident, event.action, event.by);
   if (refusal) {
     await app.store.appendTimeline(
       incident.id,
@@ -290,10 +294,6 @@ async function apply(app: App, incident: Incident, event: MimEvent, now: Date): 
       );
       return void (await log('rejected', `${actor} rejected the candidate: ${event.reason}`));
     case 'pass':
-      if (event.step !== undefined && event.step !== (incident.pageLevel ?? 0)) {
-        // Sent at an earlier step: the page has moved on since, so passing it again would skip a level.
-        return void (await log('action-refused', `${actor}'s pass came after the page had moved on; nothing changed`));
-      }
       await app.store.updateIncident(
         incident.id,
         {
@@ -348,7 +348,7 @@ async function apply(app: App, incident: Incident, event: MimEvent, now: Date): 
           {
             person: previous,
             channels: ['email'],
-            notice: handedOverNotice(app.config, led, from, zoneOf(app.config, previous)),
+            notice: handedOverNotice(app.config, led, from, event.at, zoneOf(app.config, previous)),
           },
         ]);
       }

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { submitAction } from '../../functions/services/actions';
+import { appContext } from '../../functions/services/app';
 import { act, pagedIncident } from '../support/incidents';
 import { fastConfigWith, useSandbox } from '../support/sandbox';
 
@@ -61,6 +63,24 @@ describe('workflow: passing a page', () => {
     expect(stale.status).toBe(410);
     expect(stale.text).toContain('the page has moved on since it was sent');
     const { incident, timeline } = await driver().incident(id);
+    expect(incident.pageLevel).toBe(1);
+    expect(timeline.filter((e) => e.kind === 'paged')).toHaveLength(2);
+  });
+
+  it('a pass from a link that reaches the workflow after the page moved on is refused on the timeline, and skips no level', async () => {
+    const { id, paged } = await pagedIncident(driver(), { title: 'Basket empty' });
+    await act(driver(), id, 'pass', paged);
+    await driver().waitForTimeline(id, 'paged', 2);
+    const deputy = (await driver().incident(id)).incident.pagedNow![0]!;
+
+    // As if pressed on the first page just before the page moved on: the event says step 0.
+    await submitAction(appContext(), { incidentId: id, action: 'pass', by: deputy, via: 'link', step: 0 });
+    await driver().waitForTimeline(id, 'action-refused');
+
+    const { incident, timeline } = await driver().incident(id);
+    expect(timeline.find((e) => e.kind === 'action-refused')?.summary).toBe(
+      `pass by ${deputy} refused: the page had already moved on`,
+    );
     expect(incident.pageLevel).toBe(1);
     expect(timeline.filter((e) => e.kind === 'paged')).toHaveLength(2);
   });

@@ -1,13 +1,15 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LEVELS, parseConfig } from '../functions/core/config';
 import { formatDuration } from '../functions/core/duration';
 import type { Incident } from '../functions/core/incident';
-import { formatTime } from '../functions/core/messages';
+import { formatTime, renderEmail, renderSms } from '../functions/core/messages';
+import { previews } from '../functions/core/preview';
+import { smsSegments } from '../functions/core/sms';
 import { parseRotaTime, whoIsOnCall } from '../functions/core/roster';
 import type { TimelineEntry } from '../functions/core/timeline';
 import { shouldSign, signRequest } from './signing';
@@ -242,6 +244,32 @@ program
         `  ${l.level + 1}. ${l.name.padEnd(20)} ${l.people.map((p) => `${p.name} <${p.email}>`).join(', ')}  (answer within ${formatDuration(l.ackWindowSeconds)})${cover}`,
       );
     }
+  });
+
+program
+  .command('preview')
+  .description('render a message with sample data: its subject, text and SMS here, and its HTML to a file')
+  .argument('[template]', 'which message; without one, the list')
+  .option('-o, --out <file>', 'where to write the HTML (default: preview-<template>.html)')
+  .option('-c, --config <file>', 'organisation config', join(ROOT, 'config/organisation.yaml'))
+  .action((template: string | undefined, o: { out?: string; config: string }) => {
+    const config = parseConfig(readFileSync(o.config, 'utf8'), o.config);
+    const all = previews(config);
+    if (!template) {
+      console.log(`Templates: ${Object.keys(all).join(', ')}\nmim preview <template> shows one.`);
+      return;
+    }
+    const make = all[template];
+    if (!make) throw new CliError(`no template "${template}"; the templates are: ${Object.keys(all).join(', ')}`);
+    const notice = make();
+    const email = renderEmail(notice, config);
+    const sms = renderSms(notice);
+    const segments = smsSegments(sms);
+    const out = resolve(o.out ?? `preview-${template}.html`);
+    writeFileSync(out, email.html);
+    console.log(`Subject: ${email.subject}\n\n${email.text}\n`);
+    console.log(`SMS (${sms.length} characters, ${segments.count} ${segments.encoding} segment(s)):\n${sms}\n`);
+    console.log(`HTML written to ${out}; open it in a browser.`);
   });
 
 program

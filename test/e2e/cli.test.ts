@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { useSandbox } from '../support/sandbox';
@@ -63,6 +66,19 @@ describe('the mim CLI', () => {
     expect(result.stdout).toMatch(
       /1\. On-call MIM +Dave Dixon <dave@example.com> +\(answer within 5m\) +covering for Carol Chen until 09:00 GMT, Sun 27 Dec \(Christmas cover for Carol\)/,
     );
+  });
+
+  it('preview renders a message with sample data: subject, text and SMS to the terminal, HTML to a file', async () => {
+    const out = join(tmpdir(), `preview-${process.pid}.html`);
+
+    const result = await mim('preview', 'page', '--out', out);
+    const unknown = await mim('preview', 'nope');
+
+    expect(result.stdout).toMatch(/^Subject: \[P1 MAJOR\] INC-20261127-4F2A9C payments: .*: please accept/);
+    expect(result.stdout).toContain('Accept as MIM: https://mim.example.com/a/');
+    expect(result.stdout).toMatch(/SMS \(\d+ characters, 1 GSM-7 segment\(s\)\)/);
+    expect(readFileSync(out, 'utf8')).toContain('<html');
+    expect(unknown.stderr).toMatch(/^mim: no template "nope"; the templates are: page, candidate-page, /);
   });
 
   it('declares an incident and shows it with its timeline', async () => {

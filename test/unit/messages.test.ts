@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { nextUpdateAt, secondsUntil } from '../../functions/core/cadence';
 import { parseConfig } from '../../functions/core/config';
 import type { Incident } from '../../functions/core/incident';
+import escapeHtml from 'escape-html';
 import { initialNotice, pageNotice, renderEmail, renderSms, updateNotice } from '../../functions/core/messages';
+import { previews } from '../../functions/core/preview';
+import { smsSegments } from '../../functions/core/sms';
 
 const config = parseConfig(readFileSync('config/organisation.yaml', 'utf8'));
 
@@ -77,5 +80,18 @@ describe('cadence', () => {
   it('a wait is whole seconds and at least one, even when the update is already overdue', () => {
     expect(secondsUntil(new Date('2026-11-27T14:00:01.200Z'), new Date('2026-11-27T14:00:00Z'))).toBe(2);
     expect(secondsUntil(new Date('2026-11-27T13:00:00Z'), new Date('2026-11-27T14:00:00Z'))).toBe(1);
+  });
+
+  it('every message renders for preview, with an HTML and a plain-text part, and an SMS within two GSM-7 segments', () => {
+    for (const [name, make] of Object.entries(previews(config))) {
+      const notice = make();
+      const email = renderEmail(notice, config);
+      const sms = smsSegments(renderSms(notice));
+
+      expect(email.html, name).toContain(escapeHtml(notice.heading));
+      expect(email.text, name).toContain(notice.intro);
+      expect(sms.encoding, name).toBe('GSM-7');
+      expect(sms.count, name).toBeLessThanOrEqual(2);
+    }
   });
 });

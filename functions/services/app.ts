@@ -1,4 +1,5 @@
 import { dynamo, ses, sfn, sns } from '../adapters/clients';
+import { notificationFailed } from '../adapters/metrics';
 import { Notifier } from '../adapters/notifier';
 import { runtime } from '../adapters/runtime';
 import { IncidentStore } from '../adapters/store';
@@ -23,7 +24,7 @@ export function appContext(): App {
   app = {
     config: settings.config,
     store,
-    notifier: new Notifier(ses, sns, store, settings.config, settings.sesConfigurationSet),
+    notifier: new Notifier(ses, sns, store, settings.config, settings.sesConfigurationSet, notificationFailed),
     workflow: new WorkflowClient(sfn, settings.stateMachineArn),
     links: new LinkIssuer(store, settings.publicUrl, settings.linkTtlSeconds),
   };

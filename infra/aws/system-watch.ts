@@ -20,8 +20,8 @@ export interface SystemWatchProps {
 
 /**
  * The system that watches incidents is itself watched: alarms on failed or timed-out executions,
- * any function error, alarms left in the dead-letter queue and API 5xx, all to the operations
- * topic; and a dashboard of the same.
+ * any function error, alarms left in the dead-letter queue, API 5xx and notifications that could
+ * not be sent, all to the operations topic; and a dashboard of the same.
  */
 export class SystemWatch extends Construct {
   readonly alarms: cloudwatch.Alarm[];
@@ -66,6 +66,20 @@ export class SystemWatch extends Construct {
         'ApiServerErrors',
         api.metricServerError({ period }),
         'The HTTP API answered 5xx: action links or management calls are failing.',
+      ),
+      // Counted by the functions themselves (functions/adapters/metrics.ts), after the SDK's retries.
+      ...(['email', 'sms'] as const).map((channel) =>
+        alarm(
+          `${channel === 'email' ? 'Email' : 'Sms'}Failing`,
+          new cloudwatch.Metric({
+            namespace: 'MajorIncident',
+            metricName: 'NotificationFailed',
+            dimensionsMap: { service: 'major-incident', channel },
+            statistic: 'Sum',
+            period,
+          }),
+          `Sending ${channel} failed for good: people are not told (see the "notification-failed" timeline entries).`,
+        ),
       ),
     ];
 

@@ -164,6 +164,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     PUBLIC_URL: api.url,
     MIM_CONFIG_PATH: resolve(options.configPath ?? join(ROOT, 'config/organisation.yaml')),
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    // Metrics go to CloudWatch through the Lambda log; locally there is nothing to receive them.
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
   });
   await createTable(tableName);
 

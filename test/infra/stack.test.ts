@@ -323,6 +323,17 @@ describe('CDK: the watcher is watched', () => {
     });
   });
 
+  it('an email or SMS that fails for good alarms, per channel, on the metric the functions emit', () => {
+    for (const channel of ['email', 'sms']) {
+      template().hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'MajorIncident',
+        MetricName: 'NotificationFailed',
+        Dimensions: Match.arrayWith([{ Name: 'channel', Value: channel }]),
+        AlarmActions: [ops()],
+      });
+    }
+  });
+
   it('the operations contacts from the config are subscribed by email, and there is a dashboard', () => {
     template().hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',

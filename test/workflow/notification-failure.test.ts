@@ -40,4 +40,27 @@ describe('workflow: a failing notification channel', () => {
         .some((m) => m.message.startsWith(`MIM page P1 ${id}`)),
     ).toBe(true);
   });
+
+  it('someone whom none of their channels reached gets the other one they have: an email-only notice goes by SMS', async () => {
+    const id = await declare(driver(), { impact: 'high', urgency: 'medium', by: 'irene', title: 'Refunds slow' });
+    await driver().waitForTimeline(id, 'paged');
+    const mock = mockClient(ses);
+    mock.on(SendEmailCommand).rejects(throttled);
+    restore = () => mock.restore();
+    const smsBefore = sandbox().sns.outbox.length;
+
+    await act(driver(), id, 'reject', 'bob', { reason: 'Slow but working' });
+    await driver().waitForTimeline(id, 'downgraded');
+
+    const sent = sandbox()
+      .sns.outbox.slice(smsBefore)
+      .filter((m) => m.message.includes(id));
+    // Frank owns payments and Irene declared it: both have phones; the service desk has none.
+    expect(sent.map((m) => m.phoneNumber).sort()).toEqual(expect.arrayContaining(['+447700900106', '+447700900108']));
+    const { timeline } = await driver().incident(id);
+    expect(timeline.filter((e) => e.kind === 'notification-failed').map((e) => e.summary)).toContain(
+      'email to Frank Fisher failed: Throttling: Maximum sending rate exceeded.',
+    );
+    expect(timeline.find((e) => e.kind === 'downgraded')?.summary).toMatch(/by sms/);
+  });
 });

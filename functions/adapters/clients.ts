@@ -12,6 +12,13 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 export const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
   marshallOptions: { removeUndefinedValues: true },
 });
-export const ses = new SESClient({});
-export const sns = new SNSClient({});
+/**
+ * Throttling and server errors from SES and SNS are retried by the SDK with exponential backoff and
+ * jitter, and in adaptive mode the client also slows its own sending once throttled, which is what
+ * a burst of notices to a large audience meets first (SES's per-second sending rate).
+ */
+export const MESSAGING_RETRIES = { maxAttempts: 5, retryMode: 'adaptive' } as const;
+
+export const ses = new SESClient({ ...MESSAGING_RETRIES });
+export const sns = new SNSClient({ ...MESSAGING_RETRIES });
 export const sfn = new SFNClient({});

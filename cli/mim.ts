@@ -186,7 +186,14 @@ function actionCommand(
   }
   cmd.action(async (id: string, o: Record<string, string>) => {
     const action =
-      ({ review: 'submit-review', handover: 'hand-over', takeover: 'take-over' } as Record<string, string>)[name] ?? name;
+      (
+        {
+          review: 'submit-review',
+          handover: 'hand-over',
+          takeover: 'take-over',
+          priority: 'change-priority',
+        } as Record<string, string>
+      )[name] ?? name;
     const body = Object.fromEntries(
       [['action', action], ['by', o.by], ...fields.map(([, key]) => [key, o[key]])].filter(([, v]) => v !== undefined),
     );
@@ -207,6 +214,10 @@ actionCommand('handover', 'offer the incident to another MIM; it is theirs once 
   ['--reason <text>', 'reason', 'why, and what they should know (optional)', false],
 ]);
 actionCommand('takeover', 'take over an incident whose MIM offered it to you', []);
+actionCommand('priority', 'change the priority: the cadence changes at once and everyone is told', [
+  ['--priority <priority>', 'priority', 'P1, P2, P3 or P4', true],
+  ['--reason <text>', 'reason', 'why (everyone told sees it)', true],
+]);
 actionCommand('pass', 'pass a page to the next escalation level now', [
   ['--reason <text>', 'reason', 'why (optional; the next level sees it)', false],
 ]);

@@ -82,7 +82,8 @@ export interface Incident {
 }
 
 /** Something a person asked for; it waits in the incident's inbox until the workflow takes it. */
-export type MimAction = 'accept' | 'reject' | 'pass' | 'update' | 'resolve' | 'hand-over' | 'take-over' | 'submit-review';
+export type MimAction =
+  'accept' | 'reject' | 'pass' | 'update' | 'change-priority' | 'resolve' | 'hand-over' | 'take-over' | 'submit-review';
 
 export interface MimEvent {
   id: string;
@@ -96,6 +97,8 @@ export interface MimEvent {
   reason?: string;
   /** For a pass from a link: the escalation step the page was at when it was sent. */
   step?: number;
+  /** For a priority change: the new priority. */
+  priority?: Priority;
   /** For a handover: the person offered the incident. */
   to?: string;
   update?: Omit<StatusUpdate, 'postedBy' | 'postedAt'>;
@@ -109,7 +112,7 @@ export interface MimEvent {
 export const ACTIONS_BY_STATUS: Readonly<Record<IncidentStatus, readonly MimAction[]>> = {
   declared: [],
   paging: ['accept', 'reject', 'pass'],
-  active: ['update', 'resolve', 'hand-over', 'take-over'],
+  active: ['update', 'change-priority', 'resolve', 'hand-over', 'take-over'],
   resolved: [],
   review: ['submit-review'],
   closed: [],
@@ -134,6 +137,9 @@ export function refusalFor(incident: Incident, action: MimAction, by?: string): 
     }
     if (action === 'hand-over' && by !== undefined && incident.mim && by !== incident.mim.id) {
       return `only the MIM of ${incident.id} (${incident.mim.name}) can hand it over`;
+    }
+    if (action === 'change-priority' && by !== undefined && incident.mim && by !== incident.mim.id) {
+      return `only the MIM of ${incident.id} (${incident.mim.name}) can change its priority`;
     }
     if (action === 'take-over' && !incident.handover) return `no handover of ${incident.id} is waiting to be taken`;
     if (action === 'take-over' && by !== undefined && by !== incident.handover!.to) {

@@ -2,7 +2,7 @@ import { fitSms } from './sms';
 import { formatDuration } from './duration';
 import escapeHtml from 'escape-html';
 import { DateTime } from 'luxon';
-import type { OrganisationConfig, Person } from './config';
+import type { OrganisationConfig, Person, Priority } from './config';
 import type { Incident, StatusUpdate } from './incident';
 import type { TimelineEntry } from './timeline';
 
@@ -98,6 +98,7 @@ export function renderSms(notice: Notice): string {
 }
 
 interface Links {
+  changePriority?: string;
   accept?: string;
   reject?: string;
   pass?: string;
@@ -346,6 +347,29 @@ export function closedNotice(config: OrganisationConfig, incident: Incident, zon
   };
 }
 
+export function priorityChangeNotice(
+  config: OrganisationConfig,
+  incident: Incident,
+  change: { from: Priority; by: string; reason: string },
+  zone: string,
+): Notice {
+  const next = incident.nextUpdateAt ? formatTime(incident.nextUpdateAt, zone) : 'soon';
+  const interval = formatDuration(config.cadence[incident.priority!]);
+  return {
+    subject: `${tag(incident)} Priority ${change.from} to ${incident.priority}: ${headline(incident)}`,
+    heading: `${incident.id} is now ${incident.priority}`,
+    intro: `${change.by} changed the priority from ${change.from} to ${incident.priority}: ${change.reason} Updates now come every ${interval}; the next at ${next}.`,
+    fields: [
+      ['Incident', incident.id],
+      ['Priority', `${incident.priority} (was ${change.from})`],
+      ['Service', incident.service],
+      ...commonFields(config, incident, zone),
+    ],
+    actions: [],
+    sms: `${incident.id} ${incident.service} is now ${incident.priority} (was ${change.from}): ${change.reason} Next update ${next}`,
+  };
+}
+
 export function handoverOfferNotice(config: OrganisationConfig, incident: Incident, zone: string, links: Links): Notice {
   const offer = incident.handover!;
   return {
@@ -416,6 +440,7 @@ function actionsFrom(links: Links): Notice['actions'] {
   return [
     ...(links.update ? [{ label: 'Post an update', url: links.update }] : []),
     ...(links.resolve ? [{ label: 'Resolve', url: links.resolve }] : []),
+    ...(links.changePriority ? [{ label: 'Change priority', url: links.changePriority }] : []),
     ...(links.handOver ? [{ label: 'Hand over to another MIM', url: links.handOver }] : []),
     ...(links.takeOver ? [{ label: 'Take over as MIM', url: links.takeOver }] : []),
     ...(links.review ? [{ label: 'Submit the review', url: links.review }] : []),

@@ -26,6 +26,7 @@ export const ACTION_LABELS: Record<MimAction, { title: string; button: string }>
   reject: { title: 'Reject this major incident candidate', button: 'Reject candidate' },
   pass: { title: 'Pass this page to the next escalation level now', button: 'Pass to the next level' },
   update: { title: 'Post a status update', button: 'Send update' },
+  'change-priority': { title: 'Change the priority', button: 'Change priority' },
   resolve: { title: 'Resolve this incident', button: 'Resolve' },
   'hand-over': { title: 'Hand this incident to another MIM', button: 'Offer the handover' },
   'take-over': { title: 'Take over as Major Incident Manager', button: 'Take over as MIM' },
@@ -71,6 +72,11 @@ export function fieldsFor(action: MimAction, incident: Incident): Field[] {
       ];
     case 'resolve':
       return [{ name: 'resolution', label: 'How was it resolved?', multiline: true, required: true }];
+    case 'change-priority':
+      return [
+        { name: 'priority', label: `New priority (now ${incident.priority}): P1, P2, P3 or P4`, required: true },
+        { name: 'reason', label: 'Why (everyone told sees it)', multiline: true, required: true },
+      ];
     case 'hand-over':
       return [
         { name: 'to', label: 'Hand over to (their person id, such as dave)', required: true },

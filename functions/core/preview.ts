@@ -10,6 +10,7 @@ import {
   type Notice,
   overdueReminderNotice,
   pageNotice,
+  priorityChangeNotice,
   resolutionNotice,
   reviewNotice,
   updateNotice,
@@ -95,6 +96,13 @@ export function previews(config: OrganisationConfig, at = new Date()): Record<st
     initial: () => initialNotice(config, incident, zone),
     'mim-brief': () => mimBriefNotice(config, incident, zone, { update: LINK, resolve: LINK, handOver: LINK }),
     update: () => updateNotice(config, incident, incident.lastUpdate!, zone),
+    'priority-change': () =>
+      priorityChangeNotice(
+        config,
+        incident,
+        { from: 'P2', by: incident.mim!.name, reason: 'Now failing in every region.' },
+        zone,
+      ),
     'no-change': () => noChangeNotice(config, incident, zone),
     'overdue-reminder': () => overdueReminderNotice(config, incident, zone, { update: LINK, resolve: LINK }, 12),
     'handover-offer': () => handoverOfferNotice(config, incident, zone, { takeOver: LINK }),

@@ -15,6 +15,7 @@ export type TimelineKind =
   | 'downgraded'
   | 'notice-sent'
   | 'update-posted'
+  | 'priority-changed'
   | 'update-sent'
   | 'no-change-sent'
   | 'reminder-sent'

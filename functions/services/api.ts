@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { findPerson, LEVELS } from '../core/config';
+import { findPerson, LEVELS, PRIORITIES, type Priority } from '../core/config';
 import { hashLinkId, INCIDENT_ID_PATTERN } from '../core/ids';
 import { type Incident, type MimAction, type MimEvent, passMovedOn, refusalFor } from '../core/incident';
 import { formatTime } from '../core/messages';
@@ -45,6 +45,10 @@ const ACTION_FIELDS = {
   reject: z.object({ reason: text('reason') }),
   pass: z.object({ reason: optionalText }),
   'hand-over': z.object({ to: text('to'), reason: optionalText }),
+  'change-priority': z.object({
+    priority: z.enum(PRIORITIES, { error: `priority: expected one of ${PRIORITIES.join(', ')}` }),
+    reason: text('reason'),
+  }),
   'take-over': z.object({}),
   update: z.object({
     impact: text('impact'),
@@ -56,7 +60,7 @@ const ACTION_FIELDS = {
   'submit-review': z.object({ summary: text('summary'), lessons: text('lessons') }),
 } satisfies Record<MimAction, z.ZodType>;
 
-type ActionDetails = Pick<MimEvent, 'reason' | 'to' | 'update' | 'resolution' | 'review'>;
+type ActionDetails = Pick<MimEvent, 'reason' | 'to' | 'priority' | 'update' | 'resolution' | 'review'>;
 
 function details(app: App, action: MimAction, raw: unknown): { ok: true; value: ActionDetails } | { ok: false; error: string } {
   const result = ACTION_FIELDS[action].safeParse(raw);
@@ -77,6 +81,8 @@ function details(app: App, action: MimAction, raw: unknown): { ok: true; value: 
       return { ok: true, value: { reason: f.reason! } };
     case 'pass':
       return { ok: true, value: f.reason ? { reason: f.reason } : {} };
+    case 'change-priority':
+      return { ok: true, value: { priority: f.priority as Priority, reason: f.reason! } };
     case 'update':
       return {
         ok: true,

@@ -28,6 +28,11 @@ export function stakeholders(config: OrganisationConfig, incident: Incident): Re
   ]);
 }
 
+/** Who hears of a priority change: everyone who hears of the incident at either priority. */
+export function priorityAudience(config: OrganisationConfig, before: Incident, after: Incident): Recipient[] {
+  return merge([...stakeholders(config, before), ...stakeholders(config, after)]);
+}
+
 /** Who hears that an incident is not major: the owner, the reporter and the audiences for its priority (by email). */
 export function owners(config: OrganisationConfig, incident: Incident): Recipient[] {
   const service = config.services.find((s) => s.name === incident.service);

@@ -11,6 +11,7 @@ import {
   handedOverNotice,
   handOffNotice,
   handoverOfferNotice,
+  priorityChangeNotice,
   initialNotice,
   mimBriefNotice,
   noAcknowledgementNotice,
@@ -28,7 +29,7 @@ import { escalationStep, whoIsOnCall } from '../core/roster';
 import { entry } from '../core/timeline';
 import type { Channel } from '../core/config';
 import type { App } from './app';
-import { describeDeliveries, owners, peopleReached, type Recipient, stakeholders } from './audiences';
+import { describeDeliveries, owners, peopleReached, priorityAudience, type Recipient, stakeholders } from './audiences';
 
 /** What each step hands to the next through the state machine (as `$.Payload`). */
 export interface StepResult {
@@ -230,7 +231,9 @@ export async function takeEvent(app: App, input: { incidentId: string; eventId: 
   const refusal =
     event.action === 'pass' && passMovedOn(incident, event.step)
       ? 'the page had already moved on'
-      : refusalFor(incident, event.action, event.by);
+      : event.action === 'change-priority' && event.priority === incident.priority
+        ? `it is ${incident.priority} already`
+        : refusalFor(incident, event.action, event.by);
   if (refusal) {
     await app.store.appendTimeline(
       incident.id,
@@ -240,9 +243,9 @@ export async function takeEvent(app: App, input: { incidentId: string; eventId: 
     await app.store.consumeEvent(incident.id, event);
     return none;
   }
-  await apply(app, incident, event, now);
+  const after = (await apply(app, incident, event, now)) ?? incident;
   await app.store.consumeEvent(incident.id, event);
-  return taken(incident, event, now);
+  return taken(after, event, now);
 }
 
 /**
@@ -258,7 +261,8 @@ function taken(incident: Incident, event: MimEvent, now: Date): StepResult {
   };
 }
 
-async function apply(app: App, incident: Incident, event: MimEvent, now: Date): Promise<void> {
+/** Applies a person's action; returns the incident as it then stands when the action changed its wait. */
+async function apply(app: App, incident: Incident, event: MimEvent, now: Date): Promise<Incident | undefined> {
   const by = findPerson(app.config, event.by);
   const actor = by?.name ?? event.by;
   const common = { lastEventId: event.id };
@@ -306,6 +310,30 @@ async function apply(app: App, incident: Incident, event: MimEvent, now: Date): 
         'passed',
         `${actor} passed the page${event.reason ? `: ${event.reason}` : ''}; the next level is paged now`,
       ));
+    case 'change-priority': {
+      // The new cadence starts now; lowering the priority does not put off an update already promised.
+      const due = nextUpdateAt(app.config, event.priority!, now).toISOString();
+      const next = incident.nextUpdateAt && incident.nextUpdateAt < due ? incident.nextUpdateAt : due;
+      const changed =
+        (await app.store.updateIncident(
+          incident.id,
+          { ...common, priority: event.priority!, nextUpdateAt: next, deadline: next },
+          { status: ['active'] },
+        )) ?? incident;
+      const change = { from: incident.priority!, by: actor, reason: event.reason ?? '' };
+      const deliveries = await notify(
+        app,
+        changed,
+        `priority#${event.id}`,
+        priorityAudience(app.config, incident, changed),
+        (zone) => priorityChangeNotice(app.config, changed, change, zone),
+      );
+      await log(
+        'priority-changed',
+        `${actor} changed the priority from ${change.from} to ${changed.priority}: ${change.reason}; updates every ${formatDuration(app.config.cadence[changed.priority!])}; told ${describeDeliveries(deliveries)}`,
+      );
+      return changed;
+    }
     case 'update':
       await app.store.updateIncident(
         incident.id,
@@ -415,7 +443,7 @@ async function briefMim(
   incident: Incident,
   key: string,
   now: Date,
-  compose: (zone: string, links: { update: string; resolve: string; handOver: string }) => Notice,
+  compose: (zone: string, links: { update: string; resolve: string; handOver: string; changePriority: string }) => Notice,
   channels: Channel[] = BOTH,
 ): Promise<void> {
   const mim = findPerson(app.config, incident.mim?.id);
@@ -424,6 +452,7 @@ async function briefMim(
     update: await app.links.issue(incident.id, 'update', mim.id, now),
     resolve: await app.links.issue(incident.id, 'resolve', mim.id, now),
     handOver: await app.links.issue(incident.id, 'hand-over', mim.id, now),
+    changePriority: await app.links.issue(incident.id, 'change-priority', mim.id, now),
   };
   await app.notifier.send(incident.id, key, [{ person: mim, channels, notice: compose(zoneOf(app.config, mim), links) }]);
 }

@@ -49,7 +49,7 @@ describe('workflow: passing a page', () => {
     expect(pass.status).toBe(202);
     expect(late.status).toBe(409);
     expect(late.body.message).toBe(
-      `${id} is active, so "pass" does not apply; it accepts: update, resolve, hand-over, take-over`,
+      `${id} is active, so "pass" does not apply; it accepts: update, change-priority, resolve, hand-over, take-over`,
     );
   });
 

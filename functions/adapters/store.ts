@@ -67,7 +67,13 @@ export interface Quarantined {
   raw: string;
 }
 
-const STRIP = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', TTL_ATTRIBUTE]);
+const STRIP = new Set([
+  TABLE_KEYS.partitionKey,
+  TABLE_KEYS.sortKey,
+  TABLE_KEYS.openIncidentsIndex.partitionKey,
+  TABLE_KEYS.openIncidentsIndex.sortKey,
+  TTL_ATTRIBUTE,
+]);
 
 function clean<T>(item: Record<string, unknown>): T {
   return Object.fromEntries(Object.entries(item).filter(([key]) => !STRIP.has(key))) as T;

@@ -121,6 +121,12 @@ export const ACTIONS_BY_STATUS: Readonly<Record<IncidentStatus, readonly MimActi
   failed: [],
 };
 
+/** What only the incident's MIM may do, as the refusal to anyone else says it. */
+const MIM_ONLY: Partial<Record<MimAction, string>> = {
+  'hand-over': 'hand it over',
+  'change-priority': 'change its priority',
+};
+
 /** A pass sent at an earlier escalation step than the incident's: acting on it would skip a level. */
 export function passMovedOn(incident: Incident, step: number | undefined): boolean {
   return step !== undefined && incident.status === 'paging' && step !== (incident.pageLevel ?? 0);
@@ -135,11 +141,9 @@ export function refusalFor(incident: Incident, action: MimAction, by?: string): 
     if (action === 'pass' && by !== undefined && incident.pagedNow && !incident.pagedNow.includes(by)) {
       return `only someone paged now (${incident.pagedNow.join(', ')}) can pass the page of ${incident.id}`;
     }
-    if (action === 'hand-over' && by !== undefined && incident.mim && by !== incident.mim.id) {
-      return `only the MIM of ${incident.id} (${incident.mim.name}) can hand it over`;
-    }
-    if (action === 'change-priority' && by !== undefined && incident.mim && by !== incident.mim.id) {
-      return `only the MIM of ${incident.id} (${incident.mim.name}) can change its priority`;
+    const mimOnly = MIM_ONLY[action];
+    if (mimOnly && by !== undefined && incident.mim && by !== incident.mim.id) {
+      return `only the MIM of ${incident.id} (${incident.mim.name}) can ${mimOnly}`;
     }
     if (action === 'take-over' && !incident.handover) return `no handover of ${incident.id} is waiting to be taken`;
     if (action === 'take-over' && by !== undefined && by !== incident.handover!.to) {

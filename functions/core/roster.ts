@@ -48,7 +48,8 @@ function holderOf(rotation: Rotation, zone: string, at: Date): string {
 
 /** An override's local wall-clock time ("2026-12-24 18:00") as an instant, in the rota's zone. */
 function instant(local: string, zone: string): Date {
-  return DateTime.fromFormat(local, 'yyyy-MM-dd HH:mm', { zone }).toJSDate();
+  // The config schema admits only "yyyy-mm-dd hh:mm" here, which always parses.
+  return parseRotaTime(local, zone)!;
 }
 
 /** The override in force for a level at an instant; of several, the one listed last. */

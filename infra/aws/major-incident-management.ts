@@ -30,7 +30,7 @@ import {
   type WorkflowFunction,
 } from '../../workflows/definition';
 import { IncidentFunction, type SystemResources } from './incident-function';
-import { FUNCTION_NEEDS, type FunctionFolder } from './needs';
+import { FUNCTION_NEEDS, type FunctionFolder, functionKey } from './needs';
 import { SystemWatch } from './system-watch';
 
 const propsSchema = z.object({
@@ -65,8 +65,6 @@ function nagName(stack: Stack, value: string): string {
   };
   return flatten(stack.resolve(value));
 }
-
-const pascal = (folder: string) => folder.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
 
 export interface MajorIncidentManagementProps {
   /** Path of the organisation YAML; validated at synthesis, so a bad file fails `cdk synth` with its problems. */
@@ -287,7 +285,7 @@ export class MajorIncidentManagement extends Construct {
       logRetention: retention,
     };
     const make = (folder: FunctionFolder, timeout: Duration, deadLetterQueue?: sqs.IQueue) =>
-      new IncidentFunction(this, pascal(folder), {
+      new IncidentFunction(this, functionKey(folder), {
         folder,
         needs: FUNCTION_NEEDS[folder],
         system,

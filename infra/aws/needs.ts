@@ -3,6 +3,15 @@ import { EDGE_FUNCTIONS, WORKFLOW_FUNCTIONS } from '../../workflows/definition';
 export type FunctionFolder =
   (typeof WORKFLOW_FUNCTIONS)[keyof typeof WORKFLOW_FUNCTIONS] | (typeof EDGE_FUNCTIONS)[keyof typeof EDGE_FUNCTIONS];
 
+const KEYS = new Map<string, string>(
+  [...Object.entries(WORKFLOW_FUNCTIONS), ...Object.entries(EDGE_FUNCTIONS)].map(([key, folder]) => [folder, key]),
+);
+
+/** The function's name in workflows/definition.ts (ClassifyIncident for classify-incident): its construct id. */
+export function functionKey(folder: FunctionFolder): string {
+  return KEYS.get(folder)!;
+}
+
 export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'Query';
 
 /**

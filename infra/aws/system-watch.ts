@@ -7,6 +7,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { type FunctionFolder, functionKey } from './needs';
 
 export interface SystemWatchProps {
   stateMachine: sfn.StateMachine;
@@ -60,7 +61,7 @@ export class SystemWatch extends Construct {
         'Alarms that could not be taken in are waiting in the dead-letter queue: no incident was opened for them.',
       ),
       ...Object.entries(functions).map(([folder, fn]) =>
-        alarm(`${pascal(folder)}Errors`, fn.metricErrors({ period }), `The ${folder} function failed.`),
+        alarm(`${functionKey(folder as FunctionFolder)}Errors`, fn.metricErrors({ period }), `The ${folder} function failed.`),
       ),
       alarm(
         'ApiServerErrors',
@@ -122,5 +123,3 @@ export class SystemWatch extends Construct {
     });
   }
 }
-
-const pascal = (folder: string) => folder.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());

@@ -1,4 +1,4 @@
-import { SendEmailCommand } from '@aws-sdk/client-ses';
+import { SendBulkEmailCommand } from '@aws-sdk/client-sesv2';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,8 +43,10 @@ const watch = (channel: 'email' | 'sms', client: typeof clients.ses | typeof cli
   client.middlewareStack.add(
     (next) => async (args) => {
       const result = await next(args);
-      const input = args.input as { Message?: { Subject?: { Data?: string } } | string };
-      const text = typeof input.Message === 'string' ? input.Message : (input.Message?.Subject?.Data ?? '');
+      // An SMS's text, or an email's subject (the template data of a bulk send).
+      const input = args.input as { Message?: string; DefaultContent?: { Template?: { TemplateData?: string } } };
+      const data = input.DefaultContent?.Template?.TemplateData;
+      const text = input.Message ?? (data ? (JSON.parse(data) as { subject: string }).subject : '');
       const service = /\bsvc-\d+\b/.exec(text)?.[0];
       if (service && /page|please accept/i.test(text)) {
         const seen = accepted.get(service) ?? {};
@@ -91,10 +93,10 @@ try {
   for (let i = 0; i < INCIDENTS; i++) {
     const started = performance.now();
     await clients.ses.send(
-      new SendEmailCommand({
-        Source: 'mim@example.com',
-        Destination: { ToAddresses: ['alice@example.com'] },
-        Message: { Subject: { Data: `baseline ${i}` }, Body: { Text: { Data: 'baseline' } } },
+      new SendBulkEmailCommand({
+        FromEmailAddress: 'mim@example.com',
+        DefaultContent: { Template: { TemplateContent: { Subject: `baseline ${i}`, Text: 'baseline' } } },
+        BulkEmailEntries: [{ Destination: { ToAddresses: ['alice@example.com'] } }],
       }),
     );
     await clients.sns.send(new PublishCommand({ PhoneNumber: '+447700900101', Message: `baseline ${i}` }));

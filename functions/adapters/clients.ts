@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SESClient } from '@aws-sdk/client-ses';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -19,6 +19,6 @@ export const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
  */
 export const MESSAGING_RETRIES = { maxAttempts: 5, retryMode: 'adaptive' } as const;
 
-export const ses = new SESClient({ ...MESSAGING_RETRIES });
+export const ses = new SESv2Client({ ...MESSAGING_RETRIES });
 export const sns = new SNSClient({ ...MESSAGING_RETRIES });
 export const sfn = new SFNClient({});

@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { TransientError } from '../core/errors';
+import { withInvocation } from './invocation';
 
 export const logger = new Logger({ serviceName: 'major-incident' });
 
@@ -44,5 +45,5 @@ export function lambda<TEvent, TResult>(handler: (event: TEvent, context: Contex
         }
       },
     })
-    .handler(handler);
+    .handler((event, context) => withInvocation(context, () => handler(event, context)));
 }

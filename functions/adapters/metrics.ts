@@ -5,8 +5,8 @@ import type { Channel } from '../core/config';
 const metrics = new Metrics({ namespace: 'MajorIncident', serviceName: 'major-incident' });
 
 /** A channel failed for good, after the SDK's own retries: the metric that an alarm watches, per channel. */
-export function notificationFailed(channel: Channel): void {
+export function notificationFailed(channel: Channel, count = 1): void {
   const one = metrics.singleMetric();
   one.addDimension('channel', channel);
-  one.addMetric('NotificationFailed', MetricUnit.Count, 1);
+  one.addMetric('NotificationFailed', MetricUnit.Count, count);
 }

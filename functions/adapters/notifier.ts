@@ -1,12 +1,18 @@
-import { SendEmailCommand, type SESClient } from '@aws-sdk/client-ses';
+import { type BulkEmailEntryResult, SendBulkEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import pMap from 'p-map';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Channel, OrganisationConfig, Person } from '../core/config';
+import { TransientError } from '../core/errors';
 import { renderEmail, renderSms, type Notice } from '../core/messages';
 import { entry } from '../core/timeline';
-import type { IncidentStore } from './store';
+import { remainingMs } from './invocation';
+import type { DeliverySlot, IncidentStore } from './store';
 
 export interface Delivery {
   recipient: string;
+  name: string;
   channel: Channel;
   ok: boolean;
   error?: string;
@@ -14,20 +20,67 @@ export interface Delivery {
   fallback?: boolean;
 }
 
+interface Outgoing {
+  person: Person;
+  channel: Channel;
+  notice: Notice;
+}
+
+type Outcome = { ok: true; messageId?: string } | { ok: false; error: string };
+
+/** SES SendBulkEmail takes at most 50 destinations in one call. */
+const EMAIL_BATCH = 50;
+/** SMS go one per request (SNS has no batch for phone numbers); they are claimed and confirmed in batches. */
+const SMS_BATCH = 25;
+const SMS_IN_FLIGHT = 10;
+/** Per-destination results of a bulk send that a later try may turn into a success. */
+const RETRIABLE_ENTRY = new Set(['TRANSIENT_FAILURE', 'ACCOUNT_THROTTLED']);
+const ENTRY_TRIES = 4;
+/** Stop claiming new batches this close to the Lambda timeout, and let the workflow's retry send the rest. */
+const TIME_MARGIN_MS = 10_000;
+
+/*
+ * SES renders the template with Handlebars. Every value goes in as template data, never as template
+ * text, so braces in an alarm description are printed rather than interpreted; triple braces because
+ * the HTML part is already escaped, once, by renderEmail.
+ */
+const PASS_THROUGH = { Subject: '{{{subject}}}', Html: '{{{html}}}', Text: '{{{text}}}' };
+
+const slotOf = (o: Pick<Outgoing, 'person' | 'channel'>) => `${o.person.id}:${o.channel}`;
+const isSent = (slot: DeliverySlot | undefined) => Boolean(slot && 'sentAt' in slot);
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
 /**
- * Sends notices by email (SES) and SMS (SNS). A notice goes to each (recipient, channel) at most once
- * per key, so a retried step does not send it again; a failed send is recorded on the timeline and
- * counted, and never fails the incident's workflow. Someone whom none of their channels reached is
- * tried on the other channel they have.
+ * Sends notices by email (SES) and SMS (SNS), exactly once per (incident, message, recipient, channel).
+ *
+ * Each message has a ledger item with one slot per recipient and channel. A batch is claimed in one
+ * conditional write, sent, and settled in one more: sent slots are never sent again, failed ones are
+ * released. An attempt that ended between claim and settle (a crash, a timeout) leaves claims that
+ * the workflow's retry of the step takes over and sends: Step Functions starts a retry only after the
+ * attempt before it has ended, so a claim from an earlier attempt is never one still being sent.
+ * Email goes in batches of 50 personalised messages per SES call, one per group of recipients who
+ * read the same text (the same time zone); SMS one request per phone number, ten in flight.
+ *
+ * A failed send is recorded on the timeline and counted, and never fails the incident's workflow;
+ * someone whom none of their channels reached is tried on the other channel they have.
  */
 export class Notifier {
   constructor(
-    private readonly ses: SESClient,
+    private readonly ses: SESv2Client,
     private readonly sns: SNSClient,
     private readonly store: IncidentStore,
     private readonly config: OrganisationConfig,
     private readonly configurationSet?: string,
-    private readonly onFailure: (channel: Channel) => void = () => undefined,
+    private readonly onFailure: (channel: Channel, count: number) => void = () => undefined,
   ) {}
 
   async send(
@@ -35,85 +88,191 @@ export class Notifier {
     key: string,
     recipients: Array<{ person: Person; channels: readonly Channel[]; notice: Notice }>,
   ): Promise<Delivery[]> {
-    const deliveries: Delivery[] = [];
-    for (const { person, channels, notice } of recipients) {
-      const usable = channels.filter((c) => c === 'email' || person.phone);
-      const tried: Delivery[] = [];
-      for (const channel of usable) {
-        const delivery = await this.deliver(incidentId, key, person, channel, notice);
-        if (delivery) tried.push(delivery);
-      }
-      // Reached on none of their channels: the other one, if they have it.
-      const other: Channel | undefined = !usable.includes('email')
+    const owner = randomUUID();
+    const ledger = await this.store.deliveryLedger(incidentId, key);
+    const wanted = recipients.flatMap(({ person, channels, notice }) =>
+      channels.filter((c) => c === 'email' || person.phone).map((channel) => ({ person, channel, notice })),
+    );
+    const deliveries = await this.dispatch(incidentId, key, owner, ledger, wanted);
+
+    // Reached on none of their channels this time: the other one, if they have it.
+    const fallbacks = recipients.flatMap(({ person, channels, notice }): Outgoing[] => {
+      const tried = deliveries.filter((d) => d.recipient === person.id);
+      if (tried.length === 0 || tried.some((d) => d.ok)) return [];
+      const other: Channel | undefined = !channels.includes('email')
         ? 'email'
-        : !usable.includes('sms') && person.phone
+        : !channels.includes('sms') && person.phone
           ? 'sms'
           : undefined;
-      if (other && tried.length > 0 && tried.every((d) => !d.ok)) {
-        const fallback = await this.deliver(incidentId, key, person, other, notice);
-        if (fallback) tried.push({ ...fallback, fallback: true });
+      return other ? [{ person, channel: other, notice }] : [];
+    });
+    const second = await this.dispatch(incidentId, key, owner, ledger, fallbacks);
+    deliveries.push(...second.map((d) => ({ ...d, fallback: true })));
+
+    await this.recordFailures(incidentId, key, deliveries);
+    return deliveries;
+  }
+
+  /** Sends what the ledger does not show as sent, batch by batch; returns this attempt's deliveries. */
+  private async dispatch(
+    incidentId: string,
+    key: string,
+    owner: string,
+    ledger: Map<string, DeliverySlot>,
+    items: Outgoing[],
+  ): Promise<Omit<Delivery, 'fallback'>[]> {
+    const pending = items.filter((o) => !isSent(ledger.get(slotOf(o))));
+    const emailGroups = new Map<string, Outgoing[]>();
+    for (const o of pending.filter((p) => p.channel === 'email')) {
+      const same = JSON.stringify(o.notice);
+      emailGroups.set(same, [...(emailGroups.get(same) ?? []), o]);
+    }
+    const batches = [
+      ...[...emailGroups.values()].flatMap((group) => chunks(group, EMAIL_BATCH)),
+      ...chunks(
+        pending.filter((p) => p.channel === 'sms'),
+        SMS_BATCH,
+      ),
+    ];
+
+    const deliveries: Omit<Delivery, 'fallback'>[] = [];
+    for (const [index, batch] of batches.entries()) {
+      if (remainingMs() < TIME_MARGIN_MS) {
+        throw new TransientError(
+          `stopped sending ${key} for ${incidentId} before the timeout with ${batches.length - index} of ${batches.length} batches left; the retry sends them`,
+        );
       }
-      deliveries.push(...tried);
+      const claimed = await this.claim(incidentId, key, owner, ledger, batch);
+      if (claimed.length === 0) continue;
+      const outcomes = claimed[0]!.channel === 'email' ? await this.emails(claimed) : await this.texts(claimed);
+      const sent = claimed.flatMap((o, i) =>
+        outcomes[i]!.ok ? [{ slot: slotOf(o), messageId: (outcomes[i] as { messageId?: string }).messageId }] : [],
+      );
+      await this.store.settleDeliveries(incidentId, key, sent, claimed.filter((_, i) => !outcomes[i]!.ok).map(slotOf));
+      for (const s of sent) ledger.set(s.slot, { sentAt: new Date().toISOString() });
+      claimed.forEach((o, i) => {
+        const outcome = outcomes[i]!;
+        deliveries.push({
+          recipient: o.person.id,
+          name: o.person.name,
+          channel: o.channel,
+          ok: outcome.ok,
+          ...(outcome.ok ? {} : { error: outcome.error }),
+        });
+        if (!outcome.ok) ledger.delete(slotOf(o));
+      });
     }
     return deliveries;
   }
 
-  /** One send, at most once per (incident, key, person, channel); undefined when it went before. */
-  private async deliver(
+  /** Claims what of a batch is still unsent; reads the ledger again if another attempt moved first. */
+  private async claim(
     incidentId: string,
     key: string,
-    person: Person,
-    channel: Channel,
-    notice: Notice,
-  ): Promise<Delivery | undefined> {
-    const marker = `${incidentId}#${key}#${person.id}#${channel}`;
-    if (!(await this.store.markOnce(marker, { incidentId, channel }))) return undefined;
-    try {
-      if (channel === 'email') await this.email(person, notice);
-      else await this.sms(person, notice);
-      return { recipient: person.id, channel, ok: true };
-    } catch (error) {
-      // Let a later retry of this step try again, and say on the timeline what failed.
-      await this.store.unmark(marker);
-      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      this.onFailure(channel);
-      await this.store.appendTimeline(
-        incidentId,
-        entry('notification-failed', `${channel} to ${person.name} failed: ${message}`, { channel, detail: { key } }),
-      );
-      return { recipient: person.id, channel, ok: false, error: message };
+    owner: string,
+    ledger: Map<string, DeliverySlot>,
+    batch: Outgoing[],
+  ): Promise<Outgoing[]> {
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const open = batch.filter((o) => !isSent(ledger.get(slotOf(o))));
+      const slots = open.map((o) => ({ slot: slotOf(o), seen: ledger.get(slotOf(o)) }));
+      if (await this.store.claimDeliveries(incidentId, key, owner, slots)) return open;
+      const fresh = await this.store.deliveryLedger(incidentId, key);
+      ledger.clear();
+      for (const [slot, state] of fresh) ledger.set(slot, state);
     }
+    throw new TransientError(`the delivery ledger of ${key} for ${incidentId} kept changing under this attempt`);
   }
 
-  private async email(person: Person, notice: Notice): Promise<void> {
-    const rendered = renderEmail(notice, this.config);
-    await this.ses.send(
-      new SendEmailCommand({
-        Source: this.config.sender,
-        ...(this.configurationSet ? { ConfigurationSetName: this.configurationSet } : {}),
-        Destination: { ToAddresses: [`${person.name} <${person.email}>`] },
-        Message: {
-          Subject: { Data: rendered.subject, Charset: 'UTF-8' },
-          Body: { Text: { Data: rendered.text, Charset: 'UTF-8' }, Html: { Data: rendered.html, Charset: 'UTF-8' } },
-        },
-      }),
-    );
+  /** One bulk call per batch (all read the same text); destinations that SES throttled are tried again. */
+  private async emails(batch: Outgoing[]): Promise<Outcome[]> {
+    const rendered = renderEmail(batch[0]!.notice, this.config);
+    const outcomes: Outcome[] = batch.map(() => ({ ok: false, error: 'not sent' }));
+    let waiting = batch.map((_, i) => i);
+    for (let attempt = 1; attempt <= ENTRY_TRIES && waiting.length > 0; attempt += 1) {
+      let results: BulkEmailEntryResult[];
+      try {
+        const reply = await this.ses.send(
+          new SendBulkEmailCommand({
+            FromEmailAddress: this.config.sender,
+            ...(this.configurationSet ? { ConfigurationSetName: this.configurationSet } : {}),
+            DefaultContent: { Template: { TemplateContent: PASS_THROUGH, TemplateData: JSON.stringify(rendered) } },
+            // The bare address: a display name outside ASCII would need RFC 2047 encoding, which SES rejects without.
+            BulkEmailEntries: waiting.map((i) => ({ Destination: { ToAddresses: [batch[i]!.person.email] } })),
+          }),
+        );
+        results = reply.BulkEmailEntryResults ?? [];
+      } catch (error) {
+        // The SDK has already retried throttling and server errors with backoff: this one is final.
+        for (const i of waiting) outcomes[i] = { ok: false, error: describeError(error) };
+        break;
+      }
+      const again: number[] = [];
+      waiting.forEach((i, n) => {
+        const result = results[n];
+        if (result?.Status === 'SUCCESS')
+          outcomes[i] = { ok: true, ...(result.MessageId ? { messageId: result.MessageId } : {}) };
+        else {
+          outcomes[i] = {
+            ok: false,
+            error: `${result?.Status ?? 'NO_RESULT'}: ${result?.Error ?? 'SES gave no result for this address'}`,
+          };
+          if (result?.Status && RETRIABLE_ENTRY.has(result.Status)) again.push(i);
+        }
+      });
+      waiting = again;
+      if (waiting.length > 0 && attempt < ENTRY_TRIES) await sleep(Math.random() * 200 * 2 ** attempt);
+    }
+    return outcomes;
   }
 
-  private async sms(person: Person, notice: Notice): Promise<void> {
+  private async texts(batch: Outgoing[]): Promise<Outcome[]> {
     // Set per message rather than account-wide, so deploying this system changes no account setting.
     const { senderId, originationNumber } = this.config.sms;
     const attribute = (value: string) => ({ DataType: 'String', StringValue: value });
-    await this.sns.send(
-      new PublishCommand({
-        PhoneNumber: person.phone,
-        Message: renderSms(notice),
-        MessageAttributes: {
-          'AWS.SNS.SMS.SMSType': attribute('Transactional'),
-          ...(senderId ? { 'AWS.SNS.SMS.SenderID': attribute(senderId) } : {}),
-          ...(originationNumber ? { 'AWS.MM.SMS.OriginationNumber': attribute(originationNumber) } : {}),
-        },
-      }),
+    return pMap(
+      batch,
+      async ({ person, notice }): Promise<Outcome> => {
+        try {
+          const reply = await this.sns.send(
+            new PublishCommand({
+              PhoneNumber: person.phone,
+              Message: renderSms(notice),
+              MessageAttributes: {
+                'AWS.SNS.SMS.SMSType': attribute('Transactional'),
+                ...(senderId ? { 'AWS.SNS.SMS.SenderID': attribute(senderId) } : {}),
+                ...(originationNumber ? { 'AWS.MM.SMS.OriginationNumber': attribute(originationNumber) } : {}),
+              },
+            }),
+          );
+          return { ok: true, ...(reply.MessageId ? { messageId: reply.MessageId } : {}) };
+        } catch (error) {
+          return { ok: false, error: describeError(error) };
+        }
+      },
+      { concurrency: SMS_IN_FLIGHT },
     );
+  }
+
+  /** One timeline line per channel and cause, naming who was not reached; one metric per channel. */
+  private async recordFailures(incidentId: string, key: string, deliveries: Delivery[]): Promise<void> {
+    const groups = new Map<string, Delivery[]>();
+    for (const d of deliveries.filter((x) => !x.ok)) {
+      const group = `${d.channel}\n${d.error}`;
+      groups.set(group, [...(groups.get(group) ?? []), d]);
+    }
+    for (const failed of groups.values()) {
+      const { channel, error } = failed[0]!;
+      this.onFailure(channel, failed.length);
+      const names = failed.map((d) => d.name);
+      const who = names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', ');
+      await this.store.appendTimeline(
+        incidentId,
+        entry('notification-failed', `${channel} to ${who} failed: ${error}`, {
+          channel,
+          detail: { key, recipients: failed.map((d) => d.recipient) },
+        }),
+      );
+    }
   }
 }

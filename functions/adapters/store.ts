@@ -22,7 +22,8 @@ import type { TimelineEntry } from '../core/timeline';
  *   INC#<id>                WAIT                     the task token of the workflow's current wait
  *   ACT#<sha256(link id)>   LINK                     an action link: incident, action, recipient, expiry, use
  *   DEDUP#<key>             DEDUP                    the alarm grouping window: incident id and its expiry
- *   MSG#<key>               MSG                      a message that was sent (at most once per key)
+ *   MSG#<id>#<key>          MSG                      one message's delivery ledger: an attribute per
+ *                                                    recipient and channel, claimed by an attempt or sent
  *   BAD#<yyyy-mm-dd>        <time>#<random>          input that could not be understood, kept for inspection
  *
  * Idempotency comes from conditional writes alone (no transactions: dynalite lacks them), and
@@ -39,6 +40,10 @@ export const TABLE_KEYS = {
   sortKey: 'sk',
   openIncidentsIndex: { name: GSI_OPEN, partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
 } as const;
+
+/** One recipient and channel of a message: claimed by an attempt that is sending it, or sent. */
+export type DeliverySlot = { owner: string; at: string } | { sentAt: string; messageId?: string };
+const SLOT_PREFIX = 'to:';
 
 export interface ActionLink {
   hash: string;
@@ -282,15 +287,55 @@ export class IncidentStore {
     throw new Error(`could not settle the grouping window for ${key}`);
   }
 
-  /** Marks a key as done; false when it was already marked (and not released since). */
-  async markOnce(key: string, attributes: Record<string, unknown> = {}): Promise<boolean> {
+  /**
+   * Where each (recipient, channel) of one message stands, read strongly: claimed by an attempt that
+   * is sending it, or sent. A slot not in the map was never claimed, or was released after a failure.
+   */
+  async deliveryLedger(incidentId: string, key: string): Promise<Map<string, DeliverySlot>> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: `MSG#${incidentId}#${key}`, sk: 'MSG' }, ConsistentRead: true }),
+    );
+    const ledger = new Map<string, DeliverySlot>();
+    for (const [name, value] of Object.entries(Item ?? {})) {
+      if (name.startsWith(SLOT_PREFIX)) ledger.set(name.slice(SLOT_PREFIX.length), value as DeliverySlot);
+    }
+    return ledger;
+  }
+
+  /**
+   * Claims a batch of slots for one attempt in a single conditional write: each slot must still be as
+   * the ledger was read (unclaimed, or claimed by the same earlier attempt that is being taken over).
+   * False when another attempt moved first; the caller reads the ledger again.
+   */
+  async claimDeliveries(
+    incidentId: string,
+    key: string,
+    owner: string,
+    slots: Array<{ slot: string; seen?: DeliverySlot }>,
+  ): Promise<boolean> {
+    if (slots.length === 0) return true;
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':claim': { owner, at: new Date().toISOString() } };
+    const conditions: string[] = [];
+    const sets: string[] = [];
+    slots.forEach(({ slot, seen }, i) => {
+      names[`#s${i}`] = `${SLOT_PREFIX}${slot}`;
+      sets.push(`#s${i} = :claim`);
+      if (seen && 'owner' in seen) {
+        names['#owner'] = 'owner';
+        values[`:o${i}`] = seen.owner;
+        conditions.push(`#s${i}.#owner = :o${i}`);
+      } else conditions.push(`attribute_not_exists(#s${i})`);
+    });
     try {
       await this.db.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.table,
-          Item: { pk: `MSG#${key}`, sk: 'MSG', at: new Date().toISOString(), ...attributes },
-          ConditionExpression: 'attribute_not_exists(pk) OR released = :released',
-          ExpressionAttributeValues: { ':released': true },
+          Key: { pk: `MSG#${incidentId}#${key}`, sk: 'MSG' },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
         }),
       );
       return true;
@@ -301,14 +346,37 @@ export class IncidentStore {
   }
 
   /**
-   * Releases a mark so that the next markOnce succeeds. A put rather than a delete: the marker keeps
-   * when it was released, and the functions need no DeleteItem permission.
+   * Records the outcome of a batch in one write: sent slots keep when and as what they went; failed
+   * ones are released (an attribute removed, not an item deleted) so that a later attempt may try again.
    */
-  async unmark(key: string): Promise<void> {
+  async settleDeliveries(
+    incidentId: string,
+    key: string,
+    sent: Array<{ slot: string; messageId?: string }>,
+    released: string[],
+  ): Promise<void> {
+    if (sent.length + released.length === 0) return;
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const at = new Date().toISOString();
+    const sets = sent.map(({ slot, messageId }, i) => {
+      names[`#s${i}`] = `${SLOT_PREFIX}${slot}`;
+      values[`:s${i}`] = { sentAt: at, ...(messageId ? { messageId } : {}) };
+      return `#s${i} = :s${i}`;
+    });
+    const removes = released.map((slot, i) => {
+      names[`#r${i}`] = `${SLOT_PREFIX}${slot}`;
+      return `#r${i}`;
+    });
     await this.db.send(
-      new PutCommand({
+      new UpdateCommand({
         TableName: this.table,
-        Item: { pk: `MSG#${key}`, sk: 'MSG', released: true, at: new Date().toISOString() },
+        Key: { pk: `MSG#${incidentId}#${key}`, sk: 'MSG' },
+        UpdateExpression: [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : '']
+          .filter(Boolean)
+          .join(' '),
+        ExpressionAttributeNames: names,
+        ...(sets.length ? { ExpressionAttributeValues: values } : {}),
       }),
     );
   }

@@ -68,6 +68,8 @@ export interface Incident {
   nextUpdateAt?: string;
   lastUpdate?: StatusUpdate;
   updateCount?: number;
+  /** The message key of the last update round begun, so that a retried round finishes instead of starting another. */
+  lastRound?: string;
   resolvedAt?: string;
   resolution?: string;
   review?: { owner: Actor; dueAt: string; submittedAt?: string; summary?: string; lessons?: string };

@@ -330,7 +330,7 @@ async function apply(app: App, incident: Incident, event: MimEvent, now: Date): 
       );
       await log(
         'priority-changed',
-        `${actor} changed the priority from ${change.from} to ${changed.priority}: ${change.reason}; updates every ${formatDuration(app.config.cadence[changed.priority!])}; told ${describeDeliveries(deliveries)}`,
+        `${actor} changed the priority from ${change.from} to ${changed.priority}: ${change.reason}; updates every ${formatDuration(app.config.cadence[changed.priority!])}, the next at ${formatTime(next, app.config.timeZone)}; told ${describeDeliveries(deliveries)}`,
       );
       return changed;
     }
@@ -467,12 +467,26 @@ export async function sendUpdate(app: App, id: string, mode: 'posted' | 'due', n
     // Something the MIM sent is waiting: take it first rather than announce "no change".
     return { incidentId: id, waitSeconds: 1 };
   }
-  const due = nextUpdateAt(app.config, current.priority!, now).toISOString();
-  const count = (current.updateCount ?? 0) + 1;
-  const key = mode === 'posted' ? `update#${current.lastEventId}` : `no-change#${current.nextUpdateAt}`;
-  const incident =
-    (await app.store.updateIncident(id, { nextUpdateAt: due, deadline: due, updateCount: count }, { status: ['active'] })) ??
-    current;
+  // A retry of this step (after a timeout or a crash) finishes the same round: same number, same
+  // next-update time, same message key, so that nobody gets it twice and nobody misses it.
+  const retried =
+    mode === 'posted'
+      ? current.lastRound === `update#${current.lastEventId}`
+      : Boolean(current.lastRound?.startsWith('no-change#')) && Date.parse(current.nextUpdateAt ?? '') > now.getTime();
+  const key = retried
+    ? current.lastRound!
+    : mode === 'posted'
+      ? `update#${current.lastEventId}`
+      : `no-change#${current.nextUpdateAt}`;
+  const due = retried ? current.nextUpdateAt! : nextUpdateAt(app.config, current.priority!, now).toISOString();
+  const count = retried ? (current.updateCount ?? 1) : (current.updateCount ?? 0) + 1;
+  const incident = retried
+    ? current
+    : ((await app.store.updateIncident(
+        id,
+        { nextUpdateAt: due, deadline: due, updateCount: count, lastRound: key },
+        { status: ['active'] },
+      )) ?? current);
   const recipients = stakeholders(app.config, incident);
   if (mode === 'posted' && incident.lastUpdate) {
     const update = incident.lastUpdate;
@@ -500,13 +514,12 @@ export async function sendUpdate(app: App, id: string, mode: 'posted' | 'due', n
       key,
     );
     const told = peopleReached(deliveries);
-    await briefMim(app, incident, `reminder#${current.nextUpdateAt}`, now, (zone, links) =>
-      overdueReminderNotice(app.config, incident, zone, links, told),
-    );
+    const reminder = key.replace(/^no-change#/, 'reminder#');
+    await briefMim(app, incident, reminder, now, (zone, links) => overdueReminderNotice(app.config, incident, zone, links, told));
     await app.store.appendTimeline(
       id,
       entry('reminder-sent', `Reminded ${incident.mim?.name ?? 'the MIM'} that the update is overdue`),
-      `reminder#${current.nextUpdateAt}`,
+      reminder,
     );
   }
   return { incidentId: id, waitSeconds: waitFor(incident, now) };

@@ -124,7 +124,7 @@ function grants(needs: FunctionNeeds, system: SystemResources): iam.PolicyStatem
       [system.tableArn],
     ),
     ...(needs.openIncidentsIndex ? [statement(['dynamodb:Query'], [`${system.tableArn}/index/${GSI_OPEN}`])] : []),
-    ...(needs.email ? [statement(['ses:SendEmail'], system.sesResources)] : []),
+    ...(needs.email ? [statement(['ses:SendBulkEmail'], system.sesResources)] : []),
     // SMS is published to a phone number, which has no ARN: "*" is the only resource IAM offers.
     ...(needs.sms ? [statement(['sns:Publish'], ['*'])] : []),
     ...(needs.workflow

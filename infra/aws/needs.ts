@@ -55,7 +55,7 @@ export const FUNCTION_NEEDS: Record<FunctionFolder, FunctionNeeds> = {
   'downgrade-candidate': { table: READ_WRITE, email: true },
   'mobilise-response': { table: READ_WRITE, email: true, sms: true, links: true },
   'send-update': { table: [...READ_WRITE, 'Query'], email: true, sms: true, links: true },
-  'resolve-incident': { table: ['GetItem', 'PutItem'], email: true, sms: true },
+  'resolve-incident': { table: READ_WRITE, email: true, sms: true },
   'open-review': { table: [...READ_WRITE, 'Query'], email: true, links: true },
   'remind-review': { table: [...READ_WRITE, 'Query'], email: true, links: true },
   'close-incident': { table: READ_WRITE, email: true, sms: true },

@@ -156,7 +156,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
     AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
-    AWS_ENDPOINT_URL_SES: sesUrl,
+    AWS_ENDPOINT_URL_SESV2: sesUrl,
     AWS_ENDPOINT_URL_SNS: sns.url,
     AWS_ENDPOINT_URL_SFN: sfn.url,
     TABLE_NAME: tableName,

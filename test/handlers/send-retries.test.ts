@@ -1,4 +1,4 @@
-import { SendEmailCommand, SESClient } from '@aws-sdk/client-ses';
+import { SendBulkEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,14 +6,21 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MESSAGING_RETRIES } from '../../functions/adapters/clients';
 
 /** A loopback endpoint that fails the first `failures` requests as SES or SNS would, then succeeds. */
-async function flaky(failures: number, failure: { status: number; body: string }, success: string) {
+async function flaky(
+  failures: number,
+  failure: { status: number; body: string; headers?: Record<string, string> },
+  success: string,
+  contentType = 'text/xml',
+) {
   let requests = 0;
   const server: Server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
       requests += 1;
       const failing = requests <= failures;
-      res.writeHead(failing ? failure.status : 200, { 'content-type': 'text/xml' }).end(failing ? failure.body : success);
+      res
+        .writeHead(failing ? failure.status : 200, { 'content-type': contentType, ...(failing ? failure.headers : {}) })
+        .end(failing ? failure.body : success);
     });
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
@@ -33,21 +40,24 @@ describe('sending under pressure, over the wire', () => {
     const ses = await flaky(
       2,
       {
-        status: 400,
-        body: '<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Maximum sending rate exceeded.</Message></Error><RequestId>r</RequestId></ErrorResponse>',
+        status: 429,
+        headers: { 'x-amzn-errortype': 'TooManyRequestsException' },
+        body: '{"message":"Maximum sending rate exceeded."}',
       },
-      '<SendEmailResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><SendEmailResult><MessageId>m-1</MessageId></SendEmailResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></SendEmailResponse>',
+      '{"BulkEmailEntryResults":[{"Status":"SUCCESS","MessageId":"m-1"}]}',
+      'application/json',
     );
     close = ses.close;
-    const client = new SESClient({ ...MESSAGING_RETRIES, ...local, endpoint: ses.url });
+    const client = new SESv2Client({ ...MESSAGING_RETRIES, ...local, endpoint: ses.url });
 
-    const sent = await client.send(
-      new SendEmailCommand({
-        Source: 'mim@example.com',
-        Destination: { ToAddresses: ['alice@example.com'] },
-        Message: { Subject: { Data: 'x' }, Body: { Text: { Data: 'x' } } },
+    const reply = await client.send(
+      new SendBulkEmailCommand({
+        FromEmailAddress: 'mim@example.com',
+        DefaultContent: { Template: { TemplateContent: { Subject: 'x', Text: 'x' } } },
+        BulkEmailEntries: [{ Destination: { ToAddresses: ['alice@example.com'] } }],
       }),
     );
+    const sent = { MessageId: reply.BulkEmailEntryResults?.[0]?.MessageId, $metadata: reply.$metadata };
 
     expect(sent.MessageId).toBe('m-1');
     expect(ses.requests()).toBe(3);

@@ -35,7 +35,7 @@ function grantedBySynthesizedPolicies(): void {
   ).Properties.StateMachineName;
   const nameOf = (action: string, resource: unknown): string => {
     if (action === 'sns:Publish' && resource === '*') return 'phone-number';
-    if (action === 'ses:SendEmail' && /:ses:/.test(JSON.stringify(resource))) return 'email-identity';
+    if (action === 'ses:SendBulkEmail' && /:ses:/.test(JSON.stringify(resource))) return 'email-identity';
     if (action.startsWith('states:') && JSON.stringify(resource).includes(`:stateMachine:${machine}"`)) return 'state-machine';
     const name = names.get(JSON.stringify(resource));
     if (!name) throw new Error(`${action} is granted on a resource the test does not know: ${JSON.stringify(resource)}`);

@@ -23,7 +23,7 @@ describe('workflow: a priority change mid-incident', () => {
     expect(Date.parse(incident.nextUpdateAt!) - Date.now()).toBeLessThanOrEqual(10 * 60_000);
     expect(Date.parse(before.nextUpdateAt!) - Date.now()).toBeGreaterThan(50 * 60_000);
     expect(timeline.find((e) => e.kind === 'priority-changed')?.summary).toMatch(
-      /^Dave Dixon changed the priority from P2 to P1: Now failing in every region\.; updates every 10m; told \d+ recipient/,
+      /^Dave Dixon changed the priority from P2 to P1: Now failing in every region\.; updates every 10m, the next at \d\d:\d\d GMT, [^;]+; told \d+ recipient/,
     );
     const told = await driver().waitForEmail('henry@example.com', new RegExp(`Priority P2 to P1: ${id}`));
     expect(told.text).toContain('Updates now come every 10m; the next at');

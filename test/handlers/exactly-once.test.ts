@@ -1,0 +1,184 @@
+import { SendBulkEmailCommand } from '@aws-sdk/client-sesv2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ses } from '../../functions/adapters/clients';
+import { withInvocation } from '../../functions/adapters/invocation';
+import type { Channel, Person } from '../../functions/core/config';
+import type { Notice } from '../../functions/core/messages';
+import { appContext } from '../../functions/services/app';
+import { useSandbox } from '../support/sandbox';
+
+const { driver, sandbox } = useSandbox();
+
+/** A notice whose subject and SMS carry a mark of their own, so a test counts only its own messages. */
+function notice(): { mark: string; notice: Notice } {
+  const mark = `X-${randomBytes(4).toString('hex')}`;
+  return {
+    mark,
+    notice: {
+      subject: `Update ${mark}`,
+      heading: 'Update',
+      intro: 'Work continues.',
+      fields: [],
+      actions: [],
+      sms: `Update ${mark}`,
+    },
+  };
+}
+
+function everyone(n: number, message: Notice, channels: Channel[] = ['email', 'sms']) {
+  return Array.from({ length: n }, (_, i): { person: Person; channels: Channel[]; notice: Notice } => {
+    // Distinct people, as a large audience would be.
+    const person = {
+      id: `p${i}`,
+      name: `Person ${i}`,
+      email: `person${i}@example.com`,
+      phone: `+4477009${String(i).padStart(5, '0')}`,
+    };
+    return { person, channels, notice: message };
+  });
+}
+
+async function sent(mark: string) {
+  const emails = (await driver().emails()).filter((e) => e.subject.includes(mark)).flatMap((e) => e.to);
+  const sms = sandbox()
+    .sns.outbox.filter((m) => m.message.includes(mark))
+    .map((m) => m.phoneNumber);
+  return { emails, sms };
+}
+
+const counts = (list: string[]) => [...new Set(list.map((x) => list.filter((y) => y === x).length))];
+
+describe('every (incident, message, recipient, channel) goes out exactly once', () => {
+  let restore: (() => void) | undefined;
+  afterEach(() => restore?.());
+
+  it('a step that runs again sends nothing twice', async () => {
+    const { notifier } = appContext();
+    const { mark, notice: message } = notice();
+    const recipients = everyone(60, message);
+
+    const first = await notifier.send('INC-20261127-AAAAAA', 'update#1', recipients);
+    const again = await notifier.send('INC-20261127-AAAAAA', 'update#1', recipients);
+
+    const { emails, sms } = await sent(mark);
+    expect(first.filter((d) => d.ok)).toHaveLength(120);
+    expect(again).toEqual([]);
+    expect(emails).toHaveLength(60);
+    expect(sms).toHaveLength(60);
+    expect(counts([...emails, ...sms])).toEqual([1]);
+  });
+
+  it('what an attempt claimed but never sent (it crashed in between) is sent by the retry, once', async () => {
+    const { notifier, store } = appContext();
+    const { mark, notice: message } = notice();
+    const recipients = everyone(3, message, ['email']);
+    // The crashed attempt's claims, exactly as it wrote them before it died.
+    await store.claimDeliveries(
+      'INC-20261127-BBBBBB',
+      'update#1',
+      'crashed-attempt',
+      recipients.map((r) => ({ slot: `${r.person.id}:email` })),
+    );
+
+    const retry = await notifier.send('INC-20261127-BBBBBB', 'update#1', recipients);
+    const later = await notifier.send('INC-20261127-BBBBBB', 'update#1', recipients);
+
+    expect(retry.map((d) => d.ok)).toEqual([true, true, true]);
+    expect(later).toEqual([]);
+    expect((await sent(mark)).emails.sort()).toEqual(['person0@example.com', 'person1@example.com', 'person2@example.com']);
+  });
+
+  it('an attempt near its timeout stops between batches, and the retry sends only the rest', async () => {
+    const { notifier } = appContext();
+    const { mark, notice: message } = notice();
+    const recipients = everyone(120, message, ['email']);
+    // Plenty of time for the first two batches, then less than the margin.
+    let asked = 0;
+    const closing = { getRemainingTimeInMillis: () => (++asked <= 2 ? 60_000 : 5_000) };
+
+    const stopped = await withInvocation(closing, () => notifier.send('INC-20261127-CCCCCC', 'update#1', recipients)).catch(
+      (e: Error) => e,
+    );
+    const before = (await sent(mark)).emails.length;
+    const retry = await notifier.send('INC-20261127-CCCCCC', 'update#1', recipients);
+
+    const { emails } = await sent(mark);
+    expect((stopped as Error).name).toBe('TransientError');
+    expect((stopped as Error).message).toMatch(/1 of 3 batches left; the retry sends them/);
+    expect(before).toBe(100);
+    expect(retry).toHaveLength(20);
+    expect(emails).toHaveLength(120);
+    expect(counts(emails)).toEqual([1]);
+  });
+
+  it('destinations SES throttled inside a bulk call are tried again, and only they', async () => {
+    const { notifier } = appContext();
+    const { notice: message } = notice();
+    const recipients = everyone(4, message, ['email']);
+    // The local SES never throttles single destinations, so that answer is injected on the client.
+    const mock = mockClient(ses);
+    restore = () => mock.restore();
+    mock
+      .on(SendBulkEmailCommand)
+      .resolvesOnce({
+        BulkEmailEntryResults: [
+          { Status: 'SUCCESS', MessageId: 'm0' },
+          { Status: 'ACCOUNT_THROTTLED', Error: 'Maximum sending rate exceeded.' },
+          { Status: 'SUCCESS', MessageId: 'm2' },
+          { Status: 'TRANSIENT_FAILURE', Error: 'Try again.' },
+        ],
+      })
+      .resolves({
+        BulkEmailEntryResults: [
+          { Status: 'SUCCESS', MessageId: 'm1' },
+          { Status: 'SUCCESS', MessageId: 'm3' },
+        ],
+      });
+
+    const deliveries = await notifier.send('INC-20261127-DDDDDD', 'update#1', recipients);
+
+    const calls = mock
+      .commandCalls(SendBulkEmailCommand)
+      .map((c) => c.args[0].input.BulkEmailEntries!.map((e) => e.Destination!.ToAddresses![0]));
+    expect(calls).toEqual([
+      ['person0@example.com', 'person1@example.com', 'person2@example.com', 'person3@example.com'],
+      ['person1@example.com', 'person3@example.com'],
+    ]);
+    expect(deliveries.every((d) => d.ok)).toBe(true);
+  });
+
+  it('a destination SES rejects for good is released, recorded, and tried by SMS; the rest of the batch counts as sent', async () => {
+    const { notifier, store } = appContext();
+    const { mark, notice: message } = notice();
+    const recipients = everyone(3, message, ['email']);
+    const mock = mockClient(ses);
+    restore = () => mock.restore();
+    mock.on(SendBulkEmailCommand).resolves({
+      BulkEmailEntryResults: [
+        { Status: 'SUCCESS', MessageId: 'm0' },
+        { Status: 'MESSAGE_REJECTED', Error: 'Email address is on the suppression list.' },
+        { Status: 'SUCCESS', MessageId: 'm2' },
+      ],
+    });
+
+    const deliveries = await notifier.send('INC-20261127-EEEEEE', 'update#1', recipients);
+
+    expect(
+      deliveries.map((d) => `${d.recipient} ${d.channel} ${d.ok ? 'ok' : 'failed'}${d.fallback ? ' (fallback)' : ''}`),
+    ).toEqual([
+      `${recipients[0]!.person.id} email ok`,
+      `${recipients[1]!.person.id} email failed`,
+      `${recipients[2]!.person.id} email ok`,
+      `${recipients[1]!.person.id} sms ok (fallback)`,
+    ]);
+    expect((await sent(mark)).sms).toEqual([recipients[1]!.person.phone]);
+    const ledger = await store.deliveryLedger('INC-20261127-EEEEEE', 'update#1');
+    expect(ledger.has(`${recipients[1]!.person.id}:email`)).toBe(false);
+    const timeline = await store.timeline('INC-20261127-EEEEEE');
+    expect(timeline.map((e) => e.summary)).toEqual([
+      `email to ${recipients[1]!.person.name} failed: MESSAGE_REJECTED: Email address is on the suppression list.`,
+    ]);
+  });
+});

@@ -12,7 +12,7 @@ import { ROOT, startSandbox } from '../infra/local/sandbox';
 
 /*
  * npm run bench:update-round — one update round of an incident whose audiences hold 500 people
- * (leadership, the service desk, the service's stakeholders; four time zones; a third also by SMS):
+ * (150 leaders by email and SMS, 50 at the service desk and 300 stakeholders by email; four time zones):
  * how long the round takes and how many AWS requests it makes, through the real send-update step
  * on the local sandbox. The baseline, in the same run over the same endpoints and clients, is the
  * naive way: for each recipient and channel, a conditional marker write and then its own send.
@@ -33,13 +33,13 @@ const people = Object.fromEntries(
     {
       name: `Person ${i}`,
       email: `${id}@example.com`,
-      ...(i % 3 === 0 ? { phone: `+4477009${String(i).padStart(5, '0')}` } : {}),
+      ...(i < 150 ? { phone: `+4477009${String(i).padStart(5, '0')}` } : {}),
       timeZone: zones[i % zones.length],
     },
   ]),
 );
-const leadership = ids.slice(0, 20);
-const desk = ids.slice(20, 50);
+const leadership = ids.slice(0, 150);
+const desk = ids.slice(150, 200);
 const config = {
   ...base,
   people: { ...base.people, ...people },
@@ -47,7 +47,7 @@ const config = {
     { name: 'leadership', members: leadership, priorities: ['P1', 'P2'], channels: ['email', 'sms'] },
     { name: 'service-desk', members: desk, priorities: ['P1', 'P2', 'P3', 'P4'], channels: ['email'] },
   ],
-  services: base.services.map((s) => (s.name === 'payments' ? { ...s, stakeholders: ids.slice(50) } : s)),
+  services: base.services.map((s) => (s.name === 'payments' ? { ...s, stakeholders: ids.slice(200) } : s)),
 };
 const configPath = join(mkdtempSync(join(tmpdir(), 'bench-')), 'organisation.yaml');
 writeFileSync(configPath, stringify(config));

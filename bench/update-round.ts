@@ -150,7 +150,8 @@ try {
                   },
                 }),
               );
-            } else await clients.sns.send(new PublishCommand({ PhoneNumber: person.phone, Message: renderSms(notice) }));
+            } else
+              await clients.sns.send(new PublishCommand({ PhoneNumber: person.phone, Message: renderSms(notice, app.config) }));
           }
         }
       }),

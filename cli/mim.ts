@@ -4,10 +4,11 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LEVELS, parseConfig } from '../functions/core/config';
+import { LEVELS } from '../functions/core/config';
+import { readOrganisation } from '../functions/adapters/config-file';
 import { formatDuration } from '../functions/core/duration';
 import type { Incident } from '../functions/core/incident';
-import { formatTime, renderEmail, renderSms } from '../functions/core/messages';
+import { formatTime, type Notice, renderEmail, renderSms } from '../functions/core/messages';
 import { previews } from '../functions/core/preview';
 import { smsSegments } from '../functions/core/sms';
 import { parseRotaTime, whoIsOnCall } from '../functions/core/roster';
@@ -156,7 +157,8 @@ program
   .command('show')
   .description('show an incident and its timeline')
   .argument('<incident-id>')
-  .action(async (id: string) => {
+  .option('--who', 'under each message round, who got it on which channel, and who it failed to reach')
+  .action(async (id: string, o: { who?: boolean }) => {
     const { incident, timeline } = await call<{ incident: Incident; timeline: TimelineEntry[] }>(
       'GET',
       `/incidents/${encodeURIComponent(id)}`,
@@ -166,8 +168,12 @@ program
     if (incident.nextUpdateAt && incident.status === 'active')
       console.log(`  next update due ${formatTime(incident.nextUpdateAt, zone())}`);
     console.log('\nTimeline:');
-    for (const e of timeline)
+    for (const e of timeline) {
       console.log(`  ${formatTime(e.at, zone())}  ${e.kind.padEnd(16)} ${e.summary}  [${e.actor}, ${e.channel}]`);
+      const told = e.detail?.told as Record<string, string[]> | undefined;
+      if (o.who && told)
+        for (const [channel, names] of Object.entries(told)) console.log(`${' '.repeat(30)}${channel}: ${names.join(', ')}`);
+    }
   });
 
 function actionCommand(
@@ -225,9 +231,12 @@ actionCommand('reject', 'reject a major incident candidate, with the reason', [
   ['--reason <text>', 'reason', 'why it is not major', true],
 ]);
 actionCommand('update', 'post a status update to every audience', [
-  ['--impact <text>', 'impact', 'services, users, regions affected', true],
+  ['--impact <text>', 'impact', 'the impact: what is known', true],
   ['--status <text>', 'status', 'current status', true],
   ['--actions <text>', 'actions', 'actions in progress', true],
+  ['--services <text>', 'services', 'services affected, if known', false],
+  ['--users <text>', 'users', 'users affected (who, how many), if known', false],
+  ['--regions <text>', 'regions', 'regions affected, if known', false],
   ['--workaround <text>', 'workaround', 'workaround, if any', false],
 ]);
 actionCommand('resolve', 'resolve the incident', [['--resolution <text>', 'resolution', 'how it was resolved', true]]);
@@ -242,7 +251,7 @@ program
   .option('--at <time>', 'a time: "2026-12-24 21:00" in the rota\'s time zone, or ISO 8601 with an offset (2026-12-24T21:00Z)')
   .option('-c, --config <file>', 'organisation config', join(ROOT, 'config/organisation.yaml'))
   .action((o: { at?: string; config: string }) => {
-    const config = parseConfig(readFileSync(o.config, 'utf8'), o.config);
+    const config = readOrganisation(o.config);
     const zone = config.rota.timeZone;
     const at = o.at === undefined ? new Date() : parseRotaTime(o.at, zone);
     if (!at) throw new CliError(`--at "${o.at}" is not a time; write e.g. "2026-12-24 21:00" (${zone}) or 2026-12-24T21:00Z`);
@@ -259,22 +268,24 @@ program
 
 program
   .command('preview')
-  .description('render a message with sample data: its subject, text and SMS here, and its HTML to a file')
+  .description(
+    'render a message with sample data (and the overrides in the templates/ folder beside the config): its subject, text and SMS here, and its HTML to a file',
+  )
   .argument('[template]', 'which message; without one, the list')
   .option('-o, --out <file>', 'where to write the HTML (default: preview-<template>.html)')
   .option('-c, --config <file>', 'organisation config', join(ROOT, 'config/organisation.yaml'))
   .action((template: string | undefined, o: { out?: string; config: string }) => {
-    const config = parseConfig(readFileSync(o.config, 'utf8'), o.config);
+    const config = readOrganisation(o.config);
     const all = previews(config);
     if (!template) {
       console.log(`Templates: ${Object.keys(all).join(', ')}\nmim preview <template> shows one.`);
       return;
     }
-    const make = all[template];
+    const make = (all as Record<string, (() => Notice) | undefined>)[template];
     if (!make) throw new CliError(`no template "${template}"; the templates are: ${Object.keys(all).join(', ')}`);
     const notice = make();
     const email = renderEmail(notice, config);
-    const sms = renderSms(notice);
+    const sms = renderSms(notice, config);
     const segments = smsSegments(sms);
     const out = resolve(o.out ?? `preview-${template}.html`);
     writeFileSync(out, email.html);

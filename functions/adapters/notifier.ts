@@ -6,14 +6,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Channel, OrganisationConfig, Person } from '../core/config';
 import { TransientError } from '../core/errors';
 import { renderEmail, renderSms, type Notice } from '../core/messages';
+import { type ChatChannel, slackMessage, teamsMessage } from '../core/chat';
 import { entry } from '../core/timeline';
 import { remainingMs } from './invocation';
+import { postWebhook } from './webhooks';
 import type { DeliverySlot, IncidentStore } from './store';
 
 export interface Delivery {
+  /** A person's id, or the chat channel for a war-room post. */
   recipient: string;
   name: string;
-  channel: Channel;
+  channel: Channel | ChatChannel;
   ok: boolean;
   error?: string;
   /** Sent on a channel the notice did not ask for, because none of those reached the person. */
@@ -80,13 +83,15 @@ export class Notifier {
     private readonly store: IncidentStore,
     private readonly config: OrganisationConfig,
     private readonly configurationSet?: string,
-    private readonly onFailure: (channel: Channel, count: number) => void = () => undefined,
+    private readonly onFailure: (channel: Channel | ChatChannel, count: number) => void = () => undefined,
   ) {}
 
+  /** Sends to people, and with `warRoom`, posts that notice to the configured chat channels as well. */
   async send(
     incidentId: string,
     key: string,
     recipients: Array<{ person: Person; channels: readonly Channel[]; notice: Notice }>,
+    { warRoom }: { warRoom?: Notice } = {},
   ): Promise<Delivery[]> {
     const owner = randomUUID();
     const ledger = await this.store.deliveryLedger(incidentId, key);
@@ -108,6 +113,7 @@ export class Notifier {
     });
     const second = await this.dispatch(incidentId, key, owner, ledger, fallbacks);
     deliveries.push(...second.map((d) => ({ ...d, fallback: true })));
+    if (warRoom) deliveries.push(...(await this.postToWarRoom(incidentId, key, owner, ledger, warRoom)));
 
     await this.recordFailures(incidentId, key, deliveries);
     return deliveries;
@@ -142,7 +148,8 @@ export class Notifier {
           `stopped sending ${key} for ${incidentId} before the timeout with ${batches.length - index} of ${batches.length} batches left; the retry sends them`,
         );
       }
-      const claimed = await this.claim(incidentId, key, owner, ledger, batch);
+      const open = await this.claim(incidentId, key, owner, ledger, batch.map(slotOf));
+      const claimed = batch.filter((o) => open.has(slotOf(o)));
       if (claimed.length === 0) continue;
       const outcomes = claimed[0]!.channel === 'email' ? await this.emails(claimed) : await this.texts(claimed);
       const sent = claimed.flatMap((o, i) =>
@@ -165,23 +172,71 @@ export class Notifier {
     return deliveries;
   }
 
-  /** Claims what of a batch is still unsent; reads the ledger again if another attempt moved first. */
+  /** Claims the slots still unsent; reads the ledger again if another attempt moved first. */
   private async claim(
     incidentId: string,
     key: string,
     owner: string,
     ledger: Map<string, DeliverySlot>,
-    batch: Outgoing[],
-  ): Promise<Outgoing[]> {
+    slots: string[],
+  ): Promise<Set<string>> {
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      const open = batch.filter((o) => !isSent(ledger.get(slotOf(o))));
-      const slots = open.map((o) => ({ slot: slotOf(o), seen: ledger.get(slotOf(o)) }));
-      if (await this.store.claimDeliveries(incidentId, key, owner, slots)) return open;
+      const open = slots.filter((slot) => !isSent(ledger.get(slot)));
+      const claims = open.map((slot) => ({ slot, seen: ledger.get(slot) }));
+      if (await this.store.claimDeliveries(incidentId, key, owner, claims)) return new Set(open);
       const fresh = await this.store.deliveryLedger(incidentId, key);
       ledger.clear();
       for (const [slot, state] of fresh) ledger.set(slot, state);
     }
     throw new TransientError(`the delivery ledger of ${key} for ${incidentId} kept changing under this attempt`);
+  }
+
+  /** The war-room add-on: the same notice posted once to each configured chat channel. */
+  private async postToWarRoom(
+    incidentId: string,
+    key: string,
+    owner: string,
+    ledger: Map<string, DeliverySlot>,
+    notice: Notice,
+  ): Promise<Delivery[]> {
+    const hooks = { slack: this.config.chat.slack, teams: this.config.chat.teams };
+    const configured = (Object.keys(hooks) as ChatChannel[]).filter((c) => hooks[c]);
+    if (configured.length === 0) return [];
+    const claimed = await this.claim(
+      incidentId,
+      key,
+      owner,
+      ledger,
+      configured.map((c) => `chat:${c}`),
+    );
+    const open = configured.filter((c) => claimed.has(`chat:${c}`));
+    const outcomes = await Promise.all(
+      open.map(async (channel): Promise<Outcome> => {
+        const body = channel === 'slack' ? slackMessage(notice, this.config) : teamsMessage(notice, this.config);
+        try {
+          await postWebhook(hooks[channel]!.webhook, body);
+          return { ok: true };
+        } catch (error) {
+          return { ok: false, error: describeError(error) };
+        }
+      }),
+    );
+    await this.store.settleDeliveries(
+      incidentId,
+      key,
+      open.filter((_, i) => outcomes[i]!.ok).map((c) => ({ slot: `chat:${c}` })),
+      open.filter((_, i) => !outcomes[i]!.ok).map((c) => `chat:${c}`),
+    );
+    return open.map((channel, i) => {
+      const outcome = outcomes[i]!;
+      return {
+        recipient: channel,
+        name: channel === 'slack' ? 'the Slack war room' : 'the Teams war room',
+        channel,
+        ok: outcome.ok,
+        ...(outcome.ok ? {} : { error: outcome.error }),
+      };
+    });
   }
 
   /** One bulk call per batch (all read the same text); destinations that SES throttled are tried again. */
@@ -237,7 +292,7 @@ export class Notifier {
           const reply = await this.sns.send(
             new PublishCommand({
               PhoneNumber: person.phone,
-              Message: renderSms(notice),
+              Message: renderSms(notice, this.config),
               MessageAttributes: {
                 'AWS.SNS.SMS.SMSType': attribute('Transactional'),
                 ...(senderId ? { 'AWS.SNS.SMS.SenderID': attribute(senderId) } : {}),

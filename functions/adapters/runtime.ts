@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { type OrganisationConfig, parseConfig } from '../core/config';
+import type { OrganisationConfig } from '../core/config';
 import { parseDuration } from '../core/duration';
+import { readOrganisation } from './config-file';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -43,7 +43,7 @@ export function runtime(): Runtime {
   }
   const path = env.data.MIM_CONFIG_PATH;
   cached = {
-    config: parseConfig(readFileSync(path, 'utf8'), path),
+    config: readOrganisation(path),
     tableName: env.data.TABLE_NAME,
     stateMachineArn: env.data.STATE_MACHINE_ARN,
     publicUrl: env.data.PUBLIC_URL?.replace(/\/+$/, ''),

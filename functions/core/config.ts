@@ -1,6 +1,7 @@
 import { IANAZone } from 'luxon';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
+import { parseTemplates, type TemplateOverrides } from './templates';
 import { DURATION_PATTERN, parseDuration } from './duration';
 
 export const PRIORITIES = ['P1', 'P2', 'P3', 'P4'] as const;
@@ -23,6 +24,15 @@ const priority = z.enum(PRIORITIES);
 const level = z.enum(LEVELS);
 const byLevel = z.object({ high: priority, medium: priority, low: priority });
 const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+
+/** A webhook URL: HTTPS, or plain HTTP on loopback (a local receiver, for trying it out). */
+function webhookUrl(example: string) {
+  return z
+    .url(`expected the channel's incoming webhook URL, such as ${example}`)
+    .refine((url) => url.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//.test(url), {
+      message: 'must be an https:// URL (plain http only on 127.0.0.1 or localhost)',
+    });
+}
 
 const person = z.strictObject({
   name: z.string().min(1),
@@ -129,6 +139,16 @@ export const configSchema = z
       pin: z.string().min(1).optional(),
     }),
     review: z.strictObject({ dueIn: duration, remindEvery: duration }),
+    /**
+     * The war-room add-on, off unless configured: the stakeholder updates also posted to a Slack or
+     * Microsoft Teams channel through its incoming webhook. Never pages or anything with action links.
+     */
+    chat: z
+      .strictObject({
+        slack: z.strictObject({ webhook: webhookUrl('https://hooks.slack.com/services/T000/B000/XXXX') }).optional(),
+        teams: z.strictObject({ webhook: webhookUrl('https://prod-00.westeurope.logic.azure.com/workflows/...') }).optional(),
+      })
+      .default({}),
     /** Sent with every SMS. A sender id shows where countries allow it; US numbers need an origination number. */
     sms: z
       .strictObject({
@@ -222,7 +242,8 @@ export const configSchema = z
     }
   });
 
-export type OrganisationConfig = z.output<typeof configSchema>;
+/** The validated config, with the message templates its folder overrides (see core/templates.ts). */
+export type OrganisationConfig = z.output<typeof configSchema> & { templates?: TemplateOverrides };
 export type Person = OrganisationConfig['people'][string] & { id: string };
 export type ServiceConfig = OrganisationConfig['services'][number];
 export type EscalationLevel = OrganisationConfig['rota']['levels'][number];
@@ -242,8 +263,15 @@ function formatPath(path: readonly PropertyKey[]): string {
   return path.length === 0 ? '(top level)' : path.map(String).join('.');
 }
 
-/** Parses and validates the organisation YAML; every problem names its path and what is expected. */
-export function parseConfig(text: string, source = 'config'): OrganisationConfig {
+/**
+ * Parses and validates the organisation YAML, and the template overrides from its folder when given
+ * (file name -> text); every problem names its path or file and what is expected.
+ */
+export function parseConfig(
+  text: string,
+  source = 'config',
+  templates?: { folder: string; files: Record<string, string> },
+): OrganisationConfig {
   let raw: unknown;
   try {
     raw = parseYaml(text, { prettyErrors: true });
@@ -252,13 +280,13 @@ export function parseConfig(text: string, source = 'config'): OrganisationConfig
     throw new ConfigError(source, [`the file is not valid YAML: ${detail}`]);
   }
   const result = configSchema.safeParse(raw);
-  if (!result.success) {
-    throw new ConfigError(
-      source,
-      result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`),
-    );
-  }
-  return result.data;
+  const parsed = templates ? parseTemplates(templates.files, templates.folder) : { overrides: {}, problems: [] };
+  const problems = [
+    ...(result.success ? [] : result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`)),
+    ...parsed.problems,
+  ];
+  if (!result.success || problems.length > 0) throw new ConfigError(source, problems);
+  return Object.keys(parsed.overrides).length > 0 ? { ...result.data, templates: parsed.overrides } : result.data;
 }
 
 export function personById(config: OrganisationConfig, id: string): Person {

@@ -21,8 +21,12 @@ export interface Actor {
 }
 
 export interface StatusUpdate {
-  /** What is known: the impact as it stands (services, users, regions). */
+  /** What is known: the impact as it stands, in a sentence or two. */
   impact: string;
+  /** The impact broken down, as far as it is known: which services, which users, which regions. */
+  services?: string;
+  users?: string;
+  regions?: string;
   /** Current status, in a sentence or two. */
   status: string;
   /** What is being done now. */

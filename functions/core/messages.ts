@@ -4,10 +4,13 @@ import escapeHtml from 'escape-html';
 import { DateTime } from 'luxon';
 import type { OrganisationConfig, Person, Priority } from './config';
 import type { Incident, StatusUpdate } from './incident';
+import { renderTemplate, type TemplateName, type TemplatePart, templateView } from './templates';
 import type { TimelineEntry } from './timeline';
 
 /** What a message says, independent of the channel; rendering escapes every value once, here. */
 export interface Notice {
+  /** Which message this is: the name an organisation's override files use. */
+  template: TemplateName;
   subject: string;
   heading: string;
   intro: string;
@@ -45,7 +48,22 @@ function headline(incident: Incident): string {
   return `${incident.id} ${incident.service}: ${incident.title}`;
 }
 
+/** The organisation's override of one part of this message, rendered; undefined when it has none. */
+function overridden(notice: Notice, config: OrganisationConfig, part: TemplatePart): string | undefined {
+  const template = config.templates?.[notice.template]?.[part];
+  return template === undefined ? undefined : renderTemplate(template, templateView(notice, config), part);
+}
+
 export function renderEmail(notice: Notice, config: OrganisationConfig): RenderedEmail {
+  const builtIn = renderBuiltIn(notice, config);
+  return {
+    subject: overridden(notice, config, 'subject')?.trim() ?? builtIn.subject,
+    text: overridden(notice, config, 'text') ?? builtIn.text,
+    html: overridden(notice, config, 'html') ?? builtIn.html,
+  };
+}
+
+function renderBuiltIn(notice: Notice, config: OrganisationConfig): RenderedEmail {
   const text = [
     notice.heading,
     '',
@@ -93,8 +111,8 @@ ${notice.actions
 }
 
 /** An SMS in GSM-7 within two segments; a link at its end survives the shortening. */
-export function renderSms(notice: Notice): string {
-  return fitSms(notice.sms);
+export function renderSms(notice: Notice, config: OrganisationConfig): string {
+  return fitSms(overridden(notice, config, 'sms')?.trim() ?? notice.sms);
 }
 
 interface Links {
@@ -118,6 +136,7 @@ export function pageNotice(
   const candidate = incident.verdict === 'candidate';
   const ask = candidate ? 'accept or reject' : 'accept';
   return {
+    template: candidate ? 'candidate-page' : 'page',
     subject: `${tag(incident)} ${headline(incident)}: please ${ask}`,
     heading: candidate ? 'Major incident candidate: your decision is needed' : 'Major incident: you are paged as MIM',
     intro:
@@ -146,12 +165,16 @@ export function pageNotice(
   };
 }
 
-function updateFields(update: Pick<StatusUpdate, 'impact' | 'status' | 'actions' | 'workaround'>): Array<[string, string]> {
+function updateFields(update: Omit<StatusUpdate, 'postedBy' | 'postedAt'>): Array<[string, string]> {
+  const optional = (label: string, value: string | undefined): Array<[string, string]> => (value ? [[label, value]] : []);
   return [
     ['Impact', update.impact],
+    ...optional('Services affected', update.services),
+    ...optional('Users affected', update.users),
+    ...optional('Regions affected', update.regions),
     ['Status', update.status],
     ['Actions', update.actions],
-    ...(update.workaround ? ([['Workaround', update.workaround]] as Array<[string, string]>) : []),
+    ...optional('Workaround', update.workaround),
   ];
 }
 
@@ -166,6 +189,7 @@ function commonFields(config: OrganisationConfig, incident: Incident, zone: stri
 export function initialNotice(config: OrganisationConfig, incident: Incident, zone: string): Notice {
   const next = incident.nextUpdateAt ? formatTime(incident.nextUpdateAt, zone) : 'soon';
   return {
+    template: 'initial',
     subject: `${tag(incident)} ${headline(incident)}`,
     heading: `Major incident declared: ${incident.service}`,
     intro: `${incident.mim?.name ?? 'A Major Incident Manager'} is leading the response. Next update at ${next}.`,
@@ -184,6 +208,7 @@ export function initialNotice(config: OrganisationConfig, incident: Incident, zo
 
 export function noAcknowledgementNotice(config: OrganisationConfig, incident: Incident, zone: string): Notice {
   return {
+    template: 'no-acknowledgement',
     subject: `[${incident.priority}] No MIM has acknowledged ${incident.id} ${incident.service}`,
     heading: `No Major Incident Manager has acknowledged ${incident.id}`,
     intro: `Every escalation level was paged for ${incident.service} (${incident.title}) since ${formatTime(incident.declaredAt, zone)}; every level is paged again every ${formatDuration(config.rota.repageEvery)} until someone accepts.`,
@@ -200,6 +225,7 @@ export function noAcknowledgementNotice(config: OrganisationConfig, incident: In
 export function updateNotice(config: OrganisationConfig, incident: Incident, update: StatusUpdate, zone: string): Notice {
   const next = incident.nextUpdateAt ? formatTime(incident.nextUpdateAt, zone) : 'soon';
   return {
+    template: 'update',
     subject: `${tag(incident)} Update ${incident.updateCount ?? 1}: ${headline(incident)}`,
     heading: `Update on ${incident.id} (${incident.service})`,
     intro: `${update.status} Next update at ${next}.`,
@@ -218,6 +244,7 @@ export function noChangeNotice(config: OrganisationConfig, incident: Incident, z
   const next = incident.nextUpdateAt ? formatTime(incident.nextUpdateAt, zone) : 'soon';
   const last = incident.lastUpdate;
   return {
+    template: 'no-change',
     subject: `${tag(incident)} No change: ${headline(incident)}`,
     heading: `No change on ${incident.id} (${incident.service})`,
     intro: `There is no new information since the last update. Work continues; next update at ${next}.`,
@@ -233,6 +260,7 @@ export function noChangeNotice(config: OrganisationConfig, incident: Incident, z
 
 export function mimBriefNotice(config: OrganisationConfig, incident: Incident, zone: string, links: Links): Notice {
   return {
+    template: 'mim-brief',
     subject: `${tag(incident)} You are the MIM for ${headline(incident)}`,
     heading: `You lead ${incident.id}`,
     intro: `Stakeholders were told you lead the response. Post an update before ${incident.nextUpdateAt ? formatTime(incident.nextUpdateAt, zone) : 'the next one is due'}; if you post none, a "no change" update goes out then and you are reminded.`,
@@ -255,6 +283,7 @@ export function overdueReminderNotice(
   recipients: number,
 ): Notice {
   return {
+    template: 'overdue-reminder',
     subject: `Update overdue: ${headline(incident)}`,
     heading: `Your update on ${incident.id} is overdue`,
     intro: `No update was posted in time, so a "no change" update went to ${recipients} recipient(s). Post what is known and being done; the next update is due at ${incident.nextUpdateAt ? formatTime(incident.nextUpdateAt, zone) : 'soon'}.`,
@@ -276,6 +305,7 @@ export function updateSentNotice(
 ): Notice {
   const next = incident.nextUpdateAt ? formatTime(incident.nextUpdateAt, zone) : 'soon';
   return {
+    template: 'update-sent',
     subject: `Update ${incident.updateCount ?? 1} sent: ${headline(incident)}`,
     heading: `Your update on ${incident.id} went to ${recipients} recipient(s)`,
     intro: `The next update is due at ${next}; if you post none by then, a "no change" update goes out and you are reminded.`,
@@ -293,6 +323,7 @@ export function resolutionNotice(config: OrganisationConfig, incident: Incident,
     ? Math.round((Date.parse(incident.resolvedAt) - Date.parse(incident.declaredAt)) / 60000)
     : 0;
   return {
+    template: 'resolution',
     subject: `${tag(incident)} Resolved: ${headline(incident)}`,
     heading: `Resolved: ${incident.id} (${incident.service})`,
     intro: `${incident.resolution ?? 'The incident is resolved.'} A post-incident review follows.`,
@@ -317,6 +348,7 @@ export function reviewNotice(
 ): Notice {
   const due = incident.review ? formatTime(incident.review.dueAt, zone) : '';
   return {
+    template: 'review',
     subject: `${reminder ? 'Reminder: ' : ''}Post-incident review for ${headline(incident)} due ${due}`,
     heading: `${reminder ? 'Reminder: the' : 'The'} post-incident review of ${incident.id} is yours`,
     intro: `Capture what happened, why, and what will prevent a repeat. It is due at ${due}; reminders continue until it is submitted.`,
@@ -334,6 +366,7 @@ export function reviewNotice(
 
 export function closedNotice(config: OrganisationConfig, incident: Incident, zone: string): Notice {
   return {
+    template: 'closed',
     subject: `Review published: ${headline(incident)}`,
     heading: `Post-incident review of ${incident.id} submitted`,
     intro: incident.review?.summary ?? 'The review is complete.',
@@ -356,6 +389,7 @@ export function priorityChangeNotice(
   const next = incident.nextUpdateAt ? formatTime(incident.nextUpdateAt, zone) : 'soon';
   const interval = formatDuration(config.cadence[incident.priority!]);
   return {
+    template: 'priority-change',
     subject: `${tag(incident)} Priority ${change.from} to ${incident.priority}: ${headline(incident)}`,
     heading: `${incident.id} is now ${incident.priority}`,
     intro: `${change.by} changed the priority from ${change.from} to ${incident.priority}: ${change.reason} Updates now come every ${interval}; the next at ${next}.`,
@@ -373,6 +407,7 @@ export function priorityChangeNotice(
 export function handoverOfferNotice(config: OrganisationConfig, incident: Incident, zone: string, links: Links): Notice {
   const offer = incident.handover!;
   return {
+    template: 'handover-offer',
     subject: `${tag(incident)} ${offer.from.name} asks you to take over ${headline(incident)}`,
     heading: `Take over ${incident.id} as its MIM?`,
     intro: `${offer.from.name} leads it and offers it to you${offer.reason ? `: ${offer.reason}` : '.'} ${offer.from.name} stays the MIM until you take over.`,
@@ -390,6 +425,7 @@ export function handoverOfferNotice(config: OrganisationConfig, incident: Incide
 
 export function handedOverNotice(config: OrganisationConfig, incident: Incident, from: string, at: string, zone: string): Notice {
   return {
+    template: 'handed-over',
     subject: `${tag(incident)} ${incident.mim!.name} has taken over ${headline(incident)}`,
     heading: `${incident.mim!.name} is now the MIM of ${incident.id}`,
     intro: `${incident.mim!.name} took over from ${from} at ${formatTime(at, zone)}; updates come from them now.`,
@@ -404,6 +440,7 @@ export function handedOverNotice(config: OrganisationConfig, incident: Incident,
 
 export function handOffNotice(config: OrganisationConfig, incident: Incident, zone: string): Notice {
   return {
+    template: 'hand-off',
     subject: `[${incident.priority}] ${headline(incident)}: handled as a normal incident`,
     heading: `${incident.id} is not a major incident`,
     intro:
@@ -422,6 +459,7 @@ export function handOffNotice(config: OrganisationConfig, incident: Incident, zo
 
 export function downgradeNotice(config: OrganisationConfig, incident: Incident, zone: string): Notice {
   return {
+    template: 'downgrade',
     subject: `[${incident.priority}] ${headline(incident)}: not a major incident`,
     heading: `Candidate ${incident.id} was rejected as a major incident`,
     intro: `${incident.rejection?.by ?? 'The MIM'} decided it is not a major incident: ${incident.rejection?.reason ?? ''}. It is handled as a normal incident by the owning team.`,

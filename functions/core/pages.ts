@@ -61,11 +61,14 @@ export function fieldsFor(action: MimAction, incident: Incident): Field[] {
       return [
         {
           name: 'impact',
-          label: 'Impact: services, users, regions',
+          label: 'Impact: what is known',
           multiline: true,
           required: true,
           value: last?.impact ?? incident.title,
         },
+        { name: 'services', label: 'Services affected', value: last?.services ?? incident.service },
+        { name: 'users', label: 'Users affected (who, how many)', value: last?.users ?? '' },
+        { name: 'regions', label: 'Regions affected', value: last?.regions ?? '' },
         { name: 'status', label: 'Current status', multiline: true, required: true, value: last?.status ?? '' },
         { name: 'actions', label: 'Actions in progress', multiline: true, required: true, value: last?.actions ?? '' },
         { name: 'workaround', label: 'Workaround (if any)', multiline: true, value: last?.workaround ?? '' },

@@ -2,6 +2,9 @@ import type { OrganisationConfig } from './config';
 import type { Incident, StatusUpdate } from './incident';
 import {
   closedNotice,
+  downgradeNotice,
+  handedOverNotice,
+  handOffNotice,
   handoverOfferNotice,
   initialNotice,
   mimBriefNotice,
@@ -14,10 +17,13 @@ import {
   resolutionNotice,
   reviewNotice,
   updateNotice,
+  updateSentNotice,
 } from './messages';
+import type { TemplateName } from './templates';
 import type { TimelineEntry } from './timeline';
 
 const LINK = 'https://mim.example.com/a/PreviewLinkIdNotARealOne00';
+const minutesFrom = (at: Date, n: number) => new Date(at.getTime() + n * 60_000).toISOString();
 
 /** A sample incident in its active phase, with a posted update: what every template can be shown with. */
 function sampleIncident(config: OrganisationConfig, at: Date): Incident {
@@ -27,6 +33,9 @@ function sampleIncident(config: OrganisationConfig, at: Date): Incident {
   const mim = config.people[mimId]!;
   const update: StatusUpdate = {
     impact: 'Card payments failing for about 20% of customers in the UK',
+    services: `${service.name}, checkout`,
+    users: 'About 20% of card customers; PayPal unaffected',
+    regions: 'UK (eu-west-2)',
     status: 'Cause identified: a faulty deploy of the payments gateway.',
     actions: 'Rolling back the gateway to the previous version.',
     workaround: 'Customers can pay by PayPal.',
@@ -65,7 +74,7 @@ function sampleIncident(config: OrganisationConfig, at: Date): Incident {
 }
 
 /** Every message the system sends, rendered with sample data: `mim preview <name>`. */
-export function previews(config: OrganisationConfig, at = new Date()): Record<string, () => Notice> {
+export function previews(config: OrganisationConfig, at = new Date()): Record<TemplateName, () => Notice> {
   const incident = sampleIncident(config, at);
   const zone = config.timeZone;
   const timeline: TimelineEntry[] = [
@@ -106,6 +115,20 @@ export function previews(config: OrganisationConfig, at = new Date()): Record<st
     'no-change': () => noChangeNotice(config, incident, zone),
     'overdue-reminder': () => overdueReminderNotice(config, incident, zone, { update: LINK, resolve: LINK }, 12),
     'handover-offer': () => handoverOfferNotice(config, incident, zone, { takeOver: LINK }),
+    'update-sent': () => updateSentNotice(config, incident, zone, { update: LINK, resolve: LINK }, 12),
+    'handed-over': () => handedOverNotice(config, incident, incident.mim!.name, minutesFrom(at, -1), zone),
+    'hand-off': () => handOffNotice(config, { ...incident, verdict: 'minor', priority: 'P3' }, zone),
+    downgrade: () =>
+      downgradeNotice(
+        config,
+        {
+          ...incident,
+          verdict: 'candidate',
+          priority: 'P2',
+          rejection: { by: incident.mim!.name, reason: 'One region only; a workaround is in place', at: minutesFrom(at, 0) },
+        },
+        zone,
+      ),
     resolution: () => resolutionNotice(config, incident, zone),
     review: () => reviewNotice(config, incident, zone, timeline, { review: LINK }, false),
     closed: () => closedNotice(config, incident, zone),

@@ -33,7 +33,7 @@ export interface TimelineEntry {
   at: string;
   kind: TimelineKind;
   actor: string;
-  channel: 'alarm' | 'workflow' | 'email' | 'sms' | 'link' | 'api' | 'cli';
+  channel: 'alarm' | 'workflow' | 'email' | 'sms' | 'slack' | 'teams' | 'link' | 'api' | 'cli';
   summary: string;
   detail?: Record<string, unknown>;
 }

@@ -52,6 +52,9 @@ const ACTION_FIELDS = {
   'take-over': z.object({}),
   update: z.object({
     impact: text('impact'),
+    services: optionalText,
+    users: optionalText,
+    regions: optionalText,
     status: text('status'),
     actions: text('actions'),
     workaround: optionalText,
@@ -89,6 +92,9 @@ function details(app: App, action: MimAction, raw: unknown): { ok: true; value: 
         value: {
           update: {
             impact: f.impact!,
+            ...(f.services ? { services: f.services } : {}),
+            ...(f.users ? { users: f.users } : {}),
+            ...(f.regions ? { regions: f.regions } : {}),
             status: f.status!,
             actions: f.actions!,
             ...(f.workaround ? { workaround: f.workaround } : {}),

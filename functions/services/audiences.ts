@@ -1,3 +1,4 @@
+import type { ChatChannel } from '../core/chat';
 import type { Channel, OrganisationConfig, Person } from '../core/config';
 import { findPerson, personById } from '../core/config';
 import type { Incident } from '../core/incident';
@@ -50,17 +51,31 @@ function audienceMembers(config: OrganisationConfig, incident: Incident): Recipi
     .flatMap((a) => a.members.map((id) => ({ person: personById(config, id), channels: a.channels })));
 }
 
-type DeliveryOutcome = { recipient: string; channel: Channel; ok: boolean };
+type DeliveryOutcome = { recipient: string; name: string; channel: Channel | ChatChannel; ok: boolean };
 
-/** How many people at least one message reached. */
+const isChat = (d: DeliveryOutcome) => d.channel === 'slack' || d.channel === 'teams';
+
+/** How many people at least one message reached (war-room posts are not people). */
 export function peopleReached(deliveries: DeliveryOutcome[]): number {
-  return new Set(deliveries.filter((d) => d.ok).map((d) => d.recipient)).size;
+  return new Set(deliveries.filter((d) => d.ok && !isChat(d)).map((d) => d.recipient)).size;
 }
 
+/** "12 recipient(s) by email and sms, 1 failed; posted to Slack": the summary on the timeline. */
 export function describeDeliveries(deliveries: DeliveryOutcome[]): string {
-  const ok = deliveries.filter((d) => d.ok);
-  const people = peopleReached(deliveries);
+  const personal = deliveries.filter((d) => !isChat(d));
+  const ok = personal.filter((d) => d.ok);
   const channels = [...new Set(ok.map((d) => d.channel))].join(' and ');
-  const failed = deliveries.length - ok.length;
-  return `${people} recipient(s)${channels ? ` by ${channels}` : ''}${failed ? `, ${failed} failed` : ''}`;
+  const failed = personal.length - ok.length;
+  const chats = deliveries.filter((d) => isChat(d) && d.ok).map((d) => (d.channel === 'slack' ? 'Slack' : 'Teams'));
+  return `${peopleReached(deliveries)} recipient(s)${channels ? ` by ${channels}` : ''}${failed ? `, ${failed} failed` : ''}${chats.length ? `; posted to ${chats.join(' and ')}` : ''}`;
+}
+
+/**
+ * Who got what, for the timeline entry of a round: the names reached on each channel and those not
+ * reached, so that "did the CFO get the 14:30 update?" has an answer.
+ */
+export function whoGotWhat(deliveries: DeliveryOutcome[]): Record<string, string[]> {
+  const by: Record<string, string[]> = {};
+  for (const d of deliveries) (by[d.ok ? d.channel : 'failed'] ??= []).push(d.ok ? d.name : `${d.name} (${d.channel})`);
+  return by;
 }

@@ -29,7 +29,15 @@ import { escalationStep, whoIsOnCall } from '../core/roster';
 import { entry } from '../core/timeline';
 import type { Channel } from '../core/config';
 import type { App } from './app';
-import { describeDeliveries, owners, peopleReached, priorityAudience, type Recipient, stakeholders } from './audiences';
+import {
+  describeDeliveries,
+  owners,
+  peopleReached,
+  priorityAudience,
+  type Recipient,
+  stakeholders,
+  whoGotWhat,
+} from './audiences';
 
 /** What each step hands to the next through the state machine (as `$.Payload`). */
 export interface StepResult {
@@ -53,13 +61,30 @@ function waitFor(incident: Incident, now = new Date()): number {
   return secondsUntil(new Date(incident.deadline ?? now.toISOString()), now);
 }
 
-async function notify(app: App, incident: Incident, key: string, recipients: Recipient[], compose: (zone: string) => Notice) {
+/**
+ * Sends a notice to its recipients, each in their own time zone; a stakeholder notice (`warRoom`)
+ * also goes to the war-room chat channels, in the organisation's zone. Never anything with links.
+ */
+async function notify(
+  app: App,
+  incident: Incident,
+  key: string,
+  recipients: Recipient[],
+  compose: (zone: string) => Notice,
+  { warRoom = false } = {},
+) {
   return app.notifier.send(
     incident.id,
     key,
     recipients.map((r) => ({ person: r.person, channels: r.channels, notice: compose(zoneOf(app.config, r.person)) })),
+    warRoom ? { warRoom: compose(app.config.timeZone) } : {},
   );
 }
+
+/** Who got what, for the detail of a round's timeline entry. */
+const told = (deliveries: Parameters<typeof whoGotWhat>[0]) => ({ told: whoGotWhat(deliveries) });
+
+const WAR_ROOM = { warRoom: true };
 
 const BOTH: Channel[] = ['email', 'sms'];
 
@@ -103,7 +128,9 @@ export async function handOffMinor(app: App, id: string): Promise<StepResult> {
   );
   await app.store.appendTimeline(
     id,
-    entry('handed-off', `Handed to the normal incident queue; told ${describeDeliveries(deliveries)}`),
+    entry('handed-off', `Handed to the normal incident queue; told ${describeDeliveries(deliveries)}`, {
+      detail: told(deliveries),
+    }),
     'handed-off',
   );
   return { incidentId: id };
@@ -160,7 +187,7 @@ export async function pageMim(app: App, id: string, now = new Date()): Promise<S
     entry(
       'paged',
       `Paged ${exhausted ? 'every level' : paged[0]!.name}${rounds} (${targets.map((t) => t.person.name).join(', ')}) to answer within ${formatDuration(ackWindow)}; reached ${describeDeliveries(deliveries)}`,
-      { detail: { level, targets: targets.map((t) => t.person.id) } },
+      { detail: { level, targets: targets.map((t) => t.person.id), ...told(deliveries) } },
     ),
     `page#${level}`,
   );
@@ -192,8 +219,13 @@ export async function escalatePage(
       : `Still no MIM has acknowledged; paging every level again`;
   await app.store.appendTimeline(id, entry('escalated', summary, { detail: { from: fromLevel, to } }), `escalate#${fromLevel}`);
   if (next.exhausted && !from.exhausted) {
-    await notify(app, incident, 'no-acknowledgement', stakeholders(app.config, incident), (zone) =>
-      noAcknowledgementNotice(app.config, incident, zone),
+    await notify(
+      app,
+      incident,
+      'no-acknowledgement',
+      stakeholders(app.config, incident),
+      (zone) => noAcknowledgementNotice(app.config, incident, zone),
+      WAR_ROOM,
     );
   }
   return { incidentId: id };
@@ -266,14 +298,16 @@ async function apply(app: App, incident: Incident, event: MimEvent, now: Date): 
   const by = findPerson(app.config, event.by);
   const actor = by?.name ?? event.by;
   const common = { lastEventId: event.id };
-  const log = (kind: Parameters<typeof entry>[0], summary: string) =>
+  const log = (kind: Parameters<typeof entry>[0], summary: string, detail: Record<string, unknown> = {}) =>
     app.store.appendTimeline(
       incident.id,
       entry(kind, summary, {
         actor: event.by,
         channel: event.via,
         at: event.at,
-        ...(event.principal ? { detail: { principal: event.principal } } : {}),
+        ...(event.principal || Object.keys(detail).length
+          ? { detail: { ...detail, ...(event.principal ? { principal: event.principal } : {}) } }
+          : {}),
       }),
       `event#${event.id}`,
     );
@@ -327,10 +361,12 @@ async function apply(app: App, incident: Incident, event: MimEvent, now: Date): 
         `priority#${event.id}`,
         priorityAudience(app.config, incident, changed),
         (zone) => priorityChangeNotice(app.config, changed, change, zone),
+        WAR_ROOM,
       );
       await log(
         'priority-changed',
         `${actor} changed the priority from ${change.from} to ${changed.priority}: ${change.reason}; updates every ${formatDuration(app.config.cadence[changed.priority!])}, the next at ${formatTime(next, app.config.timeZone)}; told ${describeDeliveries(deliveries)}`,
+        told(deliveries),
       );
       return changed;
     }
@@ -359,6 +395,7 @@ async function apply(app: App, incident: Incident, event: MimEvent, now: Date): 
       return void (await log(
         'handover-offered',
         `${actor} offered the incident to ${to.name}${event.reason ? `: ${event.reason}` : ''}; ${actor} leads it until ${to.name} takes over (reached ${describeDeliveries(deliveries)})`,
+        told(deliveries),
       ));
     }
     case 'take-over': {
@@ -411,7 +448,7 @@ export async function downgrade(app: App, id: string): Promise<StepResult> {
   );
   await app.store.appendTimeline(
     id,
-    entry('downgraded', `Downgraded to a normal incident; told ${describeDeliveries(deliveries)}`),
+    entry('downgraded', `Downgraded to a normal incident; told ${describeDeliveries(deliveries)}`, { detail: told(deliveries) }),
     'downgraded',
   );
   return { incidentId: id };
@@ -422,14 +459,20 @@ export async function mobilise(app: App, id: string, now = new Date()): Promise<
   const current = await load(app, id);
   const due = current.nextUpdateAt ?? nextUpdateAt(app.config, current.priority!, now).toISOString();
   const incident = (await app.store.updateIncident(id, { nextUpdateAt: due, deadline: due })) ?? current;
-  const deliveries = await notify(app, incident, 'initial', stakeholders(app.config, incident), (zone) =>
-    initialNotice(app.config, incident, zone),
+  const deliveries = await notify(
+    app,
+    incident,
+    'initial',
+    stakeholders(app.config, incident),
+    (zone) => initialNotice(app.config, incident, zone),
+    WAR_ROOM,
   );
   await app.store.appendTimeline(
     id,
     entry(
       'notice-sent',
       `First stakeholder notice to ${describeDeliveries(deliveries)}; bridge ${app.config.bridge.url}; next update at ${formatTime(due, app.config.timeZone)}`,
+      { detail: told(deliveries) },
     ),
     'initial',
   );
@@ -490,32 +533,55 @@ export async function sendUpdate(app: App, id: string, mode: 'posted' | 'due', n
   const recipients = stakeholders(app.config, incident);
   if (mode === 'posted' && incident.lastUpdate) {
     const update = incident.lastUpdate;
-    const deliveries = await notify(app, incident, key, recipients, (zone) => updateNotice(app.config, incident, update, zone));
+    const deliveries = await notify(
+      app,
+      incident,
+      key,
+      recipients,
+      (zone) => updateNotice(app.config, incident, update, zone),
+      WAR_ROOM,
+    );
     await app.store.appendTimeline(
       id,
       entry(
         'update-sent',
         `Update ${count} to ${describeDeliveries(deliveries)}; next update at ${formatTime(due, app.config.timeZone)}`,
+        { detail: told(deliveries) },
       ),
       key,
     );
-    const told = peopleReached(deliveries);
-    await briefMim(app, incident, `${key}#mim`, now, (zone, links) => updateSentNotice(app.config, incident, zone, links, told), [
-      'email',
-    ]);
+    const reached = peopleReached(deliveries);
+    await briefMim(
+      app,
+      incident,
+      `${key}#mim`,
+      now,
+      (zone, links) => updateSentNotice(app.config, incident, zone, links, reached),
+      ['email'],
+    );
   } else {
-    const deliveries = await notify(app, incident, key, recipients, (zone) => noChangeNotice(app.config, incident, zone));
+    const deliveries = await notify(
+      app,
+      incident,
+      key,
+      recipients,
+      (zone) => noChangeNotice(app.config, incident, zone),
+      WAR_ROOM,
+    );
     await app.store.appendTimeline(
       id,
       entry(
         'no-change-sent',
         `No new information: "no change" update to ${describeDeliveries(deliveries)}; next update at ${formatTime(due, app.config.timeZone)}`,
+        { detail: told(deliveries) },
       ),
       key,
     );
-    const told = peopleReached(deliveries);
+    const reached = peopleReached(deliveries);
     const reminder = key.replace(/^no-change#/, 'reminder#');
-    await briefMim(app, incident, reminder, now, (zone, links) => overdueReminderNotice(app.config, incident, zone, links, told));
+    await briefMim(app, incident, reminder, now, (zone, links) =>
+      overdueReminderNotice(app.config, incident, zone, links, reached),
+    );
     await app.store.appendTimeline(
       id,
       entry('reminder-sent', `Reminded ${incident.mim?.name ?? 'the MIM'} that the update is overdue`),
@@ -527,12 +593,17 @@ export async function sendUpdate(app: App, id: string, mode: 'posted' | 'due', n
 
 export async function resolveIncident(app: App, id: string): Promise<StepResult> {
   const incident = await load(app, id);
-  const deliveries = await notify(app, incident, 'resolution', stakeholders(app.config, incident), (zone) =>
-    resolutionNotice(app.config, incident, zone),
+  const deliveries = await notify(
+    app,
+    incident,
+    'resolution',
+    stakeholders(app.config, incident),
+    (zone) => resolutionNotice(app.config, incident, zone),
+    WAR_ROOM,
   );
   await app.store.appendTimeline(
     id,
-    entry('notice-sent', `Resolution notice to ${describeDeliveries(deliveries)}`),
+    entry('notice-sent', `Resolution notice to ${describeDeliveries(deliveries)}`, { detail: told(deliveries) }),
     'resolution',
   );
   return { incidentId: id };
@@ -612,10 +683,19 @@ export async function closeIncident(app: App, id: string, now = new Date()): Pro
       { status: 'closed', closedAt: now.toISOString(), deadline: undefined },
       { status: ['review'] },
     )) ?? (await load(app, id));
-  const deliveries = await notify(app, incident, 'closed', stakeholders(app.config, incident), (zone) =>
-    closedNotice(app.config, incident, zone),
+  const deliveries = await notify(
+    app,
+    incident,
+    'closed',
+    stakeholders(app.config, incident),
+    (zone) => closedNotice(app.config, incident, zone),
+    WAR_ROOM,
   );
-  await app.store.appendTimeline(id, entry('closed', `Closed; review published to ${describeDeliveries(deliveries)}`), 'closed');
+  await app.store.appendTimeline(
+    id,
+    entry('closed', `Closed; review published to ${describeDeliveries(deliveries)}`, { detail: told(deliveries) }),
+    'closed',
+  );
   return { incidentId: id };
 }
 

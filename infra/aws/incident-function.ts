@@ -5,8 +5,10 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { templatesFolder } from '../../functions/adapters/config-file';
 import { GSI_OPEN } from '../../functions/adapters/store';
 import type { FunctionFolder, FunctionNeeds } from './needs';
 
@@ -106,8 +108,14 @@ export class IncidentFunction extends Construct {
           beforeBundling: () => [],
           beforeInstall: () => [],
           // Node rather than cp, so that bundling works from any shell CDK runs it in (Windows too).
+          // The config and its template overrides travel inside the bundle (runtime.ts reads them there).
           afterBundling: (_input: string, output: string) => [
             `node -e "require('node:fs').copyFileSync('${posix(system.configPath)}', '${posix(output)}/${basename(BUNDLED_CONFIG)}')"`,
+            ...(existsSync(templatesFolder(system.configPath))
+              ? [
+                  `node -e "require('node:fs').cpSync('${posix(templatesFolder(system.configPath))}', '${posix(output)}/templates', { recursive: true })"`,
+                ]
+              : []),
           ],
         },
       },

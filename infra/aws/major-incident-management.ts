@@ -16,10 +16,11 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, type OrganisationConfig, parseConfig, senderAddress } from '../../functions/core/config';
+import { readOrganisation } from '../../functions/adapters/config-file';
+import { ConfigError, type OrganisationConfig, senderAddress } from '../../functions/core/config';
 import { DURATION_PATTERN } from '../../functions/core/duration';
 import { TABLE_KEYS, TTL_ATTRIBUTE } from '../../functions/adapters/store';
 import {
@@ -139,7 +140,7 @@ export class MajorIncidentManagement extends Construct {
         'the file does not exist; give the path of the organisation YAML (see config/organisation.yaml)',
       ]);
     }
-    this.config = parseConfig(readFileSync(configPath, 'utf8'), configPath);
+    this.config = readOrganisation(configPath);
     const retention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
     const logGroup = (name: string) =>
       new logs.LogGroup(this, `${name}Logs`, { retention, removalPolicy: RemovalPolicy.DESTROY });

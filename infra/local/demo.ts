@@ -71,6 +71,9 @@ try {
   const brief = await driver.waitForEmail('dave@example.com', /You are the MIM/);
   const posted = await driver.pressButton(driver.linkIn(brief, 'Post an update'), {
     impact: 'Card payments failing for about 20% of UK customers',
+    services: 'payments, checkout',
+    users: 'About 20% of card customers; PayPal unaffected',
+    regions: 'UK (eu-west-2)',
     status: 'Cause identified: a bad deploy of the payments gateway.',
     actions: 'Rolling back the gateway to the previous version.',
     workaround: 'Customers can pay by PayPal.',

@@ -21,7 +21,7 @@ async function mim(...args: string[]): Promise<{ code: number; stdout: string; s
   }
 }
 
-const { sandbox } = useSandbox();
+const { sandbox, driver } = useSandbox();
 
 describe('the mim CLI', () => {
   it('an unknown command is refused, pointing to the help', async () => {
@@ -101,5 +101,32 @@ describe('the mim CLI', () => {
     expect(declared.code).toBe(0);
     expect(shown.stdout).toMatch(new RegExp(`^${id}  (declared|paging) +P2 +candidate checkout +Checkout down in the EU`));
     expect(shown.stdout).toMatch(/declared +Declared by irene: Checkout down in the EU +\[irene, cli\]/);
+  });
+
+  it('show --who lists, under each round, who got it on which channel', async () => {
+    const api = sandbox().urls.api;
+    const declared = await mim(
+      '--api',
+      api,
+      'declare',
+      '--service',
+      'payments',
+      '--title',
+      'Payments down',
+      '--by',
+      'irene',
+      '--impact',
+      'high',
+      '--urgency',
+      'high',
+    );
+    const id = /(INC-\d{8}-[0-9A-F]{6}) opened/.exec(declared.stdout)![1]!;
+    await driver().waitForTimeline(id, 'paged');
+
+    const shown = await mim('--api', api, 'show', id, '--who');
+
+    expect(shown.stdout).toMatch(
+      /paged +Paged On-call MIM .*\n +email: (Alice Adams|Bob Brown|Carol Chen)\n +sms: (Alice Adams|Bob Brown|Carol Chen)\n/,
+    );
   });
 });

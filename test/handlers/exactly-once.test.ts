@@ -17,6 +17,7 @@ function notice(): { mark: string; notice: Notice } {
   return {
     mark,
     notice: {
+      template: 'update',
       subject: `Update ${mark}`,
       heading: 'Update',
       intro: 'Work continues.',

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,15 +9,21 @@ import { synthesize } from '../support/synth';
 let bundles: Record<FunctionFolder, string>;
 
 beforeAll(() => {
-  const { app, stack } = synthesize({ bundle: true });
+  // The example config in a folder whose templates/ overrides a message, as an organisation's would.
+  const folder = mkdtempSync(join(tmpdir(), 'bundle-config-'));
+  copyFileSync('config/organisation.yaml', join(folder, 'organisation.yaml'));
+  mkdirSync(join(folder, 'templates'));
+  writeFileSync(join(folder, 'templates', 'update.subject.txt'), 'Update on {{field.incident}}');
+  const { app, stack } = synthesize({ bundle: true, configPath: join(folder, 'organisation.yaml') });
   bundles = functionBundles(app, stack);
 }, 120_000);
 
 describe('bundles', () => {
-  it('each function bundle carries the organisation config beside its code', () => {
+  it('each function bundle carries the organisation config and its template overrides beside its code', () => {
     for (const [folder, dir] of Object.entries(bundles)) {
       expect(existsSync(join(dir, 'index.mjs')), folder).toBe(true);
       expect(readFileSync(join(dir, 'organisation.yaml'), 'utf8'), folder).toContain('organisation: Example Corp');
+      expect(readFileSync(join(dir, 'templates', 'update.subject.txt'), 'utf8'), folder).toBe('Update on {{field.incident}}');
     }
   });
 

@@ -29,6 +29,7 @@ export async function act(driver: SandboxDriver, id: string, action: string, by:
 
 export const UPDATE = {
   impact: 'Card payments failing for 20% of UK customers',
+  regions: 'UK (eu-west-2)',
   status: 'Cause found: a bad gateway deploy.',
   actions: 'Rolling back the gateway.',
 };

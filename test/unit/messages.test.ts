@@ -67,7 +67,7 @@ describe('messages', () => {
 
     expect(email.text).toContain('Accept as MIM: https://api.example.com/a/abc');
     expect(email.text).toContain('  - impact high: checkout is a tier 1 service');
-    expect(renderSms(notice).length).toBeLessThanOrEqual(306);
+    expect(renderSms(notice, config).length).toBeLessThanOrEqual(306);
   });
 });
 
@@ -86,7 +86,7 @@ describe('cadence', () => {
     for (const [name, make] of Object.entries(previews(config))) {
       const notice = make();
       const email = renderEmail(notice, config);
-      const sms = smsSegments(renderSms(notice));
+      const sms = smsSegments(renderSms(notice, config));
 
       expect(email.html, name).toContain(escapeHtml(notice.heading));
       expect(email.text, name).toContain(notice.intro);

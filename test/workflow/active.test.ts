@@ -15,6 +15,7 @@ describe('workflow: the active incident and its review', () => {
     const update = await driver().waitForEmail('irene@example.com', new RegExp(`Update 1: ${id}`));
     expect(update.text).toContain('Status: Cause found: a bad gateway deploy.');
     expect(update.text).toContain('Actions: Rolling back the gateway.');
+    expect(update.text).toContain('Regions affected: UK (eu-west-2)');
     expect(update.text).toMatch(/Next update: \d\d:\d\d GMT/);
   });
 

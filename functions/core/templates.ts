@@ -1,0 +1,119 @@
+import Mustache from 'mustache';
+import type { OrganisationConfig } from './config';
+
+/** Every message the system sends, by the name its override files and `mim preview` use. */
+export const TEMPLATE_NAMES = [
+  'page',
+  'candidate-page',
+  'no-acknowledgement',
+  'initial',
+  'mim-brief',
+  'update',
+  'update-sent',
+  'no-change',
+  'overdue-reminder',
+  'priority-change',
+  'handover-offer',
+  'handed-over',
+  'hand-off',
+  'downgrade',
+  'resolution',
+  'review',
+  'closed',
+] as const;
+export type TemplateName = (typeof TEMPLATE_NAMES)[number];
+
+/** The file endings of a template's parts: <name>.subject.txt, <name>.txt, <name>.html, <name>.sms.txt. */
+const PARTS = { '.subject.txt': 'subject', '.sms.txt': 'sms', '.html': 'html', '.txt': 'text' } as const;
+export type TemplatePart = (typeof PARTS)[keyof typeof PARTS];
+export type TemplateOverrides = Partial<Record<TemplateName, Partial<Record<TemplatePart, string>>>>;
+
+/**
+ * Reads an organisation's template overrides (file name -> text, from its config folder's
+ * `templates/`). Every file must name a known template and part and parse as Mustache; the problems
+ * come back together, each naming its file and the fix.
+ */
+export function parseTemplates(
+  files: Record<string, string>,
+  folder: string,
+): { overrides: TemplateOverrides; problems: string[] } {
+  const overrides: TemplateOverrides = {};
+  const problems: string[] = [];
+  for (const [file, text] of Object.entries(files).sort()) {
+    const where = `${folder}/${file}`;
+    const ending = Object.keys(PARTS).find((e) => file.endsWith(e)) as keyof typeof PARTS | undefined;
+    if (!ending) {
+      problems.push(`${where}: name a part with .subject.txt, .txt, .html or .sms.txt (as in update.subject.txt)`);
+      continue;
+    }
+    const name = file.slice(0, -ending.length);
+    if (!(TEMPLATE_NAMES as readonly string[]).includes(name)) {
+      problems.push(`${where}: "${name}" is not a template; use one of: ${TEMPLATE_NAMES.join(', ')}`);
+      continue;
+    }
+    try {
+      Mustache.parse(text);
+    } catch (error) {
+      problems.push(`${where}: not a valid Mustache template: ${error instanceof Error ? error.message : String(error)}`);
+      continue;
+    }
+    (overrides[name as TemplateName] ??= {})[PARTS[ending]] = text;
+  }
+  return { overrides, problems };
+}
+
+/** "Next update" -> nextUpdate: how a field is named in a template ({{field.nextUpdate}}). */
+function camel(label: string): string {
+  return label
+    .toLowerCase()
+    .replace(/[^a-z0-9]+(.)/g, (_, c: string) => c.toUpperCase())
+    .replace(/[^a-zA-Z0-9]/g, '');
+}
+
+export interface TemplateView {
+  organisation: string;
+  subject: string;
+  heading: string;
+  intro: string;
+  sms: string;
+  fields: Array<{ label: string; value: string }>;
+  field: Record<string, string>;
+  list?: { title: string; items: string[] };
+  actions: Array<{ label: string; url: string }>;
+  bridge: OrganisationConfig['bridge'];
+}
+
+/** What an override template can use: the message's parts as the built-in template has them. */
+export function templateView(
+  notice: {
+    subject: string;
+    heading: string;
+    intro: string;
+    sms: string;
+    fields: Array<[string, string]>;
+    list?: { title: string; items: string[] };
+    actions: Array<{ label: string; url: string }>;
+  },
+  config: OrganisationConfig,
+): TemplateView {
+  return {
+    organisation: config.organisation,
+    subject: notice.subject,
+    heading: notice.heading,
+    intro: notice.intro,
+    sms: notice.sms,
+    fields: notice.fields.map(([label, value]) => ({ label, value })),
+    field: Object.fromEntries(notice.fields.map(([label, value]) => [camel(label), value])),
+    ...(notice.list ? { list: notice.list } : {}),
+    actions: notice.actions,
+    bridge: config.bridge,
+  };
+}
+
+/**
+ * Renders an override. In HTML every {{value}} is escaped; in subjects, text and SMS nothing is (they
+ * are not markup). Values are data, never template: braces in an alarm's text are printed as they are.
+ */
+export function renderTemplate(template: string, view: TemplateView, part: TemplatePart): string {
+  return Mustache.render(template, view, {}, part === 'html' ? {} : { escape: (value: string) => value });
+}

@@ -66,12 +66,14 @@ function describeError(error: unknown): string {
  * Sends notices by email (SES) and SMS (SNS), exactly once per (incident, message, recipient, channel).
  *
  * Each message has a ledger item with one slot per recipient and channel. A batch is claimed in one
- * conditional write, sent, and settled in one more: sent slots are never sent again, failed ones are
+ * conditional write (the ledger is read only if that meets a slot already taken), sent, and settled
+ * in one more: sent slots are never sent again, failed ones are
  * released. An attempt that ended between claim and settle (a crash, a timeout) leaves claims that
  * the workflow's retry of the step takes over and sends: Step Functions starts a retry only after the
  * attempt before it has ended, so a claim from an earlier attempt is never one still being sent.
  * Email goes in batches of 50 personalised messages per SES call, one per group of recipients who
- * read the same text (the same time zone); SMS one request per phone number, ten in flight.
+ * read the same text (the same time zone); SMS one request per phone number, ten in flight, beside
+ * the email.
  *
  * A failed send is recorded on the timeline and counted, and never fails the incident's workflow;
  * someone whom none of their channels reached is tried on the other channel they have.
@@ -94,7 +96,8 @@ export class Notifier {
     { warRoom }: { warRoom?: Notice } = {},
   ): Promise<Delivery[]> {
     const owner = randomUUID();
-    const ledger = await this.store.deliveryLedger(incidentId, key);
+    // Read only when a claim meets slots already taken: a first attempt, the common case, never reads it.
+    const ledger = new Map<string, DeliverySlot>();
     const wanted = recipients.flatMap(({ person, channels, notice }) =>
       channels.filter((c) => c === 'email' || person.phone).map((channel) => ({ person, channel, notice })),
     );
@@ -133,19 +136,33 @@ export class Notifier {
       const same = JSON.stringify(o.notice);
       emailGroups.set(same, [...(emailGroups.get(same) ?? []), o]);
     }
-    const batches = [
-      ...[...emailGroups.values()].flatMap((group) => chunks(group, EMAIL_BATCH)),
-      ...chunks(
+    // Two lanes, email and SMS, side by side: a page's email and SMS leave together.
+    const lanes = [
+      [...emailGroups.values()].flatMap((group) => chunks(group, EMAIL_BATCH)),
+      chunks(
         pending.filter((p) => p.channel === 'sms'),
         SMS_BATCH,
       ),
     ];
+    const settled = await Promise.allSettled(lanes.map((batches) => this.lane(incidentId, key, owner, ledger, batches)));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+  }
 
+  /** One channel's batches in turn: claim, send, settle; stopping between batches when time runs short. */
+  private async lane(
+    incidentId: string,
+    key: string,
+    owner: string,
+    ledger: Map<string, DeliverySlot>,
+    batches: Outgoing[][],
+  ): Promise<Omit<Delivery, 'fallback'>[]> {
     const deliveries: Omit<Delivery, 'fallback'>[] = [];
     for (const [index, batch] of batches.entries()) {
       if (remainingMs() < TIME_MARGIN_MS) {
         throw new TransientError(
-          `stopped sending ${key} for ${incidentId} before the timeout with ${batches.length - index} of ${batches.length} batches left; the retry sends them`,
+          `stopped sending ${key} for ${incidentId} before the timeout with ${batches.length - index} of ${batches.length} ${batch[0]!.channel} batches left; the retry sends them`,
         );
       }
       const open = await this.claim(incidentId, key, owner, ledger, batch.map(slotOf));

@@ -107,7 +107,7 @@ describe('every (incident, message, recipient, channel) goes out exactly once', 
 
     const { emails } = await sent(mark);
     expect((stopped as Error).name).toBe('TransientError');
-    expect((stopped as Error).message).toMatch(/1 of 3 batches left; the retry sends them/);
+    expect((stopped as Error).message).toMatch(/1 of 3 email batches left; the retry sends them/);
     expect(before).toBe(100);
     expect(retry).toHaveLength(20);
     expect(emails).toHaveLength(120);

@@ -39,6 +39,13 @@ function bridgeText(config: OrganisationConfig): string {
   return [url, dialIn && `dial ${dialIn}`, pin && `PIN ${pin}`].filter(Boolean).join(', ');
 }
 
+/** The bridge with its URL as a link: one tap from the email to the call. Only the config's URL is ever linked. */
+function bridgeHtml(config: OrganisationConfig): string {
+  const { url, dialIn, pin } = config.bridge;
+  const rest = [dialIn && `dial ${dialIn}`, pin && `PIN ${pin}`].filter(Boolean).join(', ');
+  return `<a href="${escapeHtml(url)}" style="color:#b00020">${escapeHtml(url)}</a>${rest ? `, ${escapeHtml(rest)}` : ''}`;
+}
+
 function tag(incident: Incident): string {
   const kind = incident.verdict === 'candidate' && incident.status === 'paging' ? 'CANDIDATE' : 'MAJOR';
   return `[${incident.priority ?? 'P?'} ${kind}]`;
@@ -87,7 +94,7 @@ function renderBuiltIn(notice: Notice, config: OrganisationConfig): RenderedEmai
 ${notice.fields
   .map(
     ([label, value]) =>
-      `<tr><th scope="row" style="${cell};text-align:left">${escapeHtml(label)}</th><td style="${cell}">${escapeHtml(value)}</td></tr>`,
+      `<tr><th scope="row" style="${cell};text-align:left">${escapeHtml(label)}</th><td style="${cell}">${label === 'Bridge' ? bridgeHtml(config) : escapeHtml(value)}</td></tr>`,
   )
   .join('\n')}
 </table>
@@ -332,6 +339,7 @@ export function resolutionNotice(config: OrganisationConfig, incident: Incident,
       ['Resolved', incident.resolvedAt ? formatTime(incident.resolvedAt, zone) : ''],
       ['Duration', `${minutes} min`],
       ['MIM', incident.mim?.name ?? ''],
+      ['Bridge', bridgeText(config)],
     ],
     actions: [],
     sms: `${incident.id} RESOLVED: ${incident.resolution ?? ''}`,

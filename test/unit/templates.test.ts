@@ -108,4 +108,21 @@ describe('template overrides in the config folder', () => {
     expect(Object.keys(all).sort()).toEqual([...TEMPLATE_NAMES].sort());
     expect(Object.entries(all).filter(([name, make]) => make().template !== name)).toEqual([]);
   });
+
+  it('every message about a major incident, from the page to the resolution, carries the bridge', () => {
+    const config = parseConfig(yaml);
+    const afterwards = ['hand-off', 'downgrade', 'review', 'closed'];
+
+    const missing = Object.entries(previews(config))
+      .filter(([name]) => !afterwards.includes(name))
+      .filter(
+        ([, make]) =>
+          !renderEmail(make(), config).text.includes(
+            `Bridge: ${config.bridge.url}, dial ${config.bridge.dialIn}, PIN ${config.bridge.pin}`,
+          ),
+      )
+      .map(([name]) => name);
+
+    expect(missing).toEqual([]);
+  });
 });

@@ -26,7 +26,7 @@ import {
   zoneOf,
 } from '../core/messages';
 import { escalationStep, whoIsOnCall } from '../core/roster';
-import { entry } from '../core/timeline';
+import { entry, type TimelineKind } from '../core/timeline';
 import type { Channel } from '../core/config';
 import type { App } from './app';
 import {
@@ -85,6 +85,26 @@ async function notify(
 const told = (deliveries: Parameters<typeof whoGotWhat>[0]) => ({ told: whoGotWhat(deliveries) });
 
 const WAR_ROOM = { warRoom: true };
+
+/**
+ * A stakeholder round: the notice to everyone who hears of the incident and to the war room, once
+ * each, then the round's timeline line (its summary given what went where) with who got it.
+ */
+async function broadcast(
+  app: App,
+  incident: Incident,
+  key: string,
+  compose: (zone: string) => Notice,
+  line: { kind: TimelineKind; summary: (told: string) => string },
+) {
+  const deliveries = await notify(app, incident, key, stakeholders(app.config, incident), compose, WAR_ROOM);
+  await app.store.appendTimeline(
+    incident.id,
+    entry(line.kind, line.summary(describeDeliveries(deliveries)), { detail: told(deliveries) }),
+    key,
+  );
+  return deliveries;
+}
 
 const BOTH: Channel[] = ['email', 'sms'];
 
@@ -459,23 +479,11 @@ export async function mobilise(app: App, id: string, now = new Date()): Promise<
   const current = await load(app, id);
   const due = current.nextUpdateAt ?? nextUpdateAt(app.config, current.priority!, now).toISOString();
   const incident = (await app.store.updateIncident(id, { nextUpdateAt: due, deadline: due })) ?? current;
-  const deliveries = await notify(
-    app,
-    incident,
-    'initial',
-    stakeholders(app.config, incident),
-    (zone) => initialNotice(app.config, incident, zone),
-    WAR_ROOM,
-  );
-  await app.store.appendTimeline(
-    id,
-    entry(
-      'notice-sent',
-      `First stakeholder notice to ${describeDeliveries(deliveries)}; bridge ${app.config.bridge.url}; next update at ${formatTime(due, app.config.timeZone)}`,
-      { detail: told(deliveries) },
-    ),
-    'initial',
-  );
+  await broadcast(app, incident, 'initial', (zone) => initialNotice(app.config, incident, zone), {
+    kind: 'notice-sent',
+    summary: (to) =>
+      `First stakeholder notice to ${to}; bridge ${app.config.bridge.url}; next update at ${formatTime(due, app.config.timeZone)}`,
+  });
   await briefMim(app, incident, 'mim-brief', now, (zone, links) => mimBriefNotice(app.config, incident, zone, links));
   return { incidentId: id, waitSeconds: waitFor(incident, now) };
 }
@@ -530,26 +538,13 @@ export async function sendUpdate(app: App, id: string, mode: 'posted' | 'due', n
         { nextUpdateAt: due, deadline: due, updateCount: count, lastRound: key },
         { status: ['active'] },
       )) ?? current);
-  const recipients = stakeholders(app.config, incident);
+  const next = formatTime(due, app.config.timeZone);
   if (mode === 'posted' && incident.lastUpdate) {
     const update = incident.lastUpdate;
-    const deliveries = await notify(
-      app,
-      incident,
-      key,
-      recipients,
-      (zone) => updateNotice(app.config, incident, update, zone),
-      WAR_ROOM,
-    );
-    await app.store.appendTimeline(
-      id,
-      entry(
-        'update-sent',
-        `Update ${count} to ${describeDeliveries(deliveries)}; next update at ${formatTime(due, app.config.timeZone)}`,
-        { detail: told(deliveries) },
-      ),
-      key,
-    );
+    const deliveries = await broadcast(app, incident, key, (zone) => updateNotice(app.config, incident, update, zone), {
+      kind: 'update-sent',
+      summary: (to) => `Update ${count} to ${to}; next update at ${next}`,
+    });
     const reached = peopleReached(deliveries);
     await briefMim(
       app,
@@ -560,23 +555,10 @@ export async function sendUpdate(app: App, id: string, mode: 'posted' | 'due', n
       ['email'],
     );
   } else {
-    const deliveries = await notify(
-      app,
-      incident,
-      key,
-      recipients,
-      (zone) => noChangeNotice(app.config, incident, zone),
-      WAR_ROOM,
-    );
-    await app.store.appendTimeline(
-      id,
-      entry(
-        'no-change-sent',
-        `No new information: "no change" update to ${describeDeliveries(deliveries)}; next update at ${formatTime(due, app.config.timeZone)}`,
-        { detail: told(deliveries) },
-      ),
-      key,
-    );
+    const deliveries = await broadcast(app, incident, key, (zone) => noChangeNotice(app.config, incident, zone), {
+      kind: 'no-change-sent',
+      summary: (to) => `No new information: "no change" update to ${to}; next update at ${next}`,
+    });
     const reached = peopleReached(deliveries);
     const reminder = key.replace(/^no-change#/, 'reminder#');
     await briefMim(app, incident, reminder, now, (zone, links) =>
@@ -593,19 +575,10 @@ export async function sendUpdate(app: App, id: string, mode: 'posted' | 'due', n
 
 export async function resolveIncident(app: App, id: string): Promise<StepResult> {
   const incident = await load(app, id);
-  const deliveries = await notify(
-    app,
-    incident,
-    'resolution',
-    stakeholders(app.config, incident),
-    (zone) => resolutionNotice(app.config, incident, zone),
-    WAR_ROOM,
-  );
-  await app.store.appendTimeline(
-    id,
-    entry('notice-sent', `Resolution notice to ${describeDeliveries(deliveries)}`, { detail: told(deliveries) }),
-    'resolution',
-  );
+  await broadcast(app, incident, 'resolution', (zone) => resolutionNotice(app.config, incident, zone), {
+    kind: 'notice-sent',
+    summary: (to) => `Resolution notice to ${to}`,
+  });
   return { incidentId: id };
 }
 
@@ -683,19 +656,10 @@ export async function closeIncident(app: App, id: string, now = new Date()): Pro
       { status: 'closed', closedAt: now.toISOString(), deadline: undefined },
       { status: ['review'] },
     )) ?? (await load(app, id));
-  const deliveries = await notify(
-    app,
-    incident,
-    'closed',
-    stakeholders(app.config, incident),
-    (zone) => closedNotice(app.config, incident, zone),
-    WAR_ROOM,
-  );
-  await app.store.appendTimeline(
-    id,
-    entry('closed', `Closed; review published to ${describeDeliveries(deliveries)}`, { detail: told(deliveries) }),
-    'closed',
-  );
+  await broadcast(app, incident, 'closed', (zone) => closedNotice(app.config, incident, zone), {
+    kind: 'closed',
+    summary: (to) => `Closed; review published to ${to}`,
+  });
   return { incidentId: id };
 }
 

@@ -132,7 +132,17 @@ export const configSchema = z
         channels: z.array(z.enum(CHANNELS)).min(1),
       }),
     ),
-    cadence: z.strictObject({ P1: duration, P2: duration, P3: duration, P4: duration }),
+    cadence: z.strictObject({
+      P1: duration,
+      P2: duration,
+      P3: duration,
+      P4: duration,
+      /**
+       * How long after acceptance the first stakeholder notice may wait, so that the MIM can write it;
+       * if they post nothing by then, the standard one goes. Unset (or 0s): at once, on acceptance.
+       */
+      firstNotice: duration.optional(),
+    }),
     bridge: z.strictObject({
       url: z.url('expected the bridge URL, such as https://meet.example.com/major-incident'),
       dialIn: z.string().min(1).optional(),

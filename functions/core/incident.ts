@@ -72,6 +72,8 @@ export interface Incident {
   nextUpdateAt?: string;
   lastUpdate?: StatusUpdate;
   updateCount?: number;
+  /** While the first stakeholder notice waits for the MIM (cadence.firstNotice): when it goes at the latest. */
+  firstNoticeDue?: string;
   /** The message key of the last update round begun, so that a retried round finishes instead of starting another. */
   lastRound?: string;
   resolvedAt?: string;

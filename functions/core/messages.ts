@@ -270,7 +270,9 @@ export function mimBriefNotice(config: OrganisationConfig, incident: Incident, z
     template: 'mim-brief',
     subject: `${tag(incident)} You are the MIM for ${headline(incident)}`,
     heading: `You lead ${incident.id}`,
-    intro: `Stakeholders were told you lead the response. Post an update before ${incident.nextUpdateAt ? formatTime(incident.nextUpdateAt, zone) : 'the next one is due'}; if you post none, a "no change" update goes out then and you are reminded.`,
+    intro: incident.firstNoticeDue
+      ? `Stakeholders get the first notice at ${formatTime(incident.firstNoticeDue, zone)}: write it yourself before then (what is known, what is being done) with "Post an update", and it goes out at once; if you post none, the standard first notice goes then.`
+      : `Stakeholders were told you lead the response. Post an update before ${incident.nextUpdateAt ? formatTime(incident.nextUpdateAt, zone) : 'the next one is due'}; if you post none, a "no change" update goes out then and you are reminded.`,
     fields: [
       ['Incident', incident.id],
       ['Service', incident.service],

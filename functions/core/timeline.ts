@@ -14,6 +14,7 @@ export type TimelineKind =
   | 'handed-off'
   | 'downgraded'
   | 'notice-sent'
+  | 'notice-scheduled'
   | 'update-posted'
   | 'priority-changed'
   | 'update-sent'

@@ -477,15 +477,36 @@ export async function downgrade(app: App, id: string): Promise<StepResult> {
 /** The MIM has accepted: first stakeholder notice, with the bridge and the time of the next update. */
 export async function mobilise(app: App, id: string, now = new Date()): Promise<StepResult> {
   const current = await load(app, id);
+  const hold = app.config.cadence.firstNotice ?? 0;
+  if (hold > 0) {
+    // The MIM may write the first notice; if they have not by then, the standard one goes (sendUpdate).
+    const due = current.nextUpdateAt ?? new Date(now.getTime() + hold * 1000).toISOString();
+    const incident = (await app.store.updateIncident(id, { nextUpdateAt: due, deadline: due, firstNoticeDue: due })) ?? current;
+    await app.store.appendTimeline(
+      id,
+      entry(
+        'notice-scheduled',
+        `First stakeholder notice due by ${formatTime(due, app.config.timeZone)}: ${incident.mim?.name ?? 'the MIM'} may write it, else the standard one goes`,
+      ),
+      'notice-scheduled',
+    );
+    await briefMim(app, incident, 'mim-brief', now, (zone, links) => mimBriefNotice(app.config, incident, zone, links));
+    return { incidentId: id, waitSeconds: waitFor(incident, now) };
+  }
   const due = current.nextUpdateAt ?? nextUpdateAt(app.config, current.priority!, now).toISOString();
   const incident = (await app.store.updateIncident(id, { nextUpdateAt: due, deadline: due })) ?? current;
-  await broadcast(app, incident, 'initial', (zone) => initialNotice(app.config, incident, zone), {
+  await firstNotice(app, incident, due);
+  await briefMim(app, incident, 'mim-brief', now, (zone, links) => mimBriefNotice(app.config, incident, zone, links));
+  return { incidentId: id, waitSeconds: waitFor(incident, now) };
+}
+
+/** The first stakeholder notice: who leads, the bridge, and when the next update comes. */
+function firstNotice(app: App, incident: Incident, due: string) {
+  return broadcast(app, incident, 'initial', (zone) => initialNotice(app.config, incident, zone), {
     kind: 'notice-sent',
     summary: (to) =>
       `First stakeholder notice to ${to}; bridge ${app.config.bridge.url}; next update at ${formatTime(due, app.config.timeZone)}`,
   });
-  await briefMim(app, incident, 'mim-brief', now, (zone, links) => mimBriefNotice(app.config, incident, zone, links));
-  return { incidentId: id, waitSeconds: waitFor(incident, now) };
 }
 
 /** Writes to the MIM with fresh single-use links to post the next update or resolve. */
@@ -523,21 +544,30 @@ export async function sendUpdate(app: App, id: string, mode: 'posted' | 'due', n
   const retried =
     mode === 'posted'
       ? current.lastRound === `update#${current.lastEventId}`
-      : Boolean(current.lastRound?.startsWith('no-change#')) && Date.parse(current.nextUpdateAt ?? '') > now.getTime();
+      : (current.lastRound === 'initial' || Boolean(current.lastRound?.startsWith('no-change#'))) &&
+        Date.parse(current.nextUpdateAt ?? '') > now.getTime();
+  // The first notice was left to the MIM, who posted nothing in time: the standard one goes now.
+  const initial = retried ? current.lastRound === 'initial' : mode === 'due' && Boolean(current.firstNoticeDue);
   const key = retried
     ? current.lastRound!
     : mode === 'posted'
       ? `update#${current.lastEventId}`
-      : `no-change#${current.nextUpdateAt}`;
+      : initial
+        ? 'initial'
+        : `no-change#${current.nextUpdateAt}`;
   const due = retried ? current.nextUpdateAt! : nextUpdateAt(app.config, current.priority!, now).toISOString();
-  const count = retried ? (current.updateCount ?? 1) : (current.updateCount ?? 0) + 1;
+  const count = retried || initial ? (current.updateCount ?? 0) : (current.updateCount ?? 0) + 1;
   const incident = retried
     ? current
     : ((await app.store.updateIncident(
         id,
-        { nextUpdateAt: due, deadline: due, updateCount: count, lastRound: key },
+        { nextUpdateAt: due, deadline: due, updateCount: count, lastRound: key, firstNoticeDue: undefined },
         { status: ['active'] },
       )) ?? current);
+  if (initial) {
+    await firstNotice(app, incident, due);
+    return { incidentId: id, waitSeconds: waitFor(incident, now) };
+  }
   const next = formatTime(due, app.config.timeZone);
   if (mode === 'posted' && incident.lastUpdate) {
     const update = incident.lastUpdate;

@@ -1,102 +1,20 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Incident, MimEvent } from '../../functions/core/incident';
-import type { TimelineKind } from '../../functions/core/timeline';
-import { submitAction } from '../../functions/services/actions';
-import { appContext } from '../../functions/services/app';
-import {
-  classifyIncident,
-  mobilise,
-  pageMim,
-  resolveIncident,
-  sendUpdate,
-  type StepResult,
-  takeEvent,
-} from '../../functions/services/lifecycle';
 import { ROOT } from '../../infra/local/sandbox';
 import { UPDATE } from '../support/incidents';
 import { useSandbox } from '../support/sandbox';
+import { at, declaredAtNine, runOnSimulatedClock } from '../support/simulated-clock';
 
 // The example organisation's own policy: P1 every 30 minutes, P2 every hour.
 const { driver, sandbox } = useSandbox(join(ROOT, 'config/organisation.yaml'));
 
-const at = (hhmm: string) => new Date(`2026-11-27T${hhmm}:00Z`);
-const clock = (d: Date) => d.toISOString().slice(11, 16);
-
-/**
- * Runs the incident's steps as the state machine does, on a simulated clock: each step says how long
- * its wait lasts; the wait ends then, or earlier when someone acts. Returns when each update round
- * went out and what it was.
- */
-async function run(
-  id: string,
-  actions: Array<{ at: Date; action: Omit<MimEvent, 'id' | 'at' | 'incidentId' | 'via'> }>,
-  until: Date,
-) {
-  const app = appContext();
-  const rounds: string[] = [];
-  const record = async (now: Date, step: StepResult, kind: TimelineKind) => {
-    const { timeline } = await driver().incident(id);
-    const last = timeline.filter((e) => e.kind === kind).at(-1)!;
-    rounds.push(
-      `${clock(now)} ${last.kind}: next ${
-        last.summary
-          .match(/next update at (\d\d:\d\d)|next at (\d\d:\d\d)/)
-          ?.slice(1)
-          .find(Boolean) ?? '-'
-      }`,
-    );
-    return step;
-  };
-  let now = at('09:00');
-  await classifyIncident(app, id, now);
-  await pageMim(app, id, now);
-  const paged = (await app.store.getIncident(id))!.pagedNow![0]!;
-  now = at('09:02');
-  const accept = await submitAction(app, { incidentId: id, action: 'accept', by: paged, via: 'cli' }, now);
-  await takeEvent(app, { incidentId: id, eventId: accept.event.id }, now);
-  let step = await record(now, await mobilise(app, id, now), 'notice-sent');
-  const queue = [...actions];
-  while (now < until) {
-    const due = new Date(now.getTime() + step.waitSeconds! * 1000);
-    const next = queue[0];
-    if (next && next.at <= due) {
-      queue.shift();
-      now = next.at;
-      const { event } = await submitAction(app, { ...next.action, incidentId: id, via: 'cli' }, now);
-      const taken = await takeEvent(app, { incidentId: id, eventId: event.id }, now);
-      if (taken.action === 'update') step = await record(now, await sendUpdate(app, id, 'posted', now), 'update-sent');
-      else if (taken.action === 'resolve') {
-        await resolveIncident(app, id);
-        break;
-      } else step = await record(now, taken, 'priority-changed');
-    } else {
-      now = due;
-      step = await record(now, await sendUpdate(app, id, 'due', now), 'no-change-sent');
-    }
-  }
-  return rounds;
-}
-
 describe('cadence across a long incident, on a simulated clock', () => {
   it('a P1 lowered to P2 after two hours gets exactly the expected rounds at the expected times, each naming the next', async () => {
-    const app = appContext();
     const id = 'INC-20261127-CAD001';
-    await app.store.createIncident({
-      id,
-      title: 'Card payments failing',
-      service: 'payments',
-      source: 'manual',
-      declaredAt: at('09:00').toISOString(),
-      declaredBy: 'irene',
-      alarmCount: 0,
-      status: 'declared',
-      impact: 'high',
-      urgency: 'high',
-    } satisfies Incident);
+    await declaredAtNine(id);
     const smsBefore = sandbox().sns.outbox.length;
 
-    const rounds = await run(
+    const rounds = await runOnSimulatedClock(
       id,
       [
         { at: at('10:12'), action: { action: 'update', by: 'bob', update: UPDATE } },

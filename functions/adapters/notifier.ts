@@ -4,7 +4,7 @@ import pMap from 'p-map';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Channel, OrganisationConfig, Person } from '../core/config';
-import { TransientError } from '../core/errors';
+import { DeliveryIncomplete, TransientError } from '../core/errors';
 import { renderEmail, renderSms, type Notice } from '../core/messages';
 import { type ChatChannel, slackMessage, teamsMessage } from '../core/chat';
 import { entry } from '../core/timeline';
@@ -161,7 +161,7 @@ export class Notifier {
     const deliveries: Omit<Delivery, 'fallback'>[] = [];
     for (const [index, batch] of batches.entries()) {
       if (remainingMs() < TIME_MARGIN_MS) {
-        throw new TransientError(
+        throw new DeliveryIncomplete(
           `stopped sending ${key} for ${incidentId} before the timeout with ${batches.length - index} of ${batches.length} ${batch[0]!.channel} batches left; the retry sends them`,
         );
       }

@@ -20,3 +20,12 @@ export class IncidentNotFound extends Error {
 export class InvalidInput extends Error {
   override readonly name = 'InvalidInput';
 }
+
+/**
+ * A round of messages stopped between batches before the function's timeout: what went is settled,
+ * and the workflow retries the step at once to send the rest. Every attempt makes progress, so the
+ * state machine allows it many more attempts than a TransientError.
+ */
+export class DeliveryIncomplete extends Error {
+  override readonly name = 'DeliveryIncomplete';
+}

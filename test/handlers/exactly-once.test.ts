@@ -106,7 +106,7 @@ describe('every (incident, message, recipient, channel) goes out exactly once', 
     const retry = await notifier.send('INC-20261127-CCCCCC', 'update#1', recipients);
 
     const { emails } = await sent(mark);
-    expect((stopped as Error).name).toBe('TransientError');
+    expect((stopped as Error).name).toBe('DeliveryIncomplete');
     expect((stopped as Error).message).toMatch(/1 of 3 email batches left; the retry sends them/);
     expect(before).toBe(100);
     expect(retry).toHaveLength(20);

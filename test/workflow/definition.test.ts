@@ -10,13 +10,15 @@ import {
   WORKFLOW_FUNCTIONS,
   type WorkflowFunction,
 } from '../../workflows/definition';
+import { FUNCTION_NEEDS } from '../../infra/aws/needs';
 
 interface State {
   Type: string;
   Resource?: string;
   TimeoutSeconds?: number;
   TimeoutSecondsPath?: string;
-  Retry?: unknown[];
+  Retry?: Array<{ ErrorEquals: string[]; MaxAttempts?: number }>;
+  Parameters?: Record<string, unknown>;
   Catch?: Array<{ ErrorEquals: string[] }>;
 }
 
@@ -59,6 +61,20 @@ describe('the state machine definition', () => {
         `${name} catch`,
       ).toBe(true);
     }
+  });
+
+  it('every state whose function sends messages lets a round stopped before its timeout finish (DeliveryIncomplete); no other state', () => {
+    const sends = (state: State) => {
+      const key = /\$\{(\w+)FunctionArn\}/.exec(JSON.stringify(state.Parameters))?.[1] as WorkflowFunction;
+      const needs = FUNCTION_NEEDS[WORKFLOW_FUNCTIONS[key]];
+      return Boolean(needs.email || needs.sms);
+    };
+    const retries = (state: State) => state.Retry?.find((r) => r.ErrorEquals.includes('DeliveryIncomplete'));
+
+    const wrong = tasks.filter(([, state]) => Boolean(retries(state)) !== sends(state)).map(([name]) => name);
+
+    expect(wrong).toEqual([]);
+    expect(tasks.filter(([, s]) => sends(s)).every(([, s]) => retries(s)!.MaxAttempts! >= 30)).toBe(true);
   });
 
   it('state names are PascalCase without spaces', () => {

@@ -29,6 +29,14 @@ interface Outgoing {
   notice: Notice;
 }
 
+/** One message's sending by one attempt: its ledger as this attempt knows it. */
+interface Round {
+  incidentId: string;
+  key: string;
+  owner: string;
+  ledger: Map<string, DeliverySlot>;
+}
+
 type Outcome = { ok: true; messageId?: string } | { ok: false; error: string };
 
 /** SES SendBulkEmail takes at most 50 destinations in one call. */
@@ -95,13 +103,12 @@ export class Notifier {
     recipients: Array<{ person: Person; channels: readonly Channel[]; notice: Notice }>,
     { warRoom }: { warRoom?: Notice } = {},
   ): Promise<Delivery[]> {
-    const owner = randomUUID();
-    // Read only when a claim meets slots already taken: a first attempt, the common case, never reads it.
-    const ledger = new Map<string, DeliverySlot>();
+    // The ledger is read only when a claim meets slots already taken: a first attempt never reads it.
+    const round: Round = { incidentId, key, owner: randomUUID(), ledger: new Map() };
     const wanted = recipients.flatMap(({ person, channels, notice }) =>
       channels.filter((c) => c === 'email' || person.phone).map((channel) => ({ person, channel, notice })),
     );
-    const deliveries = await this.dispatch(incidentId, key, owner, ledger, wanted);
+    const deliveries = await this.dispatch(round, wanted);
 
     // Reached on none of their channels this time: the other one, if they have it.
     const fallbacks = recipients.flatMap(({ person, channels, notice }): Outgoing[] => {
@@ -114,23 +121,17 @@ export class Notifier {
           : undefined;
       return other ? [{ person, channel: other, notice }] : [];
     });
-    const second = await this.dispatch(incidentId, key, owner, ledger, fallbacks);
+    const second = await this.dispatch(round, fallbacks);
     deliveries.push(...second.map((d) => ({ ...d, fallback: true })));
-    if (warRoom) deliveries.push(...(await this.postToWarRoom(incidentId, key, owner, ledger, warRoom)));
+    if (warRoom) deliveries.push(...(await this.postToWarRoom(round, warRoom)));
 
     await this.recordFailures(incidentId, key, deliveries);
     return deliveries;
   }
 
   /** Sends what the ledger does not show as sent, batch by batch; returns this attempt's deliveries. */
-  private async dispatch(
-    incidentId: string,
-    key: string,
-    owner: string,
-    ledger: Map<string, DeliverySlot>,
-    items: Outgoing[],
-  ): Promise<Omit<Delivery, 'fallback'>[]> {
-    const pending = items.filter((o) => !isSent(ledger.get(slotOf(o))));
+  private async dispatch(round: Round, items: Outgoing[]): Promise<Omit<Delivery, 'fallback'>[]> {
+    const pending = items.filter((o) => !isSent(round.ledger.get(slotOf(o))));
     const emailGroups = new Map<string, Outgoing[]>();
     for (const o of pending.filter((p) => p.channel === 'email')) {
       const same = JSON.stringify(o.notice);
@@ -144,20 +145,15 @@ export class Notifier {
         SMS_BATCH,
       ),
     ];
-    const settled = await Promise.allSettled(lanes.map((batches) => this.lane(incidentId, key, owner, ledger, batches)));
+    const settled = await Promise.allSettled(lanes.map((batches) => this.lane(round, batches)));
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     return settled.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
   }
 
   /** One channel's batches in turn: claim, send, settle; stopping between batches when time runs short. */
-  private async lane(
-    incidentId: string,
-    key: string,
-    owner: string,
-    ledger: Map<string, DeliverySlot>,
-    batches: Outgoing[][],
-  ): Promise<Omit<Delivery, 'fallback'>[]> {
+  private async lane(round: Round, batches: Outgoing[][]): Promise<Omit<Delivery, 'fallback'>[]> {
+    const { incidentId, key, ledger } = round;
     const deliveries: Omit<Delivery, 'fallback'>[] = [];
     for (const [index, batch] of batches.entries()) {
       if (remainingMs() < TIME_MARGIN_MS) {
@@ -165,7 +161,7 @@ export class Notifier {
           `stopped sending ${key} for ${incidentId} before the timeout with ${batches.length - index} of ${batches.length} ${batch[0]!.channel} batches left; the retry sends them`,
         );
       }
-      const open = await this.claim(incidentId, key, owner, ledger, batch.map(slotOf));
+      const open = await this.claim(round, batch.map(slotOf));
       const claimed = batch.filter((o) => open.has(slotOf(o)));
       if (claimed.length === 0) continue;
       const outcomes = claimed[0]!.channel === 'email' ? await this.emails(claimed) : await this.texts(claimed);
@@ -190,13 +186,8 @@ export class Notifier {
   }
 
   /** Claims the slots still unsent; reads the ledger again if another attempt moved first. */
-  private async claim(
-    incidentId: string,
-    key: string,
-    owner: string,
-    ledger: Map<string, DeliverySlot>,
-    slots: string[],
-  ): Promise<Set<string>> {
+  private async claim(round: Round, slots: string[]): Promise<Set<string>> {
+    const { incidentId, key, owner, ledger } = round;
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const open = slots.filter((slot) => !isSent(ledger.get(slot)));
       const claims = open.map((slot) => ({ slot, seen: ledger.get(slot) }));
@@ -209,21 +200,12 @@ export class Notifier {
   }
 
   /** The war-room add-on: the same notice posted once to each configured chat channel. */
-  private async postToWarRoom(
-    incidentId: string,
-    key: string,
-    owner: string,
-    ledger: Map<string, DeliverySlot>,
-    notice: Notice,
-  ): Promise<Delivery[]> {
+  private async postToWarRoom(round: Round, notice: Notice): Promise<Delivery[]> {
     const hooks = { slack: this.config.chat.slack, teams: this.config.chat.teams };
     const configured = (Object.keys(hooks) as ChatChannel[]).filter((c) => hooks[c]);
     if (configured.length === 0) return [];
     const claimed = await this.claim(
-      incidentId,
-      key,
-      owner,
-      ledger,
+      round,
       configured.map((c) => `chat:${c}`),
     );
     const open = configured.filter((c) => claimed.has(`chat:${c}`));
@@ -239,8 +221,8 @@ export class Notifier {
       }),
     );
     await this.store.settleDeliveries(
-      incidentId,
-      key,
+      round.incidentId,
+      round.key,
       open.filter((_, i) => outcomes[i]!.ok).map((c) => ({ slot: `chat:${c}` })),
       open.filter((_, i) => !outcomes[i]!.ok).map((c) => `chat:${c}`),
     );

@@ -4,7 +4,7 @@ import pMap from 'p-map';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Channel, OrganisationConfig, Person } from '../core/config';
-import { DeliveryIncomplete, TransientError } from '../core/errors';
+import { DeliveryIncomplete, describeError, TransientError } from '../core/errors';
 import { renderEmail, renderSms, type Notice } from '../core/messages';
 import { type ChatChannel, slackMessage, teamsMessage } from '../core/chat';
 import { entry } from '../core/timeline';
@@ -60,14 +60,15 @@ const PASS_THROUGH = { Subject: '{{{subject}}}', Html: '{{{html}}}', Text: '{{{t
 const slotOf = (o: Pick<Outgoing, 'person' | 'channel'>) => `${o.person.id}:${o.channel}`;
 const isSent = (slot: DeliverySlot | undefined) => Boolean(slot && 'sentAt' in slot);
 
+/** What one send came to, as a delivery of this attempt. */
+function delivery(recipient: string, name: string, channel: Delivery['channel'], outcome: Outcome): Delivery {
+  return { recipient, name, channel, ok: outcome.ok, ...(outcome.ok ? {} : { error: outcome.error }) };
+}
+
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 /**
@@ -111,8 +112,9 @@ export class Notifier {
     const deliveries = await this.dispatch(round, wanted);
 
     // Reached on none of their channels this time: the other one, if they have it.
+    const triedFor = Map.groupBy(deliveries, (d) => d.recipient);
     const fallbacks = recipients.flatMap(({ person, channels, notice }): Outgoing[] => {
-      const tried = deliveries.filter((d) => d.recipient === person.id);
+      const tried = triedFor.get(person.id) ?? [];
       if (tried.length === 0 || tried.some((d) => d.ok)) return [];
       const other: Channel | undefined = !channels.includes('email')
         ? 'email'
@@ -132,11 +134,11 @@ export class Notifier {
   /** Sends what the ledger does not show as sent, batch by batch; returns this attempt's deliveries. */
   private async dispatch(round: Round, items: Outgoing[]): Promise<Omit<Delivery, 'fallback'>[]> {
     const pending = items.filter((o) => !isSent(round.ledger.get(slotOf(o))));
-    const emailGroups = new Map<string, Outgoing[]>();
-    for (const o of pending.filter((p) => p.channel === 'email')) {
-      const same = JSON.stringify(o.notice);
-      emailGroups.set(same, [...(emailGroups.get(same) ?? []), o]);
-    }
+    // Recipients who read the same text (the same time zone) share bulk calls.
+    const emailGroups = Map.groupBy(
+      pending.filter((p) => p.channel === 'email'),
+      (o) => JSON.stringify(o.notice),
+    );
     // Two lanes, email and SMS, side by side: a page's email and SMS leave together.
     const lanes = [
       [...emailGroups.values()].flatMap((group) => chunks(group, EMAIL_BATCH)),
@@ -165,21 +167,15 @@ export class Notifier {
       const claimed = batch.filter((o) => open.has(slotOf(o)));
       if (claimed.length === 0) continue;
       const outcomes = claimed[0]!.channel === 'email' ? await this.emails(claimed) : await this.texts(claimed);
-      const sent = claimed.flatMap((o, i) =>
-        outcomes[i]!.ok ? [{ slot: slotOf(o), messageId: (outcomes[i] as { messageId?: string }).messageId }] : [],
-      );
+      const sent = claimed.flatMap((o, i) => {
+        const outcome = outcomes[i]!;
+        return outcome.ok ? [{ slot: slotOf(o), ...(outcome.messageId ? { messageId: outcome.messageId } : {}) }] : [];
+      });
       await this.store.settleDeliveries(incidentId, key, sent, claimed.filter((_, i) => !outcomes[i]!.ok).map(slotOf));
       for (const s of sent) ledger.set(s.slot, { sentAt: new Date().toISOString() });
       claimed.forEach((o, i) => {
-        const outcome = outcomes[i]!;
-        deliveries.push({
-          recipient: o.person.id,
-          name: o.person.name,
-          channel: o.channel,
-          ok: outcome.ok,
-          ...(outcome.ok ? {} : { error: outcome.error }),
-        });
-        if (!outcome.ok) ledger.delete(slotOf(o));
+        deliveries.push(delivery(o.person.id, o.person.name, o.channel, outcomes[i]!));
+        if (!outcomes[i]!.ok) ledger.delete(slotOf(o));
       });
     }
     return deliveries;
@@ -226,16 +222,9 @@ export class Notifier {
       open.filter((_, i) => outcomes[i]!.ok).map((c) => ({ slot: `chat:${c}` })),
       open.filter((_, i) => !outcomes[i]!.ok).map((c) => `chat:${c}`),
     );
-    return open.map((channel, i) => {
-      const outcome = outcomes[i]!;
-      return {
-        recipient: channel,
-        name: channel === 'slack' ? 'the Slack war room' : 'the Teams war room',
-        channel,
-        ok: outcome.ok,
-        ...(outcome.ok ? {} : { error: outcome.error }),
-      };
-    });
+    return open.map((channel, i) =>
+      delivery(channel, channel === 'slack' ? 'the Slack war room' : 'the Teams war room', channel, outcomes[i]!),
+    );
   }
 
   /** One bulk call per batch (all read the same text); destinations that SES throttled are tried again. */
@@ -310,11 +299,10 @@ export class Notifier {
 
   /** One timeline line per channel and cause, naming who was not reached; one metric per channel. */
   private async recordFailures(incidentId: string, key: string, deliveries: Delivery[]): Promise<void> {
-    const groups = new Map<string, Delivery[]>();
-    for (const d of deliveries.filter((x) => !x.ok)) {
-      const group = `${d.channel}\n${d.error}`;
-      groups.set(group, [...(groups.get(group) ?? []), d]);
-    }
+    const groups = Map.groupBy(
+      deliveries.filter((d) => !d.ok),
+      (d) => `${d.channel}\n${d.error}`,
+    );
     for (const failed of groups.values()) {
       const { channel, error } = failed[0]!;
       this.onFailure(channel, failed.length);

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { describeError } from '../core/errors';
 
 const TRIES = 3;
 const TIMEOUT_MS = 5_000;
@@ -26,7 +27,7 @@ export async function postWebhook(url: string, body: unknown): Promise<void> {
       wait = Math.min(5_000, Number(reply.headers.get('retry-after') ?? 0) * 1000 || wait);
     } catch (error) {
       if (error instanceof WebhookFailed) throw error;
-      failure = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      failure = describeError(error);
     }
     if (attempt >= TRIES) throw new WebhookFailed(`${failure} (after ${TRIES} tries)`);
     await sleep(wait);

@@ -3,6 +3,11 @@
  * (Lambda reports error.name as the errorType), so renaming one is an API change.
  */
 
+/** "Name: message", as the timeline and the logs say what failed. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
 /** A dependency (DynamoDB, SES, SNS, Step Functions) failed in a way that may pass: retried by the workflow. */
 export class TransientError extends Error {
   override readonly name = 'TransientError';

@@ -72,8 +72,8 @@ export interface Incident {
   nextUpdateAt?: string;
   lastUpdate?: StatusUpdate;
   updateCount?: number;
-  /** While the first stakeholder notice waits for the MIM (cadence.firstNotice): when it goes at the latest. */
-  firstNoticeDue?: string;
+  /** The first stakeholder notice waits for the MIM (cadence.firstNotice); it goes at nextUpdateAt at the latest. */
+  firstNoticePending?: boolean;
   /** The message key of the last update round begun, so that a retried round finishes instead of starting another. */
   lastRound?: string;
   resolvedAt?: string;

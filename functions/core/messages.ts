@@ -34,16 +34,21 @@ export function zoneOf(config: OrganisationConfig, person: Pick<Person, 'timeZon
   return person.timeZone ?? config.timeZone;
 }
 
+/** "dial +44 20 7946 0000, PIN 271828#": how to join by phone, if the bridge has a dial-in. */
+function bridgeByPhone(config: OrganisationConfig): string {
+  const { dialIn, pin } = config.bridge;
+  return [dialIn && `dial ${dialIn}`, pin && `PIN ${pin}`].filter(Boolean).join(', ');
+}
+
 function bridgeText(config: OrganisationConfig): string {
-  const { url, dialIn, pin } = config.bridge;
-  return [url, dialIn && `dial ${dialIn}`, pin && `PIN ${pin}`].filter(Boolean).join(', ');
+  return [config.bridge.url, bridgeByPhone(config)].filter(Boolean).join(', ');
 }
 
 /** The bridge with its URL as a link: one tap from the email to the call. Only the config's URL is ever linked. */
 function bridgeHtml(config: OrganisationConfig): string {
-  const { url, dialIn, pin } = config.bridge;
-  const rest = [dialIn && `dial ${dialIn}`, pin && `PIN ${pin}`].filter(Boolean).join(', ');
-  return `<a href="${escapeHtml(url)}" style="color:#b00020">${escapeHtml(url)}</a>${rest ? `, ${escapeHtml(rest)}` : ''}`;
+  const { url } = config.bridge;
+  const phone = bridgeByPhone(config);
+  return `<a href="${escapeHtml(url)}" style="color:#b00020">${escapeHtml(url)}</a>${phone ? `, ${escapeHtml(phone)}` : ''}`;
 }
 
 function tag(incident: Incident): string {
@@ -270,8 +275,8 @@ export function mimBriefNotice(config: OrganisationConfig, incident: Incident, z
     template: 'mim-brief',
     subject: `${tag(incident)} You are the MIM for ${headline(incident)}`,
     heading: `You lead ${incident.id}`,
-    intro: incident.firstNoticeDue
-      ? `Stakeholders get the first notice at ${formatTime(incident.firstNoticeDue, zone)}: write it yourself before then (what is known, what is being done) with "Post an update", and it goes out at once; if you post none, the standard first notice goes then.`
+    intro: incident.firstNoticePending
+      ? `Stakeholders get the first notice at ${incident.nextUpdateAt ? formatTime(incident.nextUpdateAt, zone) : 'once the time is up'}: write it yourself before then (what is known, what is being done) with "Post an update", and it goes out at once; if you post none, the standard first notice goes then.`
       : `Stakeholders were told you lead the response. Post an update before ${incident.nextUpdateAt ? formatTime(incident.nextUpdateAt, zone) : 'the next one is due'}; if you post none, a "no change" update goes out then and you are reminded.`,
     fields: [
       ['Incident', incident.id],

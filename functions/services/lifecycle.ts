@@ -481,7 +481,8 @@ export async function mobilise(app: App, id: string, now = new Date()): Promise<
   if (hold > 0) {
     // The MIM may write the first notice; if they have not by then, the standard one goes (sendUpdate).
     const due = current.nextUpdateAt ?? new Date(now.getTime() + hold * 1000).toISOString();
-    const incident = (await app.store.updateIncident(id, { nextUpdateAt: due, deadline: due, firstNoticeDue: due })) ?? current;
+    const incident =
+      (await app.store.updateIncident(id, { nextUpdateAt: due, deadline: due, firstNoticePending: true })) ?? current;
     await app.store.appendTimeline(
       id,
       entry(
@@ -547,7 +548,7 @@ export async function sendUpdate(app: App, id: string, mode: 'posted' | 'due', n
       : (current.lastRound === 'initial' || Boolean(current.lastRound?.startsWith('no-change#'))) &&
         Date.parse(current.nextUpdateAt ?? '') > now.getTime();
   // The first notice was left to the MIM, who posted nothing in time: the standard one goes now.
-  const initial = retried ? current.lastRound === 'initial' : mode === 'due' && Boolean(current.firstNoticeDue);
+  const initial = retried ? current.lastRound === 'initial' : mode === 'due' && Boolean(current.firstNoticePending);
   const key = retried
     ? current.lastRound!
     : mode === 'posted'
@@ -561,7 +562,7 @@ export async function sendUpdate(app: App, id: string, mode: 'posted' | 'due', n
     ? current
     : ((await app.store.updateIncident(
         id,
-        { nextUpdateAt: due, deadline: due, updateCount: count, lastRound: key, firstNoticeDue: undefined },
+        { nextUpdateAt: due, deadline: due, updateCount: count, lastRound: key, firstNoticePending: undefined },
         { status: ['active'] },
       )) ?? current);
   if (initial) {

@@ -22,21 +22,51 @@ import { shouldSign, signRequest } from './signing';
  */
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SANDBOX_FILE = join(ROOT, '.sandbox/sandbox.json');
+// Where `npm start` says where its endpoints are (MIM_SANDBOX_FILE when it was started with another).
+const SANDBOX_FILE = process.env.MIM_SANDBOX_FILE || join(ROOT, '.sandbox/sandbox.json');
 
 interface SandboxInfo {
   urls: { api: string; sns: string };
   intakeTopicArn: string;
+  pid?: number;
+  /** How far the sandbox's clock runs from the system clock (started with --at). */
+  clockOffsetMs?: number;
 }
 
 function sandboxInfo(): SandboxInfo | undefined {
   return existsSync(SANDBOX_FILE) ? (JSON.parse(readFileSync(SANDBOX_FILE, 'utf8')) as SandboxInfo) : undefined;
 }
 
+function isRunning(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The time as the system this command works with sees it. A sandbox started at another instant
+ * (`npm start -- --at ...`) runs its clock on from there, and what the CLI shows or sends (who is on
+ * call now, an alarm's state change time) must agree with it; a deployed system runs on real time.
+ */
+function now(): Date {
+  const sandbox = deployedApi() ? undefined : sandboxInfo();
+  return new Date(Date.now() + (sandbox && isRunning(sandbox.pid) ? (sandbox.clockOffsetMs ?? 0) : 0));
+}
+
 class CliError extends Error {}
 
+/** The API named by --api or MIM_API_URL (an empty variable names none). */
+function deployedApi(): string | undefined {
+  return program.opts<{ api?: string }>().api || process.env.MIM_API_URL || undefined;
+}
+
 function apiUrl(): string {
-  const url = program.opts<{ api?: string }>().api ?? process.env.MIM_API_URL ?? sandboxInfo()?.urls.api;
+  const url = deployedApi() ?? sandboxInfo()?.urls.api;
   if (!url)
     throw new CliError('no API to talk to: start the sandbox with "npm start", or set MIM_API_URL (or --api) to a deployed API');
   return url.replace(/\/+$/, '');
@@ -115,7 +145,7 @@ program
       AlarmDescription: description || null,
       NewStateValue: o.state,
       NewStateReason: o.reason,
-      StateChangeTime: new Date().toISOString(),
+      StateChangeTime: (process.env.MIM_INTAKE_TOPIC_ARN ? new Date() : now()).toISOString(),
     };
     try {
       const { MessageId } = await sns.send(
@@ -253,7 +283,7 @@ program
   .action((o: { at?: string; config: string }) => {
     const config = readOrganisation(o.config);
     const zone = config.rota.timeZone;
-    const at = o.at === undefined ? new Date() : parseRotaTime(o.at, zone);
+    const at = o.at === undefined ? now() : parseRotaTime(o.at, zone);
     if (!at) throw new CliError(`--at "${o.at}" is not a time; write e.g. "2026-12-24 21:00" (${zone}) or 2026-12-24T21:00Z`);
     console.log(`On call at ${formatTime(at.toISOString(), zone)} (${zone}):`);
     for (const l of whoIsOnCall(config, at)) {
@@ -276,7 +306,7 @@ program
   .option('-c, --config <file>', 'organisation config', join(ROOT, 'config/organisation.yaml'))
   .action((template: string | undefined, o: { out?: string; config: string }) => {
     const config = readOrganisation(o.config);
-    const all = previews(config);
+    const all = previews(config, now());
     if (!template) {
       console.log(`Templates: ${Object.keys(all).join(', ')}\nmim preview <template> shows one.`);
       return;

@@ -8,6 +8,7 @@ import { DeliveryIncomplete, describeError, TransientError } from '../core/error
 import { renderEmail, renderSms, type Notice } from '../core/messages';
 import { type ChatChannel, slackMessage, teamsMessage } from '../core/chat';
 import { entry } from '../core/timeline';
+import { clock } from './clock';
 import { remainingMs } from './invocation';
 import { postWebhook } from './webhooks';
 import type { DeliverySlot, IncidentStore } from './store';
@@ -172,7 +173,7 @@ export class Notifier {
         return outcome.ok ? [{ slot: slotOf(o), ...(outcome.messageId ? { messageId: outcome.messageId } : {}) }] : [];
       });
       await this.store.settleDeliveries(incidentId, key, sent, claimed.filter((_, i) => !outcomes[i]!.ok).map(slotOf));
-      for (const s of sent) ledger.set(s.slot, { sentAt: new Date().toISOString() });
+      for (const s of sent) ledger.set(s.slot, { sentAt: clock.now().toISOString() });
       claimed.forEach((o, i) => {
         deliveries.push(delivery(o.person.id, o.person.name, o.channel, outcomes[i]!));
         if (!outcomes[i]!.ok) ledger.delete(slotOf(o));

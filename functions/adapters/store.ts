@@ -9,7 +9,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { OPEN_STATUSES, type Incident, type MimAction, type MimEvent } from '../core/incident';
-import type { TimelineEntry } from '../core/timeline';
+import type { TimelineDraft, TimelineEntry } from '../core/timeline';
+import { clock } from './clock';
 
 /*
  * Single-table design (the table is defined in infra/aws and infra/local/sandbox.ts):
@@ -196,7 +197,8 @@ export class IncidentStore {
    * message) writes the same entry at the same place instead of a second one; returns whether this
    * call was the first.
    */
-  async appendTimeline(id: string, entry: TimelineEntry, onceKey?: string): Promise<boolean> {
+  async appendTimeline(id: string, draft: TimelineDraft, onceKey?: string): Promise<boolean> {
+    let entry: TimelineEntry = { ...draft, at: draft.at ?? clock.now().toISOString() };
     let sk = `EVT#${entry.at}#${randomBytes(4).toString('hex')}`;
     let first = true;
     if (onceKey) {
@@ -315,7 +317,7 @@ export class IncidentStore {
   ): Promise<boolean> {
     if (slots.length === 0) return true;
     const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':claim': { owner, at: new Date().toISOString() } };
+    const values: Record<string, unknown> = { ':claim': { owner, at: clock.now().toISOString() } };
     const conditions: string[] = [];
     const sets: string[] = [];
     slots.forEach(({ slot, seen }, i) => {
@@ -358,7 +360,7 @@ export class IncidentStore {
     if (sent.length + released.length === 0) return;
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
-    const at = new Date().toISOString();
+    const at = clock.now().toISOString();
     const sets = sent.map(({ slot, messageId }, i) => {
       names[`#s${i}`] = `${SLOT_PREFIX}${slot}`;
       values[`:s${i}`] = { sentAt: at, ...(messageId ? { messageId } : {}) };
@@ -405,7 +407,7 @@ export class IncidentStore {
           Key: { pk: `INC#${incidentId}`, sk: `INBOX#${event.at}#${event.id}` },
           UpdateExpression: 'SET consumedAt = :now',
           ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(consumedAt)',
-          ExpressionAttributeValues: { ':now': new Date().toISOString() },
+          ExpressionAttributeValues: { ':now': clock.now().toISOString() },
           ReturnValues: 'ALL_NEW',
         }),
       );

@@ -74,7 +74,7 @@ function sampleIncident(config: OrganisationConfig, at: Date): Incident {
 }
 
 /** Every message the system sends, rendered with sample data: `mim preview <name>`. */
-export function previews(config: OrganisationConfig, at = new Date()): Record<TemplateName, () => Notice> {
+export function previews(config: OrganisationConfig, at: Date): Record<TemplateName, () => Notice> {
   const incident = sampleIncident(config, at);
   const zone = config.timeZone;
   const timeline: TimelineEntry[] = [

@@ -39,13 +39,16 @@ export interface TimelineEntry {
   detail?: Record<string, unknown>;
 }
 
+/** An entry about to be appended: without its own time, it is stamped with the clock's when it is stored. */
+export type TimelineDraft = Omit<TimelineEntry, 'at'> & { at?: string };
+
 export function entry(
   kind: TimelineKind,
   summary: string,
   options: Partial<Omit<TimelineEntry, 'kind' | 'summary'>> = {},
-): TimelineEntry {
+): TimelineDraft {
   return {
-    at: options.at ?? new Date().toISOString(),
+    ...(options.at ? { at: options.at } : {}),
     kind,
     actor: options.actor ?? 'system',
     channel: options.channel ?? 'workflow',

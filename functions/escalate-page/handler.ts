@@ -7,5 +7,5 @@ const app = appContext();
 
 export const handler = lambda(async (event: unknown) => {
   const { incidentId, pageLevel, passed } = parseEscalation(event);
-  return escalatePage(app, incidentId, pageLevel, new Date(), passed);
+  return escalatePage(app, incidentId, pageLevel, app.clock.now(), passed);
 });

@@ -29,7 +29,7 @@ export const handler = lambda(async (event: IntakeEvent): Promise<IntakeResult[]
       if (!(error instanceof MalformedAlarmError)) throw error;
       logger.error('malformed alarm kept for inspection', { source, reason: error.message });
       const raw = typeof message === 'string' ? message : JSON.stringify(message);
-      await app.store.quarantine({ at: new Date().toISOString(), source, error: error.message, raw });
+      await app.store.quarantine({ at: app.clock.now().toISOString(), source, error: error.message, raw });
       results.push({ outcome: 'ignored' });
     }
   }

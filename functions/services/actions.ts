@@ -21,7 +21,7 @@ export interface Submitted {
  * If that wait has just ended (a timeout won the race), the event stays in the inbox and the next
  * wait takes it at once: nothing a person does is lost to a timer.
  */
-export async function submitAction(app: App, action: Omit<MimEvent, 'id' | 'at'>, now = new Date()): Promise<Submitted> {
+export async function submitAction(app: App, action: Omit<MimEvent, 'id' | 'at'>, now = app.clock.now()): Promise<Submitted> {
   const incident = await app.store.getIncident(action.incidentId);
   if (!incident) throw new UnknownIncident(`there is no incident ${action.incidentId}; 'mim list' shows the open ones`);
   const refusal = refusalFor(incident, action.action, action.by);

@@ -304,7 +304,7 @@ async function listIncidents(app: App, which: string | undefined): Promise<HttpR
 }
 
 /** Routes a request of the HTTP API: action links for people, JSON management calls for the CLI. */
-export async function handleHttp(app: App, req: HttpRequest, now = new Date()): Promise<HttpResponse> {
+export async function handleHttp(app: App, req: HttpRequest, now = app.clock.now()): Promise<HttpResponse> {
   const path = req.path.replace(/\/+$/, '') || '/';
   const link = /^\/a\/([^/]+)$/.exec(path);
   if (link) return linkRoute(app, req, link[1]!, now);

@@ -1,4 +1,6 @@
 import { dynamo, ses, sfn, sns } from '../adapters/clients';
+import { clock } from '../adapters/clock';
+import type { Clock } from '../core/clock';
 import { notificationFailed } from '../adapters/metrics';
 import { Notifier } from '../adapters/notifier';
 import { runtime } from '../adapters/runtime';
@@ -12,6 +14,8 @@ export interface App {
   notifier: Notifier;
   workflow: WorkflowClient;
   links: LinkIssuer;
+  /** The time every step decides by. */
+  clock: Clock;
 }
 
 let app: App | undefined;
@@ -27,6 +31,7 @@ export function appContext(): App {
     notifier: new Notifier(ses, sns, store, settings.config, settings.sesConfigurationSet, notificationFailed),
     workflow: new WorkflowClient(sfn, settings.stateMachineArn),
     links: new LinkIssuer(store, settings.publicUrl, settings.linkTtlSeconds),
+    clock,
   };
   return app;
 }

@@ -2,7 +2,7 @@ import { type AlarmSignal, serviceForAlarm } from '../core/alarm';
 import type { Level } from '../core/config';
 import { incidentIdFor } from '../core/ids';
 import type { Incident } from '../core/incident';
-import { entry, type TimelineEntry } from '../core/timeline';
+import { entry, type TimelineDraft } from '../core/timeline';
 import type { App } from './app';
 
 export type IntakeOutcome = 'opened' | 'grouped' | 'duplicate' | 'cleared' | 'ignored';
@@ -26,7 +26,7 @@ async function openOrJoin(
   key: string,
   now: Date,
   build: (id: string) => Incident,
-  received: (opened: boolean) => TimelineEntry,
+  received: (opened: boolean) => TimelineDraft,
   onceKey: string,
 ): Promise<IntakeResult> {
   const { store, workflow, config } = app;
@@ -46,7 +46,12 @@ async function openOrJoin(
 }
 
 /** A CloudWatch alarm arrived; `deliveryId` (the SNS MessageId) makes a redelivery a no-op. */
-export async function receiveAlarm(app: App, alarm: AlarmSignal, deliveryId: string, now = new Date()): Promise<IntakeResult> {
+export async function receiveAlarm(
+  app: App,
+  alarm: AlarmSignal,
+  deliveryId: string,
+  now = app.clock.now(),
+): Promise<IntakeResult> {
   const service = serviceForAlarm(app.config, alarm.alarmName);
   const serviceName = service?.name ?? 'unmapped';
   const key = `alarm#${serviceName}`;
@@ -112,7 +117,7 @@ export interface Declaration {
   principal?: string;
 }
 
-export async function declareIncident(app: App, d: Declaration, now = new Date()): Promise<IntakeResult> {
+export async function declareIncident(app: App, d: Declaration, now = app.clock.now()): Promise<IntakeResult> {
   return openOrJoin(
     app,
     `manual#${d.idempotencyKey}`,

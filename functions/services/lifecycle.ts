@@ -57,7 +57,7 @@ async function load(app: App, id: string): Promise<Incident> {
   return incident;
 }
 
-function waitFor(incident: Incident, now = new Date()): number {
+function waitFor(incident: Incident, now: Date): number {
   return secondsUntil(new Date(incident.deadline ?? now.toISOString()), now);
 }
 
@@ -113,7 +113,7 @@ const BOTH: Channel[] = ['email', 'sms'];
  * progressed (the local sandbox restarted, and its engine keeps executions in memory) resumes from
  * the stored status instead: the state machine routes on `resume`.
  */
-export async function classifyIncident(app: App, id: string, now = new Date()): Promise<StepResult> {
+export async function classifyIncident(app: App, id: string, now = app.clock.now()): Promise<StepResult> {
   const incident = await load(app, id);
   if (incident.status !== 'declared') {
     return {
@@ -157,7 +157,7 @@ export async function handOffMinor(app: App, id: string): Promise<StepResult> {
 }
 
 /** Pages whoever holds the current escalation step (every level once the policy is exhausted). */
-export async function pageMim(app: App, id: string, now = new Date()): Promise<StepResult> {
+export async function pageMim(app: App, id: string, now = app.clock.now()): Promise<StepResult> {
   const incident = await load(app, id);
   const levels = whoIsOnCall(app.config, now);
   const level = incident.pageLevel ?? 0;
@@ -219,7 +219,7 @@ export async function escalatePage(
   app: App,
   id: string,
   fromLevel: number,
-  now = new Date(),
+  now = app.clock.now(),
   passed = false,
 ): Promise<StepResult> {
   const incident = await load(app, id);
@@ -253,7 +253,7 @@ export async function escalatePage(
 
 /** The wait registers its task token, then hands over at once anything already in the inbox. */
 export async function awaitEvent(app: App, input: { incidentId: string; phase: string; taskToken: string }): Promise<void> {
-  await app.store.setWait(input.incidentId, { token: input.taskToken, phase: input.phase, since: new Date().toISOString() });
+  await app.store.setWait(input.incidentId, { token: input.taskToken, phase: input.phase, since: app.clock.now().toISOString() });
   const [pending] = await app.store.pendingEvents(input.incidentId);
   if (pending) await app.workflow.deliver(input.taskToken, { incidentId: input.incidentId, eventId: pending.id, at: pending.at });
 }
@@ -263,7 +263,11 @@ export async function awaitEvent(app: App, input: { incidentId: string; phase: s
  * is marked taken only after the change is stored, so a retried step finishes what it began instead
  * of losing or repeating it; a second delivery of an event already taken routes nowhere.
  */
-export async function takeEvent(app: App, input: { incidentId: string; eventId: string }, now = new Date()): Promise<StepResult> {
+export async function takeEvent(
+  app: App,
+  input: { incidentId: string; eventId: string },
+  now = app.clock.now(),
+): Promise<StepResult> {
   const incident = await load(app, input.incidentId);
   const event = await app.store.findEvent(incident.id, input.eventId);
   const none: StepResult = {
@@ -475,7 +479,7 @@ export async function downgrade(app: App, id: string): Promise<StepResult> {
 }
 
 /** The MIM has accepted: first stakeholder notice, with the bridge and the time of the next update. */
-export async function mobilise(app: App, id: string, now = new Date()): Promise<StepResult> {
+export async function mobilise(app: App, id: string, now = app.clock.now()): Promise<StepResult> {
   const current = await load(app, id);
   const hold = app.config.cadence.firstNotice ?? 0;
   if (hold > 0) {
@@ -534,7 +538,7 @@ async function briefMim(
  * Sends the update that is due: the MIM's latest one, or, when nothing new was posted, a "no change"
  * update on time and a reminder to the MIM that theirs is overdue.
  */
-export async function sendUpdate(app: App, id: string, mode: 'posted' | 'due', now = new Date()): Promise<StepResult> {
+export async function sendUpdate(app: App, id: string, mode: 'posted' | 'due', now = app.clock.now()): Promise<StepResult> {
   const current = await load(app, id);
   if (mode === 'due' && (await app.store.pendingEvents(id)).length > 0) {
     // Something the MIM sent is waiting: take it first rather than announce "no change".
@@ -614,7 +618,7 @@ export async function resolveIncident(app: App, id: string): Promise<StepResult>
 }
 
 /** Opens the post-incident review: owned by the MIM, due per config, with the whole timeline. */
-export async function openReview(app: App, id: string, now = new Date()): Promise<StepResult> {
+export async function openReview(app: App, id: string, now = app.clock.now()): Promise<StepResult> {
   const current = await load(app, id);
   const owner = current.mim ?? { id: 'unassigned', name: 'Unassigned', email: '' };
   const dueAt = current.review?.dueAt ?? new Date(now.getTime() + app.config.review.dueIn * 1000).toISOString();
@@ -659,7 +663,7 @@ async function sendReview(app: App, incident: Incident, reminder: boolean, now: 
   return timeline.length;
 }
 
-export async function remindReview(app: App, id: string, now = new Date()): Promise<StepResult> {
+export async function remindReview(app: App, id: string, now = app.clock.now()): Promise<StepResult> {
   const current = await load(app, id);
   const count = (current.reminderCount ?? 0) + 1;
   const incident =
@@ -680,7 +684,7 @@ export async function remindReview(app: App, id: string, now = new Date()): Prom
   return { incidentId: id, waitSeconds: waitFor(incident, now) };
 }
 
-export async function closeIncident(app: App, id: string, now = new Date()): Promise<StepResult> {
+export async function closeIncident(app: App, id: string, now = app.clock.now()): Promise<StepResult> {
   const incident =
     (await app.store.updateIncident(
       id,

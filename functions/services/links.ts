@@ -10,7 +10,7 @@ export class LinkIssuer {
   ) {}
 
   /** A single-use link that lets `recipient` take `action`; only the id's hash is stored. */
-  async issue(incidentId: string, action: MimAction, recipient: string, now = new Date(), step?: number): Promise<string> {
+  async issue(incidentId: string, action: MimAction, recipient: string, now: Date, step?: number): Promise<string> {
     if (!this.publicUrl) {
       throw new Error('PUBLIC_URL is not set, so this function cannot mint action links; give it the HTTP API base URL');
     }

@@ -45,7 +45,7 @@ export class SandboxDriver {
           AlarmDescription: description,
           NewStateValue: 'ALARM',
           NewStateReason: reason,
-          StateChangeTime: new Date().toISOString(),
+          StateChangeTime: this.sandbox.clock.now().toISOString(),
           Region: 'EU (Ireland)',
           AWSAccountId: '123456789012',
         }),

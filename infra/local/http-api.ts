@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { clock } from '../../functions/adapters/clock';
 import { readBody } from './http-util';
 import { lambdaContext, type LambdaHandler } from './lambda-context';
 
@@ -12,7 +13,7 @@ export function apiGatewayAdapter(handler: () => LambdaHandler) {
     const headers = Object.fromEntries(
       Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : (v ?? '')]),
     );
-    const now = new Date();
+    const now = clock.now();
     const event: APIGatewayProxyEventV2 = {
       version: '2.0',
       routeKey: '$default',

@@ -1,6 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { DateTime } from 'luxon';
 import { join, relative, resolve } from 'node:path';
+import { readOrganisation } from '../../functions/adapters/config-file';
 import { ConfigError } from '../../functions/core/config';
+import { parseRotaTime } from '../../functions/core/roster';
 import { ROOT, startSandbox } from './sandbox';
 
 const port = (value: string) => {
@@ -16,16 +19,29 @@ const program = new Command('npm start --')
   .option('-d, --data <dir>', 'folder that keeps the DynamoDB data across restarts', join(ROOT, '.sandbox/data'))
   .option('--memory', 'keep the data in memory only (lost at exit)')
   .option('-p, --port <port>', 'first of five consecutive ports: API, DynamoDB, SES, SNS, Step Functions', port, 4010)
+  .option(
+    '--at <time>',
+    'run the clock from this instant ("2027-03-28 00:55" in the rota\'s time zone, or ISO 8601 with an offset); real time runs on from there',
+  )
   .parse();
 
-const options = program.opts<{ config: string; data: string; memory?: boolean; port: number }>();
+const options = program.opts<{ config: string; data: string; memory?: boolean; port: number; at?: string }>();
 const p = options.port;
 try {
+  const zone = readOrganisation(options.config).rota.timeZone;
+  const at = options.at === undefined ? undefined : parseRotaTime(options.at, zone);
+  if (options.at !== undefined && !at) {
+    program.error(
+      `--at "${options.at}" is not a time: write it as "2027-03-28 00:55" (read in the rota's zone, ${zone}) or as ISO 8601 with an offset, 2027-03-28T00:55Z`,
+    );
+  }
   const sandbox = await startSandbox({
+    ...(at ? { at } : {}),
     configPath: options.config,
     ...(options.memory ? {} : { dataDir: resolve(options.data) }),
     ports: { api: p, dynamodb: p + 1, ses: p + 2, sns: p + 3, sfn: p + 4 },
-    stateFile: join(ROOT, '.sandbox/sandbox.json'),
+    // Where the CLI finds the endpoints (and the clock); MIM_SANDBOX_FILE for a second sandbox beside the first.
+    stateFile: process.env.MIM_SANDBOX_FILE || join(ROOT, '.sandbox/sandbox.json'),
   });
   const rel = (path: string) => relative(process.cwd(), resolve(path)) || '.';
   console.log(`Major incident sandbox running (config ${rel(options.config)}, data ${options.memory ? 'in memory' : rel(options.data)})
@@ -35,6 +51,7 @@ try {
   SMS outbox (SNS)       ${sandbox.urls.smsOutbox}
   DynamoDB (dynalite)    ${sandbox.urls.dynamodb}
   Step Functions         ${sandbox.urls.sfn}
+  Clock                  ${DateTime.fromJSDate(sandbox.clock.now(), { zone }).toFormat('ccc yyyy-MM-dd HH:mm ZZZZ')}${at ? ` (started with --at; real time runs on from there)` : ' (the system clock)'}
 
 Try it from another terminal:
   npx mim alarm payments-5xx "Payments API 5xx rate above 5%"

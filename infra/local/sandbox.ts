@@ -6,7 +6,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { clock, clockOffsetMs, runClockFrom } from '../../functions/adapters/clock';
 import { TABLE_KEYS } from '../../functions/adapters/store';
+import type { Clock } from '../../functions/core/clock';
 import {
   EDGE_FUNCTIONS,
   readDefinition,
@@ -39,6 +41,11 @@ export interface SandboxOptions {
   recorder?: AwsCallRecorder;
   /** Every workflow step runs twice, as a retry after a lost answer would (see LocalStepFunctions). */
   invokeTwice?: boolean;
+  /**
+   * Run the system's clock from this instant (real time runs on from there): a rota week, a DST
+   * change, a leap day. Without it, the system clock.
+   */
+  at?: Date;
 }
 
 export interface Sandbox {
@@ -48,6 +55,8 @@ export interface Sandbox {
   intakeTopicArn: string;
   sns: LocalSns;
   sfn: LocalStepFunctions;
+  /** The time as the system sees it (see SandboxOptions.at). */
+  clock: Clock;
   /**
    * Starts a workflow for every open incident in the table. The local engine keeps executions in
    * memory, so after a restart on kept data each open incident resumes from its stored status.
@@ -115,6 +124,7 @@ async function createTable(tableName: string): Promise<void> {
  * loaded after the environment points the SDK at these endpoints, as a Lambda cold start would.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  if (options.at) runClockFrom(options.at);
   const ports = options.ports ?? {};
   const tableName = 'major-incidents';
   const stateMachineArn = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:major-incident`;
@@ -201,7 +211,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     mkdirSync(dirname(options.stateFile), { recursive: true });
     writeFileSync(
       options.stateFile,
-      JSON.stringify({ urls, tableName, stateMachineArn, intakeTopicArn, pid: process.pid }, null, 2),
+      JSON.stringify(
+        { urls, tableName, stateMachineArn, intakeTopicArn, pid: process.pid, clockOffsetMs: clockOffsetMs() },
+        null,
+        2,
+      ),
     );
   }
   return {
@@ -211,6 +225,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     intakeTopicArn,
     sns,
     sfn,
+    clock,
     async resume() {
       // Loaded here, like the handlers, once the environment points at the endpoints.
       const { appContext } = await import('../../functions/services/app');

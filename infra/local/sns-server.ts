@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import escapeHtml from 'escape-html';
 import type { SNSEvent } from 'aws-lambda';
 import { close, listen, readBody } from './http-util';
+import { clock } from '../../functions/adapters/clock';
 
 export interface SentSms {
   messageId: string;
@@ -73,7 +74,7 @@ export class LocalSns {
       if (phoneNumber) {
         if (!/^\+[1-9]\d{6,14}$/.test(phoneNumber))
           return fail('InvalidParameter', 'Invalid parameter: PhoneNumber Reason: not in E.164 format');
-        this.outbox.push({ messageId, at: new Date().toISOString(), phoneNumber, message, attributes: messageAttributes(form) });
+        this.outbox.push({ messageId, at: clock.now().toISOString(), phoneNumber, message, attributes: messageAttributes(form) });
       } else if (topicArn) {
         const subscriber = this.topics.get(topicArn);
         if (!subscriber) return fail('NotFound', `Topic does not exist: ${topicArn}`);
@@ -122,7 +123,7 @@ export function snsEvent(topicArn: string, messageId: string, message: string, s
           TopicArn: topicArn,
           Subject: subject ?? '',
           Message: message,
-          Timestamp: new Date().toISOString(),
+          Timestamp: clock.now().toISOString(),
           SignatureVersion: '1',
           Signature: 'local',
           SigningCertUrl: 'http://127.0.0.1/local.pem',

@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { lambdaContext } from '../../infra/local/lambda-context';
 import { useSandbox } from '../support/sandbox';
 
-const { driver } = useSandbox();
+const { driver, sandbox } = useSandbox();
 
 /** The event API Gateway sends for a SigV4-signed call on an IAM-authorised route. */
 function signedCall(method: string, path: string, body: unknown, userArn: string): APIGatewayProxyEventV2 {
-  const now = new Date();
+  const now = sandbox().clock.now();
   return {
     version: '2.0',
     routeKey: `${method} ${path}`,

@@ -14,7 +14,7 @@ type Intake = (
 ) => Promise<Array<{ incidentId?: string; outcome: string }>>;
 const intake = async () => (await import('../../functions/intake-alarm/handler')).handler as unknown as Intake;
 
-function alarm(name: string, at = new Date()): string {
+function alarm(name: string, at = sandbox().clock.now()): string {
   return JSON.stringify({
     AlarmName: name,
     AlarmDescription: `${name} firing`,
@@ -92,7 +92,7 @@ describe('alarm intake', () => {
       AlarmName: 'payments-latency',
       NewStateValue: 'OK',
       NewStateReason: 'Threshold no longer crossed',
-      StateChangeTime: new Date().toISOString(),
+      StateChangeTime: sandbox().clock.now().toISOString(),
     });
 
     const [cleared] = await handler(snsEvent(sandbox().intakeTopicArn, randomUUID(), ok), lambdaContext('intake'));
@@ -110,12 +110,12 @@ describe('alarm intake', () => {
       'detail-type': 'CloudWatch Alarm State Change',
       source: 'aws.cloudwatch',
       account: '123456789012',
-      time: new Date().toISOString(),
+      time: sandbox().clock.now().toISOString(),
       region: 'eu-west-1',
       resources: ['arn:aws:cloudwatch:eu-west-1:123456789012:alarm:checkout-latency'],
       detail: {
         alarmName: 'checkout-latency',
-        state: { value: 'ALARM', reason: 'Threshold Crossed', timestamp: new Date().toISOString() },
+        state: { value: 'ALARM', reason: 'Threshold Crossed', timestamp: sandbox().clock.now().toISOString() },
         configuration: { description: 'Checkout p99 above 2 s' },
       },
     };

@@ -3,11 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { newLinkId } from '../../functions/core/ids';
 import { appContext } from '../../functions/services/app';
 import { declare } from '../support/incidents';
-import { fastConfigWith, useSandbox } from '../support/sandbox';
+import { fastConfigWith, useSandbox, whenOnCall } from '../support/sandbox';
 
 // The page stays unanswered for the whole attack: no escalation changes the incident meanwhile.
 const config = fastConfigWith('link-attacks', { rota: { ackWindow: '10m' } });
-const { driver } = useSandbox(config);
+// Bob's pages are the ones read: the sandbox runs in a week when he is the on-call MIM.
+const { driver } = useSandbox(config, { at: whenOnCall('bob', config) });
 
 /** 10,000 ids an attacker might try against one real link: random, truncated, bit-flipped, mangled. */
 function forgeries(real: string): string[] {

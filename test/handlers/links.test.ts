@@ -3,9 +3,10 @@ import { pageText } from '../../infra/local/driver';
 import { hashLinkId, newLinkId } from '../../functions/core/ids';
 import { appContext } from '../../functions/services/app';
 import { declare } from '../support/incidents';
-import { useSandbox } from '../support/sandbox';
+import { FAST_CONFIG, useSandbox, whenOnCall } from '../support/sandbox';
 
-const { driver } = useSandbox();
+// These tests read the pages Bob gets: the sandbox runs in a week when he is the on-call MIM.
+const { driver } = useSandbox(FAST_CONFIG, { at: whenOnCall('bob') });
 
 /** A freshly paged candidate and the links in its page to the on-call MIM. */
 async function pagedCandidate() {

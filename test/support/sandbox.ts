@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll } from 'vitest';
+import { readOrganisation } from '../../functions/adapters/config-file';
+import { whoIsOnCall } from '../../functions/core/roster';
 import { SandboxDriver } from '../../infra/local/driver';
 import { ROOT, type Sandbox, startSandbox } from '../../infra/local/sandbox';
 import { readDefinition } from '../../workflows/definition';
@@ -28,13 +30,33 @@ export function fastConfigWith(name: string, changes: Settings): string {
   return path;
 }
 
-/** Starts one sandbox for the test file (in memory, free ports) and stops it afterwards. */
-export function useSandbox(configPath = FAST_CONFIG): { sandbox: () => Sandbox; driver: () => SandboxDriver } {
+/**
+ * The first instant, from the rota's start, at which `person` holds the first escalation level of a
+ * config's rota: for a test that needs to know who is paged, rather than whoever is on call today.
+ */
+export function whenOnCall(person: string, configPath = FAST_CONFIG): Date {
+  const config = readOrganisation(configPath);
+  const start = Date.parse('2026-01-05T12:00:00Z');
+  for (let day = 0; day < 366; day += 1) {
+    const at = new Date(start + day * 86_400_000);
+    if (whoIsOnCall(config, at)[0]!.people.some((p) => p.id === person)) return at;
+  }
+  throw new Error(`${person} is never on call at the first level of ${configPath}`);
+}
+
+/**
+ * Starts one sandbox for the test file (in memory, free ports) and stops it afterwards. Its clock is
+ * the process's (any day the suite runs on), unless the test says `at`: then it runs from that instant.
+ */
+export function useSandbox(
+  configPath = FAST_CONFIG,
+  { at }: { at?: Date } = {},
+): { sandbox: () => Sandbox; driver: () => SandboxDriver } {
   let sandbox: Sandbox | undefined;
   let driver: SandboxDriver | undefined;
   beforeAll(async () => {
     // Retries of failed steps pause 50 ms instead of seconds.
-    sandbox = await startSandbox({ configPath, retryIntervalOverrides: retryOverrides() });
+    sandbox = await startSandbox({ configPath, retryIntervalOverrides: retryOverrides(), ...(at ? { at } : {}) });
     driver = new SandboxDriver(sandbox);
   });
   afterAll(async () => {

@@ -9,6 +9,8 @@ import { previews } from '../../functions/core/preview';
 import { smsSegments } from '../../functions/core/sms';
 
 const config = parseConfig(readFileSync('config/organisation.yaml', 'utf8'));
+/** Previews are rendered as of a fixed instant, so that what they say does not depend on today. */
+const SAMPLE_AT = new Date('2026-11-27T14:00:00Z');
 
 const incident: Incident = {
   id: 'INC-20261127-ABCDEF',
@@ -83,7 +85,7 @@ describe('cadence', () => {
   });
 
   it('every message renders for preview, with an HTML and a plain-text part, and an SMS within two GSM-7 segments', () => {
-    for (const [name, make] of Object.entries(previews(config))) {
+    for (const [name, make] of Object.entries(previews(config, SAMPLE_AT))) {
       const notice = make();
       const email = renderEmail(notice, config);
       const sms = smsSegments(renderSms(notice, config));

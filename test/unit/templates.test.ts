@@ -10,6 +10,8 @@ import { previews } from '../../functions/core/preview';
 import { TEMPLATE_NAMES } from '../../functions/core/templates';
 
 const yaml = readFileSync('config/organisation.yaml', 'utf8');
+/** Previews are rendered as of a fixed instant, so that what they say does not depend on today. */
+const SAMPLE_AT = new Date('2026-11-27T14:00:00Z');
 
 /** The example config in a folder of its own, with these files in its templates/ folder. */
 function folderWith(templates: Record<string, string>): string {
@@ -103,7 +105,7 @@ describe('template overrides in the config folder', () => {
   });
 
   it('mim preview offers every template an organisation can override, and each says which it is', () => {
-    const all = previews(parseConfig(yaml));
+    const all = previews(parseConfig(yaml), SAMPLE_AT);
 
     expect(Object.keys(all).sort()).toEqual([...TEMPLATE_NAMES].sort());
     expect(Object.entries(all).filter(([name, make]) => make().template !== name)).toEqual([]);
@@ -113,7 +115,7 @@ describe('template overrides in the config folder', () => {
     const config = parseConfig(yaml);
     const afterwards = ['hand-off', 'downgrade', 'review', 'closed'];
 
-    const missing = Object.entries(previews(config))
+    const missing = Object.entries(previews(config, SAMPLE_AT))
       .filter(([name]) => !afterwards.includes(name))
       .filter(
         ([, make]) =>

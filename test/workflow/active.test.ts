@@ -16,7 +16,7 @@ describe('workflow: the active incident and its review', () => {
     expect(update.text).toContain('Status: Cause found: a bad gateway deploy.');
     expect(update.text).toContain('Actions: Rolling back the gateway.');
     expect(update.text).toContain('Regions affected: UK (eu-west-2)');
-    expect(update.text).toMatch(/Next update: \d\d:\d\d GMT/);
+    expect(update.text).toMatch(/Next update: \d\d:\d\d GMT(\+1)?/);
   });
 
   it('when an update falls due with nothing new, a "no change" update goes out on time and the MIM is reminded', async () => {

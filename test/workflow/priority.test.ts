@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { formatTime } from '../../functions/core/messages';
 import { act, declare } from '../support/incidents';
 import { fastConfigWith, useSandbox } from '../support/sandbox';
 
 // P2 updates every hour and P1 every ten minutes: a change shows at once in the next update's time.
 const config = fastConfigWith('priority', { cadence: { P1: '10m', P2: '1h' }, rota: { ackWindow: '10m' } });
-const { driver } = useSandbox(config);
+const { driver, sandbox } = useSandbox(config);
 
 describe('workflow: a priority change mid-incident', () => {
   it('raising P2 to P1 brings the next update forward at once, and everyone at either priority is told why', async () => {
@@ -20,10 +21,15 @@ describe('workflow: a priority change mid-incident', () => {
     expect(answer.status).toBe(202);
     const { incident, timeline } = await driver().incident(id);
     expect(incident.priority).toBe('P1');
-    expect(Date.parse(incident.nextUpdateAt!) - Date.now()).toBeLessThanOrEqual(10 * 60_000);
-    expect(Date.parse(before.nextUpdateAt!) - Date.now()).toBeGreaterThan(50 * 60_000);
+    const now = sandbox().clock.now().getTime();
+    expect(Date.parse(incident.nextUpdateAt!) - now).toBeLessThanOrEqual(10 * 60_000);
+    expect(Date.parse(before.nextUpdateAt!) - now).toBeGreaterThan(50 * 60_000);
     expect(timeline.find((e) => e.kind === 'priority-changed')?.summary).toMatch(
-      /^Dave Dixon changed the priority from P2 to P1: Now failing in every region\.; updates every 10m, the next at \d\d:\d\d GMT, [^;]+; told \d+ recipient/,
+      /^Dave Dixon changed the priority from P2 to P1: Now failing in every region\.; updates every 10m, the next at [^;]+; told \d+ recipient/,
+    );
+    // The time it names is the new due time, as the organisation's zone shows it that day.
+    expect(timeline.find((e) => e.kind === 'priority-changed')?.summary).toContain(
+      `the next at ${formatTime(incident.nextUpdateAt!, 'Europe/London')};`,
     );
     const told = await driver().waitForEmail('henry@example.com', new RegExp(`Priority P2 to P1: ${id}`));
     expect(told.text).toContain('Updates now come every 10m; the next at');

@@ -25,7 +25,7 @@ export interface SystemWatchProps {
 }
 
 /**
- * The system that watches incidents is itself watched: alarms on failed or timed-out executions,
+ * The system that watches incidents is itself watched: alarms on failed, timed-out or aborted executions,
  * any function error, alarms left in the dead-letter queue, API 5xx and notifications that could
  * not be sent, all to the operations topic; and a dashboard of the same.
  */
@@ -59,7 +59,17 @@ export class SystemWatch extends Construct {
         stateMachine.metricFailed({ period }),
         'An incident workflow failed: its incident is no longer driven. See the timeline entry "workflow-failed" and the execution.',
       ),
-      alarm('WorkflowTimedOut', stateMachine.metricTimedOut({ period }), 'An incident workflow timed out.'),
+      alarm(
+        'WorkflowTimedOut',
+        stateMachine.metricTimedOut({ period }),
+        'An incident workflow timed out: its incident is no longer driven, so no more pages, updates or reminders go out for it. The execution history shows where it stopped; tell the MIM and stakeholders by other means.',
+      ),
+      // A stopped execution (StopExecution) counts as aborted, never as failed: without this alarm nobody hears of it.
+      alarm(
+        'WorkflowAborted',
+        stateMachine.metricAborted({ period }),
+        "An incident workflow was stopped (StopExecution) before it ended: its incident is no longer driven, so no more pages, updates or reminders go out for it. CloudTrail's StopExecution event says who stopped it; tell the MIM and stakeholders by other means.",
+      ),
       alarm(
         'DeadLettersWaiting',
         deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period }),
@@ -103,6 +113,7 @@ export class SystemWatch extends Construct {
               stateMachine.metricSucceeded({ period }),
               stateMachine.metricFailed({ period }),
               stateMachine.metricTimedOut({ period }),
+              stateMachine.metricAborted({ period }),
             ],
             width: 12,
           }),

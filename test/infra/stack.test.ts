@@ -381,15 +381,45 @@ describe('CDK: the watcher is watched', () => {
     expect(problems).toEqual([]);
   });
 
-  it('failed and timed-out executions alarm to the operations topic', () => {
-    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
+  it('failed, timed-out and aborted executions alarm to the operations topic, saying what it means for the incident', () => {
+    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted']) {
       template().hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/States',
         MetricName: metric,
+        Dimensions: [{ Name: 'StateMachineArn', Value: ref(logicalId(synth.stack, system().stateMachine)) }],
         Threshold: 1,
         AlarmActions: [ops()],
+        AlarmDescription: Match.stringLikeRegexp('its incident is no longer driven'),
       });
     }
+  });
+
+  it('the dashboard graphs started, succeeded, failed, timed-out and aborted executions', () => {
+    const [dashboard] = Object.values(template().findResources('AWS::CloudWatch::Dashboard'));
+    const resolve = templateResolver(template().toJSON().Resources, PLACEHOLDER_ENV);
+    const body = JSON.parse(String(resolve(dashboard!.Properties.DashboardBody))) as {
+      widgets: Array<{ properties: { title?: string; metrics?: string[][] } }>;
+    };
+
+    const workflows = body.widgets.find((w) => w.properties.title === 'Incident workflows');
+    const metrics = workflows?.properties.metrics?.map((m) => `${m[0]}/${m[1]}`);
+
+    expect(metrics).toEqual([
+      'AWS/States/ExecutionsStarted',
+      'AWS/States/ExecutionsSucceeded',
+      'AWS/States/ExecutionsFailed',
+      'AWS/States/ExecutionsTimedOut',
+      'AWS/States/ExecutionsAborted',
+    ]);
+  });
+
+  it("the README's idle cost counts the alarms the stack has", () => {
+    const alarms = Object.keys(template().findResources('AWS::CloudWatch::Alarm')).length;
+    const readme = readFileSync('README.md', 'utf8').replace(/\s+/g, ' ');
+
+    const counted = readme.match(/(\d+) CloudWatch alarms \(USD 0\.10 each a month\)/)?.[1];
+
+    expect(Number(counted)).toBe(alarms);
   });
 
   it('every function has an errors alarm, and the dead-letter queue a depth alarm', () => {

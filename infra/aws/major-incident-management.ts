@@ -94,7 +94,9 @@ export interface MajorIncidentManagementProps {
   readonly alarmEventsRule?: boolean;
   /**
    * Create the SES identity of the sender (`aws.sesIdentity` in the config). Turn off when the
-   * identity already exists in the account and region, for example made by another instance.
+   * identity already exists in the account and region, for example made by another instance; the
+   * functions are granted sending as it either way. The CDK app takes it from the stage's
+   * "createSenderIdentity" in cdk.json, or `-c createSenderIdentity=false`.
    * @default true
    */
   readonly createSenderIdentity?: boolean;

@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { buildStack, PLACEHOLDER_ENV } from '../../infra/aws/bundles';
+import { buildStack, buildStageStack, PLACEHOLDER_ENV } from '../../infra/aws/bundles';
 import { MajorIncidentManagement } from '../../infra/aws/major-incident-management';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -490,6 +490,49 @@ describe('CDK: a construct for other apps', () => {
       (r) => physical.filter((k) => typeof r.Properties?.[k] === 'string').map((k) => `${k}=${String(r.Properties![k])}`),
     );
     expect(named.filter((n, i) => named.indexOf(n) !== i)).toEqual([]);
+  });
+});
+
+describe("CDK: the app's stages (cdk.json and -c)", () => {
+  const senderIdentity = `arn:aws:ses:${PLACEHOLDER_ENV.region}:${PLACEHOLDER_ENV.account}:identity/mim@example.com`;
+  const stage = (settings: Record<string, unknown>, context: Record<string, unknown> = {}) =>
+    Template.fromStack(
+      buildStageStack({ stage: 'shared', stages: { shared: { config: 'config/organisation.yaml', ...settings } }, ...context })
+        .stack,
+    );
+  /** Policy -> what its ses:SendBulkEmail statements name, resolved to ARNs. */
+  const sendingGrants = (of: Template) => {
+    const resolve = templateResolver(of.toJSON().Resources, PLACEHOLDER_ENV);
+    return Object.fromEntries(
+      Object.entries(of.findResources('AWS::IAM::Policy')).flatMap(([id, policy]) => {
+        const { Statement } = resolve(policy.Properties.PolicyDocument) as { Statement: Statement[] };
+        const sending = Statement.filter((s) => [s.Action].flat().includes('ses:SendBulkEmail'));
+        return sending.length === 0 ? [] : [[id, sending.flatMap((s) => [s.Resource].flat().map(String)).sort()]];
+      }),
+    );
+  };
+
+  it('a stage with "createSenderIdentity": false creates no SES identity, and its functions may still send as it', () => {
+    const creating = stage({});
+
+    const existing = stage({ createSenderIdentity: false });
+
+    creating.resourceCountIs('AWS::SES::EmailIdentity', 1);
+    existing.resourceCountIs('AWS::SES::EmailIdentity', 0);
+    const grants = sendingGrants(existing);
+    expect(Object.keys(grants).length).toBeGreaterThan(0);
+    for (const [policy, resources] of Object.entries(grants)) expect(resources, policy).toContain(senderIdentity);
+    expect(grants).toEqual(sendingGrants(creating));
+  });
+
+  it('-c createSenderIdentity=false, a string as the CLI passes it, wins over the stage setting', () => {
+    const existing = stage({ createSenderIdentity: true }, { createSenderIdentity: 'false' });
+
+    existing.resourceCountIs('AWS::SES::EmailIdentity', 0);
+  });
+
+  it('-c createSenderIdentity other than true or false stops the app, saying what it expects', () => {
+    expect(() => buildStageStack({ createSenderIdentity: 'no' })).toThrow('-c createSenderIdentity=no: expected true or false');
   });
 });
 

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FunctionFolder } from './needs';
 import { MajorIncidentStack, type MajorIncidentStackProps } from './stack';
+import { stageStack } from './stages';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -16,20 +17,34 @@ export const PLACEHOLDER_ENV = { account: '123456789012', region: 'eu-west-1' };
  * esbuild takes seconds, so readers of the template alone skip it (`bundle: false`).
  */
 export function buildStack({ bundle = false, ...props }: Partial<MajorIncidentStackProps> & { bundle?: boolean } = {}) {
-  // cdk.json's context (its feature flags above all), as the CLI gives it to the app.
-  const { context } = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
-  const app = new App({
-    context: {
-      ...context,
-      ...(bundle ? { 'aws:cdk:enable-asset-metadata': true } : { 'aws:cdk:bundling-stacks': [] }),
-    },
-  });
+  const app = appWithContext(bundle);
   const stack = new MajorIncidentStack(app, 'MajorIncident-dev', {
     configPath: join(ROOT, 'config/organisation.yaml'),
     env: PLACEHOLDER_ENV,
     ...props,
   });
   return { app, stack };
+}
+
+/**
+ * The CDK app as `npm run synth -- -c key=value ...` runs it (infra/aws/app.ts), in-process: `context`
+ * holds what the -c options would (strings, as the CLI passes them) or what overrides cdk.json.
+ */
+export function buildStageStack(context: Record<string, unknown> = {}) {
+  const app = appWithContext(false, { account: PLACEHOLDER_ENV.account, region: PLACEHOLDER_ENV.region, ...context });
+  return { app, stack: stageStack(app) };
+}
+
+/** cdk.json's context (its feature flags above all), as the CLI gives it to the app. */
+function appWithContext(bundle: boolean, extra: Record<string, unknown> = {}): App {
+  const { context } = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  return new App({
+    context: {
+      ...context,
+      ...extra,
+      ...(bundle ? { 'aws:cdk:enable-asset-metadata': true } : { 'aws:cdk:bundling-stacks': [] }),
+    },
+  });
 }
 
 /** Each function's bundled asset folder in the synthesized cloud assembly (what `cdk deploy` uploads). */

@@ -94,7 +94,9 @@ export interface MajorIncidentManagementProps {
   readonly alarmEventsRule?: boolean;
   /**
    * Create the SES identity of the sender (`aws.sesIdentity` in the config). Turn off when the
-   * identity already exists in the account and region, for example made by another instance.
+   * identity already exists in the account and region, for example made by another instance; the
+   * functions are granted sending as it either way. The CDK app takes it from the stage's
+   * "createSenderIdentity" in cdk.json, or `-c createSenderIdentity=false`.
    * @default true
    */
   readonly createSenderIdentity?: boolean;
@@ -167,7 +169,14 @@ export class MajorIncidentManagement extends Construct {
 
     // --- Topics and the dead-letter queue -------------------------------------------------------
     // CloudWatch alarms can publish to an encrypted topic only with a customer managed key whose
-    // policy lets CloudWatch use it; the AWS managed SNS key does not allow that.
+    // policy lets CloudWatch use it (the AWS managed alias/aws/sns key cannot be changed to allow
+    // it). The statement is the one AWS documents: kms:Decrypt and kms:GenerateDataKey* for
+    // cloudwatch.amazonaws.com, here narrowed to alarms of this account. Both topics need it: the
+    // intake topic for the account's alarms, the operations topic for SystemWatch's.
+    // - AWS Knowledge Center, "How do I configure a CloudWatch alarm with an encrypted SNS topic?":
+    //   https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns
+    // - Amazon SNS Developer Guide, "Key management", compatibility between event sources from AWS
+    //   services and encrypted topics: https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
     const topicKey = new kms.Key(this, 'TopicKey', {
       description: 'Encrypts the major-incident intake and operations topics',
       enableKeyRotation: true,
@@ -176,7 +185,7 @@ export class MajorIncidentManagement extends Construct {
     topicKey.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
         conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }),
@@ -186,6 +195,8 @@ export class MajorIncidentManagement extends Construct {
       masterKey: topicKey,
       enforceSSL: true,
     });
+    // Any alarm of this account may publish here (operators point their own alarms at it), so the
+    // grant is narrowed by account only; the form is AWS's, cited at SystemWatch's own grant.
     this.intakeTopic.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],

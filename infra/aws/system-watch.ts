@@ -1,7 +1,8 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -15,12 +16,16 @@ export interface SystemWatchProps {
   functions: Record<string, lambda.IFunction>;
   deadLetterQueue: sqs.IQueue;
   api: apigwv2.HttpApi;
-  /** Where every alarm goes: the operations contacts. */
+  /**
+   * Where every alarm goes: the operations contacts. SystemWatch lets its alarms publish to it; if the
+   * topic is encrypted, its key's policy must let cloudwatch.amazonaws.com use it (kms:Decrypt,
+   * kms:GenerateDataKey*).
+   */
   operationsTopic: sns.ITopic;
 }
 
 /**
- * The system that watches incidents is itself watched: alarms on failed or timed-out executions,
+ * The system that watches incidents is itself watched: alarms on failed, timed-out or aborted executions,
  * any function error, alarms left in the dead-letter queue, API 5xx and notifications that could
  * not be sent, all to the operations topic; and a dashboard of the same.
  */
@@ -54,7 +59,17 @@ export class SystemWatch extends Construct {
         stateMachine.metricFailed({ period }),
         'An incident workflow failed: its incident is no longer driven. See the timeline entry "workflow-failed" and the execution.',
       ),
-      alarm('WorkflowTimedOut', stateMachine.metricTimedOut({ period }), 'An incident workflow timed out.'),
+      alarm(
+        'WorkflowTimedOut',
+        stateMachine.metricTimedOut({ period }),
+        'An incident workflow timed out: its incident is no longer driven, so no more pages, updates or reminders go out for it. The execution history shows where it stopped; tell the MIM and stakeholders by other means.',
+      ),
+      // A stopped execution (StopExecution) counts as aborted, never as failed: without this alarm nobody hears of it.
+      alarm(
+        'WorkflowAborted',
+        stateMachine.metricAborted({ period }),
+        "An incident workflow was stopped (StopExecution) before it ended: its incident is no longer driven, so no more pages, updates or reminders go out for it. CloudTrail's StopExecution event says who stopped it; tell the MIM and stakeholders by other means.",
+      ),
       alarm(
         'DeadLettersWaiting',
         deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period }),
@@ -83,6 +98,7 @@ export class SystemWatch extends Construct {
         ),
       ),
     ];
+    allowAlarmsToPublish(operationsTopic, this.alarms);
 
     const perFunction = (metric: (fn: lambda.IFunction, label: string) => cloudwatch.IMetric) =>
       Object.entries(functions).map(([folder, fn]) => metric(fn, folder));
@@ -97,6 +113,7 @@ export class SystemWatch extends Construct {
               stateMachine.metricSucceeded({ period }),
               stateMachine.metricFailed({ period }),
               stateMachine.metricTimedOut({ period }),
+              stateMachine.metricAborted({ period }),
             ],
             width: 12,
           }),
@@ -121,5 +138,35 @@ export class SystemWatch extends Construct {
         ],
       ],
     });
+  }
+}
+
+/**
+ * A topic policy replaces SNS's default one, so CloudWatch may publish to the topic only where a
+ * statement says so; without it every alarm action fails ("... is not authorized to perform:
+ * SNS:Publish"). The grant is the one AWS documents for alarm actions: the service principal
+ * cloudwatch.amazonaws.com, sns:Publish on the topic, narrowed by aws:SourceAccount and by
+ * aws:SourceArn, the ARN of the alarm that publishes. Here that is exactly these alarms.
+ * - Amazon SNS Developer Guide, "Example cases for Amazon SNS access control", section "Allow
+ *   CloudWatch alarms to publish to a topic in another account" (the same grant, same account here):
+ *   https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html
+ * - AWS Knowledge Center, "Why didn't I receive an SNS notification for my CloudWatch alarm trigger?":
+ *   https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger
+ */
+function allowAlarmsToPublish(topic: sns.ITopic, alarms: cloudwatch.Alarm[]): void {
+  const { statementAdded } = topic.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'SystemWatchAlarmsPublish',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': Stack.of(topic).account },
+        ArnEquals: { 'aws:SourceArn': alarms.map((a) => a.alarmArn) },
+      },
+    }),
+  );
+  if (!statementAdded) {
+    throw new Error('SystemWatch: the policy of an imported operations topic cannot be changed here; pass a topic of this app');
   }
 }

@@ -27,6 +27,13 @@ describe('the CDK app, called wrongly', () => {
     expect(result.stderr).toContain('cdk app: no stage "staging" in cdk.json "stages"; use -c stage=<one of: dev, prod>');
   });
 
+  it('a createSenderIdentity other than true or false is refused before anything is built', async () => {
+    const result = await synth('createSenderIdentity=no');
+
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('cdk app: -c createSenderIdentity=no: expected true or false');
+  });
+
   it('a config that is not valid stops synthesis with the file and each problem', async () => {
     const path = join(tmpdir(), `bad-cdk-config-${process.pid}.yaml`);
     writeFileSync(path, 'organisation: Example\ntimeZone: Mars/Olympus\n');

@@ -1,6 +1,8 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { PLACEHOLDER_ENV } from '../../infra/aws/bundles';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { buildStack, buildStageStack, PLACEHOLDER_ENV } from '../../infra/aws/bundles';
 import { MajorIncidentManagement } from '../../infra/aws/major-incident-management';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TTL_ATTRIBUTE } from '../../functions/adapters/store';
 import { FUNCTION_NEEDS, type FunctionFolder } from '../../infra/aws/needs';
 import { EDGE_FUNCTIONS, placeholders, readDefinition, substitutionKey, WORKFLOW_FUNCTIONS } from '../../workflows/definition';
+import { allows, type Statement, templateResolver } from '../support/iam-policy';
 import { arnOf, logicalId, ref, synthesize } from '../support/synth';
 
 let synth: ReturnType<typeof synthesize>;
@@ -38,6 +41,64 @@ function dependencies(resources: Record<string, { Properties?: unknown; DependsO
     graph.set(id, new Set([...refs].filter((r) => ids.has(r))));
   }
   return graph;
+}
+
+type TemplateResource = { Type: string; Properties?: Record<string, unknown> };
+const CLOUDWATCH = 'cloudwatch.amazonaws.com';
+
+/**
+ * Why an alarm's notifications would never arrive, one line per alarm action that fails. Each action
+ * must be a topic whose policy lets CloudWatch publish on behalf of that alarm and, when the topic is
+ * encrypted, whose key lets CloudWatch use it (a topic policy replaces SNS's default policy, and a key
+ * policy grants nothing it does not name).
+ */
+function undeliverableAlarms(of: Template): string[] {
+  const resources = of.toJSON().Resources as Record<string, TemplateResource>;
+  const resolve = templateResolver(resources, PLACEHOLDER_ENV);
+  const statementsOf = (document: unknown) => (resolve(document) as { Statement: Statement[] }).Statement;
+  const topicPolicy = (topicId: string) =>
+    Object.values(resources)
+      .filter((r) => r.Type === 'AWS::SNS::TopicPolicy' && JSON.stringify(r.Properties!.Topics).includes(`"${topicId}"`))
+      .flatMap((r) => statementsOf(r.Properties!.PolicyDocument));
+  const problems: string[] = [];
+  for (const [alarmId, alarm] of Object.entries(resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')) {
+    const actions = (['AlarmActions', 'OKActions', 'InsufficientDataActions'] as const).flatMap(
+      (p) => (alarm.Properties![p] ?? []) as Array<{ Ref?: string }>,
+    );
+    if (actions.length === 0) problems.push(`${alarmId}: no action, so nobody would hear of it`);
+    const asThisAlarm = {
+      service: CLOUDWATCH,
+      context: {
+        'aws:SourceAccount': PLACEHOLDER_ENV.account,
+        'aws:SourceArn': String(resolve({ 'Fn::GetAtt': [alarmId, 'Arn'] })),
+      },
+    };
+    for (const action of actions) {
+      const topic = resources[action.Ref ?? ''];
+      if (topic?.Type !== 'AWS::SNS::Topic') {
+        problems.push(`${alarmId}: the action ${JSON.stringify(action)} is not a topic of this stack`);
+        continue;
+      }
+      const publish = { ...asThisAlarm, action: 'sns:Publish', resource: String(resolve(action)) };
+      if (!allows(topicPolicy(action.Ref!), publish)) {
+        problems.push(`${alarmId} -> ${action.Ref}: the topic's policy does not let ${CLOUDWATCH} sns:Publish to it`);
+      }
+      const keyRef = topic.Properties?.KmsMasterKeyId as { 'Fn::GetAtt'?: [string, string]; Ref?: string } | undefined;
+      if (keyRef === undefined) continue;
+      const keyId = keyRef['Fn::GetAtt']?.[0] ?? keyRef.Ref ?? '';
+      if (resources[keyId]?.Type !== 'AWS::KMS::Key') {
+        problems.push(`${alarmId} -> ${action.Ref}: encrypted with ${JSON.stringify(keyRef)}, a key whose policy is not here`);
+        continue;
+      }
+      const keyArn = String(resolve({ 'Fn::GetAtt': [keyId, 'Arn'] }));
+      for (const use of ['kms:Decrypt', 'kms:GenerateDataKey']) {
+        if (!allows(statementsOf(resources[keyId]!.Properties!.KeyPolicy), { ...asThisAlarm, action: use, resource: keyArn })) {
+          problems.push(`${alarmId} -> ${action.Ref}: the policy of its key ${keyId} does not let ${CLOUDWATCH} ${use}`);
+        }
+      }
+    }
+  }
+  return problems;
 }
 
 describe('CDK: deployable as one stack', () => {
@@ -211,6 +272,21 @@ describe('CDK: intake', () => {
     });
   });
 
+  it("an alarm of the account pointed at the intake topic may publish to it and use the topic's key", () => {
+    const { stack } = buildStack();
+    const theirs = new cloudwatch.Alarm(stack, 'PaymentsErrors', {
+      metric: new cloudwatch.Metric({ namespace: 'Payments', metricName: 'Errors' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+    });
+    theirs.addAlarmAction(new SnsAction(stack.system.intakeTopic));
+    const theirsId = logicalId(stack, theirs);
+
+    const problems = undeliverableAlarms(Template.fromStack(stack));
+
+    expect(problems.filter((p) => p.startsWith(theirsId))).toEqual([]);
+  });
+
   it('the topics are encrypted with a rotated key that CloudWatch may use', () => {
     template().allResourcesProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     template().hasResourceProperties('AWS::KMS::Key', {
@@ -219,7 +295,7 @@ describe('CDK: intake', () => {
         Statement: Match.arrayWith([
           Match.objectLike({
             Principal: { Service: 'cloudwatch.amazonaws.com' },
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
           }),
         ]),
       },
@@ -296,15 +372,54 @@ describe('CDK: the HTTP API', () => {
 describe('CDK: the watcher is watched', () => {
   const ops = () => ref(logicalId(synth.stack, system().operationsTopic));
 
-  it('failed and timed-out executions alarm to the operations topic', () => {
-    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
+  it("every alarm reaches its topic: the topic's policy lets CloudWatch publish for it, and its key lets CloudWatch use it", () => {
+    const alarms = Object.keys(template().findResources('AWS::CloudWatch::Alarm'));
+
+    const problems = undeliverableAlarms(template());
+
+    expect(alarms).toHaveLength(system().watch.alarms.length);
+    expect(problems).toEqual([]);
+  });
+
+  it('failed, timed-out and aborted executions alarm to the operations topic, saying what it means for the incident', () => {
+    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted']) {
       template().hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/States',
         MetricName: metric,
+        Dimensions: [{ Name: 'StateMachineArn', Value: ref(logicalId(synth.stack, system().stateMachine)) }],
         Threshold: 1,
         AlarmActions: [ops()],
+        AlarmDescription: Match.stringLikeRegexp('its incident is no longer driven'),
       });
     }
+  });
+
+  it('the dashboard graphs started, succeeded, failed, timed-out and aborted executions', () => {
+    const [dashboard] = Object.values(template().findResources('AWS::CloudWatch::Dashboard'));
+    const resolve = templateResolver(template().toJSON().Resources, PLACEHOLDER_ENV);
+    const body = JSON.parse(String(resolve(dashboard!.Properties.DashboardBody))) as {
+      widgets: Array<{ properties: { title?: string; metrics?: string[][] } }>;
+    };
+
+    const workflows = body.widgets.find((w) => w.properties.title === 'Incident workflows');
+    const metrics = workflows?.properties.metrics?.map((m) => `${m[0]}/${m[1]}`);
+
+    expect(metrics).toEqual([
+      'AWS/States/ExecutionsStarted',
+      'AWS/States/ExecutionsSucceeded',
+      'AWS/States/ExecutionsFailed',
+      'AWS/States/ExecutionsTimedOut',
+      'AWS/States/ExecutionsAborted',
+    ]);
+  });
+
+  it("the README's idle cost counts the alarms the stack has", () => {
+    const alarms = Object.keys(template().findResources('AWS::CloudWatch::Alarm')).length;
+    const readme = readFileSync('README.md', 'utf8').replace(/\s+/g, ' ');
+
+    const counted = readme.match(/(\d+) CloudWatch alarms \(USD 0\.10 each a month\)/)?.[1];
+
+    expect(Number(counted)).toBe(alarms);
   });
 
   it('every function has an errors alarm, and the dead-letter queue a depth alarm', () => {
@@ -375,6 +490,49 @@ describe('CDK: a construct for other apps', () => {
       (r) => physical.filter((k) => typeof r.Properties?.[k] === 'string').map((k) => `${k}=${String(r.Properties![k])}`),
     );
     expect(named.filter((n, i) => named.indexOf(n) !== i)).toEqual([]);
+  });
+});
+
+describe("CDK: the app's stages (cdk.json and -c)", () => {
+  const senderIdentity = `arn:aws:ses:${PLACEHOLDER_ENV.region}:${PLACEHOLDER_ENV.account}:identity/mim@example.com`;
+  const stage = (settings: Record<string, unknown>, context: Record<string, unknown> = {}) =>
+    Template.fromStack(
+      buildStageStack({ stage: 'shared', stages: { shared: { config: 'config/organisation.yaml', ...settings } }, ...context })
+        .stack,
+    );
+  /** Policy -> what its ses:SendBulkEmail statements name, resolved to ARNs. */
+  const sendingGrants = (of: Template) => {
+    const resolve = templateResolver(of.toJSON().Resources, PLACEHOLDER_ENV);
+    return Object.fromEntries(
+      Object.entries(of.findResources('AWS::IAM::Policy')).flatMap(([id, policy]) => {
+        const { Statement } = resolve(policy.Properties.PolicyDocument) as { Statement: Statement[] };
+        const sending = Statement.filter((s) => [s.Action].flat().includes('ses:SendBulkEmail'));
+        return sending.length === 0 ? [] : [[id, sending.flatMap((s) => [s.Resource].flat().map(String)).sort()]];
+      }),
+    );
+  };
+
+  it('a stage with "createSenderIdentity": false creates no SES identity, and its functions may still send as it', () => {
+    const creating = stage({});
+
+    const existing = stage({ createSenderIdentity: false });
+
+    creating.resourceCountIs('AWS::SES::EmailIdentity', 1);
+    existing.resourceCountIs('AWS::SES::EmailIdentity', 0);
+    const grants = sendingGrants(existing);
+    expect(Object.keys(grants).length).toBeGreaterThan(0);
+    for (const [policy, resources] of Object.entries(grants)) expect(resources, policy).toContain(senderIdentity);
+    expect(grants).toEqual(sendingGrants(creating));
+  });
+
+  it('-c createSenderIdentity=false, a string as the CLI passes it, wins over the stage setting', () => {
+    const existing = stage({ createSenderIdentity: true }, { createSenderIdentity: 'false' });
+
+    existing.resourceCountIs('AWS::SES::EmailIdentity', 0);
+  });
+
+  it('-c createSenderIdentity other than true or false stops the app, saying what it expects', () => {
+    expect(() => buildStageStack({ createSenderIdentity: 'no' })).toThrow('-c createSenderIdentity=no: expected true or false');
   });
 });
 

@@ -10,25 +10,32 @@ const port = (value: string) => {
   return n;
 };
 
+const region = (value: string) => {
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(value)) throw new InvalidArgumentError('expected an AWS region such as eu-west-1');
+  return value;
+};
+
 const program = new Command('npm start --')
   .description('Runs the major incident system on loopback endpoints until Ctrl-C.')
   .option('-c, --config <file>', 'organisation config (YAML)', join(ROOT, 'config/organisation.yaml'))
   .option('-d, --data <dir>', 'folder that keeps the DynamoDB data across restarts', join(ROOT, '.sandbox/data'))
   .option('--memory', 'keep the data in memory only (lost at exit)')
   .option('-p, --port <port>', 'first of five consecutive ports: API, DynamoDB, SES, SNS, Step Functions', port, 4010)
+  .option('--region <region>', 'region of the sandbox ARNs (default: AWS_REGION, AWS_DEFAULT_REGION or us-east-1)', region)
   .parse();
 
-const options = program.opts<{ config: string; data: string; memory?: boolean; port: number }>();
+const options = program.opts<{ config: string; data: string; memory?: boolean; port: number; region?: string }>();
 const p = options.port;
 try {
   const sandbox = await startSandbox({
     configPath: options.config,
     ...(options.memory ? {} : { dataDir: resolve(options.data) }),
     ports: { api: p, dynamodb: p + 1, ses: p + 2, sns: p + 3, sfn: p + 4 },
+    ...(options.region ? { region: options.region } : {}),
     stateFile: join(ROOT, '.sandbox/sandbox.json'),
   });
   const rel = (path: string) => relative(process.cwd(), resolve(path)) || '.';
-  console.log(`Major incident sandbox running (config ${rel(options.config)}, data ${options.memory ? 'in memory' : rel(options.data)})
+  console.log(`Major incident sandbox running (config ${rel(options.config)}, data ${options.memory ? 'in memory' : rel(options.data)}, region ${sandbox.region})
 
   API and action links   ${sandbox.urls.api}
   Mail viewer (SES)      ${sandbox.urls.mailViewer}

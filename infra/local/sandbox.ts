@@ -23,7 +23,6 @@ import { LocalStepFunctions } from './sfn-server';
 import { LocalSns } from './sns-server';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
 
 export interface SandboxOptions {
@@ -39,9 +38,15 @@ export interface SandboxOptions {
   recorder?: AwsCallRecorder;
   /** Every workflow step runs twice, as a retry after a lost answer would (see LocalStepFunctions). */
   invokeTwice?: boolean;
+  /**
+   * The region of every ARN the sandbox makes (state machine, topics, functions) and of its handlers'
+   * clients. Default: AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1, read when the sandbox starts.
+   */
+  region?: string;
 }
 
 export interface Sandbox {
+  region: string;
   urls: { api: string; dynamodb: string; ses: string; sns: string; sfn: string; mailViewer: string; smsOutbox: string };
   tableName: string;
   stateMachineArn: string;
@@ -116,9 +121,10 @@ async function createTable(tableName: string): Promise<void> {
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const ports = options.ports ?? {};
+  const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const tableName = 'major-incidents';
-  const stateMachineArn = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:major-incident`;
-  const intakeTopicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:mim-intake`;
+  const stateMachineArn = `arn:aws:states:${region}:${ACCOUNT}:stateMachine:major-incident`;
+  const intakeTopicArn = `arn:aws:sns:${region}:${ACCOUNT}:mim-intake`;
 
   const dynamo = await startDynalite(options.dataDir, ports.dynamodb ?? 0);
   const ses = await sesServer({ host: '127.0.0.1', port: ports.ses ?? 0 });
@@ -138,7 +144,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     Object.fromEntries(
       (Object.entries(WORKFLOW_FUNCTIONS) as Array<[WorkflowFunction, string]>).map(([fn, folder]) => [
         substitutionKey(fn),
-        `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${functionName(folder)}`,
+        `arn:aws:lambda:${region}:${ACCOUNT}:function:${functionName(folder)}`,
       ]),
     ),
   );
@@ -152,7 +158,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   await sfn.start(ports.sfn ?? 0);
 
   Object.assign(process.env, {
-    AWS_REGION: REGION,
+    AWS_REGION: region,
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
     AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
@@ -205,6 +211,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     );
   }
   return {
+    region,
     urls,
     tableName,
     stateMachineArn,

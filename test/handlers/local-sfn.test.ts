@@ -21,9 +21,10 @@ import { type ExecutionStatusChangeEvent, LocalStepFunctions } from '../../infra
 import { declare, finished } from '../support/incidents';
 import { FAST_CONFIG, useSandbox } from '../support/sandbox';
 
-const REGION = 'us-east-1';
-const ELSEWHERE = 'eu-west-1';
-const { driver, sandbox } = useSandbox(FAST_CONFIG);
+// Not the default region, so that every ARN and every client shows the sandbox's region is used.
+const REGION = 'eu-west-1';
+const ELSEWHERE = 'us-east-1';
+const { driver, sandbox } = useSandbox(FAST_CONFIG, { region: REGION });
 const sfn = () => new SFNClient({});
 const executionArn = (name: string) => `${sandbox().stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 
@@ -431,6 +432,20 @@ describe('redrive', () => {
 });
 
 describe('regions', () => {
+  it('every ARN the sandbox makes is in its region', async () => {
+    const arn = await failedExecution();
+    const { definition } = await sfn().send(new DescribeStateMachineCommand({ stateMachineArn: sandbox().stateMachineArn }));
+
+    const functionArns = [...definition!.matchAll(/"FunctionName": "([^"]+)"/g)].map((m) => m[1]!);
+
+    expect(sandbox().region).toBe(REGION);
+    expect(sandbox().stateMachineArn).toBe(`arn:aws:states:${REGION}:000000000000:stateMachine:major-incident`);
+    expect(sandbox().intakeTopicArn).toBe(`arn:aws:sns:${REGION}:000000000000:mim-intake`);
+    expect(arn.startsWith(`arn:aws:states:${REGION}:000000000000:execution:major-incident:`)).toBe(true);
+    expect(functionArns.length).toBeGreaterThan(10);
+    expect(functionArns.every((f) => f.startsWith(`arn:aws:lambda:${REGION}:000000000000:function:`))).toBe(true);
+  });
+
   it('a request signed for another region finds no state machine and no execution there', async () => {
     const arn = await failedExecution();
     const elsewhere = new SFNClient({ region: ELSEWHERE });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll } from 'vitest';
 import { SandboxDriver } from '../../infra/local/driver';
-import { ROOT, type Sandbox, startSandbox } from '../../infra/local/sandbox';
+import { ROOT, type Sandbox, type SandboxOptions, startSandbox } from '../../infra/local/sandbox';
 import { readDefinition } from '../../workflows/definition';
 
 export const FAST_CONFIG = join(ROOT, 'test/fixtures/fast.yaml');
@@ -29,12 +29,15 @@ export function fastConfigWith(name: string, changes: Settings): string {
 }
 
 /** Starts one sandbox for the test file (in memory, free ports) and stops it afterwards. */
-export function useSandbox(configPath = FAST_CONFIG): { sandbox: () => Sandbox; driver: () => SandboxDriver } {
+export function useSandbox(
+  configPath = FAST_CONFIG,
+  options: Pick<SandboxOptions, 'region'> = {},
+): { sandbox: () => Sandbox; driver: () => SandboxDriver } {
   let sandbox: Sandbox | undefined;
   let driver: SandboxDriver | undefined;
   beforeAll(async () => {
     // Retries of failed steps pause 50 ms instead of seconds.
-    sandbox = await startSandbox({ configPath, retryIntervalOverrides: retryOverrides() });
+    sandbox = await startSandbox({ configPath, retryIntervalOverrides: retryOverrides(), ...options });
     driver = new SandboxDriver(sandbox);
   });
   afterAll(async () => {

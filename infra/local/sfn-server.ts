@@ -321,8 +321,9 @@ export class LocalStepFunctions {
     const matching: number[] = [];
     for (let i = Math.min(before ?? all.length, all.length) - 1; i >= 0 && matching.length <= maxResults; i--) {
       const e = all[i]!;
+      const redriven = e.redriveCount > 0;
       if (statusFilter && e.status !== statusFilter) continue;
-      if (redriveFilter && e.redriveCount > 0 !== (redriveFilter === 'REDRIVEN')) continue;
+      if (redriveFilter && redriven !== (redriveFilter === 'REDRIVEN')) continue;
       matching.push(i);
     }
     const page = matching.slice(0, maxResults);

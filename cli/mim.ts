@@ -138,7 +138,11 @@ program
     const sns = new SNSClient(
       process.env.MIM_INTAKE_TOPIC_ARN
         ? { region: topicArn.split(':')[3] }
-        : { endpoint: info!.urls.sns, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } },
+        : {
+            endpoint: info!.urls.sns,
+            region: topicArn.split(':')[3],
+            credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          },
     );
     const message = {
       AlarmName: alarmName,

@@ -150,11 +150,17 @@ export class SandboxDriver {
     return this.sfn.send(new DescribeExecutionCommand({ executionArn }));
   }
 
-  /** The states the execution entered, in order. */
+  /** The states the execution entered, in order, from every page of its history. */
   async statePath(incidentId: string): Promise<string[]> {
     const executionArn = `${this.sandbox.stateMachineArn.replace(':stateMachine:', ':execution:')}:${incidentId}`;
-    const { events } = await this.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }));
-    return (events ?? []).filter((e) => e.type?.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails!.name!);
+    const names: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
+      for (const e of page.events ?? []) if (e.type?.endsWith('StateEntered')) names.push(e.stateEnteredEventDetails!.name!);
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return names;
   }
 }
 

@@ -13,6 +13,11 @@ const port = (value: string) => {
   return n;
 };
 
+const region = (value: string) => {
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(value)) throw new InvalidArgumentError('expected an AWS region such as eu-west-1');
+  return value;
+};
+
 const program = new Command('npm start --')
   .description('Runs the major incident system on loopback endpoints until Ctrl-C.')
   .option('-c, --config <file>', 'organisation config (YAML)', join(ROOT, 'config/organisation.yaml'))
@@ -23,9 +28,10 @@ const program = new Command('npm start --')
     '--at <time>',
     'run the clock from this instant ("2027-03-28 00:55" in the rota\'s time zone, or ISO 8601 with an offset); real time runs on from there',
   )
+  .option('--region <region>', 'region of the sandbox ARNs (default: AWS_REGION, AWS_DEFAULT_REGION or us-east-1)', region)
   .parse();
 
-const options = program.opts<{ config: string; data: string; memory?: boolean; port: number; at?: string }>();
+const options = program.opts<{ config: string; data: string; memory?: boolean; port: number; at?: string; region?: string }>();
 const p = options.port;
 try {
   const zone = readOrganisation(options.config).rota.timeZone;
@@ -40,11 +46,12 @@ try {
     configPath: options.config,
     ...(options.memory ? {} : { dataDir: resolve(options.data) }),
     ports: { api: p, dynamodb: p + 1, ses: p + 2, sns: p + 3, sfn: p + 4 },
+    ...(options.region ? { region: options.region } : {}),
     // Where the CLI finds the endpoints (and the clock); MIM_SANDBOX_FILE for a second sandbox beside the first.
     stateFile: process.env.MIM_SANDBOX_FILE || join(ROOT, '.sandbox/sandbox.json'),
   });
   const rel = (path: string) => relative(process.cwd(), resolve(path)) || '.';
-  console.log(`Major incident sandbox running (config ${rel(options.config)}, data ${options.memory ? 'in memory' : rel(options.data)})
+  console.log(`Major incident sandbox running (config ${rel(options.config)}, data ${options.memory ? 'in memory' : rel(options.data)}, region ${sandbox.region})
 
   API and action links   ${sandbox.urls.api}
   Mail viewer (SES)      ${sandbox.urls.mailViewer}

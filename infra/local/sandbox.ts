@@ -25,7 +25,6 @@ import { LocalStepFunctions } from './sfn-server';
 import { LocalSns } from './sns-server';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
 
 export interface SandboxOptions {
@@ -46,9 +45,15 @@ export interface SandboxOptions {
    * change, a leap day. Without it, the system clock.
    */
   at?: Date;
+  /**
+   * The region of every ARN the sandbox makes (state machine, topics, functions) and of its handlers'
+   * clients. Default: AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1, read when the sandbox starts.
+   */
+  region?: string;
 }
 
 export interface Sandbox {
+  region: string;
   urls: { api: string; dynamodb: string; ses: string; sns: string; sfn: string; mailViewer: string; smsOutbox: string };
   tableName: string;
   stateMachineArn: string;
@@ -126,9 +131,10 @@ async function createTable(tableName: string): Promise<void> {
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   if (options.at) runClockFrom(options.at);
   const ports = options.ports ?? {};
+  const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const tableName = 'major-incidents';
-  const stateMachineArn = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:major-incident`;
-  const intakeTopicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:mim-intake`;
+  const stateMachineArn = `arn:aws:states:${region}:${ACCOUNT}:stateMachine:major-incident`;
+  const intakeTopicArn = `arn:aws:sns:${region}:${ACCOUNT}:mim-intake`;
 
   const dynamo = await startDynalite(options.dataDir, ports.dynamodb ?? 0);
   const ses = await sesServer({ host: '127.0.0.1', port: ports.ses ?? 0 });
@@ -148,7 +154,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     Object.fromEntries(
       (Object.entries(WORKFLOW_FUNCTIONS) as Array<[WorkflowFunction, string]>).map(([fn, folder]) => [
         substitutionKey(fn),
-        `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${functionName(folder)}`,
+        `arn:aws:lambda:${region}:${ACCOUNT}:function:${functionName(folder)}`,
       ]),
     ),
   );
@@ -156,13 +162,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     definition,
     stateMachineArn,
     functions: handlers,
+    // Execution dates and history timestamps on the system's clock, as AWS's agree with the functions'.
+    now: () => clock.now().getTime(),
     ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
     ...(options.invokeTwice ? { invokeTwice: true } : {}),
   });
   await sfn.start(ports.sfn ?? 0);
 
   Object.assign(process.env, {
-    AWS_REGION: REGION,
+    AWS_REGION: region,
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
     AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
@@ -219,6 +227,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     );
   }
   return {
+    region,
     urls,
     tableName,
     stateMachineArn,

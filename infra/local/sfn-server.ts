@@ -1,48 +1,35 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
-import { StateMachine } from 'aws-local-stepfunctions';
+import type { IncomingMessage, Server } from 'node:http';
+import { ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import { close, listen, readBody } from './http-util';
 import { lambdaContext, type LambdaHandler } from './lambda-context';
+import {
+  description,
+  type Execution,
+  type ExecutionStatusChangeEvent,
+  redrivability,
+  type Run,
+  type Status,
+  statusChangeEvent,
+  summary,
+} from './sfn-execution';
+import { History, type LambdaResource, TaskAttempt } from './sfn-history';
+import { ApiError, Fields, PageTokens, parseExecutionArn, parseStateMachineArn, seconds, signedRegion } from './sfn-protocol';
 
-type Status = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
-
-interface HistoryEvent {
-  id: number;
-  previousEventId: number;
-  timestamp: number;
-  type: string;
-  [details: string]: unknown;
-}
-
-interface Execution {
-  executionArn: string;
-  name: string;
-  input: string;
-  status: Status;
-  startDate: number;
-  stopDate?: number;
-  output?: string;
-  error?: string;
-  cause?: string;
-  history: HistoryEvent[];
-  abort: () => void;
-}
+export type { ExecutionStatusChangeDetail, ExecutionStatusChangeEvent } from './sfn-execution';
 
 interface PendingTask {
   executionArn: string;
-  stateName: string;
   resolve: (output: unknown) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
 }
 
-class ApiError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-  }
+interface TaskState {
+  Type: string;
+  Resource?: string;
+  TimeoutSeconds?: number;
+  TimeoutSecondsPath?: string;
 }
 
 type RunResult = ReturnType<StateMachine['run']>;
@@ -53,6 +40,7 @@ type LocalHandlers = NonNullable<
 type JsonValue = Parameters<LocalHandlers[string]>[0];
 
 const TOKEN_PLACEHOLDER = 'LOCAL-TASK-TOKEN-PLACEHOLDER';
+const STATUSES: readonly Status[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 
 function namedError(name: string, message: string): Error {
   const error = new Error(message);
@@ -81,11 +69,44 @@ function replaceDeep(value: unknown, from: string, to: string): unknown {
   return value;
 }
 
-const seconds = (ms: number) => ms / 1000;
+/**
+ * Resolves once the engine's event log has been read up to now: the engine dispatches its events
+ * synchronously and the log is read in microtasks, so one macrotask later every event is recorded.
+ * Task events wait for this, so that they follow their state's StateEntered in the history.
+ */
+const settled = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Runs `start` while `new Date()` and `Date.now()` read `instant`. aws-local-stepfunctions sets
+ * $$.Execution.StartTime from `new Date()`, over the context it is given, synchronously inside
+ * run(); this makes it the execution's start date on the server's clock, which a redrive keeps.
+ * No handler runs inside: task overrides wait for settled() before they call one.
+ */
+function atInstant<T>(instant: number, start: () => T): T {
+  const RealDate = globalThis.Date;
+  class FixedDate extends RealDate {
+    constructor(...args: [] | [string | number | Date]) {
+      if (args.length === 0) super(instant);
+      else super(args[0]);
+    }
+    static override now(): number {
+      return instant;
+    }
+  }
+  globalThis.Date = FixedDate as unknown as DateConstructor;
+  try {
+    return start();
+  } finally {
+    globalThis.Date = RealDate;
+  }
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
 
 export interface LocalStepFunctionsOptions {
   /** The ASL with every ${...} substituted. */
   definition: string;
+  /** The state machine's ARN; its region and account are the endpoint's. */
   stateMachineArn: string;
   /** Lambda function name -> handler, for `lambda:invoke` tasks. */
   functions: Map<string, LambdaHandler>;
@@ -97,6 +118,18 @@ export interface LocalStepFunctionsOptions {
    * use this to walk their second-attempt paths.
    */
   invokeTwice?: boolean;
+  /**
+   * The clock (epoch milliseconds) of every date the endpoint gives: start, stop and redrive dates,
+   * history timestamps, the state machine's creation date, $$.Execution.StartTime. Default: Date.now.
+   * Task timeouts and retry pauses still run on real time.
+   */
+  now?: () => number;
+  /**
+   * Told of every execution status change, with the event EventBridge delivers on AWS: RUNNING on a
+   * start or a redrive, then SUCCEEDED, FAILED, TIMED_OUT or ABORTED. Called after the change, never
+   * awaited by the endpoint; a listener that throws or rejects is logged and changes nothing.
+   */
+  onStatusChange?: (event: ExecutionStatusChangeEvent) => void | Promise<void>;
 }
 
 /**
@@ -105,16 +138,21 @@ export interface LocalStepFunctionsOptions {
  * tasks get a fresh token each time (the library does not make one), stay open until
  * SendTaskSuccess/SendTaskFailure or their timeout, and then answer like AWS does: TaskTimedOut for
  * a token whose task is over, TaskDoesNotExist for one never issued, InvalidToken for a malformed one.
+ * It serves one state machine, in one region: a request signed for another region finds nothing.
  */
 export class LocalStepFunctions {
   private readonly executions = new Map<string, Execution>();
   private readonly pending = new Map<string, PendingTask>();
   private readonly finishedTokens = new Set<string>();
   private readonly machine: StateMachine;
-  private readonly states: Record<
-    string,
-    { Type: string; Resource?: string; TimeoutSeconds?: number; TimeoutSecondsPath?: string }
-  >;
+  private readonly states: Record<string, TaskState>;
+  private readonly now: () => number;
+  private readonly tokens: PageTokens;
+  private readonly region: string;
+  private readonly account: string;
+  private readonly machineName: string;
+  private readonly roleArn: string;
+  private readonly creationDate: number;
   private server?: Server;
   url = '';
 
@@ -122,14 +160,22 @@ export class LocalStepFunctions {
     const definition = JSON.parse(options.definition);
     this.states = definition.States;
     this.machine = new StateMachine(definition);
+    this.now = options.now ?? Date.now;
+    this.tokens = new PageTokens(this.now);
+    const arn = parseStateMachineArn(options.stateMachineArn);
+    this.region = arn.region;
+    this.account = arn.account;
+    this.machineName = arn.name;
+    this.roleArn = `arn:aws:iam::${this.account}:role/local`;
+    this.creationDate = this.now();
   }
 
   async start(port = 0): Promise<string> {
     const { server, url } = await listen(async (req, res) => {
-      const target = String(req.headers['x-amz-target'] ?? '').replace('AWSStepFunctions.', '');
+      const operation = String(req.headers['x-amz-target'] ?? '').replace('AWSStepFunctions.', '');
       const body = await readBody(req);
       try {
-        const result = await this.call(target, body ? JSON.parse(body) : {});
+        const result = await this.call(operation, this.fields(body), this.regionOf(req));
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
         res.end(JSON.stringify(result));
       } catch (error) {
@@ -144,112 +190,171 @@ export class LocalStepFunctions {
   }
 
   async stop(): Promise<void> {
-    for (const execution of this.executions.values()) if (execution.status === 'RUNNING') execution.abort();
+    for (const execution of this.executions.values()) {
+      if (!execution.run.active) continue;
+      execution.run.active = false;
+      execution.run.abort();
+    }
     for (const task of this.pending.values()) clearTimeout(task.timer);
     if (this.server) await close(this.server);
   }
 
-  private async call(operation: string, input: Record<string, unknown>): Promise<unknown> {
+  private fields(body: string): Fields {
+    let input: unknown;
+    try {
+      input = body ? JSON.parse(body) : {};
+    } catch {
+      throw new ApiError('SerializationException', 'The request body is not valid JSON');
+    }
+    if (!input || typeof input !== 'object' || Array.isArray(input))
+      throw new ApiError('SerializationException', 'The request body is not a JSON object');
+    return new Fields(input as Record<string, unknown>);
+  }
+
+  /** The region a request was signed for; an unsigned request (curl, fetch) is taken as the endpoint's. */
+  private regionOf(req: IncomingMessage): string {
+    return signedRegion(req.headers.authorization) ?? this.region;
+  }
+
+  private async call(operation: string, fields: Fields, region: string): Promise<unknown> {
     switch (operation) {
+      case 'ListStateMachines':
+        return this.listStateMachines(fields, region);
+      case 'DescribeStateMachine':
+        this.findMachine(fields.string('stateMachineArn'), region);
+        return { ...this.machineDescription(), status: 'ACTIVE', type: 'STANDARD', creationDate: seconds(this.creationDate) };
+      case 'DescribeStateMachineForExecution':
+        this.find(fields.string('executionArn'), region);
+        return { ...this.machineDescription(), updateDate: seconds(this.creationDate) };
       case 'StartExecution':
-        return this.startExecution(String(input.name ?? randomUUID()), String(input.input ?? '{}'));
+        return this.startExecution(fields, region);
       case 'DescribeExecution':
-        return this.describe(this.find(String(input.executionArn)));
+        return description(this.find(fields.string('executionArn'), region), this.now());
       case 'ListExecutions':
-        return {
-          executions: [...this.executions.values()]
-            .filter((e) => !input.statusFilter || e.status === input.statusFilter)
-            .reverse()
-            .map((e) => this.summary(e)),
-        };
-      case 'GetExecutionHistory': {
-        const events = [...this.find(String(input.executionArn)).history];
-        return { events: input.reverseOrder ? events.reverse() : events };
-      }
-      case 'StopExecution': {
-        const execution = this.find(String(input.executionArn));
-        if (execution.status === 'RUNNING') {
-          execution.abort();
-          this.finish(execution, 'ABORTED', { error: String(input.error ?? ''), cause: String(input.cause ?? '') });
-        }
-        return { stopDate: seconds(execution.stopDate ?? Date.now()) };
-      }
+        return this.listExecutions(fields, region);
+      case 'GetExecutionHistory':
+        return this.getExecutionHistory(fields, region);
+      case 'StopExecution':
+        return this.stopExecution(fields, region);
+      case 'RedriveExecution':
+        return this.redriveExecution(fields, region);
       case 'SendTaskSuccess': {
         let output: unknown;
         try {
-          output = JSON.parse(String(input.output));
+          output = JSON.parse(fields.string('output'));
         } catch {
           throw new ApiError('InvalidOutput', 'The output is not valid JSON');
         }
-        this.takeTask(String(input.taskToken)).resolve(output);
+        this.takeTask(fields.string('taskToken'), region).resolve(output);
         return {};
       }
       case 'SendTaskFailure':
-        this.takeTask(String(input.taskToken)).reject(
-          namedError(String(input.error ?? 'States.TaskFailed'), String(input.cause ?? '')),
+        this.takeTask(fields.string('taskToken'), region).reject(
+          namedError(fields.optionalString('error', 256) ?? 'States.TaskFailed', fields.optionalString('cause', 32768) ?? ''),
         );
         return {};
       case 'SendTaskHeartbeat':
-        this.peekTask(String(input.taskToken));
+        this.peekTask(fields.string('taskToken'), region);
         return {};
       default:
         throw new ApiError('UnknownOperationException', `the local Step Functions endpoint does not support ${operation}`);
     }
   }
 
-  private find(executionArn: string): Execution {
-    const name = executionArn.split(':').pop() ?? '';
-    const execution = this.executions.get(name);
+  private findMachine(stateMachineArn: string, region: string): void {
+    parseStateMachineArn(stateMachineArn);
+    if (stateMachineArn !== this.options.stateMachineArn || region !== this.region)
+      throw new ApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+  }
+
+  private find(executionArn: string, region: string): Execution {
+    const { executionName } = parseExecutionArn(executionArn);
+    const execution = region === this.region ? this.executions.get(executionName) : undefined;
     if (!execution || execution.executionArn !== executionArn)
       throw new ApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
     return execution;
   }
 
-  private summary(e: Execution) {
+  private machineDescription() {
     return {
-      executionArn: e.executionArn,
       stateMachineArn: this.options.stateMachineArn,
-      name: e.name,
-      status: e.status,
-      startDate: seconds(e.startDate),
-      ...(e.stopDate ? { stopDate: seconds(e.stopDate) } : {}),
+      name: this.machineName,
+      definition: this.options.definition,
+      roleArn: this.roleArn,
+      // The local engine writes no logs and no traces.
+      loggingConfiguration: { level: 'OFF', includeExecutionData: false },
+      tracingConfiguration: { enabled: false },
     };
   }
 
-  private describe(e: Execution) {
+  private listStateMachines(fields: Fields, region: string) {
+    const machines =
+      region === this.region
+        ? [
+            {
+              stateMachineArn: this.options.stateMachineArn,
+              name: this.machineName,
+              type: 'STANDARD',
+              creationDate: seconds(this.creationDate),
+            },
+          ]
+        : [];
+    const maxResults = fields.pageSize();
+    const scope = `ListStateMachines ${region}`;
+    const from = this.tokens.read(fields.optionalString('nextToken'), scope) ?? 0;
+    const page = machines.slice(from, from + maxResults);
+    const next = from + page.length;
+    return { stateMachines: page, ...(next < machines.length ? { nextToken: this.tokens.issue(scope, next) } : {}) };
+  }
+
+  /** Most recent first, as AWS lists them; the cursor is a position in start order, which new executions do not shift. */
+  private listExecutions(fields: Fields, region: string) {
+    const stateMachineArn = fields.string('stateMachineArn');
+    this.findMachine(stateMachineArn, region);
+    const statusFilter = fields.oneOf('statusFilter', [...STATUSES, 'PENDING_REDRIVE']);
+    const redriveFilter = fields.oneOf('redriveFilter', ['REDRIVEN', 'NOT_REDRIVEN']);
+    const maxResults = fields.pageSize();
+    const scope = `ListExecutions ${stateMachineArn} ${statusFilter ?? ''} ${redriveFilter ?? ''}`;
+    const before = this.tokens.read(fields.optionalString('nextToken'), scope);
+    // The map keeps executions in the order they started, and none is ever removed.
+    const all = [...this.executions.values()];
+    const matching: number[] = [];
+    for (let i = Math.min(before ?? all.length, all.length) - 1; i >= 0 && matching.length <= maxResults; i--) {
+      const e = all[i]!;
+      const redriven = e.redriveCount > 0;
+      if (statusFilter && e.status !== statusFilter) continue;
+      if (redriveFilter && redriven !== (redriveFilter === 'REDRIVEN')) continue;
+      matching.push(i);
+    }
+    const page = matching.slice(0, maxResults);
     return {
-      ...this.summary(e),
-      input: e.input,
-      ...(e.output !== undefined ? { output: e.output } : {}),
-      ...(e.error !== undefined ? { error: e.error } : {}),
-      ...(e.cause !== undefined ? { cause: e.cause } : {}),
+      executions: page.map((i) => summary(all[i]!)),
+      ...(matching.length > maxResults ? { nextToken: this.tokens.issue(scope, page.at(-1)!) } : {}),
     };
   }
 
-  private peekTask(token: string): PendingTask {
-    const task = this.pending.get(token);
-    if (task) return task;
-    if (this.finishedTokens.has(token))
-      throw new ApiError('TaskTimedOut', 'Task Timed Out: the task for this token has already completed or timed out');
-    if (!/^[A-Za-z0-9_-]{40,1024}$/.test(token)) throw new ApiError('InvalidToken', 'Invalid Token');
-    throw new ApiError('TaskDoesNotExist', 'Task Does Not Exist');
+  private getExecutionHistory(fields: Fields, region: string) {
+    const executionArn = fields.string('executionArn');
+    const execution = this.find(executionArn, region);
+    const reverseOrder = fields.flag('reverseOrder');
+    const maxResults = fields.pageSize();
+    const includeExecutionData = fields.flag('includeExecutionData', true);
+    const scope = `GetExecutionHistory ${executionArn} ${reverseOrder} ${includeExecutionData}`;
+    const cursor = this.tokens.read(fields.optionalString('nextToken'), scope);
+    const { events, next } = execution.history.page({
+      maxResults,
+      reverseOrder,
+      includeExecutionData,
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    return { events, ...(next === undefined ? {} : { nextToken: this.tokens.issue(scope, next) }) };
   }
 
-  private takeTask(token: string): PendingTask {
-    const task = this.peekTask(token);
-    this.closeTask(token);
-    return task;
-  }
-
-  private closeTask(token: string): void {
-    const task = this.pending.get(token);
-    if (!task) return;
-    clearTimeout(task.timer);
-    this.pending.delete(token);
-    this.finishedTokens.add(token);
-  }
-
-  private startExecution(name: string, input: string) {
+  private startExecution(fields: Fields, region: string) {
+    const stateMachineArn = fields.string('stateMachineArn');
+    this.findMachine(stateMachineArn, region);
+    const name = fields.optionalString('name') ?? randomUUID();
+    const input = fields.optionalString('input') ?? '{}';
     if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw new ApiError('InvalidName', `Invalid Name: '${name}'`);
     const existing = this.executions.get(name);
     if (existing) {
@@ -264,120 +369,276 @@ export class LocalStepFunctions {
     } catch {
       throw new ApiError('InvalidExecutionInput', 'Invalid execution input: not JSON');
     }
-    const executionArn = this.options.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
-    const startDate = Date.now();
-    const run = this.machine.run(parsed as never, {
-      overrides: {
-        taskResourceLocalHandlers: this.overrides(executionArn),
-        retryIntervalOverrides: this.options.retryIntervalOverrides ?? {},
-      },
-      context: {
-        Execution: {
-          Id: executionArn,
-          Name: name,
-          StartTime: new Date(startDate).toISOString(),
-          RoleArn: 'arn:aws:iam::000000000000:role/local',
-        },
-        StateMachine: { Id: this.options.stateMachineArn, Name: this.options.stateMachineArn.split(':').pop() },
-        Task: { Token: TOKEN_PLACEHOLDER },
-      },
-      noThrowOnAbort: true,
+    const execution: Execution = {
+      executionArn: stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`,
+      stateMachineArn,
+      name,
+      input,
+      status: 'RUNNING',
+      startDate: this.now(),
+      redriveCount: 0,
+      history: new History(this.now),
+      run: { active: false, abort: () => undefined },
+    };
+    execution.history.record('ExecutionStarted', {
+      executionStartedEventDetails: { input, inputDetails: { truncated: false }, roleArn: this.roleArn },
     });
-    const execution: Execution = { executionArn, name, input, status: 'RUNNING', startDate, history: [], abort: run.abort };
     this.executions.set(name, execution);
-    void this.recordHistory(execution, run.eventLogs);
-    run.result.then(
-      (output) => {
-        if (execution.status === 'RUNNING') this.finish(execution, 'SUCCEEDED', { output: JSON.stringify(output) });
+    this.run(execution, parsed);
+    this.announce(execution);
+    return { executionArn: execution.executionArn, startDate: seconds(execution.startDate) };
+  }
+
+  private async stopExecution(fields: Fields, region: string) {
+    const execution = this.find(fields.string('executionArn'), region);
+    const error = fields.optionalString('error', 256);
+    const cause = fields.optionalString('cause', 32768);
+    // What the engine did before the stop comes before ExecutionAborted in the history.
+    await settled();
+    if (execution.status === 'RUNNING') {
+      const run = execution.run;
+      // AWS leaves error and cause out when StopExecution was not given them.
+      this.end(execution, run, 'ABORTED', {
+        ...(error === undefined ? {} : { error }),
+        ...(cause === undefined ? {} : { cause }),
+      });
+      run.abort();
+    }
+    return { stopDate: seconds(execution.stopDate!) };
+  }
+
+  /**
+   * AWS continues a redriven execution from the state that did not succeed. The local engine cannot
+   * start mid-definition, so a redrive runs the definition again from its first state, with the same
+   * name and input: Classify routes an incident that has already progressed by its stored status.
+   */
+  private redriveExecution(fields: Fields, region: string) {
+    const execution = this.find(fields.string('executionArn'), region);
+    const clientToken = fields.optionalString('clientToken', 64);
+    if (clientToken !== undefined && clientToken === execution.redriveToken)
+      return { redriveDate: seconds(execution.redriveDate!) };
+    const { reason } = redrivability(execution, this.now());
+    if (reason) throw new ApiError('ExecutionNotRedrivable', `Execution Not Redrivable: ${reason}`);
+    const redriveDate = this.now();
+    delete execution.stopDate;
+    delete execution.output;
+    delete execution.error;
+    delete execution.cause;
+    Object.assign(execution, {
+      status: 'RUNNING',
+      redriveCount: execution.redriveCount + 1,
+      redriveDate,
+      redriveToken: clientToken,
+    });
+    execution.history.record('ExecutionRedriven', { executionRedrivenEventDetails: { redriveCount: execution.redriveCount } });
+    this.run(execution, JSON.parse(execution.input));
+    this.announce(execution);
+    return { redriveDate: seconds(redriveDate) };
+  }
+
+  /** Starts one pass of the engine over the definition for `execution`. */
+  private run(execution: Execution, input: unknown): void {
+    const run: Run = { active: true, abort: () => undefined };
+    execution.run = run;
+    const started = atInstant(execution.startDate, () =>
+      this.machine.run(input as JsonValue, {
+        overrides: {
+          taskResourceLocalHandlers: this.overrides(execution, run),
+          retryIntervalOverrides: this.options.retryIntervalOverrides ?? {},
+        },
+        context: {
+          Execution: {
+            Id: execution.executionArn,
+            Name: execution.name,
+            StartTime: iso(execution.startDate),
+            RoleArn: this.roleArn,
+            RedriveCount: execution.redriveCount,
+            ...(execution.redriveDate === undefined ? {} : { RedriveTime: iso(execution.redriveDate) }),
+          },
+          StateMachine: { Id: this.options.stateMachineArn, Name: this.machineName },
+          Task: { Token: TOKEN_PLACEHOLDER },
+        },
+        noThrowOnAbort: true,
+      }),
+    );
+    run.abort = started.abort;
+    void this.recordStates(execution, run, started.eventLogs);
+    started.result.then(
+      async (output) => {
+        await settled();
+        this.end(execution, run, 'SUCCEEDED', { output: JSON.stringify(output) });
       },
-      (error: Error) => {
+      async (error: Error) => {
+        await settled();
+        if (error instanceof ExecutionTimeoutError) {
+          this.end(execution, run, 'TIMED_OUT', { error: 'States.Timeout' });
+          return;
+        }
         const cause = (error.cause as Error | undefined) ?? error;
-        if (execution.status === 'RUNNING') this.finish(execution, 'FAILED', { error: cause.name, cause: cause.message });
+        this.end(execution, run, 'FAILED', { error: cause.name, cause: cause.message });
       },
     );
-    return { executionArn, startDate: seconds(startDate) };
   }
 
-  private finish(execution: Execution, status: Status, fields: Partial<Execution>): void {
-    Object.assign(execution, { status, stopDate: Date.now(), ...fields });
+  /** Ends a run with its execution's final status, once; an execution stopped meanwhile stays stopped. */
+  private end(
+    execution: Execution,
+    run: Run,
+    status: Exclude<Status, 'RUNNING'>,
+    fields: Pick<Execution, 'output' | 'error' | 'cause'>,
+  ): void {
+    if (!run.active) return;
+    run.active = false;
+    run.task?.close();
+    Object.assign(execution, { status, stopDate: this.now(), ...fields });
+    const { output, error, cause } = fields;
+    const failure = { ...(error === undefined ? {} : { error }), ...(cause === undefined ? {} : { cause }) };
+    const history = execution.history;
+    if (status === 'SUCCEEDED')
+      history.record('ExecutionSucceeded', { executionSucceededEventDetails: { output, outputDetails: { truncated: false } } });
+    else if (status === 'FAILED') history.record('ExecutionFailed', { executionFailedEventDetails: failure });
+    else if (status === 'TIMED_OUT') history.record('ExecutionTimedOut', { executionTimedOutEventDetails: failure });
+    else history.record('ExecutionAborted', Object.keys(failure).length > 0 ? { executionAbortedEventDetails: failure } : {});
     for (const [token, task] of this.pending) if (task.executionArn === execution.executionArn) this.closeTask(token);
+    this.announce(execution);
   }
 
-  /** Converts the library's event log into AWS-shaped history events (state names as AWS reports them). */
-  private async recordHistory(execution: Execution, logs: AsyncGenerator<EventLog>): Promise<void> {
-    const push = (type: string, details: Record<string, unknown>, timestamp: number) => {
-      const id = execution.history.length + 1;
-      execution.history.push({ id, previousEventId: id - 1, timestamp: seconds(timestamp), type, ...details });
-    };
+  /** Tells the onStatusChange listener, if any, of the execution's current status. */
+  private announce(execution: Execution): void {
+    const listener = this.options.onStatusChange;
+    if (!listener) return;
+    const event = statusChangeEvent(execution, this.now(), { region: this.region, account: this.account });
+    // Delivery is the listener's business, as EventBridge's is on AWS: the endpoint carries on regardless.
+    void Promise.resolve()
+      .then(() => listener(event))
+      .catch((error: unknown) =>
+        console.error(`onStatusChange failed for ${event.detail.executionArn} (${event.detail.status}):`, error),
+      );
+  }
+
+  /**
+   * Records the states the engine enters and leaves, with AWS's event names. The execution's own
+   * events are recorded by the server when it sees the run start and end; the engine's StateRetried
+   * and StateCaught have no AWS counterpart, and a Fail state has no StateExited on AWS either.
+   */
+  private async recordStates(execution: Execution, run: Run, logs: AsyncGenerator<EventLog>): Promise<void> {
     for await (const log of logs) {
-      switch (log.type) {
-        case 'ExecutionStarted':
-          push('ExecutionStarted', { executionStartedEventDetails: { input: JSON.stringify(log.input) } }, log.timestamp);
-          break;
-        case 'StateEntered':
-          push(
-            `${log.state.type}StateEntered`,
-            { stateEnteredEventDetails: { name: log.state.name, input: JSON.stringify(log.state.input) } },
-            log.timestamp,
-          );
-          break;
-        case 'StateExited':
-          push(
-            `${log.state.type}StateExited`,
-            { stateExitedEventDetails: { name: log.state.name, output: JSON.stringify(log.state.output ?? null) } },
-            log.timestamp,
-          );
-          break;
-        case 'StateFailed':
-          push(
-            log.Error === 'States.Timeout' ? 'TaskTimedOut' : 'TaskFailed',
-            {
-              taskFailedEventDetails: {
-                resourceType: 'lambda',
-                resource: log.state.name,
-                error: log.Error,
-                cause: String(log.Cause ?? ''),
-              },
-            },
-            log.timestamp,
-          );
-          break;
-        case 'ExecutionSucceeded':
-          push('ExecutionSucceeded', { executionSucceededEventDetails: { output: JSON.stringify(log.output) } }, log.timestamp);
-          break;
-        case 'ExecutionFailed':
-          push(
-            'ExecutionFailed',
-            { executionFailedEventDetails: { error: log.Error, cause: String(log.Cause ?? '') } },
-            log.timestamp,
-          );
-          break;
-        case 'ExecutionAborted':
-        case 'ExecutionTimeout':
-          push(log.type === 'ExecutionAborted' ? 'ExecutionAborted' : 'ExecutionTimedOut', {}, log.timestamp);
-          break;
-        default:
-          break;
+      if (!run.active) return;
+      if (log.type === 'StateEntered') {
+        execution.history.record(`${log.state.type}StateEntered`, {
+          stateEnteredEventDetails: {
+            name: log.state.name,
+            input: JSON.stringify(log.state.input),
+            inputDetails: { truncated: false },
+          },
+        });
+      } else if (log.type === 'StateExited') {
+        execution.history.record(`${log.state.type}StateExited`, {
+          stateExitedEventDetails: {
+            name: log.state.name,
+            output: JSON.stringify(log.state.output ?? null),
+            outputDetails: { truncated: false },
+          },
+        });
+      } else if (log.type === 'StateFailed' && log.state.type === 'Task' && run.task?.open) {
+        // The engine's own task timer fired before the task settled.
+        run.task.failed(log.Error, log.Cause);
       }
     }
   }
 
-  private overrides(executionArn: string): LocalHandlers {
+  private overrides(execution: Execution, run: Run): LocalHandlers {
     const result: LocalHandlers = {};
     for (const [stateName, state] of Object.entries(this.states)) {
       if (state.Type !== 'Task') continue;
       if (state.Resource === 'arn:aws:states:::lambda:invoke') {
-        result[stateName] = async (input) => {
-          const payload = await this.invoke(input);
-          return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: (payload ?? null) as JsonValue };
-        };
+        result[stateName] = (parameters) => this.invokeTask(execution, run, stateName, parameters);
       } else if (state.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
-        result[stateName] = (input) => this.waitForToken(executionArn, stateName, input) as Promise<JsonValue>;
+        result[stateName] = (parameters) => this.waitTask(execution, run, stateName, parameters);
       } else {
         throw new Error(`${stateName}: the sandbox runs lambda:invoke tasks only, not ${state.Resource}`);
       }
     }
     return result;
+  }
+
+  /** A new attempt of a task, recorded as scheduled and started; throws if the run has ended meanwhile. */
+  private attempt(execution: Execution, run: Run, stateName: string, resource: LambdaResource, parameters: unknown) {
+    if (!run.active) throw namedError('States.Runtime', `${execution.executionArn} is no longer running`);
+    const state = this.states[stateName]!;
+    const timeoutInSeconds =
+      state.TimeoutSeconds ?? (state.TimeoutSecondsPath ? Number(readPath(parameters, state.TimeoutSecondsPath)) : undefined);
+    run.task = new TaskAttempt(execution.history, resource, {
+      region: this.region,
+      parameters,
+      ...(timeoutInSeconds === undefined ? {} : { timeoutInSeconds }),
+    });
+    return run.task;
+  }
+
+  private async invokeTask(execution: Execution, run: Run, stateName: string, parameters: JsonValue): Promise<JsonValue> {
+    await settled();
+    const task = this.attempt(execution, run, stateName, 'invoke', parameters);
+    try {
+      const payload = (await this.invoke(parameters)) ?? null;
+      const output = { ExecutedVersion: '$LATEST', Payload: payload as JsonValue, StatusCode: 200 };
+      task.succeeded(output);
+      return output;
+    } catch (error) {
+      task.failed((error as Error).name, (error as Error).message);
+      throw error;
+    }
+  }
+
+  private async waitTask(execution: Execution, run: Run, stateName: string, parameters: JsonValue): Promise<JsonValue> {
+    // The token and its timer exist before the engine starts its own timer for this task, so the
+    // token is over (TaskTimedOut) by the time the engine moves on.
+    const { token, done } = this.issueToken(execution.executionArn, stateName, parameters);
+    await settled();
+    const resolved = replaceDeep(parameters, TOKEN_PLACEHOLDER, token);
+    let task: TaskAttempt;
+    try {
+      task = this.attempt(execution, run, stateName, 'invoke.waitForTaskToken', resolved);
+    } catch (error) {
+      this.closeTask(token);
+      throw error;
+    }
+    this.invoke(resolved).then(
+      (payload) => {
+        if (this.pending.has(token)) task.submitted({ ExecutedVersion: '$LATEST', Payload: payload ?? null, StatusCode: 200 });
+      },
+      (error: Error) => {
+        const pending = this.pending.get(token);
+        if (!pending) return;
+        this.closeTask(token);
+        pending.reject(error);
+      },
+    );
+    try {
+      const output = await done;
+      task.succeeded(output);
+      return output as JsonValue;
+    } catch (error) {
+      task.failed((error as Error).name, (error as Error).message);
+      throw error;
+    }
+  }
+
+  private issueToken(executionArn: string, stateName: string, parameters: unknown): { token: string; done: Promise<unknown> } {
+    const state = this.states[stateName]!;
+    const token = randomBytes(48).toString('base64url');
+    // The library enforces the task timeout too; it reads TimeoutSecondsPath from the task's parameters.
+    const timeoutSeconds = state.TimeoutSeconds ?? Number(readPath(parameters, state.TimeoutSecondsPath ?? '') ?? 60);
+    const done = new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.closeTask(token);
+        reject(namedError('States.Timeout', `${stateName} timed out after ${timeoutSeconds}s`));
+      }, timeoutSeconds * 1000);
+      this.pending.set(token, { executionArn, resolve, reject, timer });
+    });
+    // Awaited after settled(): a rejection before then is not an unhandled one.
+    done.catch(() => undefined);
+    return { token, done };
   }
 
   private async invoke(input: unknown): Promise<unknown> {
@@ -389,23 +650,28 @@ export class LocalStepFunctions {
     return handler(payload, lambdaContext(name));
   }
 
-  private waitForToken(executionArn: string, stateName: string, input: unknown): Promise<unknown> {
-    const state = this.states[stateName]!;
-    const token = randomBytes(48).toString('base64url');
-    // The library enforces the task timeout too; it reads TimeoutSecondsPath from the task's parameters.
-    const timeoutSeconds = state.TimeoutSeconds ?? Number(readPath(input, state.TimeoutSecondsPath ?? '') ?? 60);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.closeTask(token);
-        reject(namedError('States.Timeout', `${stateName} timed out after ${timeoutSeconds}s`));
-      }, timeoutSeconds * 1000);
-      this.pending.set(token, { executionArn, stateName, resolve, reject, timer });
-      this.invoke(replaceDeep(input, TOKEN_PLACEHOLDER, token)).catch((error: Error) => {
-        if (this.pending.has(token)) {
-          this.closeTask(token);
-          reject(error);
-        }
-      });
-    });
+  /** Tokens are opaque and unique, but issued in this endpoint's region: another region has none. */
+  private peekTask(token: string, region: string): PendingTask {
+    if (!/^[A-Za-z0-9_-]{40,1024}$/.test(token)) throw new ApiError('InvalidToken', 'Invalid Token');
+    if (region !== this.region) throw new ApiError('TaskDoesNotExist', 'Task Does Not Exist');
+    const task = this.pending.get(token);
+    if (task) return task;
+    if (this.finishedTokens.has(token))
+      throw new ApiError('TaskTimedOut', 'Task Timed Out: the task for this token has already completed or timed out');
+    throw new ApiError('TaskDoesNotExist', 'Task Does Not Exist');
+  }
+
+  private takeTask(token: string, region: string): PendingTask {
+    const task = this.peekTask(token, region);
+    this.closeTask(token);
+    return task;
+  }
+
+  private closeTask(token: string): void {
+    const task = this.pending.get(token);
+    if (!task) return;
+    clearTimeout(task.timer);
+    this.pending.delete(token);
+    this.finishedTokens.add(token);
   }
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { readOrganisation } from '../../functions/adapters/config-file';
 import { whoIsOnCall } from '../../functions/core/roster';
 import { SandboxDriver } from '../../infra/local/driver';
-import { ROOT, type Sandbox, startSandbox } from '../../infra/local/sandbox';
+import { ROOT, type Sandbox, type SandboxOptions, startSandbox } from '../../infra/local/sandbox';
 import { readDefinition } from '../../workflows/definition';
 
 export const FAST_CONFIG = join(ROOT, 'test/fixtures/fast.yaml');
@@ -50,13 +50,13 @@ export function whenOnCall(person: string, configPath = FAST_CONFIG): Date {
  */
 export function useSandbox(
   configPath = FAST_CONFIG,
-  { at }: { at?: Date } = {},
+  options: Pick<SandboxOptions, 'at' | 'region'> = {},
 ): { sandbox: () => Sandbox; driver: () => SandboxDriver } {
   let sandbox: Sandbox | undefined;
   let driver: SandboxDriver | undefined;
   beforeAll(async () => {
     // Retries of failed steps pause 50 ms instead of seconds.
-    sandbox = await startSandbox({ configPath, retryIntervalOverrides: retryOverrides(), ...(at ? { at } : {}) });
+    sandbox = await startSandbox({ configPath, retryIntervalOverrides: retryOverrides(), ...options });
     driver = new SandboxDriver(sandbox);
   });
   afterAll(async () => {

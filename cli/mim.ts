@@ -112,6 +112,11 @@ function printIncident(i: Incident): void {
   console.log(
     `${i.id}  ${i.status.padEnd(10)} ${(i.priority ?? '--').padEnd(3)} ${(i.verdict ?? '').padEnd(9)} ${i.service.padEnd(10)} ${i.mim ? `MIM ${i.mim.name}  ` : ''}${i.title}`,
   );
+  if (i.workflowStopped) {
+    console.log(
+      `  WORKFLOW STOPPED (${i.workflowStopped.status}) ${formatTime(i.workflowStopped.at, zone())}: ${i.workflowStopped.reason}; nothing moves on its own until: mim redrive ${i.id} --by <you>`,
+    );
+  }
 }
 
 const program = new Command('mim')
@@ -278,6 +283,18 @@ actionCommand('review', 'submit the post-incident review', [
   ['--summary <text>', 'summary', 'what happened and why', true],
   ['--lessons <text>', 'lessons', 'lessons and follow-up actions', true],
 ]);
+
+program
+  .command('redrive')
+  .description("restart an incident's stopped workflow (failed, timed out or aborted) where it stopped")
+  .argument('<incident-id>')
+  .requiredOption('--by <person>', 'who restarts it (a person id from the config)')
+  .action(async (id: string, o: { by: string }) => {
+    const result = await call<{ attempt: number }>('POST', `/incidents/${encodeURIComponent(id)}/redrive`, { by: o.by });
+    console.log(
+      `The workflow of ${id} is running again (redrive ${result.attempt}); it resumes where it stopped. Follow it with: mim show ${id}`,
+    );
+  });
 
 program
   .command('oncall')

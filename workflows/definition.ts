@@ -22,13 +22,16 @@ export const WORKFLOW_FUNCTIONS = {
   OpenReview: 'open-review',
   RemindReview: 'remind-review',
   CloseIncident: 'close-incident',
-  RecordFailure: 'record-failure',
 } as const;
 
 export type WorkflowFunction = keyof typeof WORKFLOW_FUNCTIONS;
 
-/** Functions outside the state machine: intake from SNS, and the HTTP API. */
-export const EDGE_FUNCTIONS = { IntakeAlarm: 'intake-alarm', HttpApi: 'http-api' } as const;
+/**
+ * Functions outside the state machine: intake from SNS, the HTTP API, and the recorder of stopped
+ * workflows (EventBridge's execution status changes: a failed step fails the execution at that step,
+ * where a redrive continues it, so the workflow itself catches nothing).
+ */
+export const EDGE_FUNCTIONS = { IntakeAlarm: 'intake-alarm', HttpApi: 'http-api', RecordFailure: 'record-failure' } as const;
 
 export function readDefinition(): string {
   return readFileSync(DEFINITION_PATH, 'utf8');

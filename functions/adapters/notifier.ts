@@ -298,6 +298,26 @@ export class Notifier {
     );
   }
 
+  /**
+   * Alerts the operations contacts (the subscribers of the operations topic) once per incident and
+   * key: the slot is claimed in the message's ledger before the publish and settled after it, as for
+   * every other send, so a retried delivery of the same event alerts nobody twice.
+   */
+  async alertOperations(topicArn: string, incidentId: string, key: string, alert: { subject: string; message: string }) {
+    const round: Round = { incidentId, key, owner: randomUUID(), ledger: new Map() };
+    const slot = 'operations:topic';
+    if (!(await this.claim(round, [slot])).has(slot)) return;
+    try {
+      // SNS takes a subject of at most 100 printable ASCII characters (it becomes the email's subject).
+      const subject = alert.subject.replace(/[^\x20-\x7e]/g, '?').slice(0, 100);
+      await this.sns.send(new PublishCommand({ TopicArn: topicArn, Subject: subject, Message: alert.message }));
+    } catch (error) {
+      await this.store.settleDeliveries(incidentId, key, [], [slot]);
+      throw error;
+    }
+    await this.store.settleDeliveries(incidentId, key, [{ slot }], []);
+  }
+
   /** One timeline line per channel and cause, naming who was not reached; one metric per channel. */
   private async recordFailures(incidentId: string, key: string, deliveries: Delivery[]): Promise<void> {
     const groups = Map.groupBy(

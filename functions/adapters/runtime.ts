@@ -16,6 +16,8 @@ const environment = z.object({
     .optional(),
   /** The SES configuration set every email is sent with (on AWS: reputation metrics and sending events). */
   SES_CONFIGURATION_SET: z.string().min(1).optional(),
+  /** The topic the operations contacts subscribe to: told when an incident's workflow stops. */
+  OPERATIONS_TOPIC_ARN: z.string().min(1).optional(),
   MIM_CONFIG_PATH: z.string().default(resolve(here, '../../config/organisation.yaml')),
   LINK_TTL: z.string().default('24h'),
 });
@@ -26,6 +28,7 @@ export interface Runtime {
   stateMachineArn: string | undefined;
   publicUrl: string | undefined;
   sesConfigurationSet: string | undefined;
+  operationsTopicArn: string | undefined;
   linkTtlSeconds: number;
 }
 
@@ -48,6 +51,7 @@ export function runtime(): Runtime {
     stateMachineArn: env.data.STATE_MACHINE_ARN,
     publicUrl: env.data.PUBLIC_URL?.replace(/\/+$/, ''),
     sesConfigurationSet: env.data.SES_CONFIGURATION_SET,
+    operationsTopicArn: env.data.OPERATIONS_TOPIC_ARN,
     linkTtlSeconds: parseDuration(env.data.LINK_TTL),
   };
   return cached;

@@ -1,7 +1,27 @@
-import { ExecutionAlreadyExists, SendTaskSuccessCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  type ExecutionStatus,
+  RedriveExecutionCommand,
+  SendTaskSuccessCommand,
+  StartExecutionCommand,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
 
 /** Answers that mean "that wait is over": the event stays in the inbox for the next wait to take. */
 const ENDED_WAIT = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
+
+/** An execution as it stands now (an event about it may be older than that). */
+export interface ExecutionState {
+  status: ExecutionStatus;
+  error?: string;
+  cause?: string;
+  stopDate?: Date;
+  redriveCount: number;
+}
+
+/** Why a redrive was refused, as Step Functions answers (the execution runs, succeeded, is too old, or never was). */
+export type RedriveRefusal = { refused: 'ExecutionNotRedrivable' | 'ExecutionDoesNotExist'; message: string };
 
 export class WorkflowClient {
   constructor(
@@ -9,16 +29,25 @@ export class WorkflowClient {
     private readonly stateMachineArn: string | undefined,
   ) {}
 
+  private machine(): string {
+    if (!this.stateMachineArn) throw new Error('STATE_MACHINE_ARN is not set, so this function cannot reach the workflow');
+    return this.stateMachineArn;
+  }
+
+  /** The incident's execution: the state machine's, named after the incident. */
+  executionArn(incidentId: string): string {
+    return `${this.machine().replace(':stateMachine:', ':execution:')}:${incidentId}`;
+  }
+
   /**
    * Starts the incident's execution, named after the incident. Standard workflows never run two
    * executions with one name, so a repeated start (same name and input) is "already started".
    */
   async start(incidentId: string): Promise<'started' | 'already-started'> {
-    if (!this.stateMachineArn) throw new Error('STATE_MACHINE_ARN is not set, so no workflow can be started');
     try {
       await this.sfn.send(
         new StartExecutionCommand({
-          stateMachineArn: this.stateMachineArn,
+          stateMachineArn: this.machine(),
           name: incidentId,
           input: JSON.stringify({ incidentId }),
         }),
@@ -37,6 +66,35 @@ export class WorkflowClient {
       return true;
     } catch (error) {
       if (ENDED_WAIT.has((error as Error).name)) return false;
+      throw error;
+    }
+  }
+
+  async describe(executionArn: string): Promise<ExecutionState> {
+    const e = await this.sfn.send(new DescribeExecutionCommand({ executionArn }));
+    return {
+      status: e.status!,
+      ...(e.error ? { error: e.error } : {}),
+      ...(e.cause ? { cause: e.cause } : {}),
+      ...(e.stopDate ? { stopDate: e.stopDate } : {}),
+      redriveCount: e.redriveCount ?? 0,
+    };
+  }
+
+  /**
+   * Restarts a failed, timed-out or aborted execution from the step that did not complete, with the
+   * same input (AWS keeps them redrivable for 14 days). The refusals Step Functions documents come
+   * back as such, for the operator to be told why.
+   */
+  async redrive(incidentId: string): Promise<'redriven' | RedriveRefusal> {
+    try {
+      await this.sfn.send(new RedriveExecutionCommand({ executionArn: this.executionArn(incidentId) }));
+      return 'redriven';
+    } catch (error) {
+      const name = (error as Error).name;
+      if (name === 'ExecutionNotRedrivable' || name === 'ExecutionDoesNotExist') {
+        return { refused: name, message: (error as Error).message };
+      }
       throw error;
     }
   }

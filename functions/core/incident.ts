@@ -11,8 +11,7 @@ export type IncidentStatus =
   | 'review' // resolved; the post-incident review is open
   | 'closed' // review submitted
   | 'handed-off' // minor: given to the normal incident queue
-  | 'downgraded' // candidate rejected by the MIM
-  | 'failed'; // the workflow itself failed; operations was alarmed
+  | 'downgraded'; // candidate rejected by the MIM
 
 export interface Actor {
   id: string;
@@ -87,6 +86,21 @@ export interface Incident {
   pagedNow?: string[];
   /** The last pass of a page: from which escalation step, by whom, and why. */
   passed?: { step: number; by: string; reason?: string };
+  /**
+   * The workflow that drives the incident stopped (it failed, timed out or was aborted): nothing moves
+   * on its own (pages, updates, reminders) until an operator redrives it. Its status stays where it was,
+   * which is where a redriven workflow resumes from.
+   */
+  workflowStopped?: WorkflowStop;
+}
+
+export interface WorkflowStop {
+  status: 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+  at: string;
+  /** What stopped it, as a person reads it ("TransientError: ..."). */
+  reason: string;
+  /** How many times the execution had been redriven when it stopped (each stop is told once). */
+  attempt: number;
 }
 
 /** Something a person asked for; it waits in the incident's inbox until the workflow takes it. */
@@ -126,7 +140,6 @@ export const ACTIONS_BY_STATUS: Readonly<Record<IncidentStatus, readonly MimActi
   closed: [],
   'handed-off': [],
   downgraded: [],
-  failed: [],
 };
 
 /** What only the incident's MIM may do, as the refusal to anyone else says it. */

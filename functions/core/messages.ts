@@ -3,7 +3,7 @@ import { formatDuration } from './duration';
 import escapeHtml from 'escape-html';
 import { DateTime } from 'luxon';
 import type { OrganisationConfig, Person, Priority } from './config';
-import type { Incident, StatusUpdate } from './incident';
+import type { Incident, StatusUpdate, WorkflowStop } from './incident';
 import { renderTemplate, type TemplateName, type TemplatePart, templateView } from './templates';
 import type { TimelineEntry } from './timeline';
 
@@ -231,6 +231,48 @@ export function noAcknowledgementNotice(config: OrganisationConfig, incident: In
     ],
     actions: [],
     sms: `No MIM has acknowledged ${incident.id} ${incident.service}; paging continues.`,
+  };
+}
+
+/**
+ * To the MIM when the workflow driving their incident stops: until operations redrive it, nothing
+ * goes out on its own, so stakeholders must be kept informed another way.
+ */
+export function workflowStoppedNotice(config: OrganisationConfig, incident: Incident, stop: WorkflowStop, zone: string): Notice {
+  return {
+    template: 'workflow-stopped',
+    subject: `Workflow stopped: ${headline(incident)}`,
+    heading: `The workflow of ${incident.id} has stopped`,
+    intro: `Since ${formatTime(stop.at, zone)} nothing about ${incident.id} moves on its own: no scheduled update, reminder or escalation goes out until operations restart the workflow (mim redrive ${incident.id}). They have been told. Keep stakeholders informed on the bridge meanwhile; what you post is kept and taken when it restarts.`,
+    fields: [
+      ['Incident', incident.id],
+      ['Stage', incident.status],
+      ['What stopped it', stop.reason],
+      ['Bridge', bridgeText(config)],
+    ],
+    actions: [],
+    sms: `${incident.id}: its workflow stopped; no updates go out until operations restart it. Bridge ${config.bridge.dialIn ?? config.bridge.url}`,
+  };
+}
+
+/** To the operations contacts (the operations topic's email subscribers): which incident, what stopped, what to do. */
+export function operationsAlert(
+  incidentId: string,
+  incident: Incident | undefined,
+  stop: WorkflowStop,
+  zone: string,
+): { subject: string; message: string } {
+  return {
+    subject: `Major incident ${incidentId}: its workflow stopped (${stop.status})`,
+    message: [
+      `The workflow of major incident ${incidentId} stopped at ${formatTime(stop.at, zone)}: ${stop.reason}.`,
+      incident
+        ? `${incident.service}: ${incident.title}. Stage: ${incident.status}. MIM: ${incident.mim?.name ?? 'none yet'}.`
+        : `No incident ${incidentId} is stored: the execution was started for an incident that does not exist.`,
+      '',
+      'Until it is redriven nothing about this incident moves on its own: no page escalates, no scheduled update or reminder goes out.',
+      `Find the cause (the execution's history in the Step Functions console, the failing function's log), fix it, then run: mim redrive ${incidentId} --by <you>`,
+    ].join('\n'),
   };
 }
 

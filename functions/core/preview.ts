@@ -18,6 +18,7 @@ import {
   reviewNotice,
   updateNotice,
   updateSentNotice,
+  workflowStoppedNotice,
 } from './messages';
 import type { TemplateName } from './templates';
 import type { TimelineEntry } from './timeline';
@@ -132,5 +133,17 @@ export function previews(config: OrganisationConfig, at: Date): Record<TemplateN
     resolution: () => resolutionNotice(config, incident, zone),
     review: () => reviewNotice(config, incident, zone, timeline, { review: LINK }, false),
     closed: () => closedNotice(config, incident, zone),
+    'workflow-stopped': () =>
+      workflowStoppedNotice(
+        config,
+        { ...incident, status: 'active' },
+        {
+          status: 'FAILED',
+          at: minutesFrom(at, 0),
+          reason: 'a step failed: TransientError: ThrottlingException: Rate exceeded',
+          attempt: 0,
+        },
+        zone,
+      ),
   };
 }

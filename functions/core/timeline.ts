@@ -27,7 +27,8 @@ export type TimelineKind =
   | 'closed'
   | 'action-refused'
   | 'notification-failed'
-  | 'workflow-failed';
+  | 'workflow-stopped'
+  | 'workflow-redriven';
 
 /** One line of an incident's history: who did what, when, through which channel. */
 export interface TimelineEntry {

@@ -1,11 +1,19 @@
-import { lambda } from '../adapters/lambda';
+import { lambda, logger } from '../adapters/lambda';
 import { appContext } from '../services/app';
-import { recordFailure } from '../services/lifecycle';
-import { parseFailure } from '../services/step-input';
+import { executionStatusChange, recordStoppedWorkflow } from '../services/workflow-stops';
 
 const app = appContext();
 
+/**
+ * EventBridge delivers "Step Functions Execution Status Change" events for the incident state
+ * machine's executions that failed, timed out or were aborted (the rule in infra/aws filters them).
+ * An event that is not one is logged and dropped: retrying it could not help.
+ */
 export const handler = lambda(async (event: unknown) => {
-  const { incidentId, failure } = parseFailure(event);
-  return recordFailure(app, incidentId, failure);
+  const parsed = executionStatusChange.safeParse(event);
+  if (!parsed.success) {
+    logger.error('not an execution status change event; dropped', { issues: parsed.error.issues.slice(0, 5) });
+    return { outcome: 'ignored' };
+  }
+  return { outcome: await recordStoppedWorkflow(app, parsed.data) };
 });

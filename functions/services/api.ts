@@ -7,6 +7,7 @@ import { ACTION_LABELS, confirmPage, messagePage } from '../core/pages';
 import { ActionRefused, submitAction, UnknownIncident } from './actions';
 import type { App } from './app';
 import { declareIncident } from './intake';
+import { RedriveRefused, redriveWorkflow } from './workflow-stops';
 
 export interface HttpRequest {
   method: string;
@@ -271,10 +272,42 @@ const declaration = z.object({
   idempotencyKey: z.string().min(8).max(128).optional(),
 });
 
+const by = z.string().min(1, 'by is required: the person acting, as a person id from the config').max(200);
 const actionRequest = z.object({
   action: z.enum(Object.keys(ACTION_FIELDS) as [MimAction, ...MimAction[]]),
-  by: z.string().min(1, 'by is required: the person acting, as a person id from the config'),
+  by,
 });
+const redriveRequest = z.object({ by });
+
+/** A person named by `by` must be in the config; the refusal names some who are. */
+function unknownPerson(app: App, id: string): HttpResponse | undefined {
+  if (app.config.people[id]) return undefined;
+  return problem(
+    400,
+    'InvalidInput',
+    `by: "${id}" is not a person in the config; use a person id such as ${Object.keys(app.config.people).slice(0, 3).join(', ')}`,
+  );
+}
+
+async function redrive(app: App, req: HttpRequest, id: string): Promise<HttpResponse> {
+  const body = redriveRequest.safeParse(parseJson(req.body));
+  if (!body.success) return problem(400, 'InvalidInput', issues(body.error));
+  const refused = unknownPerson(app, body.data.by);
+  if (refused) return refused;
+  try {
+    const { attempt } = await redriveWorkflow(app, {
+      incidentId: id,
+      by: body.data.by,
+      via: channelOf(req),
+      ...(req.principal ? { principal: req.principal } : {}),
+    });
+    return json(202, { incidentId: id, redriven: true, attempt });
+  } catch (error) {
+    if (error instanceof UnknownIncident) return problem(404, error.name, error.message);
+    if (error instanceof RedriveRefused) return problem(409, error.name, error.message);
+    throw error;
+  }
+}
 
 function parseJson(body: string): unknown {
   try {
@@ -341,24 +374,20 @@ export async function handleHttp(app: App, req: HttpRequest, now = app.clock.now
     );
     return json(result.outcome === 'opened' ? 201 : 200, result);
   }
-  const one = /^\/incidents\/([^/]+)(\/actions)?$/.exec(path);
+  const one = /^\/incidents\/([^/]+)(\/actions|\/redrive)?$/.exec(path);
   if (one) {
     const id = one[1]!;
     if (!INCIDENT_ID_PATTERN.test(id))
       return problem(400, 'InvalidInput', `"${id}" is not an incident id; ids look like INC-20261127-4F2A9C`);
     if (!one[2] && req.method === 'GET') return showIncident(app, id);
-    if (one[2] && req.method === 'POST') {
+    if (one[2] === '/redrive' && req.method === 'POST') return redrive(app, req, id);
+    if (one[2] === '/actions' && req.method === 'POST') {
       const raw = parseJson(req.body);
       const head = actionRequest.safeParse(raw);
       if (!head.success) return problem(400, 'InvalidInput', issues(head.error));
       const { action, by } = head.data;
-      if (!app.config.people[by]) {
-        return problem(
-          400,
-          'InvalidInput',
-          `by: "${by}" is not a person in the config; use a person id such as ${Object.keys(app.config.people).slice(0, 3).join(', ')}`,
-        );
-      }
+      const refused = unknownPerson(app, by);
+      if (refused) return refused;
       const parsed = details(app, action, raw);
       if (!parsed.ok) return problem(400, 'InvalidInput', `${action} needs: ${parsed.error}`);
       try {

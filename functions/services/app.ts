@@ -16,6 +16,8 @@ export interface App {
   links: LinkIssuer;
   /** The time every step decides by. */
   clock: Clock;
+  /** Where the operations contacts are told that the system itself needs them. */
+  operationsTopicArn: string | undefined;
 }
 
 let app: App | undefined;
@@ -32,6 +34,7 @@ export function appContext(): App {
     workflow: new WorkflowClient(sfn, settings.stateMachineArn),
     links: new LinkIssuer(store, settings.publicUrl, settings.linkTtlSeconds),
     clock,
+    operationsTopicArn: settings.operationsTopicArn,
   };
   return app;
 }

@@ -697,12 +697,3 @@ export async function closeIncident(app: App, id: string, now = app.clock.now())
   });
   return { incidentId: id };
 }
-
-export async function recordFailure(app: App, id: string, failure: { Error?: string; Cause?: string }): Promise<StepResult> {
-  await app.store.updateIncident(id, { status: 'failed' });
-  await app.store.appendTimeline(
-    id,
-    entry('workflow-failed', `The workflow failed: ${failure.Error ?? 'unknown error'}: ${failure.Cause ?? ''}`.slice(0, 1000)),
-  );
-  return { incidentId: id };
-}

@@ -28,6 +28,3 @@ export const parseWait = parser(
 );
 export const parseTake = parser(step.extend({ eventId: z.string().min(1) }));
 export const parseUpdate = parser(step.extend({ mode: z.enum(['posted', 'due']) }));
-export const parseFailure = parser(
-  step.extend({ failure: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).default({}) }),
-);

@@ -23,6 +23,10 @@ export interface SystemResources {
   tableArn: string;
   tableName: string;
   stateMachineArn: string;
+  /** Every execution of the state machine: arn:...:execution:<state machine name>:* */
+  executionsArn: string;
+  /** The topic the operations contacts subscribe to. */
+  operationsTopicArn: string;
   /** The SES identity (and configuration set) ARNs that sending is authorised against. */
   sesResources: string[];
   configurationSetName: string;
@@ -88,7 +92,10 @@ export class IncidentFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: 'major-incident',
         ...(needs.links ? { PUBLIC_URL: system.publicUrl, LINK_TTL: system.linkTtl } : {}),
         ...(needs.email ? { SES_CONFIGURATION_SET: system.configurationSetName } : {}),
-        ...(needs.workflow?.includes('StartExecution') ? { STATE_MACHINE_ARN: system.stateMachineArn } : {}),
+        ...(needs.workflow?.includes('StartExecution') || needs.executions?.includes('RedriveExecution')
+          ? { STATE_MACHINE_ARN: system.stateMachineArn }
+          : {}),
+        ...(needs.operations ? { OPERATIONS_TOPIC_ARN: system.operationsTopicArn } : {}),
       },
       ...(deadLetterQueue ? { deadLetterQueue, retryAttempts: 2 } : {}),
       bundling: {
@@ -143,5 +150,14 @@ function grants(needs: FunctionNeeds, system: SystemResources): iam.PolicyStatem
           ),
         ]
       : []),
+    ...(needs.executions
+      ? [
+          statement(
+            needs.executions.map((a) => `states:${a}`),
+            [system.executionsArn],
+          ),
+        ]
+      : []),
+    ...(needs.operations ? [statement(['sns:Publish'], [system.operationsTopicArn])] : []),
   ];
 }

@@ -23,6 +23,7 @@ import { readOrganisation } from '../../functions/adapters/config-file';
 import { ConfigError, type OrganisationConfig, senderAddress } from '../../functions/core/config';
 import { DURATION_PATTERN } from '../../functions/core/duration';
 import { TABLE_KEYS, TTL_ATTRIBUTE } from '../../functions/adapters/store';
+import { STOPPED_STATUSES } from '../../functions/core/workflow-stop';
 import {
   DEFINITION_PATH,
   EDGE_FUNCTIONS,
@@ -213,6 +214,7 @@ export class MajorIncidentManagement extends Construct {
     for (const email of this.config.aws.operations) {
       this.operationsTopic.addSubscription(new subscriptions.EmailSubscription(email));
     }
+    // Where asynchronous events go after their retries: alarms (intake) and stopped-workflow events.
     this.deadLetterQueue = new sqs.Queue(this, 'IntakeDeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -285,11 +287,19 @@ export class MajorIncidentManagement extends Construct {
       resourceName: stateMachineName,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
+    const executionsArn = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     const system: SystemResources = {
       configPath,
       tableArn: this.table.tableArn,
       tableName: this.table.tableName,
       stateMachineArn,
+      executionsArn,
+      operationsTopicArn: this.operationsTopic.topicArn,
       sesResources,
       configurationSetName: configurationSet.configurationSetName,
       publicUrl,
@@ -308,7 +318,16 @@ export class MajorIncidentManagement extends Construct {
     for (const folder of Object.values(WORKFLOW_FUNCTIONS)) parts[folder] = make(folder, Duration.seconds(60));
     parts[EDGE_FUNCTIONS.IntakeAlarm] = make(EDGE_FUNCTIONS.IntakeAlarm, Duration.seconds(30), this.deadLetterQueue);
     parts[EDGE_FUNCTIONS.HttpApi] = make(EDGE_FUNCTIONS.HttpApi, Duration.seconds(10));
+    parts[EDGE_FUNCTIONS.RecordFailure] = make(EDGE_FUNCTIONS.RecordFailure, Duration.seconds(60), this.deadLetterQueue);
     this.parts = parts;
+    for (const [folder, part] of Object.entries(parts)) {
+      if (!FUNCTION_NEEDS[folder as FunctionFolder].executions) continue;
+      Validations.of(part.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagName(stack, executionsArn)}]`,
+        reason:
+          "The '*' is the execution's name, which is the incident id: the grant names this state machine's executions and no other.",
+      });
+    }
     const functions = Object.fromEntries(Object.entries(parts).map(([folder, part]) => [folder, part.fn])) as Record<
       FunctionFolder,
       NodejsFunction
@@ -366,6 +385,27 @@ export class MajorIncidentManagement extends Construct {
       });
     }
 
+    // --- Stopped workflows -----------------------------------------------------------------------
+    // A step that fails after its retries fails the execution at that step (the ASL catches nothing),
+    // which is where RedriveExecution continues it. Step Functions sends a status change event to
+    // EventBridge for every execution that fails, times out or is aborted (documented in "Step
+    // Functions events" / "Execution Status Change"): RecordFailure records it on the incident and
+    // tells the operations contacts and the MIM.
+    new events.Rule(this, 'WorkflowStopped', {
+      description: 'Major-incident executions that failed, timed out or were aborted, to RecordFailure',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { status: [...STOPPED_STATUSES], stateMachineArn: [this.stateMachine.stateMachineArn] },
+      },
+      targets: [
+        new targets.LambdaFunction(functions[EDGE_FUNCTIONS.RecordFailure], {
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts: 4,
+        }),
+      ],
+    });
+
     // --- API routes ----------------------------------------------------------------------------
     const integration = new HttpLambdaIntegration('Http', functions[EDGE_FUNCTIONS.HttpApi]);
     const iamAuth = new HttpIamAuthorizer();
@@ -384,6 +424,7 @@ export class MajorIncidentManagement extends Construct {
       ['/incidents', [apigwv2.HttpMethod.GET, apigwv2.HttpMethod.POST]],
       ['/incidents/{id}', [apigwv2.HttpMethod.GET]],
       ['/incidents/{id}/actions', [apigwv2.HttpMethod.POST]],
+      ['/incidents/{id}/redrive', [apigwv2.HttpMethod.POST]],
       ['/quarantine', [apigwv2.HttpMethod.GET]],
     ];
     for (const [path, methods] of managed) this.api.addRoutes({ path, methods, integration, authorizer: iamAuth });

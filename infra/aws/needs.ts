@@ -31,6 +31,10 @@ export interface FunctionNeeds {
   sms?: true;
   /** Step Functions calls on the incident state machine; StartExecution also needs its ARN in the environment. */
   workflow?: Array<'StartExecution' | 'SendTaskSuccess'>;
+  /** Step Functions calls on the state machine's executions (an incident's execution is named after it). */
+  executions?: Array<'DescribeExecution' | 'RedriveExecution'>;
+  /** Alerts the operations contacts through the operations topic, so needs its ARN. */
+  operations?: true;
   /** Mints action links, so needs the API's public URL. */
   links?: true;
 }
@@ -39,10 +43,12 @@ const READ_WRITE: TableAction[] = ['GetItem', 'PutItem', 'UpdateItem'];
 
 export const FUNCTION_NEEDS: Record<FunctionFolder, FunctionNeeds> = {
   'intake-alarm': { table: READ_WRITE, workflow: ['StartExecution'] },
+  // mim redrive: RedriveExecution of the incident's execution.
   'http-api': {
     table: [...READ_WRITE, 'Query'],
     openIncidentsIndex: true,
     workflow: ['StartExecution', 'SendTaskSuccess'],
+    executions: ['RedriveExecution'],
   },
   'classify-incident': { table: READ_WRITE },
   'hand-off-minor': { table: READ_WRITE, email: true },
@@ -59,5 +65,6 @@ export const FUNCTION_NEEDS: Record<FunctionFolder, FunctionNeeds> = {
   'open-review': { table: [...READ_WRITE, 'Query'], email: true, links: true },
   'remind-review': { table: [...READ_WRITE, 'Query'], email: true, links: true },
   'close-incident': { table: READ_WRITE, email: true, sms: true },
-  'record-failure': { table: ['PutItem', 'UpdateItem'] },
+  // A stopped execution (from EventBridge): reads it again, records the stop, alerts operations, tells the MIM.
+  'record-failure': { table: READ_WRITE, email: true, sms: true, executions: ['DescribeExecution'], operations: true },
 };

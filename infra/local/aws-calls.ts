@@ -5,6 +5,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 interface CallInput {
   IndexName?: string;
   PhoneNumber?: string;
+  executionArn?: string;
 }
 
 /**
@@ -16,7 +17,7 @@ function resourceOf(service: string, input: CallInput): string {
     case 'dynamodb':
       return input.IndexName ? `index/${input.IndexName}` : 'table';
     case 'states':
-      return 'state-machine';
+      return input.executionArn ? 'execution' : 'state-machine';
     case 'ses':
       return 'email-identity';
     default:

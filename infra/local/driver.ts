@@ -1,4 +1,10 @@
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Incident } from '../../functions/core/incident';
 import type { TimelineEntry, TimelineKind } from '../../functions/core/timeline';
@@ -143,6 +149,12 @@ export class SandboxDriver {
       body: new URLSearchParams({ confirm, ...fields }).toString(),
     });
     return { status: response.status, text: await response.text() };
+  }
+
+  /** Stops the incident's execution, as an operator's StopExecution would. */
+  async stopExecution(incidentId: string): Promise<void> {
+    const { executionArn } = await this.execution(incidentId);
+    await this.sfn.send(new StopExecutionCommand({ executionArn }));
   }
 
   async execution(incidentId: string) {

@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clock, clockOffsetMs, runClockFrom } from '../../functions/adapters/clock';
 import { TABLE_KEYS } from '../../functions/adapters/store';
+import { STOPPED_STATUSES } from '../../functions/core/workflow-stop';
 import type { Clock } from '../../functions/core/clock';
 import {
   EDGE_FUNCTIONS,
@@ -58,6 +59,8 @@ export interface Sandbox {
   tableName: string;
   stateMachineArn: string;
   intakeTopicArn: string;
+  /** Where the operations contacts are alerted (see LocalSns.topicMessages). */
+  operationsTopicArn: string;
   sns: LocalSns;
   sfn: LocalStepFunctions;
   /** The time as the system sees it (see SandboxOptions.at). */
@@ -135,6 +138,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const tableName = 'major-incidents';
   const stateMachineArn = `arn:aws:states:${region}:${ACCOUNT}:stateMachine:major-incident`;
   const intakeTopicArn = `arn:aws:sns:${region}:${ACCOUNT}:mim-intake`;
+  const operationsTopicArn = `arn:aws:sns:${region}:${ACCOUNT}:mim-operations`;
 
   const dynamo = await startDynalite(options.dataDir, ports.dynamodb ?? 0);
   const ses = await sesServer({ host: '127.0.0.1', port: ports.ses ?? 0 });
@@ -164,6 +168,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     functions: handlers,
     // Execution dates and history timestamps on the system's clock, as AWS's agree with the functions'.
     now: () => clock.now().getTime(),
+    // What EventBridge's rule does on AWS: a stopped execution of this state machine goes to RecordFailure.
+    onStatusChange: async (event) => {
+      if (event.detail.stateMachineArn !== stateMachineArn) return;
+      if (!(STOPPED_STATUSES as readonly string[]).includes(event.detail.status)) return;
+      const record = handlers.get(functionName(EDGE_FUNCTIONS.RecordFailure))!;
+      await record(event, lambdaContext(functionName(EDGE_FUNCTIONS.RecordFailure)));
+    },
     ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
     ...(options.invokeTwice ? { invokeTwice: true } : {}),
   });
@@ -179,6 +190,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     AWS_ENDPOINT_URL_SFN: sfn.url,
     TABLE_NAME: tableName,
     STATE_MACHINE_ARN: stateMachineArn,
+    OPERATIONS_TOPIC_ARN: operationsTopicArn,
     PUBLIC_URL: api.url,
     MIM_CONFIG_PATH: resolve(options.configPath ?? join(ROOT, 'config/organisation.yaml')),
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
@@ -205,6 +217,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   httpHandler = handlers.get(functionName(EDGE_FUNCTIONS.HttpApi));
   const intake = handlers.get(functionName(EDGE_FUNCTIONS.IntakeAlarm))!;
   sns.subscribe(intakeTopicArn, (event) => intake(event, lambdaContext(functionName(EDGE_FUNCTIONS.IntakeAlarm))));
+  sns.addTopic(operationsTopicArn);
 
   const urls = {
     api: api.url,
@@ -232,6 +245,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     tableName,
     stateMachineArn,
     intakeTopicArn,
+    operationsTopicArn,
     sns,
     sfn,
     clock,

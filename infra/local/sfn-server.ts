@@ -133,6 +133,19 @@ export interface LocalStepFunctionsOptions {
 }
 
 /**
+ * A function's error as Step Functions reports it for a `lambda:invoke` task on AWS: the error's type
+ * as the error (what Retry and Catch match), and Lambda's error JSON as the cause.
+ */
+function asLambdaError(error: unknown): Error {
+  const e = error instanceof Error ? error : new Error(String(error));
+  const trace = (e.stack ?? '')
+    .split('\n')
+    .slice(1, 6)
+    .map((line) => line.trim());
+  return namedError(e.name, JSON.stringify({ errorType: e.name, errorMessage: e.message, trace }));
+}
+
+/**
  * A loopback Step Functions endpoint (AWS JSON 1.0 protocol) that runs the real definition with
  * aws-local-stepfunctions. `lambda:invoke` tasks call the handlers in-process; `.waitForTaskToken`
  * tasks get a fresh token each time (the library does not make one), stay open until
@@ -646,8 +659,12 @@ export class LocalStepFunctions {
     const name = arn.split(':').pop()!;
     const handler = this.options.functions.get(name);
     if (!handler) throw namedError('Lambda.ResourceNotFoundException', `Function not found: ${arn}`);
-    if (this.options.invokeTwice) await handler(payload, lambdaContext(name));
-    return handler(payload, lambdaContext(name));
+    try {
+      if (this.options.invokeTwice) await handler(payload, lambdaContext(name));
+      return await handler(payload, lambdaContext(name));
+    } catch (error) {
+      throw asLambdaError(error);
+    }
   }
 
   /** Tokens are opaque and unique, but issued in this endpoint's region: another region has none. */

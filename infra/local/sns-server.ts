@@ -25,6 +25,15 @@ function messageAttributes(form: URLSearchParams): Record<string, string> {
 
 type Subscriber = (event: SNSEvent) => Promise<unknown>;
 
+/** A message published to a topic whose subscribers are people (email), such as the operations topic. */
+export interface TopicMessage {
+  messageId: string;
+  at: string;
+  topicArn: string;
+  subject: string;
+  message: string;
+}
+
 const XMLNS = 'http://sns.amazonaws.com/doc/2010-03-31/';
 
 function xmlEscape(value: string): string {
@@ -38,12 +47,28 @@ function xmlEscape(value: string): string {
  */
 export class LocalSns {
   readonly outbox: SentSms[] = [];
+  /** What went to the topics that people subscribe to (see addTopic). */
+  readonly topicMessages: TopicMessage[] = [];
   private readonly topics = new Map<string, Subscriber>();
   private server?: Server;
   url = '';
 
   subscribe(topicArn: string, subscriber: Subscriber): void {
     this.topics.set(topicArn, subscriber);
+  }
+
+  /** A topic whose subscribers are people reading email: what is published to it is kept, and shown beside the SMS. */
+  addTopic(topicArn: string): void {
+    this.topics.set(topicArn, async (event) => {
+      const { MessageId, TopicArn, Subject, Message, Timestamp } = event.Records[0]!.Sns;
+      this.topicMessages.push({
+        messageId: MessageId,
+        at: Timestamp,
+        topicArn: TopicArn,
+        subject: Subject ?? '',
+        message: Message,
+      });
+    });
   }
 
   async start(port = 0): Promise<string> {
@@ -106,7 +131,19 @@ export class LocalSns {
       .join('');
     return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SMS outbox</title>
 <style>body{font:14px Arial,sans-serif;margin:24px}td,th{border-bottom:1px solid #ddd;padding:6px;text-align:left;vertical-align:top}</style></head>
-<body><h1>SMS outbox (${this.outbox.length})</h1><table><tr><th>Sent</th><th>To</th><th>Message</th></tr>${rows}</table></body></html>`;
+<body><h1>SMS outbox (${this.outbox.length})</h1><table><tr><th>Sent</th><th>To</th><th>Message</th></tr>${rows}</table>${this.topicViewer()}</body></html>`;
+  }
+
+  private topicViewer(): string {
+    if (this.topicMessages.length === 0) return '';
+    const rows = [...this.topicMessages]
+      .reverse()
+      .map(
+        (m) =>
+          `<tr><td>${escapeHtml(m.at)}</td><td>${escapeHtml(m.topicArn.split(':').pop()!)}</td><td><b>${escapeHtml(m.subject)}</b><pre style="white-space:pre-wrap;margin:4px 0 0">${escapeHtml(m.message)}</pre></td></tr>`,
+      )
+      .join('');
+    return `<h1>Topic messages, as their email subscribers get them (${this.topicMessages.length})</h1><table><tr><th>Sent</th><th>Topic</th><th>Message</th></tr>${rows}</table>`;
   }
 }
 

@@ -129,4 +129,26 @@ describe('the mim CLI', () => {
       /paged +Paged On-call MIM .*\n +email: (Alice Adams|Bob Brown|Carol Chen)\n +sms: (Alice Adams|Bob Brown|Carol Chen)\n/,
     );
   });
+  it('a stopped workflow shows in the list with what to do, and mim redrive restarts it', async () => {
+    const api = sandbox().urls.api;
+    const declared = await mim('--api', api, 'declare', '--service', 'checkout', '--title', 'Checkout slow', '--by', 'irene');
+    const id = /(INC-\d{8}-[0-9A-F]{6}) opened/.exec(declared.stdout)![1]!;
+    await driver().waitForTimeline(id, 'paged');
+    await driver().stopExecution(id);
+    await driver().waitForTimeline(id, 'workflow-stopped');
+
+    const listed = await mim('--api', api, 'list');
+    const redriven = await mim('--api', api, 'redrive', id, '--by', 'erin');
+    const again = await mim('--api', api, 'redrive', id, '--by', 'erin');
+
+    expect(listed.stdout).toContain(`  WORKFLOW STOPPED (ABORTED) `);
+    expect(listed.stdout).toContain(
+      `: it was stopped (StopExecution); nothing moves on its own until: mim redrive ${id} --by <you>`,
+    );
+    expect(redriven.stdout.trim()).toBe(
+      `The workflow of ${id} is running again (redrive 1); it resumes where it stopped. Follow it with: mim show ${id}`,
+    );
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(new RegExp(`^mim: the workflow of ${id} cannot be redriven: .*RUNNING`));
+  });
 });

@@ -296,7 +296,7 @@ describe('execution history', () => {
     });
   });
 
-  it('a task that fails records TaskFailed, then the states its failure was caught into', async () => {
+  it("a task that fails for good records TaskFailed, and the execution fails at that state with Lambda's error JSON as the cause", async () => {
     const arn = await failedExecution();
 
     const events = await history(arn);
@@ -307,33 +307,31 @@ describe('execution history', () => {
       'TaskScheduled',
       'TaskStarted',
       'TaskFailed',
-      'TaskStateExited',
-      'TaskStateEntered',
-      'TaskScheduled',
-      'TaskStarted',
-      'TaskSucceeded',
-      'TaskStateExited',
-      'FailStateEntered',
       'ExecutionFailed',
     ]);
     expect(events[4]!.taskFailedEventDetails).toMatchObject({
       resourceType: 'lambda',
       resource: 'invoke',
-      error: expect.any(String),
+      error: 'IncidentNotFound',
     });
-    expect(events.at(-1)!.executionFailedEventDetails).toMatchObject({ error: 'IncidentWorkflowFailed' });
+    const failed = events.at(-1)!.executionFailedEventDetails!;
+    expect(failed.error).toBe('IncidentNotFound');
+    expect(JSON.parse(failed.cause!)).toMatchObject({
+      errorType: 'IncidentNotFound',
+      errorMessage: `incident ${arn.split(':').pop()} is not stored`,
+    });
   });
 
   it('GetExecutionHistory pages by maxResults and nextToken in either order, and the pages make up the whole history', async () => {
     const arn = await failedExecution();
     const whole = (await sfn().send(new GetExecutionHistoryCommand({ executionArn: arn }))).events!;
 
-    const first = await sfn().send(new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 5 }));
-    const forward = await history(arn, { maxResults: 5 });
+    const first = await sfn().send(new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 4 }));
+    const forward = await history(arn, { maxResults: 4 });
     const backward = await history(arn, { maxResults: 4, reverseOrder: true });
 
-    expect(whole).toHaveLength(13);
-    expect(first.events).toHaveLength(5);
+    expect(whole).toHaveLength(6);
+    expect(first.events).toHaveLength(4);
     expect(first.nextToken).toEqual(expect.any(String));
     expect(forward).toEqual(whole);
     expect(backward).toEqual([...whole].reverse());
@@ -409,7 +407,7 @@ describe('redrive', () => {
 
     expect(before).toMatchObject({ status: 'FAILED', redriveCount: 0, redriveStatus: 'REDRIVABLE' });
     expect(before.redriveStatusReason).toBeUndefined();
-    expect(after).toMatchObject({ status: 'FAILED', redriveCount: 1, error: 'IncidentWorkflowFailed' });
+    expect(after).toMatchObject({ status: 'FAILED', redriveCount: 1, error: 'IncidentNotFound' });
     expect(redriven.executions!.map((e) => e.executionArn)).toContain(arn);
   });
 
@@ -616,7 +614,7 @@ describe('the endpoint on an injected clock, telling each status change', () => 
       output: null,
       outputDetails: null,
       error: 'GatewayDown',
-      cause: 'The gateway is down',
+      cause: expect.stringMatching(/^\{"errorType":"GatewayDown","errorMessage":"The gateway is down","trace":\[/),
       redriveStatus: 'REDRIVABLE',
       redriveStatusReason: null,
     });

@@ -36,6 +36,11 @@ export async function exerciseEverything(driver: SandboxDriver): Promise<void> {
   await driver.waitForTimeline(alarmed, 'handover-offered');
   await act(driver, alarmed, 'take-over', 'erin');
   await driver.waitForTimeline(alarmed, 'handed-over');
+  // The workflow is stopped (an operator's StopExecution), recorded and told, then redriven by API.
+  await driver.stopExecution(alarmed);
+  await driver.waitForTimeline(alarmed, 'workflow-stopped');
+  await driver.api('POST', `/incidents/${alarmed}/redrive`, { by: 'erin' });
+  await driver.waitForTimeline(alarmed, 'workflow-redriven');
   await act(driver, alarmed, 'resolve', 'erin', { resolution: 'Rolled back.' });
   await driver.waitForTimeline(alarmed, 'review-reminder');
   await act(driver, alarmed, 'submit-review', 'erin', { summary: 'Bad deploy.', lessons: 'Canary deploys.' });

@@ -29,6 +29,7 @@ function grantedBySynthesizedPolicies(): void {
   const names = new Map<string, string>([
     [JSON.stringify(arnOf(logicalId(stack, system.table))), 'table'],
     [JSON.stringify({ 'Fn::Join': ['', [arnOf(logicalId(stack, system.table)), '/index/gsi1']] }), 'index/gsi1'],
+    [JSON.stringify(ref(logicalId(stack, system.operationsTopic))), 'topic'],
   ]);
   const machine = (
     template.toJSON().Resources[logicalId(stack, system.stateMachine)] as { Properties: { StateMachineName: string } }
@@ -37,6 +38,7 @@ function grantedBySynthesizedPolicies(): void {
     if (action === 'sns:Publish' && resource === '*') return 'phone-number';
     if (action === 'ses:SendBulkEmail' && /:ses:/.test(JSON.stringify(resource))) return 'email-identity';
     if (action.startsWith('states:') && JSON.stringify(resource).includes(`:stateMachine:${machine}"`)) return 'state-machine';
+    if (action.startsWith('states:') && JSON.stringify(resource).includes(`:execution:${machine}:*"`)) return 'execution';
     const name = names.get(JSON.stringify(resource));
     if (!name) throw new Error(`${action} is granted on a resource the test does not know: ${JSON.stringify(resource)}`);
     return name;

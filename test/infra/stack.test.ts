@@ -164,6 +164,50 @@ describe('CDK: the state machine', () => {
       TracingConfiguration: { Enabled: true },
     });
   });
+
+  it('an execution of it that fails, times out or is aborted goes to RecordFailure through EventBridge, with a dead-letter queue', () => {
+    template().hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: {
+          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+          stateMachineArn: [ref(logicalId(synth.stack, system().stateMachine))],
+        },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: arnOf(fnId(EDGE_FUNCTIONS.RecordFailure)),
+          DeadLetterConfig: { Arn: arnOf(logicalId(synth.stack, system().deadLetterQueue)) },
+        }),
+      ],
+    });
+  });
+
+  it('RecordFailure may read executions of this state machine and alert the operations topic; the API may redrive them', () => {
+    const executions = `arn:aws:states:eu-west-1:123456789012:execution:${stateMachineName()}:*`;
+    const statements = (folder: FunctionFolder) =>
+      Object.values(
+        template().findResources('AWS::IAM::Policy', {
+          Properties: { Roles: [ref(logicalId(synth.stack, system().parts[folder].role as never))] },
+        }),
+      ).flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: unknown[] } } }).Properties.PolicyDocument.Statement);
+
+    expect(statements(EDGE_FUNCTIONS.RecordFailure)).toEqual(
+      expect.arrayContaining([
+        { Effect: 'Allow', Action: 'states:DescribeExecution', Resource: executions },
+        // Beside SMS's "*" (phone numbers have no ARN), merged into one statement.
+        {
+          Effect: 'Allow',
+          Action: 'sns:Publish',
+          Resource: expect.arrayContaining([ref(logicalId(synth.stack, system().operationsTopic))]),
+        },
+      ]),
+    );
+    expect(statements(EDGE_FUNCTIONS.HttpApi)).toEqual(
+      expect.arrayContaining([{ Effect: 'Allow', Action: 'states:RedriveExecution', Resource: executions }]),
+    );
+  });
 });
 
 describe('CDK: the functions', () => {
@@ -330,6 +374,7 @@ describe('CDK: the HTTP API', () => {
       'GET /quarantine',
       'POST /incidents',
       'POST /incidents/{id}/actions',
+      'POST /incidents/{id}/redrive',
     ]);
   });
 
@@ -353,6 +398,7 @@ describe('CDK: the HTTP API', () => {
       'GET /quarantine',
       'POST /incidents',
       'POST /incidents/*/actions',
+      'POST /incidents/*/redrive',
     ]);
   });
 
@@ -473,7 +519,13 @@ describe('CDK: a construct for other apps', () => {
     const their = Template.fromStack(theirs);
 
     their.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
-    their.resourceCountIs('AWS::Events::Rule', 1);
+    // The alarm rule of the one that forwards alarms; each has its stopped-workflow rule.
+    expect(
+      Object.keys(their.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['aws.cloudwatch'] } } })),
+    ).toHaveLength(1);
+    expect(
+      Object.keys(their.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['aws.states'] } } })),
+    ).toHaveLength(2);
     their.resourceCountIs('AWS::SES::EmailIdentity', 1);
     // Account-wide physical names are left to CloudFormation, so nothing is named twice.
     const physical = [

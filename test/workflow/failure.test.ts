@@ -1,15 +1,29 @@
-import { StartExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
-import { finished } from '../support/incidents';
-import { useSandbox } from '../support/sandbox';
+import type { TopicMessage } from '../../infra/local/sns-server';
+import { lambdaContext } from '../../infra/local/lambda-context';
+import { act, activeIncident, finished, UPDATE } from '../support/incidents';
+import { fastConfigWith, useSandbox } from '../support/sandbox';
 
-const { driver, sandbox } = useSandbox();
+// Nothing moves on its own while these tests look: pages wait ten minutes, updates are due in an hour.
+const config = fastConfigWith('failure', { rota: { ackWindow: '10m' }, cadence: { P1: '1h', P2: '1h' } });
+const { driver, sandbox } = useSandbox(config);
+const sfn = () => new SFNClient({});
 
-describe('workflow: failures', () => {
-  it('a step that fails for good is recorded on the timeline and fails the execution, so it can alarm', async () => {
+function alertsAbout(id: string): TopicMessage[] {
+  return sandbox().sns.topicMessages.filter((m) => m.topicArn === sandbox().operationsTopicArn && m.subject.includes(id));
+}
+
+async function stopped(id: string) {
+  await driver().stopExecution(id);
+  return driver().waitForTimeline(id, 'workflow-stopped');
+}
+
+describe('workflow: a workflow that stops, and the way back', () => {
+  it('a step that fails for good fails the execution at that step, and operations are told what failed, in words', async () => {
     const id = 'INC-20261127-000000';
 
-    await new SFNClient({}).send(
+    await sfn().send(
       new StartExecutionCommand({
         stateMachineArn: sandbox().stateMachineArn,
         name: id,
@@ -17,8 +31,106 @@ describe('workflow: failures', () => {
       }),
     );
     const execution = await finished(driver(), id);
+    const alert = await driver().waitFor('the operations alert', async () => alertsAbout(id)[0]);
 
-    expect(execution).toMatchObject({ status: 'FAILED', error: 'IncidentWorkflowFailed' });
-    expect(await driver().statePath(id)).toEqual(['Classify', 'RecordFailure', 'WorkflowFailed']);
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'IncidentNotFound' });
+    expect(await driver().statePath(id)).toEqual(['Classify']);
+    expect(alert!.subject).toBe(`Major incident ${id}: its workflow stopped (FAILED)`);
+    expect(alert!.message).toContain(`a step failed: IncidentNotFound: incident ${id} is not stored.`);
+    expect(alert!.message).toContain(`No incident ${id} is stored`);
+    expect(alert!.message).not.toContain('errorMessage');
+  });
+
+  it('a stopped workflow is recorded on its incident, which keeps its stage; the MIM and operations are told once each', async () => {
+    const id = await activeIncident(driver());
+
+    const line = await stopped(id);
+
+    const { incident } = await driver().incident(id);
+    expect(incident.status).toBe('active');
+    expect(incident.workflowStopped).toMatchObject({ status: 'ABORTED', reason: 'it was stopped (StopExecution)', attempt: 0 });
+    expect(line.summary).toMatch(
+      new RegExp(
+        `^The workflow stopped \\(ABORTED\\): it was stopped \\(StopExecution\\)\\. Nothing moves on its own until it is redriven \\(mim redrive ${id}\\); told the operations contacts and Dave Dixon \\(`,
+      ),
+    );
+    const toDave = await driver().waitForEmail('dave@example.com', new RegExp(`^Workflow stopped: ${id}`));
+    expect(toDave.text).toContain(
+      `no scheduled update, reminder or escalation goes out until operations restart the workflow (mim redrive ${id})`,
+    );
+    expect(alertsAbout(id)).toHaveLength(1);
+  });
+
+  it('the same event delivered again, as EventBridge may, records and tells nothing twice', async () => {
+    const id = await activeIncident(driver());
+    await stopped(id);
+    const execution = await driver().execution(id);
+    const event = {
+      version: '0',
+      id: 'redelivered',
+      'detail-type': 'Step Functions Execution Status Change',
+      source: 'aws.states',
+      account: '000000000000',
+      time: new Date(0).toISOString(),
+      region: sandbox().region,
+      resources: [execution.executionArn],
+      detail: { executionArn: execution.executionArn, stateMachineArn: sandbox().stateMachineArn, name: id, status: 'ABORTED' },
+    };
+    const record = (await import('../../functions/record-failure/handler')).handler;
+
+    await record(event, lambdaContext('mim-record-failure'));
+
+    const { timeline } = await driver().incident(id);
+    expect(timeline.filter((e) => e.kind === 'workflow-stopped')).toHaveLength(1);
+    expect(alertsAbout(id)).toHaveLength(1);
+    expect((await driver().emails()).filter((e) => e.subject.startsWith(`Workflow stopped: ${id}`))).toHaveLength(1);
+  });
+
+  it('mim redrive restarts a stopped workflow where it stopped, and the incident goes on', async () => {
+    const id = await activeIncident(driver());
+    await stopped(id);
+
+    const answer = await driver().api<{ attempt: number }>('POST', `/incidents/${id}/redrive`, { by: 'erin' });
+    await driver().waitForTimeline(id, 'workflow-redriven');
+    await act(driver(), id, 'update', 'dave', UPDATE);
+    await driver().waitForTimeline(id, 'update-sent');
+
+    expect(answer).toEqual({ status: 202, body: { incidentId: id, redriven: true, attempt: 1 } });
+    expect((await driver().execution(id)).status).toBe('RUNNING');
+    const { incident, timeline } = await driver().incident(id);
+    expect(incident.workflowStopped).toBeUndefined();
+    expect(timeline.find((e) => e.kind === 'workflow-redriven')?.summary).toBe(
+      'Erin Evans redrove the workflow; it resumes where it stopped (active)',
+    );
+  });
+
+  it('an event about an execution that was redriven since changes nothing', async () => {
+    const id = await activeIncident(driver());
+    await stopped(id);
+    await driver().api('POST', `/incidents/${id}/redrive`, { by: 'erin' });
+    const execution = await driver().execution(id);
+    const late = {
+      source: 'aws.states',
+      'detail-type': 'Step Functions Execution Status Change',
+      detail: { executionArn: execution.executionArn, name: id, status: 'ABORTED' },
+    };
+    const record = (await import('../../functions/record-failure/handler')).handler;
+
+    const result = await record(late, lambdaContext('mim-record-failure'));
+
+    expect(result).toEqual({ outcome: 'not-stopped' });
+    expect((await driver().incident(id)).incident.workflowStopped).toBeUndefined();
+  });
+
+  it('a workflow that is running cannot be redriven, and an unknown incident is not found: each says why', async () => {
+    const id = await activeIncident(driver());
+
+    const running = await driver().api<{ error: string; message: string }>('POST', `/incidents/${id}/redrive`, { by: 'erin' });
+    const unknown = await driver().api<{ error: string }>('POST', '/incidents/INC-20261127-ABCDEF/redrive', { by: 'erin' });
+
+    expect(running.status).toBe(409);
+    expect(running.body.error).toBe('RedriveRefused');
+    expect(running.body.message).toMatch(new RegExp(`^the workflow of ${id} cannot be redriven: .*RUNNING`));
+    expect(unknown.status).toBe(404);
   });
 });

@@ -104,6 +104,8 @@ beforeAll(async () => {
   // is kept on disk, so that the exercise can restart the sandbox on it.
   const options = { configPath: settings.configPath, recorder, invokeTwice: true, dataDir };
   let sandbox = await startSandbox(options);
+  // Unset between a restart's stop and start, so that a start that fails is the error reported.
+  let running: Sandbox | undefined = sandbox;
   const incidents = new Set<string>();
   try {
     await exerciseEverything({
@@ -112,8 +114,9 @@ beforeAll(async () => {
         // The local engine keeps executions in memory: their histories go with the sandbox.
         await recordExecutions(sandbox, incidents);
         await sandbox.stop();
+        running = undefined;
         // The same ports: the handlers' clients, created at their cold start, keep their endpoints.
-        sandbox = await startSandbox({ ...options, ports: portsOf(sandbox) });
+        sandbox = running = await startSandbox({ ...options, ports: portsOf(sandbox) });
         return new SandboxDriver(sandbox);
       },
     });
@@ -121,7 +124,7 @@ beforeAll(async () => {
     // From the store rather than the API: a failed execution may record on an incident never stored.
     for (const id of incidents) for (const line of await appContext().store.timeline(id)) reached.kinds.add(line.kind);
   } finally {
-    await sandbox.stop();
+    await running?.stop();
     await settings.close();
     rmSync(dataDir, { recursive: true, force: true });
   }

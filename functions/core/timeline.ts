@@ -1,34 +1,41 @@
-export type TimelineKind =
-  | 'alarm-received'
-  | 'alarm-grouped'
-  | 'alarm-cleared'
-  | 'declared'
-  | 'classified'
-  | 'paged'
-  | 'escalated'
-  | 'accepted'
-  | 'rejected'
-  | 'passed'
-  | 'handover-offered'
-  | 'handed-over'
-  | 'handed-off'
-  | 'downgraded'
-  | 'notice-sent'
-  | 'notice-scheduled'
-  | 'update-posted'
-  | 'priority-changed'
-  | 'update-sent'
-  | 'no-change-sent'
-  | 'reminder-sent'
-  | 'resolved'
-  | 'review-opened'
-  | 'review-reminder'
-  | 'review-submitted'
-  | 'closed'
-  | 'action-refused'
-  | 'notification-failed'
-  | 'workflow-stopped'
-  | 'workflow-redriven';
+/**
+ * Every kind of timeline entry, as a list that code can walk: the least-privilege test proves that its
+ * exercise wrote each of them, so that a kind nobody drives cannot hide an AWS call nobody granted.
+ */
+export const TIMELINE_KINDS = [
+  'alarm-received',
+  'alarm-grouped',
+  'alarm-cleared',
+  'declared',
+  'classified',
+  'paged',
+  'escalated',
+  'accepted',
+  'rejected',
+  'passed',
+  'handover-offered',
+  'handed-over',
+  'handed-off',
+  'downgraded',
+  'notice-sent',
+  'notice-scheduled',
+  'update-posted',
+  'priority-changed',
+  'update-sent',
+  'no-change-sent',
+  'reminder-sent',
+  'resolved',
+  'review-opened',
+  'review-reminder',
+  'review-submitted',
+  'closed',
+  'action-refused',
+  'notification-failed',
+  'workflow-stopped',
+  'workflow-redriven',
+] as const;
+
+export type TimelineKind = (typeof TIMELINE_KINDS)[number];
 
 /** One line of an incident's history: who did what, when, through which channel. */
 export interface TimelineEntry {

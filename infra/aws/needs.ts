@@ -42,7 +42,8 @@ export interface FunctionNeeds {
 const READ_WRITE: TableAction[] = ['GetItem', 'PutItem', 'UpdateItem'];
 
 export const FUNCTION_NEEDS: Record<FunctionFolder, FunctionNeeds> = {
-  'intake-alarm': { table: READ_WRITE, workflow: ['StartExecution'] },
+  // An OK or INSUFFICIENT_DATA alarm is noted on its service's open incident, found in the index.
+  'intake-alarm': { table: READ_WRITE, openIncidentsIndex: true, workflow: ['StartExecution'] },
   // mim redrive: RedriveExecution of the incident's execution.
   'http-api': {
     table: [...READ_WRITE, 'Query'],
@@ -57,7 +58,8 @@ export const FUNCTION_NEEDS: Record<FunctionFolder, FunctionNeeds> = {
   'await-event': { table: ['PutItem', 'Query'], workflow: ['SendTaskSuccess'] },
   // Applies MIM actions; a handover offers the incident (and its take-over link) by email and SMS.
   'take-event': { table: [...READ_WRITE, 'Query'], email: true, sms: true, links: true },
-  'escalate-page': { table: READ_WRITE },
+  // Once the escalation policy is exhausted, leadership is told that no MIM has acknowledged.
+  'escalate-page': { table: READ_WRITE, email: true, sms: true },
   'downgrade-candidate': { table: READ_WRITE, email: true },
   'mobilise-response': { table: READ_WRITE, email: true, sms: true, links: true },
   'send-update': { table: [...READ_WRITE, 'Query'], email: true, sms: true, links: true },

@@ -33,17 +33,27 @@ function resourceOf(service: string, input: CallInput): string {
 export class AwsCallRecorder {
   private readonly scope = new AsyncLocalStorage<string>();
   private readonly calls = new Map<string, Set<string>>();
+  private readonly invocations = new Set<string>();
+  private readonly watched = new WeakSet<object>();
 
   /** Runs one invocation of a function, attributing the AWS calls it makes to that function. */
   within<T>(functionFolder: string, invoke: () => Promise<T>): Promise<T> {
+    // Kept apart from the calls: a function whose path made no AWS call was still run.
+    this.invocations.add(functionFolder);
     return this.scope.run(functionFolder, invoke);
   }
 
-  /** Adds the recording step to an SDK client; `service` is the IAM prefix (dynamodb, ses, sns, states). */
+  /**
+   * Adds the recording step to an SDK client; `service` is the IAM prefix (dynamodb, ses, sns, states).
+   * A client is watched once however many sandboxes start in the process: the handlers' clients are
+   * created once per process, as in a warm Lambda, and a sandbox restarted on the same ports reuses them.
+   */
   watch<Input extends object, Output extends object>(
     service: string,
     client: { middlewareStack: MiddlewareStack<Input, Output> },
   ): void {
+    if (this.watched.has(client)) return;
+    this.watched.add(client);
     client.middlewareStack.add(
       (next, context) => (args) => {
         const fn = this.scope.getStore();
@@ -57,6 +67,11 @@ export class AwsCallRecorder {
       },
       { step: 'initialize', name: 'mimRecordAwsCall' },
     );
+  }
+
+  /** The functions invoked at least once, whether or not they called AWS. */
+  invoked(): string[] {
+    return [...this.invocations].sort();
   }
 
   /** Function folder -> what it called, as "dynamodb:Query on index/gsi1", sorted. */

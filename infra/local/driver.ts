@@ -1,6 +1,7 @@
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
+  ListExecutionsCommand,
   SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
@@ -42,14 +43,27 @@ export class SandboxDriver {
     description: string,
     reason = 'Threshold Crossed: 3 datapoints were greater than the threshold',
   ): Promise<string> {
+    return this.publishAlarm(alarmName, 'ALARM', description, reason);
+  }
+
+  /** The alarm leaves ALARM: CloudWatch notifies OK (or INSUFFICIENT_DATA) to the same topic. */
+  async clearAlarm(
+    alarmName: string,
+    reason = 'Threshold Crossed: 3 datapoints were not greater than the threshold',
+    state: 'OK' | 'INSUFFICIENT_DATA' = 'OK',
+  ): Promise<string> {
+    return this.publishAlarm(alarmName, state, undefined, reason);
+  }
+
+  private async publishAlarm(alarmName: string, state: string, description: string | undefined, reason: string): Promise<string> {
     const { MessageId } = await this.sns.send(
       new PublishCommand({
         TopicArn: this.sandbox.intakeTopicArn,
-        Subject: `ALARM: "${alarmName}"`,
+        Subject: `${state}: "${alarmName}"`,
         Message: JSON.stringify({
           AlarmName: alarmName,
-          AlarmDescription: description,
-          NewStateValue: 'ALARM',
+          AlarmDescription: description ?? null,
+          NewStateValue: state,
           NewStateReason: reason,
           StateChangeTime: this.sandbox.clock.now().toISOString(),
           Region: 'EU (Ireland)',
@@ -160,6 +174,20 @@ export class SandboxDriver {
   async execution(incidentId: string) {
     const executionArn = `${this.sandbox.stateMachineArn.replace(':stateMachine:', ':execution:')}:${incidentId}`;
     return this.sfn.send(new DescribeExecutionCommand({ executionArn }));
+  }
+
+  /** The name (the incident id) of every execution the endpoint holds, from every page of the list. */
+  async executionNames(): Promise<string[]> {
+    const names: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.sfn.send(
+        new ListExecutionsCommand({ stateMachineArn: this.sandbox.stateMachineArn, maxResults: 100, nextToken }),
+      );
+      for (const e of page.executions ?? []) names.push(e.name!);
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return names;
   }
 
   /** The states the execution entered, in order, from every page of its history. */

@@ -1,11 +1,16 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { TIMELINE_KINDS } from '../../functions/core/timeline';
+import { appContext } from '../../functions/services/app';
 import { FUNCTION_NEEDS, type FunctionFolder } from '../../infra/aws/needs';
 import { AwsCallRecorder } from '../../infra/local/aws-calls';
 import { SandboxDriver } from '../../infra/local/driver';
-import { startSandbox } from '../../infra/local/sandbox';
-import { FAST_CONFIG } from '../support/sandbox';
+import { type Sandbox, startSandbox } from '../../infra/local/sandbox';
+import { readDefinition } from '../../workflows/definition';
 import { arnOf, logicalId, ref, synthesize } from '../support/synth';
-import { exerciseEverything } from './exercise';
+import { exerciseEverything, exerciseSettings } from './exercise';
 
 interface Statement {
   Effect: string;
@@ -17,6 +22,11 @@ const FOLDERS = Object.keys(FUNCTION_NEEDS) as FunctionFolder[];
 let observed: Record<string, string[]>;
 let granted: Record<string, string[]>;
 let runtimeOwn: Record<string, Statement[]>;
+/** What the exercise reached: states entered by any execution, timeline kinds written, functions run. */
+const reached = { states: new Set<string>(), kinds: new Set<string>(), functions: new Set<string>() };
+
+/** What a message that names a missed path asks for: the exercise must drive it. */
+const mustDrive = (never: string[]) => `the exercise (test/infra/exercise.ts) must drive ${never.length === 1 ? 'it' : 'each'}`;
 
 /**
  * Reads each function's synthesized policy as the recorder names calls ("dynamodb:Query on
@@ -74,23 +84,89 @@ function grantedBySynthesizedPolicies(): void {
   }
 }
 
+/** What the executions of one sandbox entered, and which incidents they ran: read before it stops. */
+async function recordExecutions(sandbox: Sandbox, incidents: Set<string>): Promise<void> {
+  const driver = new SandboxDriver(sandbox);
+  for (const name of await driver.executionNames()) {
+    incidents.add(name);
+    for (const state of await driver.statePath(name)) reached.states.add(state);
+  }
+  for (const incident of await driver.openIncidents()) incidents.add(incident.id);
+}
+
+const portsOf = ({ urls }: Sandbox) =>
+  Object.fromEntries((['api', 'dynamodb', 'ses', 'sns', 'sfn'] as const).map((k) => [k, Number(new URL(urls[k]).port)]));
+
 beforeAll(async () => {
   const recorder = new AwsCallRecorder();
+  const settings = await exerciseSettings();
+  const dataDir = mkdtempSync(join(tmpdir(), 'mim-least-privilege-'));
   // Each step runs twice, so that the second-attempt paths (a timeline entry already written, a
-  // message already sent) are walked too: a retry in production must not meet AccessDenied.
-  const sandbox = await startSandbox({ configPath: FAST_CONFIG, recorder, invokeTwice: true });
+  // message already sent) are walked too: a retry in production must not meet AccessDenied. The data
+  // is kept on disk, so that the exercise can restart the sandbox on it.
+  const options = { configPath: settings.configPath, recorder, invokeTwice: true, dataDir };
+  let sandbox = await startSandbox(options);
+  // Unset between a restart's stop and start, so that a start that fails is the error reported.
+  let running: Sandbox | undefined = sandbox;
+  const incidents = new Set<string>();
   try {
-    await exerciseEverything(new SandboxDriver(sandbox));
+    await exerciseEverything({
+      driver: new SandboxDriver(sandbox),
+      restart: async () => {
+        // The local engine keeps executions in memory: their histories go with the sandbox.
+        await recordExecutions(sandbox, incidents);
+        await sandbox.stop();
+        running = undefined;
+        // The same ports: the handlers' clients, created at their cold start, keep their endpoints.
+        sandbox = running = await startSandbox({ ...options, ports: portsOf(sandbox) });
+        return new SandboxDriver(sandbox);
+      },
+    });
+    await recordExecutions(sandbox, incidents);
+    // From the store rather than the API: a failed execution may record on an incident never stored.
+    for (const id of incidents) for (const line of await appContext().store.timeline(id)) reached.kinds.add(line.kind);
   } finally {
-    await sandbox.stop();
+    await running?.stop();
+    await settings.close();
+    rmSync(dataDir, { recursive: true, force: true });
   }
+  for (const folder of recorder.invoked()) reached.functions.add(folder);
   observed = recorder.observed();
   grantedBySynthesizedPolicies();
 }, 120_000);
 
+/** The names of `all` that were not reached, for a message that names each. */
+function missed(all: readonly string[], seen: Set<string>): string[] {
+  return all.filter((name) => !seen.has(name));
+}
+
+describe('the exercise covers every path, so that what it records is everything the code can call', () => {
+  it('every state of the workflow was entered, Choice, Succeed and Fail states included', () => {
+    const states = Object.keys((JSON.parse(readDefinition()) as { States: Record<string, unknown> }).States);
+    const never = missed(states, reached.states);
+
+    expect(never, `no execution entered ${never.join(', ')}: ${mustDrive(never)}`).toEqual([]);
+  });
+
+  it('every kind of timeline entry was written', () => {
+    const never = missed(TIMELINE_KINDS, reached.kinds);
+
+    expect(never, `no incident's timeline has an entry of kind ${never.join(', ')}: ${mustDrive(never)}`).toEqual([]);
+  });
+
+  it('every function was invoked', () => {
+    const never = missed(FOLDERS, reached.functions);
+
+    expect(never, `${never.join(', ')} never ran: ${mustDrive(never)}`).toEqual([]);
+  });
+});
+
 describe('least privilege, proven against what the code really calls', () => {
   it.each(FOLDERS)('%s is granted exactly the AWS calls it was seen to make, on its own resources', (folder) => {
-    expect(granted[folder]).toEqual(observed[folder] ?? []);
+    // In the diff, "-" marks a call made but not granted (AccessDenied on AWS), "+" a grant nothing called.
+    expect(granted[folder], `${folder}: its needs in infra/aws/needs.ts must match the calls it made`).toEqual(
+      observed[folder] ?? [],
+    );
   });
 
   it('no statement of any function grants a wildcard action', () => {

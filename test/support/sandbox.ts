@@ -15,14 +15,18 @@ type Settings = { [key: string]: string | number | Settings };
 
 function merge(into: Record<string, unknown>, changes: Settings): Record<string, unknown> {
   for (const [key, value] of Object.entries(changes)) {
-    into[key] = typeof value === 'object' ? merge({ ...(into[key] as Record<string, unknown>) }, value) : value;
+    const current = into[key];
+    // A list stays a list: its items are changed by index ({ levels: { 1: { ackWindow: '1s' } } }).
+    const copy = Array.isArray(current) ? [...(current as unknown[])] : { ...(current as Record<string, unknown>) };
+    into[key] = typeof value === 'object' ? merge(copy as Record<string, unknown>, value) : value;
   }
   return into;
 }
 
 /**
  * The fast test config with some settings changed, written to a file of its own: a test that needs
- * nothing to move on its own gives pages or updates long windows, for example.
+ * nothing to move on its own gives pages or updates long windows, for example. An item of a list is
+ * changed by its index.
  */
 export function fastConfigWith(name: string, changes: Settings): string {
   const path = join(tmpdir(), `${name}-${process.pid}.yaml`);

@@ -27,8 +27,8 @@ export const WORKFLOW_FUNCTIONS = {
 
 export type WorkflowFunction = keyof typeof WORKFLOW_FUNCTIONS;
 
-/** Functions outside the state machine: intake from SNS, and the HTTP API. */
-export const EDGE_FUNCTIONS = { IntakeAlarm: 'intake-alarm', HttpApi: 'http-api' } as const;
+/** Functions outside the state machine: alarm intake and SES's mail events from SNS, and the HTTP API. */
+export const EDGE_FUNCTIONS = { IntakeAlarm: 'intake-alarm', HttpApi: 'http-api', RecordMailEvent: 'record-mail-event' } as const;
 
 export function readDefinition(): string {
   return readFileSync(DEFINITION_PATH, 'utf8');

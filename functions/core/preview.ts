@@ -2,6 +2,7 @@ import type { OrganisationConfig } from './config';
 import type { Incident, StatusUpdate } from './incident';
 import {
   closedNotice,
+  emailUndeliveredNotice,
   downgradeNotice,
   handedOverNotice,
   handOffNotice,
@@ -132,5 +133,12 @@ export function previews(config: OrganisationConfig, at: Date): Record<TemplateN
     resolution: () => resolutionNotice(config, incident, zone),
     review: () => reviewNotice(config, incident, zone, timeline, { review: LINK }, false),
     closed: () => closedNotice(config, incident, zone),
+    'email-undelivered': () =>
+      emailUndeliveredNotice(
+        config,
+        incident.id,
+        `[P1 MAJOR] Update 2: ${incident.id} ${incident.service}: ${incident.title}`,
+        'bounced (Permanent: General; smtp; 550 5.1.1 user unknown)',
+      ),
   };
 }

@@ -20,6 +20,7 @@ export const TEMPLATE_NAMES = [
   'resolution',
   'review',
   'closed',
+  'email-undelivered',
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 

@@ -60,4 +60,7 @@ export const FUNCTION_NEEDS: Record<FunctionFolder, FunctionNeeds> = {
   'remind-review': { table: [...READ_WRITE, 'Query'], email: true, links: true },
   'close-incident': { table: READ_WRITE, email: true, sms: true },
   'record-failure': { table: ['PutItem', 'UpdateItem'] },
+  // Reads the incident, writes the timeline once (reading the entry back on a redelivery), and texts
+  // the person in the message's delivery ledger.
+  'record-mail-event': { table: READ_WRITE, sms: true },
 };

@@ -73,7 +73,7 @@ export class SystemWatch extends Construct {
       alarm(
         'DeadLettersWaiting',
         deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period }),
-        'Alarms that could not be taken in are waiting in the dead-letter queue: no incident was opened for them.',
+        'Alarms or SES mail events that could not be taken in are waiting in the dead-letter queue: no incident was opened for those alarms, and those bounces or complaints are not on any timeline.',
       ),
       ...Object.entries(functions).map(([folder, fn]) =>
         alarm(`${functionKey(folder as FunctionFolder)}Errors`, fn.metricErrors({ period }), `The ${folder} function failed.`),

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { personById } from '../../functions/core/config';
+import type { Notice } from '../../functions/core/messages';
 import { appContext } from '../../functions/services/app';
 import type { SandboxDriver } from '../../infra/local/driver';
 import { act, declare, finished, UPDATE } from '../support/incidents';
@@ -40,6 +42,23 @@ export async function exerciseEverything(driver: SandboxDriver): Promise<void> {
   await driver.waitForTimeline(alarmed, 'review-reminder');
   await act(driver, alarmed, 'submit-review', 'erin', { summary: 'Bad deploy.', lessons: 'Canary deploys.' });
   await finished(driver, alarmed);
+
+  // Mail events: an email SES bounces (its mailbox simulator) is recorded by record-mail-event, which
+  // texts the person instead.
+  const henry = { ...personById(appContext().config, 'henry'), email: 'bounce@simulator.amazonses.com' };
+  const bounced: Notice = {
+    template: 'update',
+    subject: 'Bounce check',
+    heading: '',
+    intro: '',
+    fields: [],
+    actions: [],
+    sms: '',
+  };
+  await appContext().notifier.send(alarmed, 'bounce-check', [{ person: henry, channels: ['email'], notice: bounced }]);
+  await driver.waitFor('the SMS in place of the bounced email', async () =>
+    driver.sandbox.sns.outbox.find((m) => m.phoneNumber === henry.phone && m.message.includes('could not be delivered')),
+  );
 
   // A candidate the MIM rejects, and a minor incident handed to the service desk.
   const candidate = await declare(driver, { impact: 'medium', urgency: 'high', title: 'Slow checkout' });

@@ -1,5 +1,5 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { smsSegments } from '../../functions/core/sms';
 import { appContext } from '../../functions/services/app';
 import { activeIncident } from '../support/incidents';
@@ -51,6 +51,42 @@ describe('bounces and complaints reach the incident', () => {
     // The email itself went, and the mail viewer shows it through the simulator in front of it.
     expect((await driver().emails()).some((e) => e.to.includes('bounce@simulator.amazonses.com'))).toBe(true);
     expect((await fetch(sandbox().urls.mailViewer)).status).toBe(200);
+  });
+
+  it('an attempt that crashed after writing the timeline is finished by the redelivery: the SMS goes once, the entry stays one', async () => {
+    const { notifier } = appContext();
+    const textInstead = notifier.textInstead.bind(notifier);
+    // Earlier incidents' events may still arrive: the crash is the first attempt for a new incident's bounce.
+    const earlier = new Set((await driver().openIncidents()).map((i) => i.id));
+    let crashed: string | undefined;
+    const crash = vi.spyOn(notifier, 'textInstead').mockImplementation(async (incidentId, key, person, notice) => {
+      if (crashed === undefined && person.id === 'grace' && !earlier.has(incidentId)) {
+        crashed = incidentId;
+        throw new Error('the function crashed');
+      }
+      return textInstead(incidentId, key, person, notice);
+    });
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const id = await activeIncident(driver());
+      await driver().waitFor('the crashed attempt', async () => crashed === id || undefined);
+      const texts = () => sandbox().sns.outbox.filter((m) => m.phoneNumber === '+447700900107' && m.message.startsWith(`${id}:`));
+      expect(texts()).toEqual([]);
+
+      const [bounce] = mailEventsFor('bounce@simulator.amazonses.com').filter((p) =>
+        p.event.Records[0]!.Sns.Message.includes(id),
+      );
+      await sandbox().sns.redeliver(bounce!.event.Records[0]!.Sns.MessageId);
+
+      expect(texts()).toHaveLength(1);
+      const lines = (await driver().incident(id)).timeline.filter(
+        (e) => e.kind === 'notification-failed' && e.summary.includes('Grace Green'),
+      );
+      expect(lines).toHaveLength(1);
+    } finally {
+      crash.mockRestore();
+      errors.mockRestore();
+    }
   });
 
   it('a complaint about a message that already reached the person by SMS is recorded, and no SMS goes in its place', async () => {

@@ -9,8 +9,8 @@ import { act, declare, finished, UPDATE } from '../support/incidents';
  * Drives every function of the system through each of its paths that reaches AWS: alarm intake
  * (grouped, malformed), classification to major, candidate and minor, paging without an answer and
  * escalation, accept, reject, updates posted and due, resolve, review reminders and submission, a
- * failing execution, and the management routes. The least-privilege test records the AWS calls made
- * along the way.
+ * failing execution, an email that bounces (SES's mailbox simulator), and the management routes.
+ * The least-privilege test records the AWS calls made along the way.
  */
 export async function exerciseEverything(driver: SandboxDriver): Promise<void> {
   // Intake: a storm of two alarms for one service, a redelivery, and input that is not an alarm.

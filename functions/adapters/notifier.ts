@@ -61,8 +61,6 @@ const SMS_IN_FLIGHT = 10;
 const THROTTLED = 'ACCOUNT_THROTTLED';
 const TRANSIENT = 'TRANSIENT_FAILURE';
 const TRANSIENT_TRIES = 4;
-/** A whole call SES refused for the rate, once the SDK's own retries are spent: its destinations count as throttled. */
-const THROTTLING_ERRORS = new Set(['TooManyRequestsException', 'ThrottlingException', 'Throttling']);
 /** Stop claiming new batches (and retrying throttled ones) this close to the Lambda timeout; the workflow's retry sends the rest. */
 export const TIME_MARGIN_MS = 10_000;
 
@@ -281,7 +279,7 @@ export class Notifier {
     let waiting = batch.map((_, i) => i);
     for (let attempt = 1, transient = 0; waiting.length > 0; attempt += 1) {
       await this.pacer.take(waiting.length);
-      let results: Array<BulkEmailEntryResult | undefined>;
+      let results: BulkEmailEntryResult[];
       try {
         const reply = await this.ses.send(
           new SendBulkEmailCommand({
@@ -298,13 +296,10 @@ export class Notifier {
         );
         results = reply.BulkEmailEntryResults ?? [];
       } catch (error) {
-        // The SDK has already retried throttling and server errors with backoff. A call still refused
-        // for the rate is throttled like its destinations; anything else is final.
-        if (!THROTTLING_ERRORS.has((error as Error)?.name)) {
-          for (const i of waiting) outcomes[i] = { ok: false, error: describeError(error) };
-          break;
-        }
-        results = waiting.map(() => ({ Status: THROTTLED, Error: describeError(error) }));
+        // The SDK has already retried throttling and server errors of the whole call with backoff
+        // (adaptive mode slows it down too): this one is final.
+        for (const i of waiting) outcomes[i] = { ok: false, error: describeError(error) };
+        break;
       }
       const again: number[] = [];
       waiting.forEach((i, n) => {

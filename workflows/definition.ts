@@ -27,11 +27,16 @@ export const WORKFLOW_FUNCTIONS = {
 export type WorkflowFunction = keyof typeof WORKFLOW_FUNCTIONS;
 
 /**
- * Functions outside the state machine: intake from SNS, the HTTP API, and the recorder of stopped
- * workflows (EventBridge's execution status changes: a failed step fails the execution at that step,
- * where a redrive continues it, so the workflow itself catches nothing).
+ * Functions outside the state machine: alarm intake and SES's mail events from SNS, the HTTP API, and
+ * the recorder of stopped workflows (EventBridge's execution status changes: a failed step fails the
+ * execution at that step, where a redrive continues it, so the workflow itself catches nothing).
  */
-export const EDGE_FUNCTIONS = { IntakeAlarm: 'intake-alarm', HttpApi: 'http-api', RecordFailure: 'record-failure' } as const;
+export const EDGE_FUNCTIONS = {
+  IntakeAlarm: 'intake-alarm',
+  HttpApi: 'http-api',
+  RecordMailEvent: 'record-mail-event',
+  RecordFailure: 'record-failure',
+} as const;
 
 export function readDefinition(): string {
   return readFileSync(DEFINITION_PATH, 'utf8');

@@ -1,4 +1,4 @@
-import { type BulkEmailEntryResult, SendBulkEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import { type BulkEmailEntryResult, type MessageTag, SendBulkEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import pMap from 'p-map';
 import { randomUUID } from 'node:crypto';
@@ -7,9 +7,11 @@ import type { Channel, OrganisationConfig, Person } from '../core/config';
 import { DeliveryIncomplete, describeError, TransientError } from '../core/errors';
 import { renderEmail, renderSms, type Notice } from '../core/messages';
 import { type ChatChannel, slackMessage, teamsMessage } from '../core/chat';
+import { encodeTag, LITERAL_DATA, literalContent, MAIL_TAGS } from '../core/ses-content';
 import { entry } from '../core/timeline';
 import { clock } from './clock';
 import { remainingMs } from './invocation';
+import { SendPacer } from './pacer';
 import { postWebhook } from './webhooks';
 import type { DeliverySlot, IncidentStore } from './store';
 
@@ -36,27 +38,31 @@ interface Round {
   key: string;
   owner: string;
   ledger: Map<string, DeliverySlot>;
+  /**
+   * Whether a slot claimed by another attempt is taken over. The workflow's retries do (Step Functions
+   * starts one only after the attempt before it ended); a send from outside the step does not, since
+   * the step may be sending that slot at that moment.
+   */
+  takeOver: boolean;
 }
 
-type Outcome = { ok: true; messageId?: string } | { ok: false; error: string };
+/** `deferred`: not sent for want of time (SES throttled it until the invocation neared its end); the retry sends it. */
+type Outcome = { ok: true; messageId?: string } | { ok: false; error: string; deferred?: true };
 
 /** SES SendBulkEmail takes at most 50 destinations in one call. */
 const EMAIL_BATCH = 50;
 /** SMS go one per request (SNS has no batch for phone numbers); they are claimed and confirmed in batches. */
 const SMS_BATCH = 25;
 const SMS_IN_FLIGHT = 10;
-/** Per-destination results of a bulk send that a later try may turn into a success. */
-const RETRIABLE_ENTRY = new Set(['TRANSIENT_FAILURE', 'ACCOUNT_THROTTLED']);
-const ENTRY_TRIES = 4;
-/** Stop claiming new batches this close to the Lambda timeout, and let the workflow's retry send the rest. */
-const TIME_MARGIN_MS = 10_000;
-
-/*
- * SES renders the template with Handlebars. Every value goes in as template data, never as template
- * text, so braces in an alarm description are printed rather than interpreted; triple braces because
- * the HTML part is already escaped, once, by renderEmail.
+/**
+ * A destination SES throttled (the account's send rate was exceeded, by this process or another) is
+ * sent again as long as the invocation has time; one that failed transiently, a few times.
  */
-const PASS_THROUGH = { Subject: '{{{subject}}}', Html: '{{{html}}}', Text: '{{{text}}}' };
+const THROTTLED = 'ACCOUNT_THROTTLED';
+const TRANSIENT = 'TRANSIENT_FAILURE';
+const TRANSIENT_TRIES = 4;
+/** Stop claiming new batches (and retrying throttled ones) this close to the Lambda timeout; the workflow's retry sends the rest. */
+export const TIME_MARGIN_MS = 10_000;
 
 const slotOf = (o: Pick<Outgoing, 'person' | 'channel'>) => `${o.person.id}:${o.channel}`;
 const isSent = (slot: DeliverySlot | undefined) => Boolean(slot && 'sentAt' in slot);
@@ -89,6 +95,9 @@ function chunks<T>(items: T[], size: number): T[][] {
  * someone whom none of their channels reached is tried on the other channel they have.
  */
 export class Notifier {
+  /** Email within the account's SES send rate, across every round this process sends. */
+  private readonly pacer: SendPacer;
+
   constructor(
     private readonly ses: SESv2Client,
     private readonly sns: SNSClient,
@@ -96,7 +105,9 @@ export class Notifier {
     private readonly config: OrganisationConfig,
     private readonly configurationSet?: string,
     private readonly onFailure: (channel: Channel | ChatChannel, count: number) => void = () => undefined,
-  ) {}
+  ) {
+    this.pacer = new SendPacer(config.aws.sesMaxSendRate);
+  }
 
   /** Sends to people, and with `warRoom`, posts that notice to the configured chat channels as well. */
   async send(
@@ -106,7 +117,7 @@ export class Notifier {
     { warRoom }: { warRoom?: Notice } = {},
   ): Promise<Delivery[]> {
     // The ledger is read only when a claim meets slots already taken: a first attempt never reads it.
-    const round: Round = { incidentId, key, owner: randomUUID(), ledger: new Map() };
+    const round: Round = { incidentId, key, owner: randomUUID(), ledger: new Map(), takeOver: true };
     const wanted = recipients.flatMap(({ person, channels, notice }) =>
       channels.filter((c) => c === 'email' || person.phone).map((channel) => ({ person, channel, notice })),
     );
@@ -132,6 +143,19 @@ export class Notifier {
     return deliveries;
   }
 
+  /**
+   * An SMS in place of an email of message `key` that SES reported it could not deliver: in the
+   * person's SMS slot of that message, so it goes at most once, and not at all if the message itself
+   * reached them by SMS or is being sent to them by SMS right now.
+   */
+  async textInstead(incidentId: string, key: string, person: Person, notice: Notice): Promise<Delivery[]> {
+    if (!person.phone) return [];
+    const round: Round = { incidentId, key, owner: randomUUID(), ledger: new Map(), takeOver: false };
+    const deliveries = (await this.dispatch(round, [{ person, channel: 'sms', notice }])).map((d) => ({ ...d, fallback: true }));
+    await this.recordFailures(incidentId, key, deliveries);
+    return deliveries;
+  }
+
   /** Sends what the ledger does not show as sent, batch by batch; returns this attempt's deliveries. */
   private async dispatch(round: Round, items: Outgoing[]): Promise<Omit<Delivery, 'fallback'>[]> {
     const pending = items.filter((o) => !isSent(round.ledger.get(slotOf(o))));
@@ -142,7 +166,8 @@ export class Notifier {
     );
     // Two lanes, email and SMS, side by side: a page's email and SMS leave together.
     const lanes = [
-      [...emailGroups.values()].flatMap((group) => chunks(group, EMAIL_BATCH)),
+      // A call carries no more destinations than the send rate allows in a second.
+      [...emailGroups.values()].flatMap((group) => chunks(group, Math.min(EMAIL_BATCH, this.pacer.burst))),
       chunks(
         pending.filter((p) => p.channel === 'sms'),
         SMS_BATCH,
@@ -167,26 +192,35 @@ export class Notifier {
       const open = await this.claim(round, batch.map(slotOf));
       const claimed = batch.filter((o) => open.has(slotOf(o)));
       if (claimed.length === 0) continue;
-      const outcomes = claimed[0]!.channel === 'email' ? await this.emails(claimed) : await this.texts(claimed);
+      const outcomes = claimed[0]!.channel === 'email' ? await this.emails(round, claimed) : await this.texts(claimed);
       const sent = claimed.flatMap((o, i) => {
         const outcome = outcomes[i]!;
         return outcome.ok ? [{ slot: slotOf(o), ...(outcome.messageId ? { messageId: outcome.messageId } : {}) }] : [];
       });
       await this.store.settleDeliveries(incidentId, key, sent, claimed.filter((_, i) => !outcomes[i]!.ok).map(slotOf));
       for (const s of sent) ledger.set(s.slot, { sentAt: clock.now().toISOString() });
+      let deferred = 0;
       claimed.forEach((o, i) => {
-        deliveries.push(delivery(o.person.id, o.person.name, o.channel, outcomes[i]!));
-        if (!outcomes[i]!.ok) ledger.delete(slotOf(o));
+        const outcome = outcomes[i]!;
+        if (!outcome.ok) ledger.delete(slotOf(o));
+        // Not a failure: released unsent for the retry, which the error below asks for.
+        if (!outcome.ok && outcome.deferred) deferred += 1;
+        else deliveries.push(delivery(o.person.id, o.person.name, o.channel, outcome));
       });
+      if (deferred > 0) {
+        throw new DeliveryIncomplete(
+          `stopped sending ${key} for ${incidentId} before the timeout: SES throttled ${deferred} ${batch[0]!.channel} destinations until time ran short, and ${batches.length - index - 1} of ${batches.length} batches were left; the retry sends them`,
+        );
+      }
     }
     return deliveries;
   }
 
-  /** Claims the slots still unsent; reads the ledger again if another attempt moved first. */
+  /** Claims the slots still unsent (see Round.takeOver); reads the ledger again if another attempt moved first. */
   private async claim(round: Round, slots: string[]): Promise<Set<string>> {
-    const { incidentId, key, owner, ledger } = round;
+    const { incidentId, key, owner, ledger, takeOver } = round;
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      const open = slots.filter((slot) => !isSent(ledger.get(slot)));
+      const open = slots.filter((slot) => !isSent(ledger.get(slot)) && (takeOver || !ledger.has(slot)));
       const claims = open.map((slot) => ({ slot, seen: ledger.get(slot) }));
       if (await this.store.claimDeliveries(incidentId, key, owner, claims)) return new Set(open);
       const fresh = await this.store.deliveryLedger(incidentId, key);
@@ -228,44 +262,68 @@ export class Notifier {
     );
   }
 
-  /** One bulk call per batch (all read the same text); destinations that SES throttled are tried again. */
-  private async emails(batch: Outgoing[]): Promise<Outcome[]> {
-    const rendered = renderEmail(batch[0]!.notice, this.config);
+  /**
+   * One bulk call per batch (all read the same text), paced to the account's send rate. Destinations
+   * SES throttled wait and go again while the invocation has time; if it runs short first, they are
+   * deferred to the workflow's retry, never failed.
+   */
+  private async emails({ incidentId, key }: Round, batch: Outgoing[]): Promise<Outcome[]> {
+    const content = literalContent(renderEmail(batch[0]!.notice, this.config));
+    // SES does not document whether an entry's tags add to the default tags or replace them, so each
+    // entry carries all three.
+    const common: MessageTag[] = [
+      { Name: MAIL_TAGS.incident, Value: encodeTag(incidentId) },
+      { Name: MAIL_TAGS.message, Value: encodeTag(key) },
+    ];
     const outcomes: Outcome[] = batch.map(() => ({ ok: false, error: 'not sent' }));
     let waiting = batch.map((_, i) => i);
-    for (let attempt = 1; attempt <= ENTRY_TRIES && waiting.length > 0; attempt += 1) {
+    for (let attempt = 1, transient = 0; waiting.length > 0; attempt += 1) {
+      await this.pacer.take(waiting.length);
       let results: BulkEmailEntryResult[];
       try {
         const reply = await this.ses.send(
           new SendBulkEmailCommand({
             FromEmailAddress: this.config.sender,
             ...(this.configurationSet ? { ConfigurationSetName: this.configurationSet } : {}),
-            DefaultContent: { Template: { TemplateContent: PASS_THROUGH, TemplateData: JSON.stringify(rendered) } },
+            DefaultContent: { Template: { TemplateContent: content, TemplateData: JSON.stringify(LITERAL_DATA) } },
+            DefaultEmailTags: common,
             // The bare address: a display name outside ASCII would need RFC 2047 encoding, which SES rejects without.
-            BulkEmailEntries: waiting.map((i) => ({ Destination: { ToAddresses: [batch[i]!.person.email] } })),
+            BulkEmailEntries: waiting.map((i) => ({
+              Destination: { ToAddresses: [batch[i]!.person.email] },
+              ReplacementTags: [...common, { Name: MAIL_TAGS.recipient, Value: encodeTag(batch[i]!.person.id) }],
+            })),
           }),
         );
         results = reply.BulkEmailEntryResults ?? [];
       } catch (error) {
-        // The SDK has already retried throttling and server errors with backoff: this one is final.
+        // The SDK has already retried throttling and server errors of the whole call with backoff
+        // (adaptive mode slows it down too): this one is final.
         for (const i of waiting) outcomes[i] = { ok: false, error: describeError(error) };
         break;
       }
       const again: number[] = [];
       waiting.forEach((i, n) => {
         const result = results[n];
-        if (result?.Status === 'SUCCESS')
+        if (result?.Status === 'SUCCESS') {
           outcomes[i] = { ok: true, ...(result.MessageId ? { messageId: result.MessageId } : {}) };
-        else {
-          outcomes[i] = {
-            ok: false,
-            error: `${result?.Status ?? 'NO_RESULT'}: ${result?.Error ?? 'SES gave no result for this address'}`,
-          };
-          if (result?.Status && RETRIABLE_ENTRY.has(result.Status)) again.push(i);
+          return;
         }
+        outcomes[i] = {
+          ok: false,
+          error: `${result?.Status ?? 'NO_RESULT'}: ${result?.Error ?? 'SES gave no result for this address'}`,
+        };
+        if (result?.Status === THROTTLED || (result?.Status === TRANSIENT && transient < TRANSIENT_TRIES - 1)) again.push(i);
       });
+      if (waiting.some((i, n) => results[n]?.Status === TRANSIENT)) transient += 1;
       waiting = again;
-      if (waiting.length > 0 && attempt < ENTRY_TRIES) await sleep(Math.random() * 200 * 2 ** attempt);
+      if (waiting.length === 0) break;
+      // Backing off spreads this process's retries from others' sends; the pacer keeps them within the rate.
+      const pause = Math.random() * Math.min(2_000, 100 * 2 ** attempt);
+      if (remainingMs() - pause < TIME_MARGIN_MS) {
+        for (const i of waiting) outcomes[i] = { ...(outcomes[i] as { error: string }), ok: false, deferred: true };
+        break;
+      }
+      await sleep(pause);
     }
     return outcomes;
   }
@@ -301,10 +359,11 @@ export class Notifier {
   /**
    * Alerts the operations contacts (the subscribers of the operations topic) once per incident and
    * key: the slot is claimed in the message's ledger before the publish and settled after it, as for
-   * every other send, so a retried delivery of the same event alerts nobody twice.
+   * every other send, so a retried delivery of the same event alerts nobody twice. A claim left by an
+   * attempt that crashed is taken over: an alert sent twice is better than one never sent.
    */
   async alertOperations(topicArn: string, incidentId: string, key: string, alert: { subject: string; message: string }) {
-    const round: Round = { incidentId, key, owner: randomUUID(), ledger: new Map() };
+    const round: Round = { incidentId, key, owner: randomUUID(), ledger: new Map(), takeOver: true };
     const slot = 'operations:topic';
     if (!(await this.claim(round, [slot])).has(slot)) return;
     try {

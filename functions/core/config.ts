@@ -187,8 +187,19 @@ export const configSchema = z
         sesSandbox: z.boolean().default(false),
         /** Told by email when the incident system itself fails (its alarms). */
         operations: z.array(z.email('expected an email address such as ops@example.com')).default([]),
+        /**
+         * The account's maximum send rate in SES (messages per second; the SES console's account
+         * dashboard shows it): each function paces its email to it. By default 1 in the SES sandbox,
+         * otherwise 14, the rate SES commonly grants with production access; set yours.
+         */
+        sesMaxSendRate: z
+          .number()
+          .int('expected a whole number of messages per second, such as 14')
+          .min(1, 'expected at least 1 message per second')
+          .optional(),
       })
-      .default({ sesSandbox: false, operations: [] }),
+      .transform((aws) => ({ ...aws, sesMaxSendRate: aws.sesMaxSendRate ?? (aws.sesSandbox ? 1 : 14) }))
+      .prefault({}),
   })
   .superRefine((config, ctx) => {
     const known = new Set(Object.keys(config.people));

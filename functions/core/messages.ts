@@ -531,6 +531,33 @@ export function downgradeNotice(config: OrganisationConfig, incident: Incident, 
   };
 }
 
+/** How much of the undelivered email's subject an SMS quotes: the whole text must fit two segments. */
+const QUOTED_SUBJECT = 70;
+
+/**
+ * Sent by SMS when SES reports that an email did not reach its reader (a bounce, a complaint, a
+ * delay, a reject): the reader learns that something was sent and where to follow the incident.
+ */
+export function emailUndeliveredNotice(config: OrganisationConfig, incidentId: string, subject: string, why: string): Notice {
+  const quoted = subject.length > QUOTED_SUBJECT ? `${subject.slice(0, QUOTED_SUBJECT - 3).trimEnd()}...` : subject;
+  const bridge = config.bridge.dialIn
+    ? `${config.bridge.dialIn}${config.bridge.pin ? ` PIN ${config.bridge.pin}` : ''}`
+    : config.bridge.url;
+  return {
+    template: 'email-undelivered',
+    subject: `An email about ${incidentId} could not be delivered to you`,
+    heading: `An email about ${incidentId} did not reach you`,
+    intro: `The email "${subject}" sent to your address ${why}. Join the bridge for the latest, and ask the service desk to correct your email address.`,
+    fields: [
+      ['Incident', incidentId],
+      ['Email', subject],
+      ['Bridge', bridgeText(config)],
+    ],
+    actions: [],
+    sms: `${incidentId}: an email to you could not be delivered: "${quoted}". Bridge ${bridge}`,
+  };
+}
+
 function actionsFrom(links: Links): Notice['actions'] {
   return [
     ...(links.update ? [{ label: 'Post an update', url: links.update }] : []),

@@ -2,6 +2,7 @@ import type { OrganisationConfig } from './config';
 import type { Incident, StatusUpdate } from './incident';
 import {
   closedNotice,
+  emailUndeliveredNotice,
   downgradeNotice,
   handedOverNotice,
   handOffNotice,
@@ -144,6 +145,13 @@ export function previews(config: OrganisationConfig, at: Date): Record<TemplateN
           attempt: 0,
         },
         zone,
+      ),
+    'email-undelivered': () =>
+      emailUndeliveredNotice(
+        config,
+        incident.id,
+        `[P1 MAJOR] Update 2: ${incident.id} ${incident.service}: ${incident.title}`,
+        'bounced (Permanent: General; smtp; 550 5.1.1 user unknown)',
       ),
   };
 }

@@ -21,6 +21,7 @@ export const TEMPLATE_NAMES = [
   'review',
   'closed',
   'workflow-stopped',
+  'email-undelivered',
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 

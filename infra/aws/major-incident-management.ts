@@ -125,6 +125,8 @@ export class MajorIncidentManagement extends Construct {
   readonly api: apigwv2.HttpApi;
   readonly intakeTopic: sns.Topic;
   readonly operationsTopic: sns.Topic;
+  /** SES's bounce, complaint, delay, reject and rendering-failure events of the configuration set. */
+  readonly mailEventsTopic: sns.Topic;
   readonly functions: Record<FunctionFolder, NodejsFunction>;
   readonly deadLetterQueue: sqs.Queue;
   /** Each function with its role and log group. */
@@ -179,7 +181,7 @@ export class MajorIncidentManagement extends Construct {
     // - Amazon SNS Developer Guide, "Key management", compatibility between event sources from AWS
     //   services and encrypted topics: https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
     const topicKey = new kms.Key(this, 'TopicKey', {
-      description: 'Encrypts the major-incident intake and operations topics',
+      description: 'Encrypts the major-incident intake, operations and mail-events topics',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -214,7 +216,12 @@ export class MajorIncidentManagement extends Construct {
     for (const email of this.config.aws.operations) {
       this.operationsTopic.addSubscription(new subscriptions.EmailSubscription(email));
     }
-    // Where asynchronous events go after their retries: alarms (intake) and stopped-workflow events.
+    this.mailEventsTopic = new sns.Topic(this, 'MailEventsTopic', {
+      displayName: 'Major incident mail events: SES bounces, complaints, delays, rejects',
+      masterKey: topicKey,
+      enforceSSL: true,
+    });
+    // Where asynchronous events go after their retries: alarms, mail events, stopped-workflow events.
     this.deadLetterQueue = new sqs.Queue(this, 'IntakeDeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -223,6 +230,35 @@ export class MajorIncidentManagement extends Construct {
 
     // --- Email ---------------------------------------------------------------------------------
     const configurationSet = new ses.ConfigurationSet(this, 'Mail', { reputationMetrics: true, sendingEnabled: true });
+    // What tells the incident that an email did not reach its reader. The destination's topic policy
+    // (added by CDK's ConfigurationSetEventDestination) is the one AWS documents: ses.amazonaws.com may
+    // sns:Publish, with AWS:SourceAccount this account and AWS:SourceArn this configuration set.
+    // - SES Developer Guide, "Set up an Amazon SNS event destination for event publishing":
+    //   https://docs.aws.amazon.com/ses/latest/dg/event-publishing-add-event-destination-sns.html
+    configurationSet.addEventDestination('MailEvents', {
+      destination: ses.EventDestination.snsTopic(this.mailEventsTopic),
+      events: [
+        ses.EmailSendingEvent.BOUNCE,
+        ses.EmailSendingEvent.COMPLAINT,
+        ses.EmailSendingEvent.DELIVERY_DELAY,
+        ses.EmailSendingEvent.RENDERING_FAILURE,
+        ses.EmailSendingEvent.REJECT,
+      ],
+    });
+    // The topic is encrypted, so SES must also be let use its key: kms:GenerateDataKey* and
+    // kms:Decrypt for ses.amazonaws.com, the statement the SNS guide gives for AWS services that
+    // publish to encrypted topics, narrowed here to this account as for CloudWatch above.
+    // - Amazon SNS Developer Guide, "Key management", "Enable compatibility between event sources from
+    //   AWS services and encrypted topics": https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+    topicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'SesPublishesMailEvents',
+        principals: [new iam.ServicePrincipal('ses.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    );
     const identityName = this.config.aws.sesIdentity ?? senderAddress(this.config);
     // An identity exists once per account and region: a second instance sending as the same sender
     // uses the first one's (createSenderIdentity: false).
@@ -319,6 +355,7 @@ export class MajorIncidentManagement extends Construct {
     parts[EDGE_FUNCTIONS.IntakeAlarm] = make(EDGE_FUNCTIONS.IntakeAlarm, Duration.seconds(30), this.deadLetterQueue);
     parts[EDGE_FUNCTIONS.HttpApi] = make(EDGE_FUNCTIONS.HttpApi, Duration.seconds(10));
     parts[EDGE_FUNCTIONS.RecordFailure] = make(EDGE_FUNCTIONS.RecordFailure, Duration.seconds(60), this.deadLetterQueue);
+    parts[EDGE_FUNCTIONS.RecordMailEvent] = make(EDGE_FUNCTIONS.RecordMailEvent, Duration.seconds(30), this.deadLetterQueue);
     this.parts = parts;
     for (const [folder, part] of Object.entries(parts)) {
       if (!FUNCTION_NEEDS[folder as FunctionFolder].executions) continue;
@@ -405,6 +442,11 @@ export class MajorIncidentManagement extends Construct {
         }),
       ],
     });
+
+    // --- Mail events ---------------------------------------------------------------------------
+    this.mailEventsTopic.addSubscription(
+      new subscriptions.LambdaSubscription(functions[EDGE_FUNCTIONS.RecordMailEvent], { deadLetterQueue: this.deadLetterQueue }),
+    );
 
     // --- API routes ----------------------------------------------------------------------------
     const integration = new HttpLambdaIntegration('Http', functions[EDGE_FUNCTIONS.HttpApi]);

@@ -69,4 +69,7 @@ export const FUNCTION_NEEDS: Record<FunctionFolder, FunctionNeeds> = {
   'close-incident': { table: READ_WRITE, email: true, sms: true },
   // A stopped execution (from EventBridge): reads it again, records the stop, alerts operations, tells the MIM.
   'record-failure': { table: READ_WRITE, email: true, sms: true, executions: ['DescribeExecution'], operations: true },
+  // Reads the incident, writes the timeline once (reading the entry back on a redelivery), and texts
+  // the person in the message's delivery ledger.
+  'record-mail-event': { table: READ_WRITE, sms: true },
 };

@@ -73,7 +73,7 @@ export class SystemWatch extends Construct {
       alarm(
         'DeadLettersWaiting',
         deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period }),
-        'Events that could not be processed are waiting in the dead-letter queue: an alarm for which no incident was opened, or a stopped workflow that was not recorded nor told. Read the message, fix the cause, and redrive it.',
+        'Events that could not be processed are waiting in the dead-letter queue: an alarm for which no incident was opened, an SES mail event (bounce, complaint) on no timeline, or a stopped workflow nobody was told of. Read the message, fix the cause, and redrive it.',
       ),
       ...Object.entries(functions).map(([folder, fn]) =>
         alarm(`${functionKey(folder as FunctionFolder)}Errors`, fn.metricErrors({ period }), `The ${folder} function failed.`),

@@ -23,6 +23,7 @@ import { apiGatewayAdapter } from './http-api';
 import { close, listen } from './http-util';
 import { lambdaContext, type LambdaHandler } from './lambda-context';
 import { LocalStepFunctions } from './sfn-server';
+import { LocalSesWithEvents } from './ses-events';
 import { LocalSns } from './sns-server';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -61,6 +62,8 @@ export interface Sandbox {
   intakeTopicArn: string;
   /** Where the operations contacts are alerted (see LocalSns.topicMessages). */
   operationsTopicArn: string;
+  /** Where the SES configuration set publishes bounces and complaints (the mailbox simulator's too). */
+  mailEventsTopicArn: string;
   sns: LocalSns;
   sfn: LocalStepFunctions;
   /** The time as the system sees it (see SandboxOptions.at). */
@@ -139,13 +142,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const stateMachineArn = `arn:aws:states:${region}:${ACCOUNT}:stateMachine:major-incident`;
   const intakeTopicArn = `arn:aws:sns:${region}:${ACCOUNT}:mim-intake`;
   const operationsTopicArn = `arn:aws:sns:${region}:${ACCOUNT}:mim-operations`;
+  const mailEventsTopicArn = `arn:aws:sns:${region}:${ACCOUNT}:mim-mail-events`;
+  const configurationSet = 'mim-mail';
 
   const dynamo = await startDynalite(options.dataDir, ports.dynamodb ?? 0);
-  const ses = await sesServer({ host: '127.0.0.1', port: ports.ses ?? 0 });
+  const ses = await sesServer({ host: '127.0.0.1', port: 0 });
   if (!ses.listening) await new Promise((ok) => ses.once('listening', ok));
-  const sesUrl = `http://127.0.0.1:${(ses.address() as AddressInfo).port}`;
   const sns = new LocalSns();
   await sns.start(ports.sns ?? 0);
+  // aws-ses-v2-local behind our mailbox simulator, which publishes SES's events as AWS does.
+  const sesWithEvents = new LocalSesWithEvents({
+    upstream: `http://127.0.0.1:${(ses.address() as AddressInfo).port}`,
+    topics: { [configurationSet]: mailEventsTopicArn },
+    sns: { url: sns.url, region },
+  });
+  const sesUrl = await sesWithEvents.start(ports.ses ?? 0);
   let httpHandler: LambdaHandler | undefined;
   const api = await listen(
     apiGatewayAdapter(() => httpHandler!),
@@ -191,6 +202,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     TABLE_NAME: tableName,
     STATE_MACHINE_ARN: stateMachineArn,
     OPERATIONS_TOPIC_ARN: operationsTopicArn,
+    SES_CONFIGURATION_SET: configurationSet,
     PUBLIC_URL: api.url,
     MIM_CONFIG_PATH: resolve(options.configPath ?? join(ROOT, 'config/organisation.yaml')),
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
@@ -218,6 +230,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const intake = handlers.get(functionName(EDGE_FUNCTIONS.IntakeAlarm))!;
   sns.subscribe(intakeTopicArn, (event) => intake(event, lambdaContext(functionName(EDGE_FUNCTIONS.IntakeAlarm))));
   sns.addTopic(operationsTopicArn);
+  const mailEvents = handlers.get(functionName(EDGE_FUNCTIONS.RecordMailEvent))!;
+  sns.subscribe(mailEventsTopicArn, (event) => mailEvents(event, lambdaContext(functionName(EDGE_FUNCTIONS.RecordMailEvent))));
 
   const urls = {
     api: api.url,
@@ -246,6 +260,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     stateMachineArn,
     intakeTopicArn,
     operationsTopicArn,
+    mailEventsTopicArn,
     sns,
     sfn,
     clock,
@@ -259,6 +274,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     async stop() {
       await sfn.stop();
+      await sesWithEvents.stop();
       await sns.stop();
       await close(api.server);
       await close(ses);

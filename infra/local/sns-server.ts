@@ -49,6 +49,8 @@ export class LocalSns {
   readonly outbox: SentSms[] = [];
   /** What went to the topics that people subscribe to (see addTopic). */
   readonly topicMessages: TopicMessage[] = [];
+  /** Every message published to a topic, as its subscriber received it. */
+  readonly published: Array<{ topicArn: string; event: SNSEvent }> = [];
   private readonly topics = new Map<string, Subscriber>();
   private server?: Server;
   url = '';
@@ -69,6 +71,16 @@ export class LocalSns {
         message: Message,
       });
     });
+  }
+
+  /**
+   * Delivers a published message to its subscriber again, the same event with the same MessageId, as
+   * SNS may (its delivery to Lambda is at least once); resolves when the subscriber has handled it.
+   */
+  async redeliver(messageId: string): Promise<unknown> {
+    const found = this.published.find((p) => p.event.Records[0]!.Sns.MessageId === messageId);
+    if (!found) throw new Error(`no message ${messageId} was published to a topic`);
+    return this.topics.get(found.topicArn)!(found.event);
   }
 
   async start(port = 0): Promise<string> {
@@ -104,9 +116,9 @@ export class LocalSns {
         const subscriber = this.topics.get(topicArn);
         if (!subscriber) return fail('NotFound', `Topic does not exist: ${topicArn}`);
         // Delivery to Lambda is asynchronous on SNS: the publisher does not wait for the handler.
-        void subscriber(snsEvent(topicArn, messageId, message, form.get('Subject'))).catch((error: unknown) =>
-          console.error(`SNS delivery to ${topicArn} failed:`, error),
-        );
+        const event = snsEvent(topicArn, messageId, message, form.get('Subject'));
+        this.published.push({ topicArn, event });
+        void subscriber(event).catch((error: unknown) => console.error(`SNS delivery to ${topicArn} failed:`, error));
       } else {
         return fail('InvalidParameter', 'Invalid parameter: TopicArn or PhoneNumber must be given');
       }

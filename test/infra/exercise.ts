@@ -22,6 +22,8 @@ export interface Lab {
  * - The MIM may write the first notice for a second (`firstNotice`): without it, the notice goes at
  *   acceptance and the path that schedules it is never walked.
  * - Updates fall due every two seconds and review reminders every second: the exercise waits for both.
+ * - Frank, who owns checkout, has an address at SES's mailbox simulator that bounces: the bounce comes
+ *   back as a mail event (record-mail-event), which texts him instead.
  * - The organisation's Slack war room has had its webhook removed, and Slack answers 404 `no_service`
  *   at once: every stakeholder round has a send that fails and is recorded (`notification-failed`),
  *   the one failing send that a loopback endpoint can produce without mocking a client.
@@ -39,6 +41,8 @@ export async function exerciseSettings(): Promise<{ configPath: string; close():
       cadence: { P1: '2s', P2: '2s', firstNotice: '1s' },
       review: { remindEvery: '1s' },
       chat: { slack: { webhook } },
+      // Mail to SES's mailbox simulator bounces: the owner of checkout never gets their email.
+      people: { frank: { email: 'bounce@simulator.amazonses.com' } },
     }),
     close: () => new Promise((ok) => removedWebhook.close(() => ok())),
   };
@@ -161,7 +165,7 @@ async function majorIncidentFromAlarms(driver: SandboxDriver): Promise<string> {
  * A candidate nobody takes: the on-call MIM passes it from the CLI (the API), the deputy's window
  * runs out, and the head of operations passes too. The escalation policy is exhausted: every level is
  * paged at once and leadership is told that no MIM has acknowledged, the only message the escalation
- * step sends. Then it is rejected and downgraded.
+ * step sends. Then it is rejected and downgraded, and the owner's bounced email comes back as a mail event.
  */
 async function candidateNobodyTakes(driver: SandboxDriver): Promise<void> {
   const id = await declare(driver, { service: 'checkout', impact: 'medium', urgency: 'high', title: 'Slow checkout' });
@@ -171,6 +175,12 @@ async function candidateNobodyTakes(driver: SandboxDriver): Promise<void> {
   await driver.waitForEmail('henry@example.com', new RegExp(`No MIM has acknowledged ${id}`));
   await does(driver, id, 'reject', 'dave', { reason: 'Not major: one region, workaround in place.' });
   await finished(driver, id);
+  // The downgrade notice goes to checkout's owner by email only; it bounces, and he is texted instead.
+  await driver.waitFor('the SMS to Frank in place of his bounced email', async () =>
+    driver.sandbox.sns.outbox.find(
+      (m) => m.phoneNumber === '+447700900106' && m.message.includes(id) && /could not be delivered/.test(m.message),
+    ),
+  );
 }
 
 /** An alarm for a tier-3 service is minor: handed to the service desk's queue, and the owner told. */

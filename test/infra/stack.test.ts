@@ -347,6 +347,67 @@ describe('CDK: intake', () => {
   });
 });
 
+describe('CDK: mail events', () => {
+  it('the configuration set publishes bounces, complaints, delays, rejects and rendering failures to the mail-events topic, which SES may publish to and whose key it may use', () => {
+    const resources = template().toJSON().Resources as Record<string, TemplateResource>;
+    const resolve = templateResolver(resources, PLACEHOLDER_ENV);
+    const topicId = logicalId(synth.stack, system().mailEventsTopic);
+    const [setId] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::SES::ConfigurationSet')!;
+    const asSes = {
+      service: 'ses.amazonaws.com',
+      context: {
+        'aws:SourceAccount': PLACEHOLDER_ENV.account,
+        'aws:SourceArn': `arn:aws:ses:${PLACEHOLDER_ENV.region}:${PLACEHOLDER_ENV.account}:configuration-set/${setId}`,
+      },
+    };
+    const statementsOf = (document: unknown) => (resolve(document) as { Statement: Statement[] }).Statement;
+    const topicPolicy = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::SNS::TopicPolicy' && JSON.stringify(r.Properties!.Topics).includes(`"${topicId}"`))
+      .flatMap((r) => statementsOf(r.Properties!.PolicyDocument));
+    const keyId = (resources[topicId]!.Properties!.KmsMasterKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const keyPolicy = statementsOf(resources[keyId]!.Properties!.KeyPolicy);
+    const keyArn = String(resolve({ 'Fn::GetAtt': [keyId, 'Arn'] }));
+
+    template().hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      ConfigurationSetName: ref(setId),
+      EventDestination: {
+        Enabled: true,
+        MatchingEventTypes: ['bounce', 'complaint', 'deliveryDelay', 'renderingFailure', 'reject'],
+        SnsDestination: { TopicARN: ref(topicId) },
+      },
+    });
+    expect(
+      allows(topicPolicy, { ...asSes, action: 'sns:Publish', resource: `arn:aws:sns:eu-west-1:123456789012:${topicId}` }),
+    ).toBe(true);
+    // Another account's configuration set may not.
+    expect(
+      allows(topicPolicy, {
+        ...asSes,
+        action: 'sns:Publish',
+        resource: `arn:aws:sns:eu-west-1:123456789012:${topicId}`,
+        context: { ...asSes.context, 'aws:SourceAccount': '999999999999' },
+      }),
+    ).toBe(false);
+    for (const use of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+      expect(allows(keyPolicy, { ...asSes, action: use, resource: keyArn }), use).toBe(true);
+    }
+  });
+
+  it('the topic delivers to record-mail-event, which has the dead-letter queue and limited retries', () => {
+    const queue = arnOf(logicalId(synth.stack, system().deadLetterQueue));
+
+    template().hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      TopicArn: ref(logicalId(synth.stack, system().mailEventsTopic)),
+      Endpoint: arnOf(fnId(EDGE_FUNCTIONS.RecordMailEvent)),
+      RedrivePolicy: { deadLetterTargetArn: queue },
+    });
+    expect(template().toJSON().Resources[fnId(EDGE_FUNCTIONS.RecordMailEvent)].Properties.DeadLetterConfig).toEqual({
+      TargetArn: queue,
+    });
+  });
+});
+
 describe('CDK: the HTTP API', () => {
   const routes = () =>
     Object.values(template().findResources('AWS::ApiGatewayV2::Route')).map(

@@ -90,7 +90,20 @@ describe('organisation config', () => {
     const config = parseConfig(example.replace(/\nsms:[\s\S]*$/, '\n'));
 
     expect(config.sms).toEqual({});
-    expect(config.aws).toEqual({ sesSandbox: false, operations: [] });
+    expect(config.aws).toEqual({ sesSandbox: false, operations: [], sesMaxSendRate: 14 });
+  });
+
+  it("email is paced to the account's SES send rate: 1 a second in the SES sandbox unless set, any whole rate above 0", () => {
+    const withAws = (aws: string) => parseConfig(`${example.replace(/\naws:[\s\S]*?(?=\n\S|$)/, '')}\naws:\n${aws}\n`);
+
+    expect(withAws('  sesSandbox: true').aws.sesMaxSendRate).toBe(1);
+    expect(withAws('  sesMaxSendRate: 50').aws.sesMaxSendRate).toBe(50);
+    expect(problemsOf(`${example.replace(/\naws:[\s\S]*?(?=\n\S|$)/, '')}\naws:\n  sesMaxSendRate: 0\n`)).toContain(
+      'aws.sesMaxSendRate: expected at least 1 message per second',
+    );
+    expect(problemsOf(`${example.replace(/\naws:[\s\S]*?(?=\n\S|$)/, '')}\naws:\n  sesMaxSendRate: 2.5\n`)).toContain(
+      'aws.sesMaxSendRate: expected a whole number of messages per second, such as 14',
+    );
   });
 
   it('a bad SMS sender id or operations address says what is expected', () => {

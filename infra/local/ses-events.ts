@@ -1,0 +1,246 @@
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { randomUUID } from 'node:crypto';
+import { type IncomingMessage, request, type Server } from 'node:http';
+import { clock } from '../../functions/adapters/clock';
+import { close, listen } from './http-util';
+
+/*
+ * SES's mailbox simulator, as AWS documents it ("Using the mailbox simulator manually", SES Developer
+ * Guide: https://docs.aws.amazon.com/ses/latest/dg/send-an-email-from-console.html#send-email-simulator):
+ * bounce@simulator.amazonses.com is answered with an SMTP 550 5.1.1 hard bounce, complaint@ is
+ * delivered and marked as spam, suppressionlist@ bounces as if on the suppression list; a label after
+ * "+" (bounce+label1@...) is allowed. With a configuration set that publishes those events to an SNS
+ * topic, SES publishes the event records described in "Contents of event data that Amazon SES publishes
+ * to Amazon SNS" (https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html)
+ * carrying the message's tags. aws-ses-v2-local does none of this, so this proxy sits in front of it:
+ * it forwards every request unchanged (the mail viewer and /store keep working through it), reads the
+ * successful SendBulkEmail and SendEmail answers, and publishes those events to the topic of the
+ * configuration set that the send named.
+ */
+
+const SIMULATOR = /^(bounce|complaint|suppressionlist)(\+[^@]*)?@simulator\.amazonses\.com$/i;
+const ACCOUNT = '000000000000';
+
+type Tag = { Name: string; Value: string };
+
+interface Sent {
+  messageId: string;
+  from: string;
+  to: string[];
+  configurationSet: string;
+  tags: Tag[];
+}
+
+interface BulkRequest {
+  FromEmailAddress: string;
+  ConfigurationSetName?: string;
+  DefaultEmailTags?: Tag[];
+  BulkEmailEntries: Array<{
+    Destination: { ToAddresses?: string[]; CcAddresses?: string[]; BccAddresses?: string[] };
+    ReplacementTags?: Tag[];
+  }>;
+}
+
+interface SingleRequest {
+  FromEmailAddress?: string;
+  ConfigurationSetName?: string;
+  EmailTags?: Tag[];
+  Destination?: { ToAddresses?: string[]; CcAddresses?: string[]; BccAddresses?: string[] };
+}
+
+const addresses = (d: { ToAddresses?: string[]; CcAddresses?: string[]; BccAddresses?: string[] } | undefined) => [
+  ...(d?.ToAddresses ?? []),
+  ...(d?.CcAddresses ?? []),
+  ...(d?.BccAddresses ?? []),
+];
+
+/** An entry's tags over the default tags, name by name. */
+function mergeTags(defaults: Tag[] = [], entry: Tag[] = []): Tag[] {
+  const byName = new Map(defaults.map((t) => [t.Name, t.Value]));
+  for (const t of entry) byName.set(t.Name, t.Value);
+  return [...byName].map(([Name, Value]) => ({ Name, Value }));
+}
+
+function readAll(stream: IncomingMessage): Promise<Buffer> {
+  return new Promise((ok, fail) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => ok(Buffer.concat(chunks)));
+    stream.on('error', fail);
+  });
+}
+
+/** The SES event records the mailbox simulator would produce for one sent email. */
+export function simulatorEvents(sent: Sent, subject: string, region: string): string[] {
+  const at = clock.now().toISOString();
+  const mail = {
+    timestamp: at,
+    source: sent.from,
+    sourceArn: `arn:aws:ses:${region}:${ACCOUNT}:identity/${sent.from.replace(/^.*<([^>]+)>.*$/, '$1')}`,
+    sendingAccountId: ACCOUNT,
+    messageId: sent.messageId,
+    destination: sent.to,
+    headersTruncated: false,
+    headers: [
+      { name: 'From', value: sent.from },
+      { name: 'To', value: sent.to.join(', ') },
+      { name: 'Subject', value: subject },
+    ],
+    commonHeaders: { from: [sent.from], to: sent.to, messageId: sent.messageId, subject },
+    tags: {
+      'ses:configuration-set': [sent.configurationSet],
+      'ses:from-domain': [sent.from.replace(/^.*@([^>]+)>?$/, '$1')],
+      ...Object.fromEntries(sent.tags.map((t) => [t.Name, [t.Value]])),
+    },
+  };
+  const feedbackId = `${randomUUID()}-000000`;
+  const events: string[] = [];
+  const simulated = sent.to.map((a) => [a, SIMULATOR.exec(a)?.[1]?.toLowerCase()] as const).filter(([, kind]) => kind);
+  const bounced = simulated.filter(([, kind]) => kind === 'bounce' || kind === 'suppressionlist');
+  // Several bounces of one sending request come as one event, as AWS says of the simulator.
+  if (bounced.length > 0) {
+    const suppressed = bounced.every(([, kind]) => kind === 'suppressionlist');
+    events.push(
+      JSON.stringify({
+        eventType: 'Bounce',
+        bounce: {
+          bounceType: 'Permanent',
+          bounceSubType: suppressed ? 'Suppressed' : 'General',
+          bouncedRecipients: bounced.map(([address, kind]) => ({
+            emailAddress: address,
+            action: 'failed',
+            status: '5.1.1',
+            diagnosticCode:
+              kind === 'bounce' ? 'smtp; 550 5.1.1 user unknown' : 'Amazon SES has suppressed sending to this address',
+          })),
+          timestamp: at,
+          feedbackId,
+          reportingMTA: 'dsn; a0-1.smtp-out.amazonses.com',
+        },
+        mail,
+      }),
+    );
+  }
+  const complained = simulated.filter(([, kind]) => kind === 'complaint');
+  if (complained.length > 0) {
+    events.push(
+      JSON.stringify({
+        eventType: 'Complaint',
+        complaint: {
+          complainedRecipients: complained.map(([address]) => ({ emailAddress: address })),
+          timestamp: at,
+          feedbackId,
+          complaintFeedbackType: 'abuse',
+          arrivalDate: at,
+        },
+        mail,
+      }),
+    );
+  }
+  return events;
+}
+
+export interface SesEventsOptions {
+  /** aws-ses-v2-local's URL. */
+  upstream: string;
+  /** Configuration set name -> the SNS topic its event destination publishes to. */
+  topics: Record<string, string>;
+  sns: { url: string; region: string };
+}
+
+/** The loopback SES the handlers and the mail viewer talk to: aws-ses-v2-local behind the mailbox simulator. */
+export class LocalSesWithEvents {
+  private server?: Server;
+  private readonly publisher: SNSClient;
+  /** Publishes still in flight, so that stop() does not cut one off. */
+  private readonly pending = new Set<Promise<unknown>>();
+  url = '';
+
+  constructor(private readonly options: SesEventsOptions) {
+    this.publisher = new SNSClient({
+      region: options.sns.region,
+      endpoint: options.sns.url,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+  }
+
+  async start(port = 0): Promise<string> {
+    const { server, url } = await listen(async (req, res) => {
+      const body = await readAll(req);
+      const upstream = new URL(req.url ?? '/', this.options.upstream);
+      const answer = await new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((ok, fail) => {
+        const forward = request(upstream, { method: req.method, headers: { ...req.headers, host: upstream.host } }, (reply) => {
+          readAll(reply).then((b) => ok({ status: reply.statusCode ?? 502, headers: reply.headers, body: b }), fail);
+        });
+        forward.on('error', fail);
+        forward.end(body);
+      });
+      res.writeHead(answer.status, answer.headers);
+      res.end(answer.body);
+      if (req.method === 'POST' && answer.status === 200) {
+        // SES publishes after it has accepted the email, never within the send call.
+        const publishing = this.publishFor(upstream.pathname, body, answer.body).catch((error: unknown) =>
+          console.error('local SES: publishing a mail event failed:', error),
+        );
+        this.pending.add(publishing);
+        void publishing.finally(() => this.pending.delete(publishing));
+      }
+    }, port);
+    this.server = server;
+    this.url = url;
+    return url;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+    this.publisher.destroy();
+    if (this.server) await close(this.server);
+  }
+
+  private async publishFor(path: string, requestBody: Buffer, answerBody: Buffer): Promise<void> {
+    const sent: Sent[] = [];
+    if (path === '/v2/email/outbound-bulk-emails') {
+      const input = JSON.parse(requestBody.toString('utf8')) as BulkRequest;
+      const { BulkEmailEntryResults = [] } = JSON.parse(answerBody.toString('utf8')) as {
+        BulkEmailEntryResults?: Array<{ Status?: string; MessageId?: string }>;
+      };
+      input.BulkEmailEntries.forEach((entry, i) => {
+        const result = BulkEmailEntryResults[i];
+        if (result?.Status !== 'SUCCESS' || !result.MessageId || !input.ConfigurationSetName) return;
+        sent.push({
+          messageId: result.MessageId,
+          from: input.FromEmailAddress,
+          to: addresses(entry.Destination),
+          configurationSet: input.ConfigurationSetName,
+          tags: mergeTags(input.DefaultEmailTags, entry.ReplacementTags),
+        });
+      });
+    } else if (path === '/v2/email/outbound-emails') {
+      const input = JSON.parse(requestBody.toString('utf8')) as SingleRequest;
+      const { MessageId } = JSON.parse(answerBody.toString('utf8')) as { MessageId?: string };
+      if (MessageId && input.ConfigurationSetName) {
+        sent.push({
+          messageId: MessageId,
+          from: input.FromEmailAddress ?? '',
+          to: addresses(input.Destination),
+          configurationSet: input.ConfigurationSetName,
+          tags: input.EmailTags ?? [],
+        });
+      }
+    }
+    const simulated = sent.filter((s) => s.to.some((a) => SIMULATOR.test(a)));
+    if (simulated.length === 0) return;
+    // The rendered subject, as the event carries it: aws-ses-v2-local's store has it.
+    const store = (await (await fetch(new URL('/store', this.options.upstream))).json()) as {
+      emails: Array<{ messageId: string; subject: string }>;
+    };
+    for (const s of simulated) {
+      const topic = this.options.topics[s.configurationSet];
+      if (!topic) continue;
+      const subject = store.emails.find((e) => e.messageId === s.messageId)?.subject ?? '';
+      for (const message of simulatorEvents(s, subject, this.options.sns.region)) {
+        await this.publisher.send(new PublishCommand({ TopicArn: topic, Message: message }));
+      }
+    }
+  }
+}

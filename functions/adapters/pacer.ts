@@ -1,48 +1,27 @@
-import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
+import pThrottle from 'p-throttle';
 
 /**
- * Keeps this process's sends within a rate: at most `perSecond` messages in any second. A caller takes
- * as many permits as the messages it is about to send (a bulk call counts each destination, as SES
- * does) and waits until the last second's sends leave room for them. Callers are served in turn, so a
- * burst of rounds shares the rate fairly rather than racing for it.
- *
- * Elapsed time is real time (performance.now), never the system's clock: SES counts real seconds,
- * while the system's clock may be run from another instant or simulated.
+ * Keeps this process's email within SES's maximum send rate: at most `perSecond` messages in any
+ * second. A caller takes as many permits as the messages it is about to send (a bulk call counts each
+ * destination, as SES does) and waits until the last second's sends leave room for them. p-throttle's
+ * strict mode keeps a sliding window, each call weighted by its permits, and serves callers in turn,
+ * so a burst of rounds shares the rate rather than racing for it. It measures elapsed real time, not
+ * the system's clock (which the sandbox may run from another instant): SES counts real seconds.
  */
 export class SendPacer {
-  private readonly recent: number[] = [];
-  private queue: Promise<void> = Promise.resolve();
-
-  constructor(
-    readonly perSecond: number,
-    private readonly now: () => number = () => performance.now(),
-  ) {
-    if (!(perSecond > 0)) throw new RangeError(`a send rate must be above zero, not ${perSecond}`);
-  }
-
   /** The most messages one call may carry and still fit in a second. */
-  get burst(): number {
-    return Math.max(1, Math.floor(this.perSecond));
+  readonly burst: number;
+  private readonly permit: (count: number) => Promise<void>;
+
+  constructor(readonly perSecond: number) {
+    if (!(perSecond >= 1)) throw new RangeError(`a send rate must be at least one a second, not ${perSecond}`);
+    this.burst = Math.floor(perSecond);
+    this.permit = pThrottle({ limit: this.burst, interval: 1000, strict: true, weight: (count: number) => count })(
+      async () => undefined,
+    );
   }
 
   take(count: number): Promise<void> {
-    const turn = this.queue.then(() => this.waitFor(Math.min(count, this.burst)));
-    this.queue = turn.catch(() => undefined);
-    return turn;
-  }
-
-  private async waitFor(count: number): Promise<void> {
-    for (;;) {
-      const now = this.now();
-      while (this.recent.length > 0 && this.recent[0]! <= now - 1000) this.recent.shift();
-      if (this.recent.length + count <= this.burst) {
-        for (let i = 0; i < count; i++) this.recent.push(now);
-        return;
-      }
-      // Room comes when enough of the oldest sends leave the window.
-      const freed = this.recent[this.recent.length + count - this.burst - 1]!;
-      await sleep(Math.max(1, freed + 1000 - now));
-    }
+    return this.permit(Math.min(count, this.burst));
   }
 }

@@ -52,7 +52,9 @@ export const FUNCTION_NEEDS: Record<FunctionFolder, FunctionNeeds> = {
     executions: ['RedriveExecution'],
   },
   'classify-incident': { table: READ_WRITE },
-  'hand-off-minor': { table: READ_WRITE, email: true },
+  // Emails only; but whoever an email is refused to is texted instead (the notifier's fallback), so SMS
+  // too, as for downgrade-candidate, open-review and remind-review.
+  'hand-off-minor': { table: READ_WRITE, email: true, sms: true },
   'page-mim': { table: READ_WRITE, email: true, sms: true, links: true },
   // Hands an event already in the inbox to its own wait at once: SendTaskSuccess.
   'await-event': { table: ['PutItem', 'Query'], workflow: ['SendTaskSuccess'] },
@@ -60,12 +62,12 @@ export const FUNCTION_NEEDS: Record<FunctionFolder, FunctionNeeds> = {
   'take-event': { table: [...READ_WRITE, 'Query'], email: true, sms: true, links: true },
   // Once the escalation policy is exhausted, leadership is told that no MIM has acknowledged.
   'escalate-page': { table: READ_WRITE, email: true, sms: true },
-  'downgrade-candidate': { table: READ_WRITE, email: true },
+  'downgrade-candidate': { table: READ_WRITE, email: true, sms: true },
   'mobilise-response': { table: READ_WRITE, email: true, sms: true, links: true },
   'send-update': { table: [...READ_WRITE, 'Query'], email: true, sms: true, links: true },
   'resolve-incident': { table: READ_WRITE, email: true, sms: true },
-  'open-review': { table: [...READ_WRITE, 'Query'], email: true, links: true },
-  'remind-review': { table: [...READ_WRITE, 'Query'], email: true, links: true },
+  'open-review': { table: [...READ_WRITE, 'Query'], email: true, sms: true, links: true },
+  'remind-review': { table: [...READ_WRITE, 'Query'], email: true, sms: true, links: true },
   'close-incident': { table: READ_WRITE, email: true, sms: true },
   // A stopped execution (from EventBridge): reads it again, records the stop, alerts operations, tells the MIM.
   'record-failure': { table: READ_WRITE, email: true, sms: true, executions: ['DescribeExecution'], operations: true },

@@ -6,6 +6,7 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { PutAccountSendingAttributesCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Incident } from '../../functions/core/incident';
 import type { TimelineEntry, TimelineKind } from '../../functions/core/timeline';
@@ -35,6 +36,7 @@ interface SesStoreEmail {
 export class SandboxDriver {
   private readonly sns = new SNSClient({});
   private readonly sfn = new SFNClient({});
+  private readonly ses = new SESv2Client({});
 
   constructor(readonly sandbox: Sandbox) {}
 
@@ -163,6 +165,14 @@ export class SandboxDriver {
       body: new URLSearchParams({ confirm, ...fields }).toString(),
     });
     return { status: response.status, text: await response.text() };
+  }
+
+  /**
+   * Pauses or resumes the account's email sending, as `aws sesv2 put-account-sending-attributes` does:
+   * while paused, SES refuses every destination at the time of sending (ACCOUNT_SENDING_PAUSED).
+   */
+  async emailSending(enabled: boolean): Promise<void> {
+    await this.ses.send(new PutAccountSendingAttributesCommand({ SendingEnabled: enabled }));
   }
 
   /** Stops the incident's execution, as an operator's StopExecution would. */

@@ -1,6 +1,6 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { randomUUID } from 'node:crypto';
-import { type IncomingMessage, request, type Server } from 'node:http';
+import { type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import { clock } from '../../functions/adapters/clock';
 import { close, listen } from './http-util';
 
@@ -16,6 +16,11 @@ import { close, listen } from './http-util';
  * it forwards every request unchanged (the mail viewer and /store keep working through it), reads the
  * successful SendBulkEmail and SendEmail answers, and publishes those events to the topic of the
  * configuration set that the send named.
+ *
+ * It also keeps the account's sending switch, SES v2's PutAccountSendingAttributes (SendingEnabled):
+ * while sending is paused, SES refuses every destination of a bulk send with the documented
+ * BulkEmailStatus ACCOUNT_SENDING_PAUSED (and a single send with SendingPausedException), sending
+ * nothing. That is the one refusal at the time of sending that tests can ask the local SES for.
  */
 
 const SIMULATOR = /^(bounce|complaint|suppressionlist)(\+[^@]*)?@simulator\.amazonses\.com$/i;
@@ -154,6 +159,8 @@ export class LocalSesWithEvents {
   private readonly publisher: SNSClient;
   /** Publishes still in flight, so that stop() does not cut one off. */
   private readonly pending = new Set<Promise<unknown>>();
+  /** The account's sending switch (PutAccountSendingAttributes). */
+  private sendingEnabled = true;
   url = '';
 
   constructor(private readonly options: SesEventsOptions) {
@@ -168,6 +175,7 @@ export class LocalSesWithEvents {
     const { server, url } = await listen(async (req, res) => {
       const body = await readAll(req);
       const upstream = new URL(req.url ?? '/', this.options.upstream);
+      if (this.answeredHere(req.method ?? 'GET', upstream.pathname, body, res)) return;
       const answer = await new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((ok, fail) => {
         const forward = request(upstream, { method: req.method, headers: { ...req.headers, host: upstream.host } }, (reply) => {
           readAll(reply).then((b) => ok({ status: reply.statusCode ?? 502, headers: reply.headers, body: b }), fail);
@@ -189,6 +197,38 @@ export class LocalSesWithEvents {
     this.server = server;
     this.url = url;
     return url;
+  }
+
+  /** The account's sending switch, and sends refused while it is off; false for what goes upstream. */
+  private answeredHere(method: string, path: string, body: Buffer, res: ServerResponse): boolean {
+    const json = (status: number, value: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify(value));
+      return true;
+    };
+    if (method === 'PUT' && path === '/v2/email/account/sending') {
+      const { SendingEnabled } = JSON.parse(body.toString('utf8') || '{}') as { SendingEnabled?: boolean };
+      this.sendingEnabled = SendingEnabled !== false;
+      return json(200, {});
+    }
+    if (this.sendingEnabled || method !== 'POST') return false;
+    if (path === '/v2/email/outbound-bulk-emails') {
+      const input = JSON.parse(body.toString('utf8')) as BulkRequest;
+      return json(200, {
+        BulkEmailEntryResults: input.BulkEmailEntries.map(() => ({
+          Status: 'ACCOUNT_SENDING_PAUSED',
+          Error: 'Email sending is paused for this account.',
+        })),
+      });
+    }
+    if (path === '/v2/email/outbound-emails') {
+      return json(
+        400,
+        { message: 'Email sending is paused for this account.' },
+        { 'x-amzn-errortype': 'SendingPausedException' },
+      );
+    }
+    return false;
   }
 
   async stop(): Promise<void> {

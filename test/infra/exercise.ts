@@ -42,7 +42,8 @@ export async function exerciseSettings(): Promise<{ configPath: string; close():
       review: { remindEvery: '1s' },
       chat: { slack: { webhook } },
       // Mail to SES's mailbox simulator bounces: the owner of checkout never gets their email.
-      people: { frank: { email: 'bounce@simulator.amazonses.com' } },
+      // Grace, who owns reporting, has a phone here: a hand-off refused by email can be texted to her.
+      people: { frank: { email: 'bounce@simulator.amazonses.com' }, grace: { phone: '+447700900107' } },
     }),
     close: () => new Promise((ok) => removedWebhook.close(() => ok())),
   };
@@ -84,10 +85,72 @@ export async function exerciseEverything(lab: Lab): Promise<void> {
   // started again for an incident whose lifecycle has ended (AlreadyFinished) changes nothing.
   const after = await lab.restart();
   await after.sandbox.resume();
+
+  // Email refused at the moment of sending: the account's sending is paused (SES v2's
+  // PutAccountSendingAttributes). Whoever a message then reached on none of its channels is texted
+  // by the function that sent it, so the functions that only email (the hand-off, the downgrade,
+  // the review and its reminders) must be allowed SMS too.
+  await after.emailSending(false);
+  await Promise.all([
+    reviewReminderTexted(after, major),
+    minorHandedOffByText(after),
+    candidateDowngradedByText(after),
+    reviewOpenedByText(after),
+  ]);
+  await after.emailSending(true);
+
   await does(after, major, 'submit-review', 'dave', { summary: 'Bad deploy.', lessons: 'Canary deploys.' });
   await finished(after, major);
   await after.startExecution(minor);
   await finished(after, minor);
+}
+
+/** Refused by email while sending is paused, with the owner texted instead: waits for that timeline line. */
+async function refusedEmail(
+  driver: SandboxDriver,
+  id: string,
+  kind: 'review-reminder' | 'handed-off' | 'downgraded' | 'review-opened',
+) {
+  await driver.waitForTimeline(id, kind);
+  await driver.waitFor(`${id}: an email refused while sending is paused`, async () =>
+    (await driver.incident(id)).timeline.find(
+      (e) => e.kind === 'notification-failed' && e.summary.includes('ACCOUNT_SENDING_PAUSED'),
+    ),
+  );
+}
+
+/** The review left open before the restart is chased: the reminder to its owner is texted. */
+async function reviewReminderTexted(driver: SandboxDriver, id: string): Promise<void> {
+  await refusedEmail(driver, id, 'review-reminder');
+}
+
+/** An alarm for a tier-3 service again: its owner is told of the hand-off by text. */
+async function minorHandedOffByText(driver: SandboxDriver): Promise<void> {
+  await driver.raiseAlarm('reporting-backlog', 'Reporting backlog above 10,000 jobs');
+  const { id } = await driver.waitFor('the second minor incident', async () =>
+    (await driver.openIncidents()).find((i) => i.alarm?.alarmName === 'reporting-backlog'),
+  );
+  await refusedEmail(driver, id, 'handed-off');
+  await finished(driver, id);
+}
+
+/** A candidate rejected: its owner and reporter are told of the downgrade by text. */
+async function candidateDowngradedByText(driver: SandboxDriver): Promise<void> {
+  const id = await declare(driver, { service: 'checkout', impact: 'medium', urgency: 'high', title: 'Basket slow' });
+  await pagedBy(driver, id, 1);
+  await does(driver, id, 'reject', 'dave', { reason: 'Not major: a workaround is in place.' });
+  await refusedEmail(driver, id, 'downgraded');
+  await finished(driver, id);
+}
+
+/** A major incident accepted and resolved at once: its review is opened for the MIM by text. */
+async function reviewOpenedByText(driver: SandboxDriver): Promise<void> {
+  const id = await declare(driver, { service: 'payments', impact: 'high', urgency: 'high', title: 'Card authorisations down' });
+  await pagedBy(driver, id, 1);
+  await does(driver, id, 'accept', 'dave');
+  await driver.waitForTimeline(id, 'accepted');
+  await does(driver, id, 'resolve', 'dave', { resolution: 'Failed over to the second acquirer.' });
+  await refusedEmail(driver, id, 'review-opened');
 }
 
 /**

@@ -6,6 +6,9 @@ export default defineConfig({
     setupFiles: ['test/support/offline.ts'],
     // Each file runs in its own process: a sandbox sets process.env for the handlers it loads.
     pool: 'forks',
+    // Two files at a time on any machine: most of a file's time is spent waiting on timers and loopback
+    // endpoints, so two keep a two-core machine busy where vitest's default (cores - 1) runs one.
+    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

@@ -1,7 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError } from '../../functions/core/config';
-import { StageError, stageStack } from './stages';
+import { flag, StageError, stageStack } from './stages';
 
 /*
  * The CDK app (cdk.json runs it): the stack of one stage (infra/aws/stages.ts says how a stage is
@@ -16,6 +16,9 @@ function fail(message: string): never {
 
 const app = new App();
 try {
+  // -c bundle=false: the template without bundling the functions, for checks that read the template
+  // only (the test suite's synthesis; its bundle test bundles them itself). Deploys always bundle.
+  if (flag(app, 'bundle') === false) app.node.setContext('aws:cdk:bundling-stacks', []);
   stageStack(app);
 } catch (error) {
   if (error instanceof StageError || error instanceof ConfigError) fail(error.message);

@@ -25,7 +25,7 @@ export class StageError extends Error {
 }
 
 /** A true/false context value: a boolean from cdk.json or an in-process App, the string "true"/"false" from `-c`. */
-function flag(app: App, key: string): boolean | undefined {
+export function flag(app: App, key: string): boolean | undefined {
   const value: unknown = app.node.tryGetContext(key);
   if (value === undefined || typeof value === 'boolean') return value;
   if (value === 'true' || value === 'false') return value === 'true';

@@ -9,26 +9,14 @@ import { renderEmail, updateNotice } from '../../functions/core/messages';
 import { appContext } from '../../functions/services/app';
 import { loopbackSes } from '../support/loopback-ses';
 import { useSandbox } from '../support/sandbox';
+import { activeIncident } from '../support/fixtures';
 
 useSandbox();
 
 /** Everything a renderer could read as syntax or markup, in alarm text that reaches every part of an email. */
 const HOSTILE = 'Checkout {{x}} and {{{y}}} and \\{{z}} and \\\\{{w}} {{#each a}}{{/each}} {{! c }} {} }}} <b>&"\'` =';
 
-const incident: Incident = {
-  id: 'INC-20261127-C0FFEE',
-  title: `checkout-5xx: ${HOSTILE}`,
-  service: 'checkout',
-  source: 'alarm',
-  declaredAt: '2026-11-27T14:00:00.000Z',
-  declaredBy: 'checkout-5xx',
-  alarmCount: 1,
-  status: 'active',
-  priority: 'P1',
-  verdict: 'major',
-  mim: { id: 'dave', name: 'Dave Dixon', email: 'dave@example.com' },
-  nextUpdateAt: '2026-11-27T14:30:00.000Z',
-};
+const incident: Incident = activeIncident({ id: 'INC-20261127-C0FFEE', title: `checkout-5xx: ${HOSTILE}` });
 const update = {
   impact: HOSTILE,
   status: `Status ${HOSTILE}`,

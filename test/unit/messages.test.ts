@@ -7,26 +7,14 @@ import escapeHtml from 'escape-html';
 import { initialNotice, pageNotice, renderEmail, renderSms, updateNotice } from '../../functions/core/messages';
 import { previews } from '../../functions/core/preview';
 import { smsSegments } from '../../functions/core/sms';
+import { activeIncident, SAMPLE_AT } from '../support/fixtures';
 
 const config = parseConfig(readFileSync('config/organisation.yaml', 'utf8'));
-/** Previews are rendered as of a fixed instant, so that what they say does not depend on today. */
-const SAMPLE_AT = new Date('2026-11-27T14:00:00Z');
 
-const incident: Incident = {
-  id: 'INC-20261127-ABCDEF',
+const incident: Incident = activeIncident({
   title: 'checkout-5xx: <script>alert("x")</script> & {{ template }}',
-  service: 'checkout',
-  source: 'alarm',
-  declaredAt: '2026-11-27T14:00:00.000Z',
-  declaredBy: 'checkout-5xx',
-  alarmCount: 1,
-  status: 'active',
-  priority: 'P1',
-  verdict: 'major',
   reasons: ['impact high: checkout is a tier 1 service'],
-  mim: { id: 'dave', name: 'Dave Dixon', email: 'dave@example.com' },
-  nextUpdateAt: '2026-11-27T14:30:00.000Z',
-};
+});
 
 describe('messages', () => {
   it('alarm-supplied text is escaped in the HTML and kept readable in the text part', () => {

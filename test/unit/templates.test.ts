@@ -8,10 +8,9 @@ import type { Incident } from '../../functions/core/incident';
 import { renderEmail, renderSms, updateNotice } from '../../functions/core/messages';
 import { previews } from '../../functions/core/preview';
 import { TEMPLATE_NAMES } from '../../functions/core/templates';
+import { activeIncident, SAMPLE_AT } from '../support/fixtures';
 
 const yaml = readFileSync('config/organisation.yaml', 'utf8');
-/** Previews are rendered as of a fixed instant, so that what they say does not depend on today. */
-const SAMPLE_AT = new Date('2026-11-27T14:00:00Z');
 
 /** The example config in a folder of its own, with these files in its templates/ folder. */
 function folderWith(templates: Record<string, string>): string {
@@ -22,20 +21,7 @@ function folderWith(templates: Record<string, string>): string {
   return join(dir, 'organisation.yaml');
 }
 
-const incident: Incident = {
-  id: 'INC-20261127-ABCDEF',
-  title: 'checkout-5xx: <b>bold</b> & {{ template }}',
-  service: 'checkout',
-  source: 'alarm',
-  declaredAt: '2026-11-27T14:00:00.000Z',
-  declaredBy: 'checkout-5xx',
-  alarmCount: 1,
-  status: 'active',
-  priority: 'P1',
-  verdict: 'major',
-  mim: { id: 'dave', name: 'Dave Dixon', email: 'dave@example.com' },
-  nextUpdateAt: '2026-11-27T14:30:00.000Z',
-};
+const incident: Incident = activeIncident({ title: 'checkout-5xx: <b>bold</b> & {{ template }}' });
 const update = {
   impact: 'Checkout <failing> for {{everyone}}',
   status: 'Rolling back.',

@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { clock, clockOffsetMs, runClockFrom } from '../../functions/adapters/clock';
+import { clock, clockOffsetMs, runClockFrom, setClockSource } from '../../functions/adapters/clock';
 import { TABLE_KEYS } from '../../functions/adapters/store';
 import { STOPPED_STATUSES } from '../../functions/core/workflow-stop';
 import type { Clock } from '../../functions/core/clock';
@@ -25,6 +25,7 @@ import { lambdaContext, type LambdaHandler } from './lambda-context';
 import { LocalStepFunctions } from './sfn-server';
 import { LocalSesWithEvents } from './ses-events';
 import { LocalSns } from './sns-server';
+import { VirtualTime } from './virtual-time';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ACCOUNT = '000000000000';
@@ -48,6 +49,11 @@ export interface SandboxOptions {
    */
   at?: Date;
   /**
+   * Virtual time, which moves only when the caller advances it (Sandbox.time), from `at` or now:
+   * every wait then ends when the caller says, through the same path as a real timeout.
+   */
+  virtualTime?: boolean;
+  /**
    * The region of every ARN the sandbox makes (state machine, topics, functions) and of its handlers'
    * clients. Default: AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1, read when the sandbox starts.
    */
@@ -68,6 +74,8 @@ export interface Sandbox {
   sfn: LocalStepFunctions;
   /** The time as the system sees it (see SandboxOptions.at). */
   clock: Clock;
+  /** With SandboxOptions.virtualTime: the time to advance. */
+  time?: VirtualTime;
   /**
    * Starts a workflow for every open incident in the table. The local engine keeps executions in
    * memory, so after a restart on kept data each open incident resumes from its stored status.
@@ -136,6 +144,8 @@ async function createTable(tableName: string): Promise<void> {
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   if (options.at) runClockFrom(options.at);
+  const time = options.virtualTime ? new VirtualTime(options.at ?? clock.now()) : undefined;
+  if (time) setClockSource(time.now);
   const ports = options.ports ?? {};
   const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const tableName = 'major-incidents';
@@ -179,6 +189,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     functions: handlers,
     // Execution dates and history timestamps on the system's clock, as AWS's agree with the functions'.
     now: () => clock.now().getTime(),
+    ...(time ? { timers: time } : {}),
     // What EventBridge's rule does on AWS: a stopped execution of this state machine goes to RecordFailure.
     onStatusChange: async (event) => {
       if (event.detail.stateMachineArn !== stateMachineArn) return;
@@ -264,6 +275,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     sns,
     sfn,
     clock,
+    ...(time ? { time } : {}),
     async resume() {
       // Loaded here, like the handlers, once the environment points at the endpoints.
       const { appContext } = await import('../../functions/services/app');
@@ -273,6 +285,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return open.map((incident) => incident.id);
     },
     async stop() {
+      if (time) setClockSource(undefined);
       await sfn.stop();
       await sesWithEvents.stop();
       await sns.stop();

@@ -22,8 +22,36 @@ interface PendingTask {
   executionArn: string;
   resolve: (output: unknown) => void;
   reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
+  timer: unknown;
 }
+
+/** Where the endpoint schedules the end of a wait: real timers, or a test's virtual time. */
+export interface Timers {
+  setTimeout(run: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Node's setTimeout takes at most 2^31 - 1 ms (a longer delay fires at once): a longer wait is chained. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
+const REAL_TIMERS: Timers = {
+  setTimeout(run, ms) {
+    const handle: { timer?: NodeJS.Timeout } = {};
+    const after = (left: number) => {
+      const next = left > LONGEST_TIMER_MS ? () => after(left - LONGEST_TIMER_MS) : run;
+      handle.timer = setTimeout(next, Math.min(left, LONGEST_TIMER_MS));
+    };
+    after(ms);
+    return handle;
+  },
+  clearTimeout: (handle) => clearTimeout((handle as { timer?: NodeJS.Timeout }).timer),
+};
+
+/**
+ * What the engine is given for a wait's timeout, as the endpoint ends waits itself: the longest the
+ * engine's own setTimeout can hold (about 24 days; a longer wait would end there in the sandbox).
+ */
+const ENGINE_WAIT_TIMEOUT_SECONDS = Math.floor(LONGEST_TIMER_MS / 1000);
 
 interface TaskState {
   Type: string;
@@ -130,6 +158,29 @@ export interface LocalStepFunctionsOptions {
    * awaited by the endpoint; a listener that throws or rejects is logged and changes nothing.
    */
   onStatusChange?: (event: ExecutionStatusChangeEvent) => void | Promise<void>;
+  /**
+   * Where the end of each `.waitForTaskToken` wait is scheduled (its TimeoutSeconds or
+   * TimeoutSecondsPath, as AWS reads it). Default: real timers; tests may give virtual time, which they
+   * advance, so that an acknowledgement window or an update's due time passes at once.
+   */
+  timers?: Timers;
+}
+
+/**
+ * The definition as the engine runs it: the same, except that each `.waitForTaskToken` wait's timeout
+ * is the endpoint's to enforce (on its own timers, which a test may run on virtual time), so the
+ * engine is given one longer than any wait and never races them. A wait that times out reaches the
+ * engine as the task's States.Timeout, which the definition's Catch handles as on AWS.
+ */
+function forTheEngine<T extends { States: Record<string, TaskState & Record<string, unknown>> }>(definition: T): T {
+  const States = Object.fromEntries(
+    Object.entries(definition.States).map(([name, state]) => {
+      if (state.Resource !== 'arn:aws:states:::lambda:invoke.waitForTaskToken') return [name, state];
+      const { TimeoutSecondsPath: _path, ...rest } = state;
+      return [name, { ...rest, TimeoutSeconds: ENGINE_WAIT_TIMEOUT_SECONDS }];
+    }),
+  );
+  return { ...definition, States };
 }
 
 /**
@@ -160,6 +211,7 @@ export class LocalStepFunctions {
   private readonly machine: StateMachine;
   private readonly states: Record<string, TaskState>;
   private readonly now: () => number;
+  private readonly timers: Timers;
   private readonly tokens: PageTokens;
   private readonly region: string;
   private readonly account: string;
@@ -172,8 +224,9 @@ export class LocalStepFunctions {
   constructor(private readonly options: LocalStepFunctionsOptions) {
     const definition = JSON.parse(options.definition);
     this.states = definition.States;
-    this.machine = new StateMachine(definition);
+    this.machine = new StateMachine(forTheEngine(definition));
     this.now = options.now ?? Date.now;
+    this.timers = options.timers ?? REAL_TIMERS;
     this.tokens = new PageTokens(this.now);
     const arn = parseStateMachineArn(options.stateMachineArn);
     this.region = arn.region;
@@ -208,7 +261,7 @@ export class LocalStepFunctions {
       execution.run.active = false;
       execution.run.abort();
     }
-    for (const task of this.pending.values()) clearTimeout(task.timer);
+    for (const task of this.pending.values()) this.timers.clearTimeout(task.timer);
     if (this.server) await close(this.server);
   }
 
@@ -643,7 +696,7 @@ export class LocalStepFunctions {
     // The library enforces the task timeout too; it reads TimeoutSecondsPath from the task's parameters.
     const timeoutSeconds = state.TimeoutSeconds ?? Number(readPath(parameters, state.TimeoutSecondsPath ?? '') ?? 60);
     const done = new Promise<unknown>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.timers.setTimeout(() => {
         this.closeTask(token);
         reject(namedError('States.Timeout', `${stateName} timed out after ${timeoutSeconds}s`));
       }, timeoutSeconds * 1000);
@@ -687,7 +740,7 @@ export class LocalStepFunctions {
   private closeTask(token: string): void {
     const task = this.pending.get(token);
     if (!task) return;
-    clearTimeout(task.timer);
+    this.timers.clearTimeout(task.timer);
     this.pending.delete(token);
     this.finishedTokens.add(token);
   }

@@ -1,18 +1,37 @@
 import { describe, expect, it } from 'vitest';
+import { appContext } from '../../functions/services/app';
 import { act, declare } from '../support/incidents';
 import { fastConfigWith, useSandbox } from '../support/sandbox';
 
-// Two rounds of the three levels, a one-second window each, then every level every two seconds.
-const config = fastConfigWith('escalation', { rota: { ackWindow: '1s', repeat: 2, repageEvery: '2s' } });
-const { driver } = useSandbox(config);
+// Two rounds of the three levels, five minutes each, then every level every fifteen minutes; on
+// virtual time, which the tests move past each window once its wait has begun.
+const config = fastConfigWith('escalation', { rota: { ackWindow: '5m', repeat: 2, repageEvery: '15m' } });
+const { driver, sandbox } = useSandbox(config, { virtualTime: true });
+
+/** Leaves the incident's pages unanswered until `count` went out: each window passes once its wait has begun. */
+async function unanswered(id: string, count: number): Promise<void> {
+  let previous: string | undefined;
+  for (let page = 1; ; page += 1) {
+    await driver().waitForTimeline(id, 'paged', page);
+    if (page === count) return;
+    const wait = await driver().waitFor(`the wait for an answer to page ${page}`, async () => {
+      const current = await appContext().store.getWait(id);
+      return current && current.token !== previous ? current : undefined;
+    });
+    previous = wait.token;
+    const { incident } = await driver().incident(id);
+    sandbox().time!.advance(Date.parse(incident.deadline!) - sandbox().clock.now().getTime());
+  }
+}
 
 describe('workflow: the escalation policy', () => {
   it('the levels are paged in turn, twice over; then every level at once, leadership is told once, and paging goes on', async () => {
     const id = await declare(driver(), { title: 'Nobody answers' });
 
-    await driver().waitForTimeline(id, 'paged', 8, 30_000);
+    await unanswered(id, 8);
+
     const { timeline } = await driver().incident(id);
-    // "Paged Deputy MIM (round 1 of 2) (Dave Dixon) to answer within 1s; ...", without who and how.
+    // "Paged Deputy MIM (round 1 of 2) (Dave Dixon) to answer within 5m; ...", without who and how.
     const pages = timeline.filter((e) => e.kind === 'paged').map((e) => e.summary.replace(/ \([^()]*\) to answer.*$/, ''));
 
     expect(pages).toEqual([
@@ -29,7 +48,7 @@ describe('workflow: the escalation policy', () => {
       'No MIM has acknowledged after 2 rounds of every level; paging every level at once and telling leadership',
     );
     const told = await driver().waitForEmail('henry@example.com', new RegExp(`No MIM has acknowledged ${id}`));
-    expect(told.text).toContain('every level is paged again every 2s until someone accepts');
+    expect(told.text).toContain('every level is paged again every 15m until someone accepts');
     expect(
       (await driver().emails()).filter(
         (e) => e.subject.includes(`No MIM has acknowledged ${id}`) && e.to.some((t) => t.includes('henry')),
@@ -39,7 +58,8 @@ describe('workflow: the escalation policy', () => {
 
   it('anyone paged may still accept once the policy is exhausted, and paging stops', async () => {
     const id = await declare(driver(), { title: 'Answered late' });
-    await driver().waitForTimeline(id, 'escalated', 6, 30_000);
+    await unanswered(id, 7);
+    await driver().waitForTimeline(id, 'escalated', 6);
 
     await act(driver(), id, 'accept', 'erin');
     await driver().waitForTimeline(id, 'notice-sent');

@@ -4,19 +4,24 @@ import { appContext } from '../../functions/services/app';
 import { act, activeIncident, UPDATE } from '../support/incidents';
 import { fastConfigWith, useSandbox } from '../support/sandbox';
 
-// A 10 s cadence leaves ample time to post the update before it falls due, even on a busy machine.
-const config = fastConfigWith('race', { cadence: { P1: '10s' } });
-const { driver } = useSandbox(config);
+// On virtual time: the update is posted while its wait stands still, and the test ends that wait.
+const config = fastConfigWith('race', { cadence: { P1: '30m' } });
+const { driver, sandbox } = useSandbox(config, { virtualTime: true });
 
 describe('workflow: an MIM event racing the end of a wait', () => {
   it('an update whose wait has just ended is not lost: the next wait takes it and it goes out', async () => {
     const id = await activeIncident(driver());
     const store = appContext().store;
-    const wait = (await store.getWait(id))!;
+    const wait = await driver().waitFor('the wait for the MIM', async () => {
+      const current = await store.getWait(id);
+      return current?.phase === 'active' ? current : undefined;
+    });
     // The wait the event would be delivered to has already ended (its token is no longer live).
     await store.setWait(id, { ...wait, token: randomBytes(48).toString('base64url') });
 
     const answer = await act(driver(), id, 'update', 'dave', UPDATE);
+    // The wait really ends when the update falls due, with the update still in the inbox.
+    sandbox().time!.advance(30 * 60_000);
     await driver().waitForTimeline(id, 'update-sent');
 
     expect(answer.body.delivered).toBe(false);

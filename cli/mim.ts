@@ -242,13 +242,19 @@ function actionCommand(
     const body = Object.fromEntries(
       [['action', action], ['by', o.by], ...fields.map(([, key]) => [key, o[key]])].filter(([, v]) => v !== undefined),
     );
-    const result = await call<{ eventId: string; delivered: boolean }>(
+    const result = await call<{ eventId: string; delivered: boolean; workflowStopped?: { reason: string } }>(
       'POST',
       `/incidents/${encodeURIComponent(id)}/actions`,
       body,
     );
     console.log(
-      `${action} recorded for ${id} (event ${result.eventId}); ${result.delivered ? 'the workflow took it' : 'the workflow takes it at its next step'}.`,
+      `${action} recorded for ${id} (event ${result.eventId}); ${
+        result.workflowStopped
+          ? `but its workflow is stopped (${result.workflowStopped.reason}): it is kept, and taken once the workflow is restarted (mim redrive ${id} --by <you>)`
+          : result.delivered
+            ? 'the workflow took it'
+            : 'the workflow takes it at its next step'
+      }.`,
     );
   });
 }
@@ -290,9 +296,11 @@ program
   .argument('<incident-id>')
   .requiredOption('--by <person>', 'who restarts it (a person id from the config)')
   .action(async (id: string, o: { by: string }) => {
-    const result = await call<{ attempt: number }>('POST', `/incidents/${encodeURIComponent(id)}/redrive`, { by: o.by });
+    const result = await call<{ restartedWith: string }>('POST', `/incidents/${encodeURIComponent(id)}/redrive`, {
+      by: o.by,
+    });
     console.log(
-      `The workflow of ${id} is running again (redrive ${result.attempt}); it resumes where it stopped. Follow it with: mim show ${id}`,
+      `The workflow of ${id} is running again (${result.restartedWith}); it resumes where it stopped. Follow it with: mim show ${id}`,
     );
   });
 

@@ -8,7 +8,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
-import { OPEN_STATUSES, type Incident, type MimAction, type MimEvent } from '../core/incident';
+import { OPEN_STATUSES, type Incident, type MimAction, type MimEvent, type RestartRequest } from '../core/incident';
 import type { TimelineDraft, TimelineEntry } from '../core/timeline';
 import { clock } from './clock';
 
@@ -177,6 +177,61 @@ export class IncidentStore {
       return Attributes ? clean<Incident>(Attributes) : undefined;
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Clears the incident's stopped-workflow flag, but only the stop that stopped at `stoppedAt`: a
+   * later stop, recorded meanwhile by another invocation, stays. False when the flag was not that one.
+   */
+  async clearWorkflowStop(id: string, stoppedAt: string): Promise<boolean> {
+    return this.conditionally(id, 'REMOVE workflowStopped', 'workflowStopped.#at = :at', { '#at': 'at' }, { ':at': stoppedAt });
+  }
+
+  /** Notes who asked to end the stop that stopped at `stoppedAt`; false when that is not the stop recorded. */
+  async requestRestart(id: string, stoppedAt: string, request: RestartRequest): Promise<boolean> {
+    return this.conditionally(
+      id,
+      'SET workflowStopped.restartRequest = :request',
+      'workflowStopped.#at = :at',
+      { '#at': 'at' },
+      { ':at': stoppedAt, ':request': request },
+    );
+  }
+
+  /** Withdraws a restart request that was refused, if it is still the one recorded. */
+  async withdrawRestartRequest(id: string, requestId: string): Promise<boolean> {
+    return this.conditionally(
+      id,
+      'REMOVE workflowStopped.restartRequest',
+      'workflowStopped.restartRequest.#id = :id',
+      { '#id': 'id' },
+      { ':id': requestId },
+    );
+  }
+
+  private async conditionally(
+    id: string,
+    update: string,
+    condition: string,
+    names: Record<string, string>,
+    values: Record<string, unknown>,
+  ): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `INC#${id}`, sk: 'META' },
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }

@@ -99,8 +99,18 @@ export interface WorkflowStop {
   at: string;
   /** What stopped it, as a person reads it ("TransientError: ..."). */
   reason: string;
-  /** How many times the execution had been redriven when it stopped (each stop is told once). */
+  /** How many times the execution had been redriven when it stopped. */
   attempt: number;
+  /** Someone asked for this stop to end (mim redrive): recorded before the redrive, to be named after it. */
+  restartRequest?: RestartRequest;
+}
+
+export interface RestartRequest {
+  id: string;
+  by: string;
+  via: 'api' | 'cli';
+  at: string;
+  principal?: string;
 }
 
 /** Something a person asked for; it waits in the incident's inbox until the workflow takes it. */

@@ -3,6 +3,12 @@ import type { WorkflowStop } from './incident';
 /** The execution statuses of a workflow that stopped before its end: the ones recorded and alerted on. */
 export const STOPPED_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const satisfies readonly WorkflowStop['status'][];
 
+/**
+ * The execution statuses record-failure is told of: a stop, and running (a start or a redrive), which
+ * ends a stop however the workflow was restarted.
+ */
+export const WATCHED_STATUSES = ['RUNNING', ...STOPPED_STATUSES] as const;
+
 /** How much of a failure's text the timeline and the messages carry: enough to act on, never a stack dump. */
 export const STOP_REASON_CAP = 500;
 

@@ -1,5 +1,5 @@
 import { newEventId } from '../core/ids';
-import { type MimEvent, refusalFor } from '../core/incident';
+import { type MimEvent, refusalFor, type WorkflowStop } from '../core/incident';
 import type { App } from './app';
 
 /** A person's action that does not apply to the incident as it now stands; the message says why. */
@@ -14,6 +14,8 @@ export class UnknownIncident extends Error {
 export interface Submitted {
   event: MimEvent;
   delivered: boolean;
+  /** The incident's workflow is stopped: the action is kept, and taken only once it is restarted. */
+  stopped?: WorkflowStop;
 }
 
 /**
@@ -32,5 +34,5 @@ export async function submitAction(app: App, action: Omit<MimEvent, 'id' | 'at'>
   const delivered = wait
     ? await app.workflow.deliver(wait.token, { incidentId: incident.id, eventId: event.id, at: event.at })
     : false;
-  return { event, delivered };
+  return { event, delivered, ...(incident.workflowStopped ? { stopped: incident.workflowStopped } : {}) };
 }

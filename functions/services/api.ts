@@ -236,8 +236,9 @@ async function linkRoute(app: App, req: HttpRequest, linkId: string, now: Date):
     const latest = await app.store.getLink(hash);
     return used(latest?.usedBy ?? link.recipient, latest?.usedAt ?? now.toISOString());
   }
+  let submitted: Awaited<ReturnType<typeof submitAction>>;
   try {
-    await submitAction(
+    submitted = await submitAction(
       app,
       {
         incidentId: incident.id,
@@ -257,7 +258,11 @@ async function linkRoute(app: App, req: HttpRequest, linkId: string, now: Date):
     200,
     messagePage(
       'Done',
-      `${ACTION_LABELS[link.action].button}: recorded for ${incident.id} as ${recipientName} at ${formatTime(now.toISOString(), zone)}. The workflow continues.`,
+      `${ACTION_LABELS[link.action].button}: recorded for ${incident.id} as ${recipientName} at ${formatTime(now.toISOString(), zone)}. ${
+        submitted.stopped
+          ? "The incident's workflow is stopped, so nothing follows yet: your action is kept, and taken as soon as operations restart it."
+          : 'The workflow continues.'
+      }`,
       incident,
     ),
   );
@@ -295,13 +300,13 @@ async function redrive(app: App, req: HttpRequest, id: string): Promise<HttpResp
   const refused = unknownPerson(app, body.data.by);
   if (refused) return refused;
   try {
-    const { attempt } = await redriveWorkflow(app, {
+    const { restartedWith } = await redriveWorkflow(app, {
       incidentId: id,
       by: body.data.by,
       via: channelOf(req),
       ...(req.principal ? { principal: req.principal } : {}),
     });
-    return json(202, { incidentId: id, redriven: true, attempt });
+    return json(202, { incidentId: id, redriven: true, restartedWith });
   } catch (error) {
     if (error instanceof UnknownIncident) return problem(404, error.name, error.message);
     if (error instanceof RedriveRefused) return problem(409, error.name, error.message);
@@ -391,7 +396,7 @@ export async function handleHttp(app: App, req: HttpRequest, now = app.clock.now
       const parsed = details(app, action, raw);
       if (!parsed.ok) return problem(400, 'InvalidInput', `${action} needs: ${parsed.error}`);
       try {
-        const { event, delivered } = await submitAction(
+        const { event, delivered, stopped } = await submitAction(
           app,
           {
             incidentId: id,
@@ -403,7 +408,7 @@ export async function handleHttp(app: App, req: HttpRequest, now = app.clock.now
           },
           now,
         );
-        return json(202, { eventId: event.id, action, delivered });
+        return json(202, { eventId: event.id, action, delivered, ...(stopped ? { workflowStopped: stopped } : {}) });
       } catch (error) {
         if (error instanceof UnknownIncident) return problem(404, error.name, error.message);
         if (error instanceof ActionRefused) return problem(409, error.name, error.message);

@@ -251,11 +251,35 @@ export async function escalatePage(
   return { incidentId: id };
 }
 
-/** The wait registers its task token, then hands over at once anything already in the inbox. */
-export async function awaitEvent(app: App, input: { incidentId: string; phase: string; taskToken: string }): Promise<void> {
-  await app.store.setWait(input.incidentId, { token: input.taskToken, phase: input.phase, since: app.clock.now().toISOString() });
+/**
+ * How much later than the incident's own deadline a wait may end before it is woken to be measured
+ * again: a wait is computed a moment before it starts, so it always ends a little after the deadline.
+ */
+const STALE_WAIT_MS = 5_000;
+
+/**
+ * The wait registers its task token, then hands over at once anything already in the inbox. A wait
+ * that would end well after the incident's deadline is woken at once, with no event: its length was
+ * measured earlier than now. That is what a redrive does on AWS, which enters the wait again with the
+ * input it had when it first began (its full original length), long after an update fell due; the
+ * step after the wait then measures the time left again from the stored deadline.
+ */
+export async function awaitEvent(
+  app: App,
+  input: { incidentId: string; phase: string; taskToken: string; waitSeconds?: number | undefined },
+): Promise<void> {
+  const now = app.clock.now();
+  await app.store.setWait(input.incidentId, { token: input.taskToken, phase: input.phase, since: now.toISOString() });
   const [pending] = await app.store.pendingEvents(input.incidentId);
-  if (pending) await app.workflow.deliver(input.taskToken, { incidentId: input.incidentId, eventId: pending.id, at: pending.at });
+  if (pending) {
+    await app.workflow.deliver(input.taskToken, { incidentId: input.incidentId, eventId: pending.id, at: pending.at });
+    return;
+  }
+  const deadline = (await app.store.getIncident(input.incidentId))?.deadline;
+  const endsAt = input.waitSeconds === undefined ? undefined : now.getTime() + input.waitSeconds * 1000;
+  if (deadline && endsAt !== undefined && endsAt > Date.parse(deadline) + STALE_WAIT_MS) {
+    await app.workflow.deliver(input.taskToken, { incidentId: input.incidentId, eventId: 'none', at: now.toISOString() });
+  }
 }
 
 /**

@@ -24,7 +24,12 @@ function parser<T extends z.ZodType>(schema: T) {
 export const parseStep = parser(step);
 export const parseEscalation = parser(step.extend({ pageLevel: z.number().int().min(0), passed: z.boolean().default(false) }));
 export const parseWait = parser(
-  step.extend({ phase: z.enum(['acknowledge', 'active', 'review']), taskToken: z.string().min(1) }),
+  step.extend({
+    phase: z.enum(['acknowledge', 'active', 'review']),
+    taskToken: z.string().min(1),
+    // How long the wait was given (its TimeoutSecondsPath), to tell a wait begun with stale input.
+    waitSeconds: z.number().int().min(1).optional(),
+  }),
 );
 export const parseTake = parser(step.extend({ eventId: z.string().min(1) }));
 export const parseUpdate = parser(step.extend({ mode: z.enum(['posted', 'due']) }));

@@ -23,7 +23,7 @@ import { readOrganisation } from '../../functions/adapters/config-file';
 import { ConfigError, type OrganisationConfig, senderAddress } from '../../functions/core/config';
 import { DURATION_PATTERN } from '../../functions/core/duration';
 import { TABLE_KEYS, TTL_ATTRIBUTE } from '../../functions/adapters/store';
-import { STOPPED_STATUSES } from '../../functions/core/workflow-stop';
+import { WATCHED_STATUSES } from '../../functions/core/workflow-stop';
 import {
   DEFINITION_PATH,
   EDGE_FUNCTIONS,
@@ -427,13 +427,14 @@ export class MajorIncidentManagement extends Construct {
     // which is where RedriveExecution continues it. Step Functions sends a status change event to
     // EventBridge for every execution that fails, times out or is aborted (documented in "Step
     // Functions events" / "Execution Status Change"): RecordFailure records it on the incident and
-    // tells the operations contacts and the MIM.
+    // tells the operations contacts and the MIM. It is told of executions that run too (a start or a
+    // redrive, however made: mim redrive, the console's Redrive), to clear a stop that has ended.
     new events.Rule(this, 'WorkflowStopped', {
-      description: 'Major-incident executions that failed, timed out or were aborted, to RecordFailure',
+      description: 'Major-incident executions that run, fail, time out or are aborted, to RecordFailure',
       eventPattern: {
         source: ['aws.states'],
         detailType: ['Step Functions Execution Status Change'],
-        detail: { status: [...STOPPED_STATUSES], stateMachineArn: [this.stateMachine.stateMachineArn] },
+        detail: { status: [...WATCHED_STATUSES], stateMachineArn: [this.stateMachine.stateMachineArn] },
       },
       targets: [
         new targets.LambdaFunction(functions[EDGE_FUNCTIONS.RecordFailure], {

@@ -57,7 +57,8 @@ export const FUNCTION_NEEDS: Record<FunctionFolder, FunctionNeeds> = {
   'hand-off-minor': { table: READ_WRITE, email: true, sms: true },
   'page-mim': { table: READ_WRITE, email: true, sms: true, links: true },
   // Hands an event already in the inbox to its own wait at once: SendTaskSuccess.
-  'await-event': { table: ['PutItem', 'Query'], workflow: ['SendTaskSuccess'] },
+  // Reads the incident's deadline, to wake a wait begun with stale input (a redrive on AWS).
+  'await-event': { table: ['GetItem', 'PutItem', 'Query'], workflow: ['SendTaskSuccess'] },
   // Applies MIM actions; a handover offers the incident (and its take-over link) by email and SMS.
   'take-event': { table: [...READ_WRITE, 'Query'], email: true, sms: true, links: true },
   // Once the escalation policy is exhausted, leadership is told that no MIM has acknowledged.

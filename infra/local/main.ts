@@ -66,10 +66,15 @@ Try it from another terminal:
   npx mim show <incident-id>
 Then open the mail viewer and follow the MIM's links. Ctrl-C stops the sandbox.`);
 
-  const resumed = await sandbox.resume();
+  const { resumed, stopped } = await sandbox.resume();
   if (resumed.length > 0) {
     console.log(
       `\nResumed ${resumed.length} open incident(s) from the kept data, each from its stored status: ${resumed.join(', ')}`,
+    );
+  }
+  if (stopped.length > 0) {
+    console.log(
+      `\nLeft stopped, as their workflows were when the sandbox stopped (mim redrive <id> --by <you> restarts one): ${stopped.join(', ')}`,
     );
   }
   const stop = async () => {

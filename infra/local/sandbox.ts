@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clock, clockOffsetMs, runClockFrom, setClockSource } from '../../functions/adapters/clock';
 import { TABLE_KEYS } from '../../functions/adapters/store';
-import { STOPPED_STATUSES } from '../../functions/core/workflow-stop';
+import { WATCHED_STATUSES } from '../../functions/core/workflow-stop';
 import type { Clock } from '../../functions/core/clock';
 import {
   EDGE_FUNCTIONS,
@@ -77,10 +77,16 @@ export interface Sandbox {
   /** With SandboxOptions.virtualTime: the time to advance. */
   time?: VirtualTime;
   /**
-   * Starts a workflow for every open incident in the table. The local engine keeps executions in
-   * memory, so after a restart on kept data each open incident resumes from its stored status.
+   * Puts a wrapper around one function's handler, as the workflow and the edges invoke it: a fault no
+   * endpoint can produce (a crashed runtime, an out-of-memory kill) for a test to inject.
    */
-  resume(): Promise<string[]>;
+  wrapFunction(folder: string, wrap: (handler: LambdaHandler) => LambdaHandler): void;
+  /**
+   * Starts a workflow for every open incident in the table whose workflow had not stopped. The local
+   * engine keeps executions in memory, so after a restart on kept data each resumes from its stored
+   * status; one whose workflow stopped is left for `mim redrive`, which starts it anew.
+   */
+  resume(): Promise<{ resumed: string[]; stopped: string[] }>;
   stop(): Promise<void>;
 }
 
@@ -167,9 +173,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     sns: { url: sns.url, region },
   });
   const sesUrl = await sesWithEvents.start(ports.ses ?? 0);
-  let httpHandler: LambdaHandler | undefined;
   const api = await listen(
-    apiGatewayAdapter(() => httpHandler!),
+    apiGatewayAdapter(() => handlers.get(functionName(EDGE_FUNCTIONS.HttpApi))!),
     ports.api ?? 0,
   );
   // Filled once the handlers are loaded; the endpoints must exist first, for the handlers' clients.
@@ -190,10 +195,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     // Execution dates and history timestamps on the system's clock, as AWS's agree with the functions'.
     now: () => clock.now().getTime(),
     ...(time ? { timers: time } : {}),
-    // What EventBridge's rule does on AWS: a stopped execution of this state machine goes to RecordFailure.
+    // What EventBridge's rule does on AWS: this state machine's executions that run or stop go to RecordFailure.
     onStatusChange: async (event) => {
       if (event.detail.stateMachineArn !== stateMachineArn) return;
-      if (!(STOPPED_STATUSES as readonly string[]).includes(event.detail.status)) return;
+      if (!(WATCHED_STATUSES as readonly string[]).includes(event.detail.status)) return;
       const record = handlers.get(functionName(EDGE_FUNCTIONS.RecordFailure))!;
       await record(event, lambdaContext(functionName(EDGE_FUNCTIONS.RecordFailure)));
     },
@@ -237,12 +242,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       recorder ? (event, context) => recorder.within(folder, () => handler(event, context)) : handler,
     );
   }
-  httpHandler = handlers.get(functionName(EDGE_FUNCTIONS.HttpApi));
-  const intake = handlers.get(functionName(EDGE_FUNCTIONS.IntakeAlarm))!;
-  sns.subscribe(intakeTopicArn, (event) => intake(event, lambdaContext(functionName(EDGE_FUNCTIONS.IntakeAlarm))));
+  // Each delivery looks its function up, as Lambda invokes the function's current code.
+  const deliverTo = (folder: string) => (event: unknown) =>
+    handlers.get(functionName(folder))!(event, lambdaContext(functionName(folder)));
+  sns.subscribe(intakeTopicArn, deliverTo(EDGE_FUNCTIONS.IntakeAlarm));
   sns.addTopic(operationsTopicArn);
-  const mailEvents = handlers.get(functionName(EDGE_FUNCTIONS.RecordMailEvent))!;
-  sns.subscribe(mailEventsTopicArn, (event) => mailEvents(event, lambdaContext(functionName(EDGE_FUNCTIONS.RecordMailEvent))));
+  sns.subscribe(mailEventsTopicArn, deliverTo(EDGE_FUNCTIONS.RecordMailEvent));
 
   const urls = {
     api: api.url,
@@ -258,7 +263,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     writeFileSync(
       options.stateFile,
       JSON.stringify(
-        { urls, tableName, stateMachineArn, intakeTopicArn, pid: process.pid, clockOffsetMs: clockOffsetMs() },
+        {
+          urls,
+          tableName,
+          stateMachineArn,
+          intakeTopicArn,
+          operationsTopicArn,
+          mailEventsTopicArn,
+          pid: process.pid,
+          clockOffsetMs: clockOffsetMs(),
+        },
         null,
         2,
       ),
@@ -276,13 +290,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     sfn,
     clock,
     ...(time ? { time } : {}),
+    wrapFunction(folder, wrap) {
+      const handler = handlers.get(functionName(folder));
+      if (!handler) throw new Error(`no function ${folder} in the sandbox`);
+      handlers.set(functionName(folder), wrap(handler));
+    },
     async resume() {
       // Loaded here, like the handlers, once the environment points at the endpoints.
       const { appContext } = await import('../../functions/services/app');
       const { store, workflow } = appContext();
       const open = await store.listIncidents('OPEN');
-      for (const incident of open) await workflow.start(incident.id);
-      return open.map((incident) => incident.id);
+      // A workflow that stopped stays stopped, as it would on AWS, until someone redrives it.
+      const running = open.filter((incident) => !incident.workflowStopped);
+      for (const incident of running) await workflow.start(incident.id);
+      return {
+        resumed: running.map((incident) => incident.id),
+        stopped: open.filter((incident) => incident.workflowStopped).map((incident) => incident.id),
+      };
     },
     async stop() {
       if (time) setClockSource(undefined);

@@ -146,7 +146,7 @@ describe('the mim CLI', () => {
       `: it was stopped (StopExecution); nothing moves on its own until: mim redrive ${id} --by <you>`,
     );
     expect(redriven.stdout.trim()).toBe(
-      `The workflow of ${id} is running again (redrive 1); it resumes where it stopped. Follow it with: mim show ${id}`,
+      `The workflow of ${id} is running again (RedriveExecution); it resumes where it stopped. Follow it with: mim show ${id}`,
     );
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(new RegExp(`^mim: the workflow of ${id} cannot be redriven: .*RUNNING`));

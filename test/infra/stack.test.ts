@@ -165,13 +165,13 @@ describe('CDK: the state machine', () => {
     });
   });
 
-  it('an execution of it that fails, times out or is aborted goes to RecordFailure through EventBridge, with a dead-letter queue', () => {
+  it('an execution of it that runs, fails, times out or is aborted goes to RecordFailure through EventBridge, with a dead-letter queue', () => {
     template().hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.states'],
         'detail-type': ['Step Functions Execution Status Change'],
         detail: {
-          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+          status: ['RUNNING', 'FAILED', 'TIMED_OUT', 'ABORTED'],
           stateMachineArn: [ref(logicalId(synth.stack, system().stateMachine))],
         },
       },

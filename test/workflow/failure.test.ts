@@ -1,8 +1,9 @@
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { RedriveExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { appContext } from '../../functions/services/app';
 import { describe, expect, it } from 'vitest';
 import type { TopicMessage } from '../../infra/local/sns-server';
 import { lambdaContext } from '../../infra/local/lambda-context';
-import { act, activeIncident, finished, UPDATE } from '../support/incidents';
+import { act, activeIncident, declare, finished, UPDATE } from '../support/incidents';
 import { fastConfigWith, useSandbox } from '../support/sandbox';
 
 // Nothing moves on its own while these tests look: pages wait ten minutes, updates are due in an hour.
@@ -90,12 +91,12 @@ describe('workflow: a workflow that stops, and the way back', () => {
     const id = await activeIncident(driver());
     await stopped(id);
 
-    const answer = await driver().api<{ attempt: number }>('POST', `/incidents/${id}/redrive`, { by: 'erin' });
+    const answer = await driver().api('POST', `/incidents/${id}/redrive`, { by: 'erin' });
     await driver().waitForTimeline(id, 'workflow-redriven');
     await act(driver(), id, 'update', 'dave', UPDATE);
     await driver().waitForTimeline(id, 'update-sent');
 
-    expect(answer).toEqual({ status: 202, body: { incidentId: id, redriven: true, attempt: 1 } });
+    expect(answer).toEqual({ status: 202, body: { incidentId: id, redriven: true, restartedWith: 'RedriveExecution' } });
     expect((await driver().execution(id)).status).toBe('RUNNING');
     const { incident, timeline } = await driver().incident(id);
     expect(incident.workflowStopped).toBeUndefined();
@@ -118,8 +119,71 @@ describe('workflow: a workflow that stops, and the way back', () => {
 
     const result = await record(late, lambdaContext('mim-record-failure'));
 
-    expect(result).toEqual({ outcome: 'not-stopped' });
+    expect(result).toEqual({ outcome: 'unchanged' });
     expect((await driver().incident(id)).incident.workflowStopped).toBeUndefined();
+  });
+
+  it("a workflow redriven another way (the Step Functions console's Redrive) is seen running again: the stop is cleared, once", async () => {
+    const id = await activeIncident(driver());
+    await stopped(id);
+
+    await sfn().send(new RedriveExecutionCommand({ executionArn: (await driver().execution(id)).executionArn }));
+    await driver().waitForTimeline(id, 'workflow-redriven');
+
+    const { incident, timeline } = await driver().incident(id);
+    expect(incident.workflowStopped).toBeUndefined();
+    expect(timeline.filter((e) => e.kind === 'workflow-redriven').map((e) => e.summary)).toEqual([
+      'The workflow is running again (redrive 1); it resumes where it stopped (active)',
+    ]);
+  });
+
+  it('an action taken while the workflow is stopped is kept, the person is told it waits for a restart, and it is taken then', async () => {
+    const id = await activeIncident(driver());
+    await stopped(id);
+
+    const answer = await act(driver(), id, 'update', 'dave', UPDATE);
+    await driver().api('POST', `/incidents/${id}/redrive`, { by: 'erin' });
+    await driver().waitForTimeline(id, 'update-sent');
+
+    expect(answer.status).toBe(202);
+    expect(answer.body).toMatchObject({ delivered: false, workflowStopped: { status: 'ABORTED' } });
+  });
+
+  it('a step whose function keeps crashing (Lambda.Unknown) is retried, then fails the execution at that step; redriven, it goes on', async () => {
+    let crashing = true;
+    let attempts = 0;
+    sandbox().wrapFunction('page-mim', (handler) => async (event, context) => {
+      if (!crashing) return handler(event, context);
+      attempts += 1;
+      throw Object.assign(new Error('Runtime exited with error: signal: killed'), { name: 'Lambda.Unknown' });
+    });
+
+    const id = await declare(driver(), { title: 'Paging crashes' });
+    const execution = await finished(driver(), id);
+    crashing = false;
+    await driver().waitForTimeline(id, 'workflow-stopped');
+    await driver().api('POST', `/incidents/${id}/redrive`, { by: 'erin' });
+    await driver().waitForTimeline(id, 'paged');
+
+    // The first attempt and the five retries the definition allows Lambda.Unknown.
+    expect(attempts).toBe(6);
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'Lambda.Unknown' });
+    const { incident } = await driver().incident(id);
+    expect(incident.status).toBe('paging');
+    expect((await driver().incident(id)).timeline.find((e) => e.kind === 'workflow-stopped')?.summary).toContain(
+      'a step failed: Lambda.Unknown: Runtime exited with error: signal: killed',
+    );
+  });
+
+  it('clearing a stop clears that stop only: one recorded since stays', async () => {
+    const id = await activeIncident(driver());
+    const line = await stopped(id);
+    const store = appContext().store;
+
+    const cleared = await store.clearWorkflowStop(id, '2026-01-01T00:00:00.000Z');
+
+    expect(cleared).toBe(false);
+    expect((await store.getIncident(id))!.workflowStopped?.at).toBe(line.at);
   });
 
   it('a workflow that is running cannot be redriven, and an unknown incident is not found: each says why', async () => {

@@ -12,8 +12,10 @@ const dataDir = mkdtempSync(join(tmpdir(), 'mim-resume-'));
 let second: Sandbox;
 let driver: SandboxDriver;
 let resumed: string[];
+let stopped: string[];
 let active: string;
 let handedOff: string;
+let halted: string;
 
 const portOf = (url: string) => Number(new URL(url).port);
 
@@ -21,6 +23,9 @@ beforeAll(async () => {
   const first = await startSandbox({ configPath: FAST_CONFIG, dataDir });
   const before = new SandboxDriver(first);
   active = await activeIncident(before);
+  halted = await activeIncident(before);
+  await before.stopExecution(halted);
+  await before.waitForTimeline(halted, 'workflow-stopped');
   await before.raiseAlarm('reporting-lag', 'Reporting lag');
   handedOff = (
     await before.waitFor('the minor incident', async () => (await before.openIncidents()).find((i) => i.service === 'reporting'))
@@ -38,7 +43,7 @@ beforeAll(async () => {
   };
   second = await startSandbox({ configPath: FAST_CONFIG, dataDir, ports });
   driver = new SandboxDriver(second);
-  resumed = await second.resume();
+  ({ resumed, stopped } = await second.resume());
 });
 
 afterAll(async () => {
@@ -50,6 +55,7 @@ describe('workflow: a sandbox restarted on kept data', () => {
     await driver.waitForTimeline(active, 'no-change-sent');
 
     expect(resumed).toEqual([active]);
+    expect(stopped).toEqual([halted]);
     expect((await driver.statePath(active)).slice(0, 4)).toEqual([
       'Classify',
       'RouteByVerdict',
@@ -74,5 +80,13 @@ describe('workflow: a sandbox restarted on kept data', () => {
     expect(execution.status).toBe('SUCCEEDED');
     expect(await driver.statePath(handedOff)).toEqual(['Classify', 'RouteByVerdict', 'AlreadyFinished']);
     expect((await driver.incident(handedOff)).timeline).toHaveLength(before);
+  });
+  it('a workflow that had stopped stays stopped after the restart, and mim redrive starts it anew from its stage', async () => {
+    const answer = await driver.api('POST', `/incidents/${halted}/redrive`, { by: 'erin' });
+    await driver.waitForTimeline(halted, 'workflow-redriven');
+
+    expect(answer).toEqual({ status: 202, body: { incidentId: halted, redriven: true, restartedWith: 'StartExecution' } });
+    expect((await driver.statePath(halted)).slice(0, 3)).toEqual(['Classify', 'RouteByVerdict', 'AwaitEvent']);
+    expect((await driver.incident(halted)).incident.workflowStopped).toBeUndefined();
   });
 });

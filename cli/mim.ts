@@ -11,6 +11,7 @@ import type { Incident } from '../functions/core/incident';
 import { formatTime, type Notice, renderEmail, renderSms } from '../functions/core/messages';
 import { previews } from '../functions/core/preview';
 import { smsSegments } from '../functions/core/sms';
+import { singleLine } from '../functions/core/text';
 import { parseRotaTime, whoIsOnCall } from '../functions/core/roster';
 import type { TimelineEntry } from '../functions/core/timeline';
 import { shouldSign, signRequest } from './signing';
@@ -108,13 +109,19 @@ const level = (value: string) => {
 
 const zone = () => program.opts<{ tz?: string }>().tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
 
+/**
+ * What the API returns holds text from alarms and people: one line each, with no control character
+ * that could act on the terminal (an ESC sequence in an alarm description).
+ */
+const shown = singleLine;
+
 function printIncident(i: Incident): void {
   console.log(
-    `${i.id}  ${i.status.padEnd(10)} ${(i.priority ?? '--').padEnd(3)} ${(i.verdict ?? '').padEnd(9)} ${i.service.padEnd(10)} ${i.mim ? `MIM ${i.mim.name}  ` : ''}${i.title}`,
+    `${i.id}  ${i.status.padEnd(10)} ${(i.priority ?? '--').padEnd(3)} ${(i.verdict ?? '').padEnd(9)} ${shown(i.service).padEnd(10)} ${i.mim ? `MIM ${shown(i.mim.name)}  ` : ''}${shown(i.title)}`,
   );
   if (i.workflowStopped) {
     console.log(
-      `  WORKFLOW STOPPED (${i.workflowStopped.status}) ${formatTime(i.workflowStopped.at, zone())}: ${i.workflowStopped.reason}; nothing moves on its own until: mim redrive ${i.id} --by <you>`,
+      `  WORKFLOW STOPPED (${i.workflowStopped.status}) ${formatTime(i.workflowStopped.at, zone())}: ${shown(i.workflowStopped.reason)}; nothing moves on its own until: mim redrive ${i.id} --by <you>`,
     );
   }
 }
@@ -203,15 +210,16 @@ program
       `/incidents/${encodeURIComponent(id)}`,
     );
     printIncident(incident);
-    if (incident.reasons) console.log(`  why: ${incident.reasons.join('; ')}`);
+    if (incident.reasons) console.log(`  why: ${shown(incident.reasons.join('; '))}`);
     if (incident.nextUpdateAt && incident.status === 'active')
       console.log(`  next update due ${formatTime(incident.nextUpdateAt, zone())}`);
     console.log('\nTimeline:');
     for (const e of timeline) {
-      console.log(`  ${formatTime(e.at, zone())}  ${e.kind.padEnd(16)} ${e.summary}  [${e.actor}, ${e.channel}]`);
+      console.log(`  ${formatTime(e.at, zone())}  ${e.kind.padEnd(16)} ${shown(e.summary)}  [${shown(e.actor)}, ${e.channel}]`);
       const told = e.detail?.told as Record<string, string[]> | undefined;
       if (o.who && told)
-        for (const [channel, names] of Object.entries(told)) console.log(`${' '.repeat(30)}${channel}: ${names.join(', ')}`);
+        for (const [channel, names] of Object.entries(told))
+          console.log(`${' '.repeat(30)}${channel}: ${shown(names.join(', '))}`);
     }
   });
 
@@ -363,7 +371,8 @@ program
       `/quarantine${o.day ? `?day=${o.day}` : ''}`,
     );
     if (items.length === 0) console.log(`Nothing quarantined on ${day}.`);
-    for (const i of items) console.log(`${i.at}  ${i.source}\n  error: ${i.error}\n  raw:   ${i.raw.slice(0, 300)}`);
+    for (const i of items)
+      console.log(`${i.at}  ${shown(i.source)}\n  error: ${shown(i.error)}\n  raw:   ${shown(i.raw.slice(0, 300))}`);
   });
 
 try {

@@ -1,4 +1,5 @@
 import { fitSms } from './sms';
+import { singleLine } from './text';
 import { formatDuration } from './duration';
 import escapeHtml from 'escape-html';
 import { DateTime } from 'luxon';
@@ -69,7 +70,8 @@ function overridden(notice: Notice, config: OrganisationConfig, part: TemplatePa
 export function renderEmail(notice: Notice, config: OrganisationConfig): RenderedEmail {
   const builtIn = renderBuiltIn(notice, config);
   return {
-    subject: overridden(notice, config, 'subject')?.trim() ?? builtIn.subject,
+    // A subject is one line, whatever its parts or an override hold.
+    subject: singleLine(overridden(notice, config, 'subject') ?? builtIn.subject),
     text: overridden(notice, config, 'text') ?? builtIn.text,
     html: overridden(notice, config, 'html') ?? builtIn.html,
   };

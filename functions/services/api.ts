@@ -3,6 +3,7 @@ import { findPerson, LEVELS, PRIORITIES, type Priority } from '../core/config';
 import { hashLinkId, INCIDENT_ID_PATTERN } from '../core/ids';
 import { type Incident, type MimAction, type MimEvent, passMovedOn, refusalFor } from '../core/incident';
 import { formatTime } from '../core/messages';
+import { singleLine } from '../core/text';
 import { ACTION_LABELS, confirmPage, messagePage } from '../core/pages';
 import { ActionRefused, submitAction, UnknownIncident } from './actions';
 import type { App } from './app';
@@ -270,7 +271,8 @@ async function linkRoute(app: App, req: HttpRequest, linkId: string, now: Date):
 
 const declaration = z.object({
   service: z.string().min(1, 'service is required (one of the services in the organisation config)'),
-  title: text('title'),
+  // A title is one line: line breaks and control characters become spaces.
+  title: text('title').transform(singleLine).pipe(z.string().min(1, 'title is required: what is happening, in a line')),
   by: z.string().min(1, 'by is required: who declares it'),
   impact: z.enum(LEVELS).optional(),
   urgency: z.enum(LEVELS).optional(),

@@ -2,6 +2,7 @@ import { type AlarmSignal, serviceForAlarm } from '../core/alarm';
 import type { Level } from '../core/config';
 import { incidentIdFor } from '../core/ids';
 import type { Incident } from '../core/incident';
+import { singleLine } from '../core/text';
 import { entry, type TimelineDraft } from '../core/timeline';
 import type { App } from './app';
 
@@ -85,7 +86,8 @@ export async function receiveAlarm(
     now,
     (id) => ({
       id,
-      title: alarm.description ? `${alarm.alarmName}: ${alarm.description}` : alarm.alarmName,
+      // A title is one line, whatever the alarm's description holds (it is kept whole in `alarm`).
+      title: singleLine(alarm.description ? `${alarm.alarmName}: ${alarm.description}` : alarm.alarmName),
       service: serviceName,
       source: 'alarm',
       declaredAt: now.toISOString(),
@@ -118,13 +120,14 @@ export interface Declaration {
 }
 
 export async function declareIncident(app: App, d: Declaration, now = app.clock.now()): Promise<IntakeResult> {
+  const title = singleLine(d.title);
   return openOrJoin(
     app,
     `manual#${d.idempotencyKey}`,
     now,
     (id) => ({
       id,
-      title: d.title,
+      title,
       service: d.service,
       source: 'manual',
       declaredAt: now.toISOString(),
@@ -135,7 +138,7 @@ export async function declareIncident(app: App, d: Declaration, now = app.clock.
       ...(d.urgency ? { urgency: d.urgency } : {}),
     }),
     () =>
-      entry('declared', `Declared by ${d.declaredBy}: ${d.title}`, {
+      entry('declared', `Declared by ${d.declaredBy}: ${title}`, {
         channel: d.channel,
         actor: d.declaredBy,
         ...(d.principal ? { detail: { principal: d.principal } } : {}),

@@ -31,6 +31,20 @@ describe('management API', () => {
     expect(body.message).toMatch(/^title: .*; impact: Invalid option: expected one of "high"\|"medium"\|"low"$/);
   });
 
+  it('a title is one line: line breaks and control characters become spaces, and a title of nothing else is refused', async () => {
+    const declared = await driver().api<{ incidentId: string }>('POST', '/incidents', {
+      service: 'checkout',
+      title: 'line1\r\nBcc: evil@example.com\n\u001b[31mline3',
+      by: 'irene',
+    });
+    const empty = await driver().api<Problem>('POST', '/incidents', { service: 'checkout', title: '\r\n\t', by: 'irene' });
+
+    expect(declared.status).toBe(201);
+    expect((await driver().incident(declared.body.incidentId)).incident.title).toBe('line1 Bcc: evil@example.com [31mline3');
+    expect(empty.status).toBe(400);
+    expect(empty.body.message).toMatch(/^title: /);
+  });
+
   it('the same idempotency key declares the incident once', async () => {
     const request = { service: 'checkout', title: 'Checkout down', by: 'irene', idempotencyKey: 'ticket-12345678' };
 

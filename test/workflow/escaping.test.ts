@@ -28,4 +28,17 @@ describe('alarm text that looks like markup', () => {
     expect(page.text).toContain(HOSTILE);
     expect(sms.message).toContain('<script>alert("x")</script> <b>bold</b> {{ template }} ${injected}');
   });
+  it('line breaks and control characters in an alarm description never reach a subject or a title; the description is kept whole', async () => {
+    const description = 'Payments lag high.\r\nBcc: evil@example.com\n\u001b[31mred\u001b[0m';
+    await driver().raiseAlarm('payments-lag', description);
+    const incident = await driver().waitFor('the payments incident', async () =>
+      (await driver().openIncidents()).find((i) => i.alarm?.alarmName === 'payments-lag'),
+    );
+    await driver().waitForTimeline(incident.id, 'paged');
+    const page = await driver().waitForEmail('@example.com', new RegExp(`${incident.id}.*please accept`));
+
+    expect(incident.title).toBe('payments-lag: Payments lag high. Bcc: evil@example.com [31mred [0m');
+    expect(page.subject).not.toMatch(/[\r\n\u001b]/);
+    expect(incident.alarm?.description).toBe(description);
+  });
 });

@@ -1,0 +1,14 @@
+/*
+ * Text that people and alarms supply is data, and some of it becomes a subject line, a title or a
+ * terminal line. Line breaks there break the line (an email subject with CR/LF is not what SES
+ * documents accepting; a multi-line CloudWatch alarm description is common), and control characters
+ * (an ESC sequence in an alarm description) would act on a terminal that prints them.
+ */
+
+/** C0 and C1 control characters, DEL, and the Unicode line and paragraph separators. */
+const CONTROL_OR_BREAK = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+
+/** One line: every run of line breaks, tabs and control characters becomes one space. */
+export function singleLine(text: string): string {
+  return text.replace(CONTROL_OR_BREAK, ' ').replace(/ {2,}/g, ' ').trim();
+}

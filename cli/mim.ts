@@ -12,7 +12,7 @@ import { formatTime, type Notice, renderEmail, renderSms } from '../functions/co
 import { previews } from '../functions/core/preview';
 import { smsSegments } from '../functions/core/sms';
 import { singleLine } from '../functions/core/text';
-import { parseRotaTime, whoIsOnCall } from '../functions/core/roster';
+import { readTime, whoIsOnCall } from '../functions/core/roster';
 import type { TimelineEntry } from '../functions/core/timeline';
 import { shouldSign, signRequest } from './signing';
 
@@ -320,8 +320,11 @@ program
   .action((o: { at?: string; config: string }) => {
     const config = readOrganisation(o.config);
     const zone = config.rota.timeZone;
-    const at = o.at === undefined ? now() : parseRotaTime(o.at, zone);
-    if (!at) throw new CliError(`--at "${o.at}" is not a time; write e.g. "2026-12-24 21:00" (${zone}) or 2026-12-24T21:00Z`);
+    const read = o.at === undefined ? { at: now() } : readTime(o.at, zone);
+    if ('error' in read)
+      throw new CliError(`--at "${o.at}" ${read.error}; write e.g. "2026-12-24 21:00" (${zone}) or 2026-12-24T21:00Z`);
+    const { at } = read;
+    if ('note' in read) console.log(`Note: ${read.note}.`);
     console.log(`On call at ${formatTime(at.toISOString(), zone)} (${zone}):`);
     for (const l of whoIsOnCall(config, at)) {
       const cover = l.override

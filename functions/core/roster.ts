@@ -90,10 +90,46 @@ export function whoIsOnCall(config: OrganisationConfig, at: Date): OnCallLevel[]
  * it is wall-clock time in the rota's zone. Undefined when it is not a time.
  */
 export function parseRotaTime(text: string, zone: string): Date | undefined {
+  const read = readTime(text, zone);
+  return 'at' in read ? read.at : undefined;
+}
+
+/** The years an instant may be in: incident ids carry a four-digit year, and nothing predates 1970. */
+const FIRST_YEAR = 1970;
+const LAST_YEAR = 9999;
+
+/**
+ * A time given by a person, read as parseRotaTime reads it, and what it came to when the wall-clock
+ * time is not one instant: in a DST gap (the clocks went forward past it) it is read as the moment
+ * after the gap; when it happens twice (the clocks went back), as its first occurrence. Either way
+ * `note` says so, with how to write the other. An instant outside the years 1970 to 9999 is refused.
+ */
+export function readTime(text: string, zone: string): { at: Date; note?: string } | { error: string } {
   const trimmed = text.trim().replace(' ', 'T');
   const hasOffset = /(Z|[+-]\d{2}:?\d{2})$/i.test(trimmed);
   const parsed = hasOffset ? DateTime.fromISO(trimmed, { setZone: true }) : DateTime.fromISO(trimmed, { zone });
-  return parsed.isValid ? parsed.toJSDate() : undefined;
+  if (!parsed.isValid) return { error: 'is not a time' };
+  if (parsed.toUTC().year < FIRST_YEAR || parsed.toUTC().year > LAST_YEAR) {
+    return { error: `is outside the years ${FIRST_YEAR} to ${LAST_YEAR}` };
+  }
+  if (hasOffset) return { at: parsed.toJSDate() };
+  const wall = DateTime.fromISO(trimmed, { zone: 'UTC' });
+  const asked = wall.toFormat('yyyy-MM-dd HH:mm');
+  const show = (d: DateTime) => d.toFormat('yyyy-MM-dd HH:mm ZZZZ (ZZ)');
+  if (parsed.toFormat('yyyy-MM-dd HH:mm') !== asked) {
+    return {
+      at: parsed.toJSDate(),
+      note: `${asked} does not exist in ${zone} (the clocks went forward past it): read as ${show(parsed)}`,
+    };
+  }
+  const [first, second] = parsed.getPossibleOffsets().sort((a, b) => a.toMillis() - b.toMillis());
+  if (first && second) {
+    return {
+      at: first.toJSDate(),
+      note: `${asked} happens twice in ${zone} (the clocks went back): read as the first, ${show(first)}; for the second, write ${second.toISO({ suppressMilliseconds: true, suppressSeconds: true })}`,
+    };
+  }
+  return { at: parsed.toJSDate() };
 }
 
 export interface EscalationStep {

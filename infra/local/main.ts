@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import { join, relative, resolve } from 'node:path';
 import { readOrganisation } from '../../functions/adapters/config-file';
 import { ConfigError } from '../../functions/core/config';
-import { parseRotaTime } from '../../functions/core/roster';
+import { readTime } from '../../functions/core/roster';
 import { ROOT, startSandbox } from './sandbox';
 
 const port = (value: string) => {
@@ -35,12 +35,14 @@ const options = program.opts<{ config: string; data: string; memory?: boolean; p
 const p = options.port;
 try {
   const zone = readOrganisation(options.config).rota.timeZone;
-  const at = options.at === undefined ? undefined : parseRotaTime(options.at, zone);
-  if (options.at !== undefined && !at) {
+  const read = options.at === undefined ? undefined : readTime(options.at, zone);
+  if (read && 'error' in read) {
     program.error(
-      `--at "${options.at}" is not a time: write it as "2027-03-28 00:55" (read in the rota's zone, ${zone}) or as ISO 8601 with an offset, 2027-03-28T00:55Z`,
+      `--at "${options.at}" ${read.error}: write it as "2027-03-28 00:55" (read in the rota's zone, ${zone}) or as ISO 8601 with an offset, 2027-03-28T00:55Z`,
     );
   }
+  const at = read && 'at' in read ? read.at : undefined;
+  if (read && 'note' in read) console.log(`Note: --at ${read.note}.\n`);
   const sandbox = await startSandbox({
     ...(at ? { at } : {}),
     configPath: options.config,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type OrganisationConfig, parseConfig } from '../../functions/core/config';
-import { escalationStep, parseRotaTime, whoIsOnCall } from '../../functions/core/roster';
+import { escalationStep, parseRotaTime, readTime, whoIsOnCall } from '../../functions/core/roster';
 
 const base = parseConfig(readFileSync('config/organisation.yaml', 'utf8'));
 
@@ -141,6 +141,31 @@ describe('rota overrides', () => {
     expect(parseRotaTime('2026-07-01 09:00', 'Europe/London')?.toISOString()).toBe('2026-07-01T08:00:00.000Z');
     expect(parseRotaTime('2026-07-01T09:00Z', 'Europe/London')?.toISOString()).toBe('2026-07-01T09:00:00.000Z');
     expect(parseRotaTime('teatime', 'Europe/London')).toBeUndefined();
+  });
+
+  it('a wall-clock time in the spring-forward gap is read as the moment after it, and says so', () => {
+    const read = readTime('2027-03-28 01:30', 'Europe/London');
+
+    expect(read).toEqual({
+      at: new Date('2027-03-28T01:30:00Z'),
+      note: '2027-03-28 01:30 does not exist in Europe/London (the clocks went forward past it): read as 2027-03-28 02:30 GMT+1 (+01:00)',
+    });
+  });
+
+  it('a wall-clock time that happens twice in autumn is read as its first occurrence, and says how to write the second', () => {
+    const read = readTime('2027-10-31 01:30', 'Europe/London');
+
+    expect(read).toEqual({
+      at: new Date('2027-10-31T00:30:00Z'),
+      note: '2027-10-31 01:30 happens twice in Europe/London (the clocks went back): read as the first, 2027-10-31 01:30 GMT+1 (+01:00); for the second, write 2027-10-31T01:30+00:00',
+    });
+    expect(readTime('2027-10-31T01:30+00:00', 'Europe/London')).toEqual({ at: new Date('2027-10-31T01:30:00Z') });
+  });
+
+  it('an instant outside the years 1970 to 9999 is refused, as is text that is no time', () => {
+    expect(readTime('+275760-09-13T00:00Z', 'Europe/London')).toEqual({ error: 'is outside the years 1970 to 9999' });
+    expect(readTime('1969-12-31 23:59', 'UTC')).toEqual({ error: 'is outside the years 1970 to 9999' });
+    expect(readTime('teatime', 'UTC')).toEqual({ error: 'is not a time' });
   });
 });
 

@@ -161,6 +161,8 @@ export class LocalSesWithEvents {
   private readonly pending = new Set<Promise<unknown>>();
   /** The account's sending switch (PutAccountSendingAttributes). */
   private sendingEnabled = true;
+  /** When each email was sent, on the system's clock (aws-ses-v2-local stamps its own). */
+  private readonly sentAt = new Map<string, number>();
   url = '';
 
   constructor(private readonly options: SesEventsOptions) {
@@ -176,6 +178,10 @@ export class LocalSesWithEvents {
       const body = await readAll(req);
       const upstream = new URL(req.url ?? '/', this.options.upstream);
       if (this.answeredHere(req.method ?? 'GET', upstream.pathname, body, res)) return;
+      if (req.method === 'GET' && upstream.pathname === '/store') {
+        await this.store(upstream, res);
+        return;
+      }
       const answer = await new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((ok, fail) => {
         const forward = request(upstream, { method: req.method, headers: { ...req.headers, host: upstream.host } }, (reply) => {
           readAll(reply).then((b) => ok({ status: reply.statusCode ?? 502, headers: reply.headers, body: b }), fail);
@@ -186,6 +192,7 @@ export class LocalSesWithEvents {
       res.writeHead(answer.status, answer.headers);
       res.end(answer.body);
       if (req.method === 'POST' && answer.status === 200) {
+        this.noteSent(answer.body);
         // SES publishes after it has accepted the email, never within the send call.
         const publishing = this.publishFor(upstream.pathname, body, answer.body).catch((error: unknown) =>
           console.error('local SES: publishing a mail event failed:', error),
@@ -199,6 +206,36 @@ export class LocalSesWithEvents {
     return url;
   }
 
+  /** Notes when each email of an accepted send went, on the system's clock. */
+  private noteSent(answer: Buffer): void {
+    const reply = JSON.parse(answer.toString('utf8') || '{}') as {
+      MessageId?: string;
+      BulkEmailEntryResults?: Array<{ MessageId?: string }>;
+    };
+    const at = clock.now().getTime();
+    for (const id of [reply.MessageId, ...(reply.BulkEmailEntryResults ?? []).map((r) => r.MessageId)]) {
+      if (id) this.sentAt.set(id, at);
+    }
+  }
+
+  /**
+   * The store of sent mail (the viewer reads it), each email's time on the system's clock: the clock a
+   * sandbox started with --at, or run on virtual time, reads. `since` (epoch seconds) is applied to
+   * those times here, since the upstream's are its own.
+   */
+  private async store(url: URL, res: ServerResponse): Promise<void> {
+    const since = url.searchParams.get('since');
+    const upstream = (await (await fetch(new URL('/store', this.options.upstream))).json()) as {
+      templates: unknown;
+      emails: Array<{ messageId: string; at: number }>;
+    };
+    const emails = upstream.emails
+      .map((e) => ({ ...e, at: this.sentAt.has(e.messageId) ? Math.floor(this.sentAt.get(e.messageId)! / 1000) : e.at }))
+      .filter((e) => since === null || e.at >= Number(since));
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ templates: upstream.templates, emails }));
+  }
+
   /** The account's sending switch, and sends refused while it is off; false for what goes upstream. */
   private answeredHere(method: string, path: string, body: Buffer, res: ServerResponse): boolean {
     const json = (status: number, value: unknown, headers: Record<string, string> = {}) => {
@@ -206,6 +243,10 @@ export class LocalSesWithEvents {
       res.end(JSON.stringify(value));
       return true;
     };
+    if (method === 'GET' && path === '/v2/email/account') {
+      // GetAccount, as far as this SES keeps it: whether the account may send.
+      return json(200, { SendingEnabled: this.sendingEnabled, ProductionAccessEnabled: true, EnforcementStatus: 'HEALTHY' });
+    }
     if (method === 'PUT' && path === '/v2/email/account/sending') {
       const { SendingEnabled } = JSON.parse(body.toString('utf8') || '{}') as { SendingEnabled?: boolean };
       this.sendingEnabled = SendingEnabled !== false;

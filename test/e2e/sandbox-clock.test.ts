@@ -1,13 +1,16 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 const exec = promisify(execFile);
 const stateFile = join(tmpdir(), `sandbox-clock-${process.pid}.json`);
-// The CLI finds this sandbox, not one a developer may be running, through its own state file.
+// The CLI finds this sandbox, not one a developer may be running, through its own state file. The
+// instant is years from any date the suite runs on (CI runs it under faketime too), so that a part
+// that read the process's clock instead of the sandbox's would show.
 const env = { ...process.env, MIM_SANDBOX_FILE: stateFile, MIM_API_URL: '' };
 
 let sandbox: ChildProcess;
@@ -22,7 +25,7 @@ beforeAll(async () => {
   const port = randomInt(20_000, 40_000);
   sandbox = spawn(
     'node_modules/.bin/tsx',
-    ['infra/local/main.ts', '--memory', '--port', String(port), '--at', '2027-03-28 00:55'],
+    ['infra/local/main.ts', '--memory', '--port', String(port), '--at', '2031-07-15 12:34'],
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   await new Promise<void>((ready, fail) => {
@@ -45,7 +48,7 @@ afterAll(() => {
 
 describe('a sandbox started at another instant (npm start -- --at)', () => {
   it('says which instant its clock runs from', () => {
-    expect(banner).toMatch(/Clock +Sun 2027-03-28 00:5\d GMT \(started with --at; real time runs on from there\)/);
+    expect(banner).toMatch(/Clock +Tue 2031-07-15 12:3\d GMT\+1 \(started with --at; real time runs on from there\)/);
   });
 
   it('runs the whole system from that instant, and the CLI agrees with it', async () => {
@@ -54,12 +57,34 @@ describe('a sandbox started at another instant (npm start -- --at)', () => {
     const id = /(INC-\d{8}-[0-9A-F]{6}) opened/.exec(declared)?.[1];
     const shown = await mim('--tz', 'UTC', 'show', id!);
 
-    // Alice holds the rotation in the week of 22 March 2027 (alice, bob, carol weekly from 5 January 2026).
-    expect(oncall).toMatch(/^On call at 00:5\d GMT, Sun 28 Mar \(Europe\/London\):\n +1\. On-call MIM +Alice Adams/);
-    expect(id).toMatch(/^INC-20270328-/);
-    expect(shown).toMatch(/\n +00:5\d UTC, Sun 28 Mar +declared +Declared by irene: Clock check/);
+    // Alice holds the rotation in the week of 14 July 2031 (alice, bob, carol weekly from 5 January 2026).
+    expect(oncall).toMatch(/^On call at 12:3\d GMT\+1, Tue 15 Jul \(Europe\/London\):\n +1\. On-call MIM +Alice Adams/);
+    expect(id).toMatch(/^INC-20310715-/);
+    expect(shown).toMatch(/\n +11:3\d UTC, Tue 15 Jul +declared +Declared by irene: Clock check/);
     await expect
       .poll(() => mim('--tz', 'UTC', 'show', id!), { timeout: 20_000, interval: 500 })
-      .toMatch(/00:5\d UTC, Sun 28 Mar +paged +Paged On-call MIM \(Alice Adams\)/);
+      .toMatch(/11:3\d UTC, Tue 15 Jul +paged +Paged On-call MIM \(Alice Adams\)/);
+  });
+
+  it("stamps an alarm the CLI raises, and the mail it sends, with the sandbox's time", async () => {
+    const { urls } = JSON.parse(readFileSync(stateFile, 'utf8')) as { urls: { api: string; ses: string } };
+
+    await mim('alarm', 'checkout-5xx', 'Checkout 5xx above 5%');
+    const alarmed = await vi.waitFor(
+      async () => {
+        const { incidents } = (await (await fetch(`${urls.api}/incidents?status=all`)).json()) as {
+          incidents: Array<{ alarm?: { alarmName: string; at: string } }>;
+        };
+        const found = incidents.find((i) => i.alarm?.alarmName === 'checkout-5xx');
+        if (!found) throw new Error('no incident for the alarm yet');
+        return found;
+      },
+      { timeout: 20_000, interval: 200 },
+    );
+    const { emails } = (await (await fetch(`${urls.ses}/store`)).json()) as { emails: Array<{ at: number }> };
+
+    expect(alarmed.alarm!.at).toMatch(/^2031-07-15T11:3\d/);
+    expect(emails.length).toBeGreaterThan(0);
+    for (const email of emails) expect(new Date(email.at * 1000).toISOString()).toMatch(/^2031-07-15T11:3\d/);
   });
 });

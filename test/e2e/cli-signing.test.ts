@@ -37,7 +37,7 @@ afterAll(() => new Promise<void>((ok) => server.close(() => ok())));
 
 async function mim(...args: string[]) {
   try {
-    const { stdout, stderr } = await exec('node_modules/.bin/tsx', ['cli/mim.ts', '--api', api, ...args], {
+    const { stdout, stderr } = await exec(process.execPath, ['bin/mim.mjs', '--api', api, ...args], {
       timeout: 30_000,
       env: {
         ...process.env,

@@ -10,7 +10,7 @@ const exec = promisify(execFile);
 
 async function mim(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec('node_modules/.bin/tsx', ['cli/mim.ts', ...args], {
+    const { stdout, stderr } = await exec(process.execPath, ['bin/mim.mjs', ...args], {
       timeout: 30_000,
       env: { ...process.env, MIM_API_URL: '' },
     });

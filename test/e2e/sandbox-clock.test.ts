@@ -17,7 +17,7 @@ let sandbox: ChildProcess;
 let banner = '';
 
 async function mim(...args: string[]): Promise<string> {
-  const { stdout } = await exec('node_modules/.bin/tsx', ['cli/mim.ts', ...args], { timeout: 30_000, env });
+  const { stdout } = await exec(process.execPath, ['bin/mim.mjs', ...args], { timeout: 30_000, env });
   return stdout;
 }
 

@@ -12,7 +12,7 @@ import { formatTime, type Notice, renderEmail, renderSms } from '../functions/co
 import { previews } from '../functions/core/preview';
 import { smsSegments } from '../functions/core/sms';
 import { singleLine } from '../functions/core/text';
-import { readTime, whoIsOnCall } from '../functions/core/roster';
+import { isCalendarDay, readTime, whoIsOnCall } from '../functions/core/roster';
 import type { TimelineEntry } from '../functions/core/timeline';
 import { shouldSign, signRequest } from './signing';
 
@@ -369,6 +369,8 @@ program
   .description('show input that could not be understood (e.g. malformed alarms), kept for inspection')
   .option('--day <date>', 'the day, e.g. 2026-11-27 (default: today, UTC)')
   .action(async (o: { day?: string }) => {
+    if (o.day !== undefined && !isCalendarDay(o.day))
+      throw new CliError(`--day "${o.day}" is not a day; write one such as 2026-11-27`);
     const { day, items } = await call<{ day: string; items: Array<{ at: string; source: string; error: string; raw: string }> }>(
       'GET',
       `/quarantine${o.day ? `?day=${o.day}` : ''}`,

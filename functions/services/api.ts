@@ -4,6 +4,7 @@ import { hashLinkId, INCIDENT_ID_PATTERN } from '../core/ids';
 import { type Incident, type MimAction, type MimEvent, passMovedOn, refusalFor } from '../core/incident';
 import { formatTime } from '../core/messages';
 import { singleLine } from '../core/text';
+import { isCalendarDay } from '../core/roster';
 import { ACTION_LABELS, confirmPage, messagePage } from '../core/pages';
 import { ActionRefused, submitAction, UnknownIncident } from './actions';
 import type { App } from './app';
@@ -270,16 +271,21 @@ async function linkRoute(app: App, req: HttpRequest, linkId: string, now: Date):
 }
 
 const declaration = z.object({
-  service: z.string().min(1, 'service is required (one of the services in the organisation config)'),
+  service: z
+    .string({ error: 'service is required (one of the services in the organisation config)' })
+    .min(1, 'service is required (one of the services in the organisation config)'),
   // A title is one line: line breaks and control characters become spaces.
   title: text('title').transform(singleLine).pipe(z.string().min(1, 'title is required: what is happening, in a line')),
-  by: z.string().min(1, 'by is required: who declares it'),
+  by: z
+    .string({ error: 'who declares it is required, as a person id from the config' })
+    .min(1, 'who declares it is required, as a person id from the config'),
   impact: z.enum(LEVELS).optional(),
   urgency: z.enum(LEVELS).optional(),
   idempotencyKey: z.string().min(8).max(128).optional(),
 });
 
-const by = z.string().min(1, 'by is required: the person acting, as a person id from the config').max(200);
+const BY_REQUIRED = 'the person acting is required, as a person id from the config';
+const by = z.string({ error: BY_REQUIRED }).min(1, BY_REQUIRED).max(200);
 const actionRequest = z.object({
   action: z.enum(Object.keys(ACTION_FIELDS) as [MimAction, ...MimAction[]]),
   by,
@@ -297,8 +303,8 @@ function unknownPerson(app: App, id: string): HttpResponse | undefined {
 }
 
 async function redrive(app: App, req: HttpRequest, id: string): Promise<HttpResponse> {
-  const body = redriveRequest.safeParse(parseJson(req.body));
-  if (!body.success) return problem(400, 'InvalidInput', issues(body.error));
+  const body = readBody(req, redriveRequest);
+  if ('refused' in body) return body.refused;
   const refused = unknownPerson(app, body.data.by);
   if (refused) return refused;
   try {
@@ -316,12 +322,27 @@ async function redrive(app: App, req: HttpRequest, id: string): Promise<HttpResp
   }
 }
 
-function parseJson(body: string): unknown {
+/** The request's body as JSON, or the refusal that says it is not. */
+function parseJson(body: string): { raw: unknown } | { refused: HttpResponse } {
   try {
-    return body ? JSON.parse(body) : {};
-  } catch {
-    return undefined;
+    return { raw: body ? JSON.parse(body) : {} };
+  } catch (error) {
+    return {
+      refused: problem(
+        400,
+        'InvalidInput',
+        `the body is not JSON (${(error as Error).message}); send a JSON object, with content-type application/json`,
+      ),
+    };
   }
+}
+
+/** The request's body read by `schema`, or the refusal that says what is wrong with it. */
+function readBody<T>(req: HttpRequest, schema: z.ZodType<T>): { data: T; raw: unknown } | { refused: HttpResponse } {
+  const json = parseJson(req.body);
+  if ('refused' in json) return json;
+  const read = schema.safeParse(json.raw);
+  return read.success ? { data: read.data, raw: json.raw } : { refused: problem(400, 'InvalidInput', issues(read.error)) };
 }
 
 function issues(error: z.ZodError): string {
@@ -352,8 +373,8 @@ export async function handleHttp(app: App, req: HttpRequest, now = app.clock.now
 
   if (path === '/incidents' && req.method === 'GET') return listIncidents(app, req.query.status);
   if (path === '/incidents' && req.method === 'POST') {
-    const body = declaration.safeParse(parseJson(req.body));
-    if (!body.success) return problem(400, 'InvalidInput', issues(body.error));
+    const body = readBody(req, declaration);
+    if ('refused' in body) return body.refused;
     const d = body.data;
     if (!app.config.services.some((s) => s.name === d.service)) {
       return problem(
@@ -389,10 +410,12 @@ export async function handleHttp(app: App, req: HttpRequest, now = app.clock.now
     if (!one[2] && req.method === 'GET') return showIncident(app, id);
     if (one[2] === '/redrive' && req.method === 'POST') return redrive(app, req, id);
     if (one[2] === '/actions' && req.method === 'POST') {
-      const raw = parseJson(req.body);
-      const head = actionRequest.safeParse(raw);
-      if (!head.success) return problem(400, 'InvalidInput', issues(head.error));
-      const { action, by } = head.data;
+      const head = readBody(req, actionRequest);
+      if ('refused' in head) return head.refused;
+      const {
+        data: { action, by },
+        raw,
+      } = head;
       const refused = unknownPerson(app, by);
       if (refused) return refused;
       const parsed = details(app, action, raw);
@@ -420,7 +443,8 @@ export async function handleHttp(app: App, req: HttpRequest, now = app.clock.now
   }
   if (path === '/quarantine' && req.method === 'GET') {
     const day = req.query.day ?? now.toISOString().slice(0, 10);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return problem(400, 'InvalidInput', 'day must be a date such as 2026-11-27');
+    if (!isCalendarDay(day))
+      return problem(400, 'InvalidInput', `day "${singleLine(day).slice(0, 40)}" is not a day; write one such as 2026-11-27`);
     return json(200, { day, items: await app.store.quarantined(day) });
   }
   return problem(404, 'NotFound', `no route for ${req.method} ${path}; see the README for the API`);

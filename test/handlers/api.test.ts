@@ -108,9 +108,30 @@ describe('management API', () => {
     const unknown = await driver().api<Problem>('GET', '/nope');
 
     expect(notJson.status).toBe(400);
+    expect(((await notJson.json()) as Problem).message).toMatch(
+      /^the body is not JSON \(.+\); send a JSON object, with content-type application\/json$/,
+    );
     expect(unknown).toEqual({
       status: 404,
       body: { error: 'NotFound', message: 'no route for GET /nope; see the README for the API' },
+    });
+  });
+
+  it('a quarantine day that is not a day of the calendar is refused, saying how to write one', async () => {
+    const answer = await driver().api<Problem>('GET', '/quarantine?day=2026-02-30');
+
+    expect(answer).toEqual({
+      status: 400,
+      body: { error: 'InvalidInput', message: 'day "2026-02-30" is not a day; write one such as 2026-11-27' },
+    });
+  });
+
+  it('a redrive that names nobody says who must be named', async () => {
+    const answer = await driver().api<Problem>('POST', '/incidents/INC-20261127-4F2A9C/redrive', {});
+
+    expect(answer).toEqual({
+      status: 400,
+      body: { error: 'InvalidInput', message: 'by: the person acting is required, as a person id from the config' },
     });
   });
 });

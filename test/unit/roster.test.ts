@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type OrganisationConfig, parseConfig } from '../../functions/core/config';
-import { escalationStep, parseRotaTime, readTime, whoIsOnCall } from '../../functions/core/roster';
+import { escalationStep, isCalendarDay, parseRotaTime, readTime, whoIsOnCall } from '../../functions/core/roster';
 
 const base = parseConfig(readFileSync('config/organisation.yaml', 'utf8'));
 
@@ -166,6 +166,18 @@ describe('rota overrides', () => {
     expect(readTime('+275760-09-13T00:00Z', 'Europe/London')).toEqual({ error: 'is outside the years 1970 to 9999' });
     expect(readTime('1969-12-31 23:59', 'UTC')).toEqual({ error: 'is outside the years 1970 to 9999' });
     expect(readTime('teatime', 'UTC')).toEqual({ error: 'is not a time' });
+  });
+
+  it('a day is a day of the calendar written yyyy-mm-dd: 29 February only in a leap year, no 13th month', () => {
+    expect(['2028-02-29', '2026-11-27', '1999-12-31'].map(isCalendarDay)).toEqual([true, true, true]);
+    expect(['2027-02-29', '2026-13-01', '2026-11-31', '27/11/2026', '2026-11-27T00:00Z', ''].map(isCalendarDay)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });
 

@@ -364,8 +364,19 @@ async function listIncidents(app: App, which: string | undefined): Promise<HttpR
   return json(200, { incidents: lists.flat() });
 }
 
+/**
+ * Well above the largest body a route needs (an update form: its fields of 4,000 characters each,
+ * percent-encoded), so that a
+ * huge body is refused before it is parsed.
+ */
+const MAX_BODY_BYTES = 256 * 1024;
+
 /** Routes a request of the HTTP API: action links for people, JSON management calls for the CLI. */
 export async function handleHttp(app: App, req: HttpRequest, now = app.clock.now()): Promise<HttpResponse> {
+  const size = Buffer.byteLength(req.body, 'utf8');
+  if (size > MAX_BODY_BYTES) {
+    return problem(413, 'PayloadTooLarge', `the body is ${size} bytes; the API takes at most ${MAX_BODY_BYTES} (256 KB)`);
+  }
   const path = req.path.replace(/\/+$/, '') || '/';
   const link = /^\/a\/([^/]+)$/.exec(path);
   if (link) return linkRoute(app, req, link[1]!, now);

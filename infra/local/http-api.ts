@@ -2,14 +2,26 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { clock } from '../../functions/adapters/clock';
-import { readBody } from './http-util';
+import { BodyTooLarge, readBody } from './http-util';
 import { lambdaContext, type LambdaHandler } from './lambda-context';
+
+/** An HTTP API's payload quota: 10 MB (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html). */
+const HTTP_API_MAX_PAYLOAD = 10 * 1024 * 1024;
 
 /** Turns a loopback HTTP request into the API Gateway (HTTP API, payload 2.0) event the handler gets on AWS. */
 export function apiGatewayAdapter(handler: () => LambdaHandler) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://local');
-    const body = await readBody(req);
+    let body: string;
+    try {
+      body = await readBody(req, HTTP_API_MAX_PAYLOAD);
+    } catch (error) {
+      if (!(error instanceof BodyTooLarge)) throw error;
+      // What API Gateway answers, before any function runs; the rest of the upload is not read.
+      res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+      res.end(JSON.stringify({ message: 'Request Entity Too Large' }));
+      return;
+    }
     const headers = Object.fromEntries(
       Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : (v ?? '')]),
     );

@@ -367,7 +367,7 @@ export class LocalStepFunctions {
         : [];
     const maxResults = fields.pageSize();
     const scope = `ListStateMachines ${region}`;
-    const from = this.tokens.read(fields.optionalString('nextToken'), scope) ?? 0;
+    const from = this.tokens.read(fields.optionalString('nextToken', 1024), scope) ?? 0;
     const page = machines.slice(from, from + maxResults);
     const next = from + page.length;
     return { stateMachines: page, ...(next < machines.length ? { nextToken: this.tokens.issue(scope, next) } : {}) };
@@ -381,7 +381,7 @@ export class LocalStepFunctions {
     const redriveFilter = fields.oneOf('redriveFilter', ['REDRIVEN', 'NOT_REDRIVEN']);
     const maxResults = fields.pageSize();
     const scope = `ListExecutions ${stateMachineArn} ${statusFilter ?? ''} ${redriveFilter ?? ''}`;
-    const before = this.tokens.read(fields.optionalString('nextToken'), scope);
+    const before = this.tokens.read(fields.optionalString('nextToken', 1024), scope);
     // The map keeps executions in the order they started, and none is ever removed.
     const all = [...this.executions.values()];
     const matching: number[] = [];
@@ -406,7 +406,7 @@ export class LocalStepFunctions {
     const maxResults = fields.pageSize();
     const includeExecutionData = fields.flag('includeExecutionData', true);
     const scope = `GetExecutionHistory ${executionArn} ${reverseOrder} ${includeExecutionData}`;
-    const cursor = this.tokens.read(fields.optionalString('nextToken'), scope);
+    const cursor = this.tokens.read(fields.optionalString('nextToken', 1024), scope);
     const { events, next } = execution.history.page({
       maxResults,
       reverseOrder,

@@ -134,4 +134,30 @@ describe('management API', () => {
       body: { error: 'InvalidInput', message: 'by: the person acting is required, as a person id from the config' },
     });
   });
+
+  it('a body larger than any route needs is refused with its size before it is read as JSON', async () => {
+    const answer = await driver().api<Problem>('POST', '/incidents', { title: 'x'.repeat(300_000) });
+
+    expect(answer.status).toBe(413);
+    expect(answer.body).toEqual({
+      error: 'PayloadTooLarge',
+      message: expect.stringMatching(/^the body is 3\d{5} bytes; the API takes at most 262144 \(256 KB\)$/),
+    });
+  });
+
+  it("a body over API Gateway's 10 MB payload quota is refused as API Gateway refuses it, and nothing is declared", async () => {
+    const ids = async () =>
+      (await driver().api<{ incidents: Array<{ id: string }> }>('GET', '/incidents?status=all')).body.incidents.map((i) => i.id);
+    const before = await ids();
+
+    const answer = await fetch(`${driver().sandbox.urls.api}/incidents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ service: 'payments', by: 'irene', title: 'x'.repeat(11 * 1024 * 1024) }),
+    });
+
+    expect(answer.status).toBe(413);
+    expect(await answer.json()).toEqual({ message: 'Request Entity Too Large' });
+    expect(await ids()).toEqual(before);
+  });
 });

@@ -348,6 +348,14 @@ describe('execution history', () => {
     await expect(reversed).rejects.toMatchObject({ name: 'InvalidToken' });
   });
 
+  it('a page token longer than the 1,024 characters AWS allows is a ValidationException', async () => {
+    const arn = await failedExecution();
+
+    const long = sfn().send(new GetExecutionHistoryCommand({ executionArn: arn, nextToken: 'x'.repeat(1025) }));
+
+    await expect(long).rejects.toMatchObject({ name: 'ValidationException' });
+  });
+
   it('includeExecutionData false leaves the inputs, outputs and parameters out of the events', async () => {
     const arn = await failedExecution();
 

@@ -3,25 +3,28 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** The inputs that say which resource a call acts on. */
 interface CallInput {
+  ConfigurationSetName?: string;
   IndexName?: string;
   PhoneNumber?: string;
   executionArn?: string;
 }
 
 /**
- * The kind of resource a call acts on, as the least-privilege test names the resources of a policy:
- * the table or one of its indexes, the state machine, the SES identity, SMS to phone numbers, a topic.
+ * The kinds of resource a call is authorised against, as the least-privilege test names the resources
+ * of a policy: the table or one of its indexes, the state machine or an execution, the SES identity
+ * (and the configuration set a send names: SES authorises the send against both), SMS to phone
+ * numbers, a topic.
  */
-function resourceOf(service: string, input: CallInput): string {
+function resourcesOf(service: string, input: CallInput): string[] {
   switch (service) {
     case 'dynamodb':
-      return input.IndexName ? `index/${input.IndexName}` : 'table';
+      return [input.IndexName ? `index/${input.IndexName}` : 'table'];
     case 'states':
-      return input.executionArn ? 'execution' : 'state-machine';
+      return [input.executionArn ? 'execution' : 'state-machine'];
     case 'ses':
-      return 'email-identity';
+      return ['email-identity', ...(input.ConfigurationSetName ? ['configuration-set'] : [])];
     default:
-      return input.PhoneNumber ? 'phone-number' : 'topic';
+      return [input.PhoneNumber ? 'phone-number' : 'topic'];
   }
 }
 
@@ -60,7 +63,7 @@ export class AwsCallRecorder {
         const command = context.commandName?.replace(/Command$/, '');
         if (fn && command) {
           const seen = this.calls.get(fn) ?? new Set<string>();
-          seen.add(`${service}:${command} on ${resourceOf(service, args.input as CallInput)}`);
+          for (const resource of resourcesOf(service, args.input as CallInput)) seen.add(`${service}:${command} on ${resource}`);
           this.calls.set(fn, seen);
         }
         return next(args);

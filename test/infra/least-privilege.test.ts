@@ -46,7 +46,9 @@ function grantedBySynthesizedPolicies(): void {
   ).Properties.StateMachineName;
   const nameOf = (action: string, resource: unknown): string => {
     if (action === 'sns:Publish' && resource === '*') return 'phone-number';
-    if (action === 'ses:SendBulkEmail' && /:ses:/.test(JSON.stringify(resource))) return 'email-identity';
+    if (action === 'ses:SendBulkEmail' && /:ses:.*:identity\//.test(JSON.stringify(resource))) return 'email-identity';
+    if (action === 'ses:SendBulkEmail' && /:ses:.*:configuration-set\//.test(JSON.stringify(resource)))
+      return 'configuration-set';
     if (action.startsWith('states:') && JSON.stringify(resource).includes(`:stateMachine:${machine}"`)) return 'state-machine';
     if (action.startsWith('states:') && JSON.stringify(resource).includes(`:execution:${machine}:*"`)) return 'execution';
     const name = names.get(JSON.stringify(resource));

@@ -252,8 +252,9 @@ export async function escalatePage(
 }
 
 /**
- * How much later than the incident's own deadline a wait may end before it is woken to be measured
- * again: a wait is computed a moment before it starts, so it always ends a little after the deadline.
+ * How much later than the incident's own deadline (or than now, once that has passed) a wait may end
+ * before it is woken to be measured again: a wait is computed a moment before it starts, so it always
+ * ends a little after the deadline.
  */
 const STALE_WAIT_MS = 5_000;
 
@@ -277,7 +278,10 @@ export async function awaitEvent(
   }
   const deadline = (await app.store.getIncident(input.incidentId))?.deadline;
   const endsAt = input.waitSeconds === undefined ? undefined : now.getTime() + input.waitSeconds * 1000;
-  if (deadline && endsAt !== undefined && endsAt > Date.parse(deadline) + STALE_WAIT_MS) {
+  // Measured from the deadline, or from now if it has passed: a wait begun after its deadline (a
+  // workflow resumed late) is one second long and must run out, to take the path of what fell due;
+  // woken, it would be measured again at one second and woken again, for ever.
+  if (deadline && endsAt !== undefined && endsAt > Math.max(Date.parse(deadline), now.getTime()) + STALE_WAIT_MS) {
     await app.workflow.deliver(input.taskToken, { incidentId: input.incidentId, eventId: 'none', at: now.toISOString() });
   }
 }
@@ -689,13 +693,17 @@ async function sendReview(app: App, incident: Incident, reminder: boolean, now: 
 
 export async function remindReview(app: App, id: string, now = app.clock.now()): Promise<StepResult> {
   const current = await load(app, id);
-  const count = (current.reminderCount ?? 0) + 1;
-  const incident =
-    (await app.store.updateIncident(
-      id,
-      { reminderCount: count, deadline: new Date(now.getTime() + app.config.review.remindEvery * 1000).toISOString() },
-      { status: ['review'] },
-    )) ?? current;
+  // A retry of this step (its answer lost) finds the next reminder already scheduled: it finishes the
+  // same reminder, same number and message key, so that the owner is reminded once.
+  const retried = (current.reminderCount ?? 0) > 0 && Date.parse(current.deadline ?? '') > now.getTime();
+  const count = retried ? current.reminderCount! : (current.reminderCount ?? 0) + 1;
+  const incident = retried
+    ? current
+    : ((await app.store.updateIncident(
+        id,
+        { reminderCount: count, deadline: new Date(now.getTime() + app.config.review.remindEvery * 1000).toISOString() },
+        { status: ['review'] },
+      )) ?? current);
   await sendReview(app, incident, true, now);
   await app.store.appendTimeline(
     id,

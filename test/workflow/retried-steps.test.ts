@@ -34,4 +34,20 @@ describe('workflow: every step retried', () => {
     expect(toIrene.filter((s) => /Update \d/.test(s))).toEqual([`[P1 MAJOR] Update 1`]);
     expect(toIrene).toContain('[P1 MAJOR] Resolved');
   });
+
+  it('a review reminder retried is one reminder: its owner is reminded once each time one falls due', async () => {
+    const id = await activeIncident(driver);
+    await act(driver, id, 'resolve', 'dave', { resolution: 'Rolled back.' });
+    await driver.waitForTimeline(id, 'review-reminder', 2);
+    await act(driver, id, 'submit-review', 'dave', { summary: 'Bad deploy.', lessons: 'Canary.' });
+    await finished(driver, id);
+
+    const { timeline } = await driver.incident(id);
+    const reminded = timeline.filter((e) => e.kind === 'review-reminder').map((e) => Date.parse(e.at));
+    const gaps = reminded.slice(1).map((at, i) => at - reminded[i]!);
+    const reminders = (await driver.emails()).filter((e) => e.subject.startsWith('Reminder: ') && e.subject.includes(id));
+    // Reminders every 2 s in the fast config.
+    expect(gaps.every((gap) => gap >= 1_500)).toBe(true);
+    expect(reminders).toHaveLength(reminded.length);
+  });
 });

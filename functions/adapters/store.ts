@@ -98,6 +98,9 @@ function statusIndex(incident: Pick<Incident, 'status' | 'declaredAt' | 'id'>) {
 
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
+/** The key of an incident's own item. */
+const metaKey = (id: string) => ({ pk: `INC#${id}`, sk: 'META' });
+
 export class IncidentStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -186,13 +189,19 @@ export class IncidentStore {
    * later stop, recorded meanwhile by another invocation, stays. False when the flag was not that one.
    */
   async clearWorkflowStop(id: string, stoppedAt: string): Promise<boolean> {
-    return this.conditionally(id, 'REMOVE workflowStopped', 'workflowStopped.#at = :at', { '#at': 'at' }, { ':at': stoppedAt });
+    return this.conditionally(
+      metaKey(id),
+      'REMOVE workflowStopped',
+      'workflowStopped.#at = :at',
+      { '#at': 'at' },
+      { ':at': stoppedAt },
+    );
   }
 
   /** Notes who asked to end the stop that stopped at `stoppedAt`; false when that is not the stop recorded. */
   async requestRestart(id: string, stoppedAt: string, request: RestartRequest): Promise<boolean> {
     return this.conditionally(
-      id,
+      metaKey(id),
       'SET workflowStopped.restartRequest = :request',
       'workflowStopped.#at = :at',
       { '#at': 'at' },
@@ -203,7 +212,7 @@ export class IncidentStore {
   /** Withdraws a restart request that was refused, if it is still the one recorded. */
   async withdrawRestartRequest(id: string, requestId: string): Promise<boolean> {
     return this.conditionally(
-      id,
+      metaKey(id),
       'REMOVE workflowStopped.restartRequest',
       'workflowStopped.restartRequest.#id = :id',
       { '#id': 'id' },
@@ -211,8 +220,9 @@ export class IncidentStore {
     );
   }
 
+  /** An update made only if `condition` holds: false when it did not (someone else got there first). */
   private async conditionally(
-    id: string,
+    key: { pk: string; sk: string },
     update: string,
     condition: string,
     names: Record<string, string>,
@@ -222,7 +232,7 @@ export class IncidentStore {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { pk: `INC#${id}`, sk: 'META' },
+          Key: key,
           UpdateExpression: update,
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
@@ -384,22 +394,13 @@ export class IncidentStore {
         conditions.push(`#s${i}.#owner = :o${i}`);
       } else conditions.push(`attribute_not_exists(#s${i})`);
     });
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: `MSG#${incidentId}#${key}`, sk: 'MSG' },
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: conditions.join(' AND '),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return this.conditionally(
+      { pk: `MSG#${incidentId}#${key}`, sk: 'MSG' },
+      `SET ${sets.join(', ')}`,
+      conditions.join(' AND '),
+      names,
+      values,
+    );
   }
 
   /**

@@ -258,34 +258,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     mailViewer: `${sesUrl}/`,
     smsOutbox: `${sns.url}/`,
   };
+  // What the CLI and a developer's scripts read from the state file, and what the caller is given.
+  const endpoints = { urls, tableName, stateMachineArn, intakeTopicArn, operationsTopicArn, mailEventsTopicArn };
   if (options.stateFile) {
     mkdirSync(dirname(options.stateFile), { recursive: true });
-    writeFileSync(
-      options.stateFile,
-      JSON.stringify(
-        {
-          urls,
-          tableName,
-          stateMachineArn,
-          intakeTopicArn,
-          operationsTopicArn,
-          mailEventsTopicArn,
-          pid: process.pid,
-          clockOffsetMs: clockOffsetMs(),
-        },
-        null,
-        2,
-      ),
-    );
+    writeFileSync(options.stateFile, JSON.stringify({ ...endpoints, pid: process.pid, clockOffsetMs: clockOffsetMs() }, null, 2));
   }
   return {
     region,
-    urls,
-    tableName,
-    stateMachineArn,
-    intakeTopicArn,
-    operationsTopicArn,
-    mailEventsTopicArn,
+    ...endpoints,
     sns,
     sfn,
     clock,

@@ -270,22 +270,20 @@ async function linkRoute(app: App, req: HttpRequest, linkId: string, now: Date):
   );
 }
 
+/** A string that must be given and not empty; `message` says what to give, whichever it was. */
+const required = (message: string) => z.string({ error: message }).min(1, message);
+
 const declaration = z.object({
-  service: z
-    .string({ error: 'service is required (one of the services in the organisation config)' })
-    .min(1, 'service is required (one of the services in the organisation config)'),
+  service: required('service is required (one of the services in the organisation config)'),
   // A title is one line: line breaks and control characters become spaces.
   title: text('title').transform(singleLine).pipe(z.string().min(1, 'title is required: what is happening, in a line')),
-  by: z
-    .string({ error: 'who declares it is required, as a person id from the config' })
-    .min(1, 'who declares it is required, as a person id from the config'),
+  by: required('who declares it is required, as a person id from the config'),
   impact: z.enum(LEVELS).optional(),
   urgency: z.enum(LEVELS).optional(),
   idempotencyKey: z.string().min(8).max(128).optional(),
 });
 
-const BY_REQUIRED = 'the person acting is required, as a person id from the config';
-const by = z.string({ error: BY_REQUIRED }).min(1, BY_REQUIRED).max(200);
+const by = required('the person acting is required, as a person id from the config').max(200);
 const actionRequest = z.object({
   action: z.enum(Object.keys(ACTION_FIELDS) as [MimAction, ...MimAction[]]),
   by,
@@ -366,8 +364,7 @@ async function listIncidents(app: App, which: string | undefined): Promise<HttpR
 
 /**
  * Well above the largest body a route needs (an update form: its fields of 4,000 characters each,
- * percent-encoded), so that a
- * huge body is refused before it is parsed.
+ * percent-encoded), so that a huge body is refused before it is parsed.
  */
 const MAX_BODY_BYTES = 256 * 1024;
 

@@ -235,7 +235,8 @@ export class IncidentStore {
           Key: key,
           UpdateExpression: update,
           ConditionExpression: condition,
-          ExpressionAttributeNames: names,
+          // DynamoDB refuses an empty map of names.
+          ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
           ExpressionAttributeValues: values,
         }),
       );
@@ -246,15 +247,12 @@ export class IncidentStore {
     }
   }
 
-  async incrementAlarmCount(id: string): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: `INC#${id}`, sk: 'META' },
-        UpdateExpression: 'ADD alarmCount :one',
-        ExpressionAttributeValues: { ':one': 1 },
-      }),
-    );
+  /**
+   * Counts one more alarm on an incident that exists. Conditional, so that it can never create a bare
+   * record for an incident that was not stored; false when there is no such incident.
+   */
+  async incrementAlarmCount(id: string): Promise<boolean> {
+    return this.conditionally(metaKey(id), 'ADD alarmCount :one', 'attribute_exists(pk)', {}, { ':one': 1 });
   }
 
   /**

@@ -51,6 +51,11 @@ export interface Incident {
   source: 'alarm' | 'manual';
   declaredAt: string;
   declaredBy: string;
+  /**
+   * The delivery (alarm message or declaration) whose intake stored this incident: a retry of that
+   * delivery knows it opened the incident, whichever step it failed at.
+   */
+  openedBy?: string;
   alarm?: AlarmSummary;
   alarmCount: number;
   status: IncidentStatus;

@@ -18,9 +18,16 @@ export interface IntakeResult {
 const TAKING_ALARMS: readonly Incident['status'][] = ['declared', 'paging', 'active'];
 
 /**
- * Opens the incident for a grouping key, or joins the one already open. Every path is safe to repeat:
- * the window claim, the incident write and the timeline entry are conditional, and the execution is
- * named after the incident.
+ * Opens the incident for a grouping key, or joins the one already open, so that whatever fails, times
+ * out or crashes on the way, and however often the delivery is then retried, it ends on an incident
+ * that is stored and whose workflow runs. Every step is safe to repeat, and none trusts that an
+ * earlier one finished:
+ * - the grouping window names the incident; a window whose incident was never stored (its writer
+ *   failed) is still joined, and the joiner stores the incident itself;
+ * - the incident write is conditional, and the incident records which delivery stored it, so that a
+ *   retry of that delivery knows it opened it;
+ * - the alarm is counted only on an incident that exists, and only by the first try of a delivery
+ *   (the timeline's once-key says which); the execution is named after the incident.
  */
 async function openOrJoin(
   app: App,
@@ -31,19 +38,35 @@ async function openOrJoin(
   onceKey: string,
 ): Promise<IntakeResult> {
   const { store, workflow, config } = app;
-  const { incidentId, opened } = await store.claimDedupWindow(
+  let seen: Incident | undefined;
+  const { incidentId, opened: claimed } = await store.claimDedupWindow(
     key,
     incidentIdFor(key, now),
     config.intake.groupWindow,
     now,
-    // Not stored yet means the intake that opened the window is still writing it: join it.
-    async (id) => TAKING_ALARMS.includes((await store.getIncident(id))?.status ?? 'declared'),
+    async (id) => {
+      seen = await store.getIncident(id);
+      // Not stored means the intake that claimed the window is still writing it, or failed to: join it.
+      return TAKING_ALARMS.includes(seen?.status ?? 'declared');
+    },
   );
-  if (opened) await store.createIncident(build(incidentId));
+  const existing = claimed ? undefined : seen;
+  const opened = existing ? existing.openedBy === onceKey : await storeIncident(app, { ...build(incidentId), openedBy: onceKey });
   const first = await store.appendTimeline(incidentId, received(opened), onceKey);
-  if (!first) return { incidentId, outcome: 'duplicate', workflow: await workflow.start(incidentId) };
-  if (!opened) await store.incrementAlarmCount(incidentId);
-  return { incidentId, outcome: opened ? 'opened' : 'grouped', workflow: await workflow.start(incidentId) };
+  if (first && !opened && !(await store.incrementAlarmCount(incidentId))) {
+    throw new Error(`incident ${incidentId} was not stored when its alarm was counted`);
+  }
+  return {
+    incidentId,
+    outcome: first ? (opened ? 'opened' : 'grouped') : 'duplicate',
+    workflow: await workflow.start(incidentId),
+  };
+}
+
+/** Stores the incident; true when this delivery stored it (now or on an earlier try), false when another did. */
+async function storeIncident(app: App, incident: Incident): Promise<boolean> {
+  if (await app.store.createIncident(incident)) return true;
+  return (await app.store.getIncident(incident.id))?.openedBy === incident.openedBy;
 }
 
 /** A CloudWatch alarm arrived; `deliveryId` (the SNS MessageId) makes a redelivery a no-op. */

@@ -33,6 +33,12 @@ import { clock } from './clock';
 
 /** The attribute DynamoDB's TTL reads (epoch seconds) to tidy away expired links and grouping windows. */
 export const TTL_ATTRIBUTE = 'ttl';
+
+/** What the intake made of one alarm state change: the incident it reached, if any, and how. */
+export interface DeliveryOutcome {
+  incidentId?: string;
+  outcome: string;
+}
 export const GSI_OPEN = 'gsi1';
 
 /** The table's keys (all strings), for whatever creates the table: CDK on AWS, the sandbox locally. */
@@ -534,6 +540,28 @@ export class IncidentStore {
       ScanIndexForward: false,
     });
     return items.map((item) => clean<Incident>(item));
+  }
+
+  /** What the intake made of an alarm state change it has already taken in, if it has (read strongly). */
+  async deliveryOutcome(transition: string): Promise<DeliveryOutcome | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: `DELIVERY#${transition}`, sk: 'DELIVERY' }, ConsistentRead: true }),
+    );
+    return Item ? (Item.outcome as DeliveryOutcome) : undefined;
+  }
+
+  /**
+   * Remembers that an alarm state change was taken in, and what came of it, until `until` (then
+   * DynamoDB's TTL removes it): written last, once everything the change caused is stored, so that a
+   * retry of a delivery that failed half-way is not taken for a redelivery.
+   */
+  async rememberDelivery(transition: string, outcome: DeliveryOutcome, until: Date): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: `DELIVERY#${transition}`, sk: 'DELIVERY', outcome, [TTL_ATTRIBUTE]: epochSeconds(until.toISOString()) },
+      }),
+    );
   }
 
   async quarantine(entry: Quarantined): Promise<void> {

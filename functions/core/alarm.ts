@@ -1,9 +1,12 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { OrganisationConfig, ServiceConfig } from './config';
 
 /** A CloudWatch alarm state change, whichever way it arrived (SNS notification or EventBridge event). */
 export interface AlarmSignal {
   alarmName: string;
+  /** The alarm's ARN (SNS: AlarmArn; EventBridge: the event's resource), when the message carries it. */
+  alarmArn?: string;
   description?: string;
   state: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
   reason: string;
@@ -18,6 +21,7 @@ const timestamp = z.string().refine((text) => !Number.isNaN(Date.parse(text)), '
 /** The JSON CloudWatch publishes to an SNS topic for an alarm action. */
 const snsAlarmMessage = z.object({
   AlarmName: z.string().min(1),
+  AlarmArn: z.string().optional(),
   AlarmDescription: z.string().nullish(),
   NewStateValue: state,
   NewStateReason: z.string(),
@@ -32,6 +36,7 @@ const eventBridgeAlarm = z.object({
   'detail-type': z.literal('CloudWatch Alarm State Change'),
   account: z.string().optional(),
   region: z.string().optional(),
+  resources: z.array(z.string()).optional(),
   detail: z.object({
     alarmName: z.string().min(1),
     state: z.object({ value: state, reason: z.string(), timestamp }),
@@ -64,6 +69,7 @@ export function parseAlarm(input: string | unknown): AlarmSignal {
     const m = viaSns.data;
     return {
       alarmName: m.AlarmName,
+      ...(m.AlarmArn ? { alarmArn: m.AlarmArn } : {}),
       ...(m.AlarmDescription ? { description: m.AlarmDescription } : {}),
       state: m.NewStateValue,
       reason: m.NewStateReason,
@@ -76,8 +82,10 @@ export function parseAlarm(input: string | unknown): AlarmSignal {
   if (viaEvents.success) {
     const e = viaEvents.data;
     const description = e.detail.configuration?.description;
+    const alarmArn = e.resources?.find((r) => r.includes(':alarm:'));
     return {
       alarmName: e.detail.alarmName,
+      ...(alarmArn ? { alarmArn } : {}),
       ...(description ? { description } : {}),
       state: e.detail.state.value,
       reason: e.detail.state.reason,
@@ -90,6 +98,16 @@ export function parseAlarm(input: string | unknown): AlarmSignal {
     `the message is not a CloudWatch alarm notification (${problems(viaSns.error)}); ` +
       'expected fields AlarmName, NewStateValue, NewStateReason and StateChangeTime',
   );
+}
+
+/**
+ * One alarm state change, however it arrived (SNS or EventBridge, once or redelivered): the alarm
+ * (its ARN, else its account, region and name), the state it entered and when. Hashed, to a key of
+ * fixed length whatever the names hold.
+ */
+export function transitionKey(alarm: AlarmSignal): string {
+  const identity = alarm.alarmArn ?? `${alarm.account ?? ''}:${alarm.region ?? ''}:${alarm.alarmName}`;
+  return createHash('sha256').update(`${identity}\n${alarm.state}\n${alarm.at}`).digest('base64url');
 }
 
 function globToRegExp(glob: string): RegExp {

@@ -37,6 +37,7 @@ export interface StatusUpdate {
 
 export interface AlarmSummary {
   alarmName: string;
+  alarmArn?: string;
   description?: string;
   reason: string;
   at: string;

@@ -1,4 +1,4 @@
-import { type AlarmSignal, serviceForAlarm } from '../core/alarm';
+import { type AlarmSignal, serviceForAlarm, transitionKey } from '../core/alarm';
 import type { Level } from '../core/config';
 import { incidentIdFor } from '../core/ids';
 import type { Incident } from '../core/incident';
@@ -69,13 +69,37 @@ async function storeIncident(app: App, incident: Incident): Promise<boolean> {
   return (await app.store.getIncident(incident.id))?.openedBy === incident.openedBy;
 }
 
-/** A CloudWatch alarm arrived; `deliveryId` (the SNS MessageId) makes a redelivery a no-op. */
+/**
+ * How long an alarm state change is remembered once taken in: longer than Lambda retries an
+ * asynchronous event (6 hours) and than a dead-letter queue keeps one for a redrive (4 days by default).
+ */
+const DELIVERY_HORIZON_MS = 7 * 86_400_000;
+
+/**
+ * A CloudWatch alarm state change arrived. The same change arriving again (an SNS redelivery, a
+ * Lambda retry, a dead-letter redrive days later, or the same change by SNS and by EventBridge) is
+ * taken in once, whatever has become of its incident since; `deliveryId` (the SNS MessageId or the
+ * EventBridge event id) is kept on the timeline for tracing.
+ */
 export async function receiveAlarm(
   app: App,
   alarm: AlarmSignal,
   deliveryId: string,
   now = app.clock.now(),
 ): Promise<IntakeResult> {
+  const transition = transitionKey(alarm);
+  const seen = await app.store.deliveryOutcome(transition);
+  if (seen) return { ...(seen.incidentId ? { incidentId: seen.incidentId } : {}), outcome: 'duplicate' };
+  const result = await takeAlarm(app, alarm, deliveryId, `alarm#${transition}`, now);
+  await app.store.rememberDelivery(
+    transition,
+    { ...(result.incidentId ? { incidentId: result.incidentId } : {}), outcome: result.outcome },
+    new Date(now.getTime() + DELIVERY_HORIZON_MS),
+  );
+  return result;
+}
+
+async function takeAlarm(app: App, alarm: AlarmSignal, deliveryId: string, onceKey: string, now: Date): Promise<IntakeResult> {
   const service = serviceForAlarm(app.config, alarm.alarmName);
   const serviceName = service?.name ?? 'unmapped';
   const key = `alarm#${serviceName}`;
@@ -91,12 +115,13 @@ export async function receiveAlarm(
         actor: alarm.alarmName,
         at: alarm.at,
       }),
-      `alarm#${deliveryId}`,
+      onceKey,
     );
     return { incidentId: open.id, outcome: 'cleared' };
   }
   const summary = {
     alarmName: alarm.alarmName,
+    ...(alarm.alarmArn ? { alarmArn: alarm.alarmArn } : {}),
     ...(alarm.description ? { description: alarm.description } : {}),
     reason: alarm.reason,
     at: alarm.at,
@@ -125,7 +150,7 @@ export async function receiveAlarm(
         `${opened ? 'Alarm' : 'Grouped into this incident: alarm'} ${alarm.alarmName} (${serviceName}): ${alarm.reason}`,
         { channel: 'alarm', actor: alarm.alarmName, detail: { deliveryId, ...summary } },
       ),
-    `alarm#${deliveryId}`,
+    onceKey,
   );
 }
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { snsEvent } from '../../infra/local/sns-server';
 import { useSandbox } from '../support/sandbox';
 import { lambdaContext } from '../../infra/local/lambda-context';
+import { finished } from '../support/incidents';
 
 const { driver, sandbox } = useSandbox();
 
@@ -47,8 +48,9 @@ describe('alarm intake', () => {
 
   it('50 alarms for one service in a burst open exactly one incident and one execution', async () => {
     const handler = await intake();
+    // Fifty alarms of the service (one per host), each entering ALARM.
     const events = Array.from({ length: 50 }, (_, i) =>
-      snsEvent(sandbox().intakeTopicArn, randomUUID(), alarm(`checkout-${i % 5 === 0 ? 'latency' : '5xx'}`)),
+      snsEvent(sandbox().intakeTopicArn, randomUUID(), alarm(`checkout-${i % 5 === 0 ? 'latency' : '5xx'}-host${i}`)),
     );
 
     const results = (await Promise.all(events.map((e) => handler(e, lambdaContext('intake'))))).flat();
@@ -125,5 +127,58 @@ describe('alarm intake', () => {
     expect(result?.incidentId).toMatch(/^INC-/);
     const { timeline } = await driver().incident(result!.incidentId!);
     expect(timeline.some((e) => e.summary.includes('checkout-latency (checkout): Threshold Crossed'))).toBe(true);
+  });
+
+  it('an SNS redelivery that arrives after its incident has ended opens nothing and pages nobody', async () => {
+    const handler = await intake();
+    const event = snsEvent(sandbox().intakeTopicArn, randomUUID(), alarm('reporting-backlog'));
+    const [first] = await handler(event, lambdaContext('intake'));
+    // A tier-3 service: the incident is handed off to its owner and its workflow ends.
+    await finished(driver(), first!.incidentId!);
+
+    const [again] = await handler(event, lambdaContext('intake'));
+
+    expect(again).toEqual({ incidentId: first!.incidentId, outcome: 'duplicate' });
+    const all = await driver().api<{ incidents: Array<{ alarm?: { alarmName: string } }> }>('GET', '/incidents?status=all');
+    expect(all.body.incidents.filter((i) => i.alarm?.alarmName === 'reporting-backlog')).toHaveLength(1);
+  });
+
+  it('the same state change arriving by SNS and by EventBridge is one alarm on the incident', async () => {
+    const handler = await intake();
+    const at = sandbox().clock.now().toISOString();
+    const arn = 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:checkout-errors';
+    const bySns = snsEvent(
+      sandbox().intakeTopicArn,
+      randomUUID(),
+      JSON.stringify({
+        AlarmName: 'checkout-errors',
+        AlarmArn: arn,
+        NewStateValue: 'ALARM',
+        NewStateReason: 'Threshold Crossed',
+        StateChangeTime: at.replace('Z', '+0000'),
+        Region: 'EU (Ireland)',
+        AWSAccountId: '123456789012',
+      }),
+    );
+    const byEvents = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'CloudWatch Alarm State Change',
+      source: 'aws.cloudwatch',
+      account: '123456789012',
+      time: at,
+      region: 'eu-west-1',
+      resources: [arn],
+      detail: { alarmName: 'checkout-errors', state: { value: 'ALARM', reason: 'Threshold Crossed', timestamp: at } },
+    };
+
+    const [viaSns] = await handler(bySns, lambdaContext('intake'));
+    const [viaEvents] = await handler(byEvents, lambdaContext('intake'));
+
+    expect(viaEvents).toEqual({ incidentId: viaSns!.incidentId, outcome: 'duplicate' });
+    const { timeline } = await driver().incident(viaSns!.incidentId!);
+    expect(
+      timeline.filter((e) => e.summary.includes('alarm checkout-errors') || e.summary.includes('Alarm checkout-errors')),
+    ).toHaveLength(1);
   });
 });

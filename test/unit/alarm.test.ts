@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MalformedAlarmError, parseAlarm, serviceForAlarm } from '../../functions/core/alarm';
+import { MalformedAlarmError, parseAlarm, serviceForAlarm, transitionKey } from '../../functions/core/alarm';
 import { parseConfig } from '../../functions/core/config';
 
 const config = parseConfig(readFileSync('config/organisation.yaml', 'utf8'));
@@ -65,6 +65,23 @@ describe('alarm intake parsing', () => {
     expect(() => parseAlarm(JSON.stringify({ AlarmName: 'payments-5xx', NewStateValue: 'RED' }))).toThrow(
       /NewStateValue: .*NewStateReason: .*expected fields AlarmName, NewStateValue, NewStateReason and StateChangeTime/,
     );
+  });
+
+  it('a state change is one key whichever way it came and whatever else differs; another state or time is another', () => {
+    const arn = 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:payments-5xx';
+    const at = '2026-11-27T10:00:00.000Z';
+    const viaSns = parseAlarm({ ...snsMessage, AlarmArn: arn, StateChangeTime: '2026-11-27T10:00:00.000+0000' });
+    const viaEvents = parseAlarm({
+      source: 'aws.cloudwatch',
+      'detail-type': 'CloudWatch Alarm State Change',
+      resources: [arn],
+      detail: { alarmName: 'payments-5xx', state: { value: 'ALARM', reason: 'another wording', timestamp: at } },
+    });
+
+    expect(transitionKey(viaSns)).toBe(transitionKey(viaEvents));
+    expect(transitionKey({ ...viaSns, state: 'OK' })).not.toBe(transitionKey(viaSns));
+    expect(transitionKey({ ...viaSns, at: '2026-11-27T10:01:00.000Z' })).not.toBe(transitionKey(viaSns));
+    expect(transitionKey(viaSns)).toMatch(/^[\w-]{43}$/);
   });
 
   it('alarm names map to services by the patterns in config', () => {

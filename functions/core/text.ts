@@ -12,3 +12,10 @@ const CONTROL_OR_BREAK = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
 export function singleLine(text: string): string {
   return text.replace(CONTROL_OR_BREAK, ' ').replace(/ {2,}/g, ' ').trim();
 }
+
+/** What the quarantine keeps of input it could not read: enough to see what it was, never an item too large to store. */
+const KEPT_CHARS = 16_384;
+
+export function keptForInspection(raw: string): string {
+  return raw.length > KEPT_CHARS ? `${raw.slice(0, KEPT_CHARS)}… [cut: ${raw.length} characters in all]` : raw;
+}

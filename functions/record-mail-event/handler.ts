@@ -1,13 +1,11 @@
 import type { SNSEvent } from 'aws-lambda';
 import { lambda, logger } from '../adapters/lambda';
 import { MalformedMailEvent, parseMailEvent } from '../core/mail-events';
+import { keptForInspection } from '../core/text';
 import { appContext } from '../services/app';
 import { type MailEventResult, recordMailEvent } from '../services/mail-events';
 
 const app = appContext();
-
-/** What the quarantine keeps of input it could not read: enough to see what it was. */
-const KEPT_CHARS = 16_384;
 
 /**
  * SES's bounce, complaint, delivery-delay, reject and rendering-failure events, published by the
@@ -28,7 +26,7 @@ export const handler = lambda(async (event: SNSEvent): Promise<Array<MailEventRe
         at: app.clock.now().toISOString(),
         source,
         error: error.message,
-        raw: Sns.Message.slice(0, KEPT_CHARS),
+        raw: keptForInspection(Sns.Message),
       });
       results.push({ outcome: 'ignored' });
     }

@@ -1,17 +1,48 @@
-import { type AlarmSignal, serviceForAlarm, transitionKey } from '../core/alarm';
+import { type AlarmSignal, deliveriesIn, MalformedAlarmError, parseAlarm, serviceForAlarm, transitionKey } from '../core/alarm';
 import type { Level } from '../core/config';
 import { incidentIdFor } from '../core/ids';
 import type { Incident } from '../core/incident';
-import { singleLine } from '../core/text';
+import { keptForInspection, singleLine } from '../core/text';
 import { entry, type TimelineDraft } from '../core/timeline';
 import type { App } from './app';
 
-export type IntakeOutcome = 'opened' | 'grouped' | 'duplicate' | 'cleared' | 'ignored';
+export type IntakeOutcome = 'opened' | 'grouped' | 'duplicate' | 'cleared' | 'ignored' | 'refused';
 
 export interface IntakeResult {
   incidentId?: string;
   outcome: IntakeOutcome;
   workflow?: 'started' | 'already-started';
+  /** For input that is not an alarm: where it came from and why it was refused. */
+  refused?: { source: string; reason: string };
+}
+
+/**
+ * Takes in everything the intake function was invoked with: the records of an SNS batch, or an
+ * EventBridge event. Input that is not a CloudWatch alarm is refused with its reason and kept for
+ * inspection, never thrown: it would fail the same way on every retry, and holds up nothing else.
+ */
+export async function receiveDeliveries(app: App, event: unknown): Promise<IntakeResult[]> {
+  const results: IntakeResult[] = [];
+  for (const { id, source, message, refusal } of deliveriesIn(event)) {
+    let alarm: AlarmSignal;
+    try {
+      if (refusal) throw new MalformedAlarmError(refusal);
+      alarm = parseAlarm(message);
+    } catch (error) {
+      if (!(error instanceof MalformedAlarmError)) throw error;
+      const raw = typeof message === 'string' ? message : JSON.stringify(message);
+      await app.store.quarantine({
+        at: app.clock.now().toISOString(),
+        source,
+        error: error.message,
+        raw: keptForInspection(raw),
+      });
+      results.push({ outcome: 'refused', refused: { source, reason: error.message } });
+      continue;
+    }
+    results.push(await receiveAlarm(app, alarm, id));
+  }
+  return results;
 }
 
 /** Statuses in which new alarms of the same storm still join the incident. */

@@ -71,7 +71,7 @@ describe('alarm intake', () => {
 
     const results = await handler({ Records: [...bad.Records, ...good.Records] }, lambdaContext('intake'));
 
-    expect(results.map((r) => r.outcome)).toEqual(['ignored', 'opened']);
+    expect(results.map((r) => r.outcome)).toEqual(['refused', 'opened']);
     const { body } = await driver().api<{ items: Array<{ source: string; error: string; raw: string }> }>('GET', '/quarantine');
     expect(body.items).toEqual([
       expect.objectContaining({
@@ -180,5 +180,39 @@ describe('alarm intake', () => {
     expect(
       timeline.filter((e) => e.summary.includes('alarm checkout-errors') || e.summary.includes('Alarm checkout-errors')),
     ).toHaveLength(1);
+  });
+
+  it('input that is not a CloudWatch alarm is refused with its reason and kept for inspection, never thrown', async () => {
+    const handler = await intake();
+    const s3 = { Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'logs' } } }] };
+    const otherSource = {
+      version: '0',
+      id: 'ec2-event-1',
+      'detail-type': 'EC2 Instance State-change Notification',
+      source: 'aws.ec2',
+      detail: { state: 'stopped' },
+    };
+    const huge = snsEvent(
+      sandbox().intakeTopicArn,
+      'huge-1',
+      JSON.stringify({ AlarmName: 'payments-5xx', pad: 'x'.repeat(300_000) }),
+    );
+
+    const results = [
+      ...(await handler(s3 as never, lambdaContext('intake'))),
+      ...(await handler(otherSource, lambdaContext('intake'))),
+      ...(await handler(huge, lambdaContext('intake'))),
+      ...(await handler({ Records: [] }, lambdaContext('intake'))),
+    ];
+
+    expect(results.map((r) => r.outcome)).toEqual(['refused', 'refused', 'refused']);
+    const { body } = await driver().api<{ items: Array<{ source: string; error: string; raw: string }> }>('GET', '/quarantine');
+    const kept = Object.fromEntries(body.items.map((i) => [i.source, i]));
+    expect(kept['record:0']!.error).toMatch(/^a record that is not an SNS notification \(an S3 or SQS event\?\)/);
+    expect(kept['events:ec2-event-1']!.error).toMatch(
+      /^an event from aws\.ec2 \("EC2 Instance State-change Notification"\) is not a CloudWatch alarm state change;/,
+    );
+    expect(kept['sns:huge-1']!.error).toMatch(/^the message is 30\d{4} bytes, more than SNS carries \(262144\)/);
+    expect(kept['sns:huge-1']!.raw.length).toBeLessThan(17_000);
   });
 });

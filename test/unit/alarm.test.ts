@@ -84,6 +84,13 @@ describe('alarm intake parsing', () => {
     expect(transitionKey(viaSns)).toMatch(/^[\w-]{43}$/);
   });
 
+  it("text past CloudWatch's limits is cut, visibly, and text within them is kept whole", () => {
+    const alarm = parseAlarm({ ...snsMessage, AlarmDescription: 'd'.repeat(5000), NewStateReason: 'r'.repeat(1023) });
+
+    expect(alarm.description).toBe(`${'d'.repeat(1024)}… [cut at 1024 characters]`);
+    expect(alarm.reason).toBe('r'.repeat(1023));
+  });
+
   it('alarm names map to services by the patterns in config', () => {
     expect(serviceForAlarm(config, 'payments-latency-p99')?.name).toBe('payments');
     expect(serviceForAlarm(config, 'checkout-5xx')?.name).toBe('checkout');

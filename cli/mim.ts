@@ -364,13 +364,38 @@ program
     console.log(`HTML written to ${out}; open it in a browser.`);
   });
 
+/** A --day option must be a day of the calendar; refused before the API is asked. */
+function checkDay(day: string | undefined): void {
+  if (day !== undefined && !isCalendarDay(day)) throw new CliError(`--day "${day}" is not a day; write one such as 2026-11-27`);
+}
+
+program
+  .command('alarms')
+  .description(
+    'show alarm state changes that reached no incident: recoveries with nothing open, alarms that arrived too late to page',
+  )
+  .option('--day <date>', 'the day the alarms fired, e.g. 2026-11-27 (default: today, UTC)')
+  .option('--service <name>', 'only this service')
+  .action(async (o: { day?: string; service?: string }) => {
+    checkDay(o.day);
+    const query = new URLSearchParams({ ...(o.day ? { day: o.day } : {}), ...(o.service ? { service: o.service } : {}) });
+    const { day, alarms } = await call<{
+      day: string;
+      alarms: Array<{ at: string; service: string; alarmName: string; state: string; reason: string; outcome: string }>;
+    }>('GET', `/alarms${query.size > 0 ? `?${query}` : ''}`);
+    if (alarms.length === 0) console.log(`No alarms without an incident on ${day}${o.service ? ` for ${o.service}` : ''}.`);
+    for (const a of alarms)
+      console.log(
+        `${a.at}  ${shown(a.service)}  ${shown(a.alarmName)} ${a.state}\n  ${shown(a.outcome)}\n  reason: ${shown(a.reason)}`,
+      );
+  });
+
 program
   .command('quarantine')
   .description('show input that could not be understood (e.g. malformed alarms), kept for inspection')
   .option('--day <date>', 'the day, e.g. 2026-11-27 (default: today, UTC)')
   .action(async (o: { day?: string }) => {
-    if (o.day !== undefined && !isCalendarDay(o.day))
-      throw new CliError(`--day "${o.day}" is not a day; write one such as 2026-11-27`);
+    checkDay(o.day);
     const { day, items } = await call<{ day: string; items: Array<{ at: string; source: string; error: string; raw: string }> }>(
       'GET',
       `/quarantine${o.day ? `?day=${o.day}` : ''}`,

@@ -25,6 +25,8 @@ import { clock } from './clock';
  *   DEDUP#<key>             DEDUP                    the alarm grouping window: incident id and its expiry
  *   MSG#<id>#<key>          MSG                      one message's delivery ledger: an attribute per
  *                                                    recipient and channel, claimed by an attempt or sent
+ *   DELIVERY#<transition>   DELIVERY                 an alarm state change taken in, and what came of it (7 days)
+ *   ALARMS#<yyyy-mm-dd>     <alarm time>#<transition> an alarm state change that reached no incident (90 days)
  *   BAD#<yyyy-mm-dd>        <time>#<random>          input that could not be understood, kept for inspection
  *
  * Idempotency comes from conditional writes alone (no transactions: dynalite lacks them), and
@@ -71,6 +73,23 @@ export interface WaitRegistration {
   phase: string;
   since: string;
 }
+
+/** An alarm state change that reached no incident, kept in the alarm history of its day. */
+export interface AlarmRecord {
+  /** When the alarm changed state (its StateChangeTime). */
+  at: string;
+  /** When it reached the intake. */
+  receivedAt: string;
+  service: string;
+  alarmName: string;
+  state: string;
+  reason: string;
+  /** What became of it, in words: why no incident took it. */
+  outcome: string;
+}
+
+/** How long the alarm history keeps a day. */
+const ALARM_HISTORY_DAYS = 90;
 
 export interface Quarantined {
   at: string;
@@ -562,6 +581,27 @@ export class IncidentStore {
         Item: { pk: `DELIVERY#${transition}`, sk: 'DELIVERY', outcome, [TTL_ATTRIBUTE]: epochSeconds(until.toISOString()) },
       }),
     );
+  }
+
+  /** Keeps an alarm state change in its day's history; the same change kept again is one entry. */
+  async recordAlarm(record: AlarmRecord, transition: string): Promise<void> {
+    const until = new Date(Date.parse(record.receivedAt) + ALARM_HISTORY_DAYS * 86_400_000).toISOString();
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: `ALARMS#${record.at.slice(0, 10)}`,
+          sk: `${record.at}#${transition}`,
+          ...record,
+          [TTL_ATTRIBUTE]: epochSeconds(until),
+        },
+      }),
+    );
+  }
+
+  /** The alarm history of a day (UTC), in order of the alarms' own times. */
+  async alarmHistory(day: string): Promise<AlarmRecord[]> {
+    return (await this.queryAll(`ALARMS#${day}`)).map((item) => clean<AlarmRecord>(item));
   }
 
   async quarantine(entry: Quarantined): Promise<void> {

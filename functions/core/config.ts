@@ -112,7 +112,11 @@ export const configSchema = z
       candidate: z.array(priority).default([]),
       unknownServiceTier: z.number().int().min(1).max(3).default(2),
     }),
-    intake: z.strictObject({ groupWindow: duration }),
+    intake: z.strictObject({
+      groupWindow: duration,
+      /** An alarm that reaches the intake later than this after it fired is kept, but pages nobody. */
+      staleAfter: duration.default(3600),
+    }),
     rota: z.strictObject({
       timeZone,
       ackWindow: duration,

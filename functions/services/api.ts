@@ -368,6 +368,9 @@ async function listIncidents(app: App, which: string | undefined): Promise<HttpR
  */
 const MAX_BODY_BYTES = 256 * 1024;
 
+const notADay = (day: string) =>
+  problem(400, 'InvalidInput', `day "${singleLine(day).slice(0, 40)}" is not a day; write one such as 2026-11-27`);
+
 /** Routes a request of the HTTP API: action links for people, JSON management calls for the CLI. */
 export async function handleHttp(app: App, req: HttpRequest, now = app.clock.now()): Promise<HttpResponse> {
   const size = Buffer.byteLength(req.body, 'utf8');
@@ -449,10 +452,16 @@ export async function handleHttp(app: App, req: HttpRequest, now = app.clock.now
       }
     }
   }
+  if (path === '/alarms' && req.method === 'GET') {
+    const day = req.query.day ?? now.toISOString().slice(0, 10);
+    if (!isCalendarDay(day)) return notADay(day);
+    const alarms = await app.store.alarmHistory(day);
+    const service = req.query.service;
+    return json(200, { day, alarms: service ? alarms.filter((a) => a.service === service) : alarms });
+  }
   if (path === '/quarantine' && req.method === 'GET') {
     const day = req.query.day ?? now.toISOString().slice(0, 10);
-    if (!isCalendarDay(day))
-      return problem(400, 'InvalidInput', `day "${singleLine(day).slice(0, 40)}" is not a day; write one such as 2026-11-27`);
+    if (!isCalendarDay(day)) return notADay(day);
     return json(200, { day, items: await app.store.quarantined(day) });
   }
   return problem(404, 'NotFound', `no route for ${req.method} ${path}; see the README for the API`);

@@ -1,12 +1,13 @@
 import { type AlarmSignal, deliveriesIn, MalformedAlarmError, parseAlarm, serviceForAlarm, transitionKey } from '../core/alarm';
 import type { Level } from '../core/config';
+import { formatDuration } from '../core/duration';
 import { incidentIdFor } from '../core/ids';
 import type { Incident } from '../core/incident';
 import { keptForInspection, singleLine } from '../core/text';
 import { entry, type TimelineDraft } from '../core/timeline';
 import type { App } from './app';
 
-export type IntakeOutcome = 'opened' | 'grouped' | 'duplicate' | 'cleared' | 'ignored' | 'refused';
+export type IntakeOutcome = 'opened' | 'grouped' | 'duplicate' | 'cleared' | 'ignored' | 'stale' | 'refused';
 
 export interface IntakeResult {
   incidentId?: string;
@@ -121,7 +122,7 @@ export async function receiveAlarm(
   const transition = transitionKey(alarm);
   const seen = await app.store.deliveryOutcome(transition);
   if (seen) return { ...(seen.incidentId ? { incidentId: seen.incidentId } : {}), outcome: 'duplicate' };
-  const result = await takeAlarm(app, alarm, deliveryId, `alarm#${transition}`, now);
+  const result = await takeAlarm(app, alarm, deliveryId, transition, now);
   await app.store.rememberDelivery(
     transition,
     { ...(result.incidentId ? { incidentId: result.incidentId } : {}), outcome: result.outcome },
@@ -130,15 +131,32 @@ export async function receiveAlarm(
   return result;
 }
 
-async function takeAlarm(app: App, alarm: AlarmSignal, deliveryId: string, onceKey: string, now: Date): Promise<IntakeResult> {
+async function takeAlarm(app: App, alarm: AlarmSignal, deliveryId: string, transition: string, now: Date): Promise<IntakeResult> {
   const service = serviceForAlarm(app.config, alarm.alarmName);
   const serviceName = service?.name ?? 'unmapped';
   const key = `alarm#${serviceName}`;
+  const onceKey = `alarm#${transition}`;
+  const keep = (outcome: string) =>
+    app.store.recordAlarm(
+      {
+        at: alarm.at,
+        receivedAt: now.toISOString(),
+        service: serviceName,
+        alarmName: alarm.alarmName,
+        state: alarm.state,
+        reason: alarm.reason,
+        outcome,
+      },
+      transition,
+    );
   if (alarm.state !== 'ALARM') {
     const open = (await app.store.listIncidents('OPEN')).find(
       (i) => i.service === serviceName && TAKING_ALARMS.includes(i.status),
     );
-    if (!open) return { outcome: 'ignored' };
+    if (!open) {
+      await keep(`no open incident of ${serviceName} to tell`);
+      return { outcome: 'ignored' };
+    }
     await app.store.appendTimeline(
       open.id,
       entry('alarm-cleared', `${alarm.alarmName} is ${alarm.state}: ${alarm.reason}`, {
@@ -149,6 +167,18 @@ async function takeAlarm(app: App, alarm: AlarmSignal, deliveryId: string, onceK
       onceKey,
     );
     return { incidentId: open.id, outcome: 'cleared' };
+  }
+  // The alarm's own time groups it: alarms delivered late join the storm they belonged to, not the
+  // one under way when they arrived. A time ahead of the system's clock counts as now.
+  const at = new Date(Math.min(Date.parse(alarm.at), now.getTime()));
+  const late = now.getTime() - at.getTime();
+  if (late > app.config.intake.staleAfter * 1000) {
+    // Hours late (Lambda retried it for hours, or a dead-letter queue was redriven): paging now would
+    // send people to an outage that may be long over. It is kept, and shown by mim alarms.
+    await keep(
+      `arrived ${formatDuration(Math.max(60, Math.round(late / 60_000) * 60))} after it fired, later than intake.staleAfter: paged nobody`,
+    );
+    return { outcome: 'stale' };
   }
   const summary = {
     alarmName: alarm.alarmName,
@@ -162,7 +192,7 @@ async function takeAlarm(app: App, alarm: AlarmSignal, deliveryId: string, onceK
   return openOrJoin(
     app,
     key,
-    now,
+    at,
     (id) => ({
       id,
       // A title is one line, whatever the alarm's description holds (it is kept whole in `alarm`).

@@ -468,6 +468,7 @@ export class MajorIncidentManagement extends Construct {
       ['/incidents/{id}', [apigwv2.HttpMethod.GET]],
       ['/incidents/{id}/actions', [apigwv2.HttpMethod.POST]],
       ['/incidents/{id}/redrive', [apigwv2.HttpMethod.POST]],
+      ['/alarms', [apigwv2.HttpMethod.GET]],
       ['/quarantine', [apigwv2.HttpMethod.GET]],
     ];
     for (const [path, methods] of managed) this.api.addRoutes({ path, methods, integration, authorizer: iamAuth });

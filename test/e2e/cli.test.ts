@@ -65,6 +65,12 @@ describe('the mim CLI', () => {
     expect(result.stderr.trim()).toBe('mim: --day "2026-13-45" is not a day; write one such as 2026-11-27');
   });
 
+  it('an alarm history day that is not a day is refused before the API is asked', async () => {
+    const result = await mim('--api', 'http://127.0.0.1:9', 'alarms', '--day', '2026-02-30');
+
+    expect(result.stderr.trim()).toBe('mim: --day "2026-02-30" is not a day; write one such as 2026-11-27');
+  });
+
   it("oncall --at reads a time in the rota's zone and shows who covers a level, for whom and until when", async () => {
     const result = await mim('oncall', '--at', '2026-12-24 21:00');
 

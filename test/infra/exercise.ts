@@ -78,6 +78,7 @@ export async function exerciseEverything(lab: Lab): Promise<void> {
   // The remaining management routes.
   await lab.driver.api('GET', '/incidents?status=all');
   await lab.driver.api('GET', '/quarantine');
+  await lab.driver.api('GET', '/alarms');
 
   // Classify's resume routes are taken only by a workflow started for an incident that has already
   // progressed. The sandbox restarts on its kept data, as `npm start` does after a reboot: the open

@@ -430,6 +430,7 @@ describe('CDK: the HTTP API', () => {
       .sort();
 
     expect(iam).toEqual([
+      'GET /alarms',
       'GET /incidents',
       'GET /incidents/{id}',
       'GET /quarantine',
@@ -454,6 +455,7 @@ describe('CDK: the HTTP API', () => {
     expect(others).toEqual([]);
     expect(statement!.Action).toBe('execute-api:Invoke');
     expect(routes).toEqual([
+      'GET /alarms',
       'GET /incidents',
       'GET /incidents/*',
       'GET /quarantine',

@@ -1,0 +1,70 @@
+import type { Context, SNSEvent } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { lambdaContext } from '../../infra/local/lambda-context';
+import { snsEvent } from '../../infra/local/sns-server';
+import { useSandbox } from '../support/sandbox';
+
+// The fast config: alarms of one service within 30 minutes group; one later than an hour is stale.
+const { driver, sandbox } = useSandbox();
+
+type Intake = (event: SNSEvent, context: Context) => Promise<Array<{ incidentId?: string; outcome: string }>>;
+const intake = async () => (await import('../../functions/intake-alarm/handler')).handler as unknown as Intake;
+
+const minutesAgo = (minutes: number) => new Date(sandbox().clock.now().getTime() - minutes * 60_000);
+
+function change(name: string, state: 'ALARM' | 'OK', at: Date): SNSEvent {
+  const message = {
+    AlarmName: name,
+    NewStateValue: state,
+    NewStateReason: state === 'ALARM' ? 'Threshold Crossed' : 'Threshold no longer crossed',
+    StateChangeTime: at.toISOString(),
+  };
+  return snsEvent(sandbox().intakeTopicArn, randomUUID(), JSON.stringify(message));
+}
+
+type History = { alarms: Array<{ service: string; alarmName: string; state: string; outcome: string }> };
+
+describe('alarm intake and time: alarms count by when they fired, not when they arrived', () => {
+  it('alarms that fired 45 minutes apart, delivered together, are two storms: two incidents', async () => {
+    const handler = await intake();
+
+    const [early] = await handler(change('payments-5xx', 'ALARM', minutesAgo(50)), lambdaContext('intake'));
+    const [late] = await handler(change('payments-latency', 'ALARM', minutesAgo(5)), lambdaContext('intake'));
+
+    expect(early).toMatchObject({ outcome: 'opened' });
+    expect(late).toMatchObject({ outcome: 'opened' });
+    expect(late!.incidentId).not.toBe(early!.incidentId);
+  });
+
+  it('an alarm delivered hours after it fired is kept in the alarm history and pages nobody', async () => {
+    const handler = await intake();
+    const fired = minutesAgo(180);
+
+    const [result] = await handler(change('checkout-5xx', 'ALARM', fired), lambdaContext('intake'));
+
+    expect(result).toEqual({ outcome: 'stale' });
+    expect((await driver().openIncidents()).filter((i) => i.service === 'checkout')).toEqual([]);
+    const { body } = await driver().api<History>('GET', `/alarms?day=${fired.toISOString().slice(0, 10)}&service=checkout`);
+    expect(body.alarms).toEqual([
+      expect.objectContaining({
+        alarmName: 'checkout-5xx',
+        state: 'ALARM',
+        outcome: 'arrived 3h after it fired, later than intake.staleAfter: paged nobody',
+      }),
+    ]);
+  });
+
+  it('a recovery for a service with nothing open is kept in the alarm history', async () => {
+    const handler = await intake();
+    const at = minutesAgo(1);
+
+    const [result] = await handler(change('reporting-lag', 'OK', at), lambdaContext('intake'));
+
+    expect(result).toEqual({ outcome: 'ignored' });
+    const { body } = await driver().api<History>('GET', `/alarms?day=${at.toISOString().slice(0, 10)}&service=reporting`);
+    expect(body.alarms).toEqual([
+      expect.objectContaining({ alarmName: 'reporting-lag', state: 'OK', outcome: 'no open incident of reporting to tell' }),
+    ]);
+  });
+});

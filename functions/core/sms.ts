@@ -1,7 +1,16 @@
 import { SegmentedMessage } from 'sms-segments-calculator';
 
-/** Two GSM-7 segments: what a page may cost, and what every phone joins back into one message. */
-export const MAX_SEGMENTS = 2;
+/**
+ * What an SMS may cost, in segments, and what every phone joins back into one message: two in GSM-7
+ * (306 characters); three in UCS-2 (201), so that a page in another script still says what is wrong
+ * beside its link.
+ */
+export const MAX_SEGMENTS = { 'GSM-7': 2, 'UCS-2': 3 } as const;
+
+function fits(text: string): boolean {
+  const { count, encoding } = smsSegments(text);
+  return count <= MAX_SEGMENTS[encoding];
+}
 
 /** Typography that mail clients and alarm descriptions carry, and GSM-7 lacks. */
 const PLAIN: Record<string, string> = {
@@ -23,38 +32,50 @@ export function smsSegments(text: string): { count: number; encoding: 'GSM-7' | 
   return { count: message.segmentsCount, encoding: message.encodingName, nonGsm: message.getNonGsmCharacters() };
 }
 
-/**
- * Text that encodes as GSM-7: one character outside it (an emoji, a curly quote) would switch the
- * whole SMS to UCS-2, at 67 characters a segment. Accents GSM-7 lacks are dropped (ê becomes e;
- * é and ü are GSM-7), common typography becomes its plain form, and anything else becomes "?".
- */
-export function toGsm7(text: string): string {
-  const outside = new Set(smsSegments(text).nonGsm);
-  if (outside.size === 0) return text;
-  return [...text]
-    .map((c) => {
-      if (!outside.has(c)) return c;
-      const plain = PLAIN[c] ?? c.normalize('NFKD').replace(/\p{M}/gu, '');
-      return smsSegments(plain).encoding === 'GSM-7' && plain.length > 0 ? plain : '?';
-    })
-    .join('');
+/** A character in its GSM-7 form: typography made plain, an accent GSM-7 lacks dropped; undefined if it has none. */
+function gsmForm(c: string): string | undefined {
+  const plain = PLAIN[c] ?? c.normalize('NFKD').replace(/\p{M}/gu, '');
+  return plain.length > 0 && smsSegments(plain).encoding === 'GSM-7' ? plain : undefined;
 }
 
 /**
- * An SMS in GSM-7 within two segments. A link at the end is kept whole with its label, since it is
- * what the reader acts on: the text before it is shortened instead, with "...".
+ * The text as it is best sent. Text whose every character has a GSM-7 form goes as GSM-7 (160
+ * characters a segment): curly quotes and dashes become plain, accents GSM-7 lacks are dropped (ê
+ * becomes e; é and ü are GSM-7). Text with characters that have none (Japanese, Cyrillic, an emoji)
+ * goes as UCS-2 (70 characters a segment) and keeps them: a page that reads "??????" is no page.
+ */
+export function toSmsText(text: string): string {
+  const outside = new Set(smsSegments(text).nonGsm);
+  if (outside.size === 0) return text;
+  const chars = [...text];
+  if ([...outside].every((c) => gsmForm(c) !== undefined)) {
+    return chars.map((c) => (outside.has(c) ? gsmForm(c)! : c)).join('');
+  }
+  return chars.map((c) => PLAIN[c] ?? c).join('');
+}
+
+/** The text's user-perceived characters (an emoji with its modifiers is one), so a cut never splits one. */
+function graphemes(text: string): string[] {
+  return [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)].map((g) => g.segment);
+}
+
+/**
+ * An SMS within its budget of segments (MAX_SEGMENTS). A link at the end is kept whole with its label,
+ * since it is what the reader acts on: the text before it is shortened instead, with "...".
  */
 export function fitSms(text: string): string {
-  const gsm = toGsm7(text.replace(/\s+/g, ' ').trim());
-  if (smsSegments(gsm).count <= MAX_SEGMENTS) return gsm;
+  const sms = toSmsText(text.replace(/\s+/g, ' ').trim());
+  if (fits(sms)) return sms;
   // The link and the few words that say what it does ("accept or reject: https://...").
-  const [, body = gsm, link = ''] = /^(.*?)(\s+(?:[\w ]{1,24}:\s+)?https?:\/\/\S+)?$/s.exec(gsm) ?? [];
+  const [, body = sms, link = ''] = /^(.*?)(\s+(?:[\w ]{1,24}:\s+)?https?:\/\/\S+)?$/su.exec(sms) ?? [];
+  const parts = graphemes(body);
+  const cut = (n: number) => `${parts.slice(0, n).join('').trimEnd()}...${link}`;
   let low = 0;
-  let high = body.length;
+  let high = parts.length;
   while (low < high) {
     const mid = Math.ceil((low + high) / 2);
-    if (smsSegments(`${body.slice(0, mid).trimEnd()}...${link}`).count <= MAX_SEGMENTS) low = mid;
+    if (fits(cut(mid))) low = mid;
     else high = mid - 1;
   }
-  return `${body.slice(0, low).trimEnd()}...${link}`;
+  return cut(low);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitSms, smsSegments, toGsm7 } from '../../functions/core/sms';
+import { fitSms, smsSegments, toSmsText } from '../../functions/core/sms';
 
 const LINK = 'https://abc123defg.execute-api.eu-west-1.amazonaws.com/a/Qm9iIGlzIG9uIGNhbGwgdG9kYXk';
 
@@ -14,12 +14,37 @@ describe('SMS', () => {
     expect(sms.startsWith('MIM page P1 INC-20261127-4F2A9C payments: Payments API 5xx')).toBe(true);
   });
 
-  it('one emoji or curly quote does not turn the whole SMS into UCS-2', () => {
-    const sms = toGsm7('Checkout “down” — 🔥 in Zürich, crêpe café… ok');
+  it('typography and accents that have a GSM-7 form do not turn the whole SMS into UCS-2', () => {
+    const sms = toSmsText('Checkout “down” — in Zürich, crêpe café… ok');
 
     // ü and é are GSM-7; ê is not, and loses its accent.
-    expect(sms).toBe('Checkout "down" - ? in Zürich, crepe café... ok');
+    expect(sms).toBe('Checkout "down" - in Zürich, crepe café... ok');
     expect(smsSegments(sms).encoding).toBe('GSM-7');
+  });
+
+  it('an alarm in Japanese reaches the phone in Japanese (UCS-2), within three segments, its link whole', () => {
+    const text = `MIM page P1 INC-20261127-4F2A9C payments: ${'決済APIのエラー率が5%を超えました。'.repeat(8)} accept: ${LINK}`;
+
+    const sms = fitSms(text);
+
+    expect(smsSegments(sms)).toMatchObject({ count: 3, encoding: 'UCS-2' });
+    expect(sms).toContain('決済APIのエラー率');
+    expect(sms.endsWith(`... accept: ${LINK}`)).toBe(true);
+  });
+
+  it('an emoji is kept, and a cut never splits one', () => {
+    const family = '👩‍👩‍👧';
+    const sms = fitSms(`Checkout 🔥 ${family.repeat(60)} accept: ${LINK}`);
+
+    expect(sms.startsWith('Checkout 🔥 👩‍👩‍👧')).toBe(true);
+    expect(
+      sms
+        .replace(/^Checkout 🔥 /, '')
+        .split('...')[0]!
+        .replaceAll(family, ''),
+    ).toBe('');
+    expect(smsSegments(sms)).toMatchObject({ count: 3, encoding: 'UCS-2' });
+    expect(sms.endsWith(`... accept: ${LINK}`)).toBe(true);
   });
 
   it('GSM-7 extension characters count double, and the text still fits', () => {

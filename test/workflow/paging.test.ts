@@ -32,7 +32,7 @@ describe('workflow: classification and paging', () => {
     expect(sms.attributes).toEqual({ 'AWS.SNS.SMS.SMSType': 'Transactional', 'AWS.SNS.SMS.SenderID': 'MIM-DESK' });
   });
 
-  it('an SMS page for a long alarm description with emoji is GSM-7, within two segments, and ends with its whole link', async () => {
+  it('an SMS page for a long alarm description with an emoji keeps it (UCS-2), within three segments, and ends with its whole link', async () => {
     const description = `🔥 Checkout “5xx” above 5% — ${'customers cannot pay in any region, retries failing; '.repeat(8)}`;
     await driver().raiseAlarm('checkout-5xx', description);
     const incident = await driver().waitFor('the checkout incident', async () =>
@@ -43,7 +43,8 @@ describe('workflow: classification and paging', () => {
       driver().sandbox.sns.outbox.find((m) => m.message.includes(incident.id)),
     );
 
-    expect(smsSegments(sms.message)).toMatchObject({ count: 2, encoding: 'GSM-7' });
+    expect(smsSegments(sms.message)).toMatchObject({ count: 3, encoding: 'UCS-2' });
+    expect(sms.message).toContain('🔥 Checkout "5xx" above 5% - customers cannot pay');
     expect(sms.message).toMatch(new RegExp(`\\.\\.\\. accept: ${driver().sandbox.urls.api}/a/[A-Za-z0-9_-]{27}$`));
   });
 

@@ -13,6 +13,22 @@ export interface AlarmSignal {
   at: string;
   region?: string;
   account?: string;
+  /** What fired and against what: for the MIM deciding at 3 a.m. */
+  details?: AlarmDetails;
+}
+
+export interface AlarmDetails {
+  /** The metric: namespace, name, dimensions, statistic and period. */
+  metric?: string;
+  /** A metric-math alarm's expression (the one whose data it alarms on). */
+  expression?: string;
+  /** The condition: comparison and threshold, or the anomaly band. */
+  threshold?: string;
+  /** A composite alarm's rule, and the child alarms that set it off. */
+  rule?: string;
+  triggeredBy?: string[];
+  /** The alarm in the CloudWatch console. */
+  consoleUrl?: string;
 }
 
 const state = z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']);
@@ -28,6 +44,48 @@ const snsAlarmMessage = z.object({
   StateChangeTime: timestamp,
   Region: z.string().optional(),
   AWSAccountId: z.string().optional(),
+  // Details are read as far as they go: an unexpected shape loses the detail, never the alarm.
+  Trigger: z
+    .object({
+      MetricName: z.string().optional(),
+      Namespace: z.string().optional(),
+      Statistic: z.string().optional(),
+      ExtendedStatistic: z.string().optional(),
+      Dimensions: z.array(z.object({ name: z.string(), value: z.string() })).optional(),
+      Period: z.number().optional(),
+      EvaluationPeriods: z.number().optional(),
+      DatapointsToAlarm: z.number().optional(),
+      ComparisonOperator: z.string().optional(),
+      Threshold: z.number().optional(),
+      ThresholdMetricId: z.string().optional(),
+      Metrics: z
+        .array(
+          z.object({
+            Id: z.string(),
+            Expression: z.string().optional(),
+            ReturnData: z.boolean().optional(),
+            MetricStat: z
+              .object({
+                Metric: z.object({
+                  Namespace: z.string().optional(),
+                  MetricName: z.string().optional(),
+                  Dimensions: z.array(z.object({ name: z.string(), value: z.string() })).optional(),
+                }),
+                Period: z.number().optional(),
+                Stat: z.string().optional(),
+              })
+              .optional(),
+          }),
+        )
+        .optional(),
+    })
+    .optional()
+    .catch(undefined),
+  AlarmRule: z.string().optional().catch(undefined),
+  TriggeringChildren: z
+    .array(z.object({ Arn: z.string() }))
+    .optional()
+    .catch(undefined),
 });
 
 /** The EventBridge "CloudWatch Alarm State Change" event. */
@@ -39,8 +97,35 @@ const eventBridgeAlarm = z.object({
   resources: z.array(z.string()).optional(),
   detail: z.object({
     alarmName: z.string().min(1),
-    state: z.object({ value: state, reason: z.string(), timestamp }),
-    configuration: z.object({ description: z.string().nullish() }).partial().optional(),
+    state: z.object({ value: state, reason: z.string(), timestamp, reasonData: z.string().optional().catch(undefined) }),
+    configuration: z
+      .object({
+        description: z.string().nullish(),
+        alarmRule: z.string().optional().catch(undefined),
+        metrics: z
+          .array(
+            z.object({
+              id: z.string(),
+              expression: z.string().optional(),
+              returnData: z.boolean().optional(),
+              metricStat: z
+                .object({
+                  metric: z.object({
+                    namespace: z.string().optional(),
+                    name: z.string().optional(),
+                    dimensions: z.record(z.string(), z.string()).optional(),
+                  }),
+                  period: z.number().optional(),
+                  stat: z.string().optional(),
+                })
+                .optional(),
+            }),
+          )
+          .optional()
+          .catch(undefined),
+      })
+      .partial()
+      .optional(),
   }),
 });
 
@@ -64,8 +149,17 @@ function bounded(text: string, limit: number): string {
 
 /** The alarm with every text within CloudWatch's limits. */
 function withinLimits(alarm: AlarmSignal): AlarmSignal {
+  const details = alarm.details && {
+    ...Object.fromEntries(
+      Object.entries(alarm.details).map(([k, v]) => [k, typeof v === 'string' ? bounded(v, ALARM_LIMITS.description) : v]),
+    ),
+    ...(alarm.details.triggeredBy
+      ? { triggeredBy: alarm.details.triggeredBy.slice(0, 20).map((n) => bounded(n, ALARM_LIMITS.name)) }
+      : {}),
+  };
   return {
     ...alarm,
+    ...(details ? { details } : {}),
     alarmName: bounded(alarm.alarmName, ALARM_LIMITS.name),
     reason: bounded(alarm.reason, ALARM_LIMITS.reason),
     ...(alarm.description ? { description: bounded(alarm.description, ALARM_LIMITS.description) } : {}),
@@ -122,6 +216,72 @@ function problems(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || '(message)'}: ${issue.message}`).join('; ');
 }
 
+const OPERATORS: Record<string, string> = {
+  GreaterThanThreshold: '>',
+  GreaterThanOrEqualToThreshold: '>=',
+  LessThanThreshold: '<',
+  LessThanOrEqualToThreshold: '<=',
+  LessThanLowerOrGreaterThanUpperThreshold: 'outside the band',
+  GreaterThanUpperThreshold: 'above the band',
+  LessThanLowerThreshold: 'below the band',
+};
+
+function describeMetric(m: {
+  namespace?: string | undefined;
+  name?: string | undefined;
+  dimensions?: Array<[string, string]>;
+  stat?: string | undefined;
+  period?: number | undefined;
+}): string | undefined {
+  if (!m.name) return undefined;
+  const dims = m.dimensions?.length ? ` (${m.dimensions.map(([k, v]) => `${k}=${v}`).join(', ')})` : '';
+  const how = [m.stat, m.period ? `over ${m.period} s` : undefined].filter(Boolean).join(' ');
+  return `${m.namespace ? `${m.namespace} ` : ''}${m.name}${dims}${how ? `, ${how}` : ''}`;
+}
+
+/** The alarm's name from its ARN (arn:aws:cloudwatch:<region>:<account>:alarm:<name>). */
+const nameInArn = (arn: string) => arn.replace(/^arn:[^:]+:cloudwatch:[^:]*:[^:]*:alarm:/, '');
+
+/** The alarm in the CloudWatch console, when its region is known. */
+function consoleUrl(region: string | undefined, alarmName: string): string | undefined {
+  if (!region || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) return undefined;
+  return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#alarmsV2:alarm/${encodeURIComponent(alarmName)}`;
+}
+
+function compact(details: AlarmDetails): AlarmDetails | undefined {
+  const kept = Object.fromEntries(
+    Object.entries(details).filter(([, v]) => v !== undefined && (!Array.isArray(v) || v.length > 0)),
+  ) as AlarmDetails;
+  return Object.keys(kept).length > 0 ? kept : undefined;
+}
+
+/** Region and account from an alarm ARN: SNS names the region in words ("EU (Ireland)"), the ARN by code. */
+function arnParts(arn: string | undefined): { region?: string; account?: string } {
+  const match = arn ? /^arn:[^:]+:cloudwatch:([^:]+):(\d{12}):alarm:/.exec(arn) : null;
+  return match ? { region: match[1]!, account: match[2]! } : {};
+}
+
+/** What EventBridge's reasonData (JSON in a string) says of the threshold and a composite's children. */
+function readReasonData(text: string | undefined): { threshold?: number; triggeringAlarms?: string[] } {
+  const shape = z.object({
+    threshold: z.number().optional().catch(undefined),
+    triggeringAlarms: z
+      .array(z.object({ arn: z.string() }))
+      .optional()
+      .catch(undefined),
+  });
+  try {
+    const read = shape.safeParse(JSON.parse(text ?? '{}'));
+    if (!read.success) return {};
+    return {
+      ...(read.data.threshold === undefined ? {} : { threshold: read.data.threshold }),
+      ...(read.data.triggeringAlarms ? { triggeringAlarms: read.data.triggeringAlarms.map((a) => a.arn) } : {}),
+    };
+  } catch {
+    return {};
+  }
+}
+
 /** Accepts the SNS message text or an EventBridge event; anything else is refused with what was wrong. */
 export function parseAlarm(input: string | unknown): AlarmSignal {
   let value: unknown = input;
@@ -142,6 +302,38 @@ export function parseAlarm(input: string | unknown): AlarmSignal {
   const viaSns = snsAlarmMessage.safeParse(value);
   if (viaSns.success) {
     const m = viaSns.data;
+    const t = m.Trigger;
+    const returned =
+      t?.Metrics?.find((x) => x.ReturnData !== false && x.Expression) ?? t?.Metrics?.find((x) => x.ReturnData !== false);
+    const stat = t?.Metrics?.find((x) => x.MetricStat)?.MetricStat;
+    const fromArn = arnParts(m.AlarmArn);
+    const details = compact({
+      metric: t?.MetricName
+        ? describeMetric({
+            namespace: t.Namespace,
+            name: t.MetricName,
+            dimensions: t.Dimensions?.map((d) => [d.name, d.value]),
+            stat: t.Statistic ?? t.ExtendedStatistic,
+            period: t.Period,
+          })
+        : stat
+          ? describeMetric({
+              namespace: stat.Metric.Namespace,
+              name: stat.Metric.MetricName,
+              dimensions: stat.Metric.Dimensions?.map((d) => [d.name, d.value]),
+              stat: stat.Stat,
+              period: stat.Period,
+            })
+          : undefined,
+      expression: returned?.Expression,
+      threshold: t?.ComparisonOperator
+        ? `${OPERATORS[t.ComparisonOperator] ?? t.ComparisonOperator} ${t.ThresholdMetricId ? `of ${t.Metrics?.find((x) => x.Id === t.ThresholdMetricId)?.Expression ?? t.ThresholdMetricId}` : (t.Threshold ?? '')}`.trim() +
+          (t.EvaluationPeriods ? ` for ${t.DatapointsToAlarm ?? t.EvaluationPeriods} of ${t.EvaluationPeriods} periods` : '')
+        : undefined,
+      rule: m.AlarmRule,
+      triggeredBy: m.TriggeringChildren?.map((c) => nameInArn(c.Arn)),
+      consoleUrl: consoleUrl(fromArn.region, m.AlarmName),
+    });
     return withinLimits({
       alarmName: m.AlarmName,
       ...(m.AlarmArn ? { alarmArn: m.AlarmArn } : {}),
@@ -149,8 +341,9 @@ export function parseAlarm(input: string | unknown): AlarmSignal {
       state: m.NewStateValue,
       reason: m.NewStateReason,
       at: new Date(m.StateChangeTime).toISOString(),
-      ...(m.Region ? { region: m.Region } : {}),
-      ...(m.AWSAccountId ? { account: m.AWSAccountId } : {}),
+      ...(fromArn.region || m.Region ? { region: fromArn.region ?? m.Region! } : {}),
+      ...(m.AWSAccountId || fromArn.account ? { account: m.AWSAccountId ?? fromArn.account! } : {}),
+      ...(details ? { details } : {}),
     });
   }
   const viaEvents = eventBridgeAlarm.safeParse(value);
@@ -158,6 +351,26 @@ export function parseAlarm(input: string | unknown): AlarmSignal {
     const e = viaEvents.data;
     const description = e.detail.configuration?.description;
     const alarmArn = e.resources?.find((r) => r.includes(':alarm:'));
+    const metrics = e.detail.configuration?.metrics;
+    const returned = metrics?.find((x) => x.returnData !== false && x.expression) ?? metrics?.find((x) => x.returnData !== false);
+    const stat = metrics?.find((x) => x.metricStat)?.metricStat;
+    const reasonData = readReasonData(e.detail.state.reasonData);
+    const details = compact({
+      metric: stat
+        ? describeMetric({
+            namespace: stat.metric.namespace,
+            name: stat.metric.name,
+            dimensions: Object.entries(stat.metric.dimensions ?? {}),
+            stat: stat.stat,
+            period: stat.period,
+          })
+        : undefined,
+      expression: returned?.expression,
+      threshold: reasonData.threshold === undefined ? undefined : `threshold ${reasonData.threshold}`,
+      rule: e.detail.configuration?.alarmRule,
+      triggeredBy: reasonData.triggeringAlarms?.map(nameInArn),
+      consoleUrl: consoleUrl(e.region ?? arnParts(alarmArn).region, e.detail.alarmName),
+    });
     return withinLimits({
       alarmName: e.detail.alarmName,
       ...(alarmArn ? { alarmArn } : {}),
@@ -167,6 +380,7 @@ export function parseAlarm(input: string | unknown): AlarmSignal {
       at: new Date(e.detail.state.timestamp).toISOString(),
       ...(e.region ? { region: e.region } : {}),
       ...(e.account ? { account: e.account } : {}),
+      ...(details ? { details } : {}),
     });
   }
   const other = eventBridgeEvent.safeParse(value);
@@ -199,6 +413,17 @@ export function transitionKey(alarm: AlarmSignal): string {
 function globToRegExp(glob: string): RegExp {
   const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*');
   return new RegExp(`^${escaped}$`);
+}
+
+/**
+ * The service an alarm belongs to: by its name, or for a composite alarm named for none, by the
+ * child alarms that set it off.
+ */
+export function serviceOfAlarm(config: OrganisationConfig, alarm: AlarmSignal): ServiceConfig | undefined {
+  return (
+    serviceForAlarm(config, alarm.alarmName) ??
+    alarm.details?.triggeredBy?.map((child) => serviceForAlarm(config, child)).find((s) => s !== undefined)
+  );
 }
 
 /** The service an alarm belongs to, by the alarm-name patterns in config. */

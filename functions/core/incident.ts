@@ -1,3 +1,4 @@
+import type { AlarmDetails } from './alarm';
 import type { Level, Priority } from './config';
 
 export type Verdict = 'major' | 'candidate' | 'minor';
@@ -38,6 +39,7 @@ export interface StatusUpdate {
 export interface AlarmSummary {
   alarmName: string;
   alarmArn?: string;
+  details?: AlarmDetails;
   description?: string;
   reason: string;
   at: string;

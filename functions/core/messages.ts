@@ -4,7 +4,7 @@ import { formatDuration } from './duration';
 import escapeHtml from 'escape-html';
 import { DateTime } from 'luxon';
 import type { OrganisationConfig, Person, Priority } from './config';
-import type { Incident, StatusUpdate, WorkflowStop } from './incident';
+import type { AlarmSummary, Incident, StatusUpdate, WorkflowStop } from './incident';
 import { renderTemplate, type TemplateName, type TemplatePart, templateView } from './templates';
 import type { TimelineEntry } from './timeline';
 
@@ -163,9 +163,7 @@ export function pageNotice(
       ['Service', incident.service],
       ['Summary', incident.title],
       ['Priority', `${incident.priority} (${incident.verdict})`],
-      ...(incident.alarm
-        ? ([['Alarm', `${incident.alarm.alarmName}: ${incident.alarm.reason}`]] as Array<[string, string]>)
-        : []),
+      ...(incident.alarm ? alarmFields(incident.alarm) : []),
       ['Declared', `${formatTime(incident.declaredAt, config.rota.timeZone)} by ${incident.declaredBy}`],
       ['Bridge', bridgeText(config)],
     ],
@@ -177,6 +175,22 @@ export function pageNotice(
     ],
     sms: `MIM page ${incident.priority} ${incident.id} ${incident.service}: ${incident.title}. ${ask}: ${links.accept}`,
   };
+}
+
+/** What fired, where and against what, and where to look: what the MIM deciding at 3 a.m. needs. */
+function alarmFields(alarm: AlarmSummary): Array<[string, string]> {
+  const d = alarm.details ?? {};
+  const where = [alarm.account, alarm.region].filter(Boolean).join(', ');
+  const optional = (label: string, value: string | undefined): Array<[string, string]> => (value ? [[label, value]] : []);
+  return [
+    ['Alarm', `${alarm.alarmName}${where ? ` (${where})` : ''}: ${alarm.reason}`],
+    ...optional('Metric', d.metric),
+    ...optional('Expression', d.expression),
+    ...optional('Condition', d.threshold),
+    ...optional('Rule', d.rule),
+    ...optional('Set off by', d.triggeredBy?.join(', ')),
+    ...optional('In the console', d.consoleUrl),
+  ];
 }
 
 function updateFields(update: Omit<StatusUpdate, 'postedBy' | 'postedAt'>): Array<[string, string]> {

@@ -1,4 +1,4 @@
-import { type AlarmSignal, deliveriesIn, MalformedAlarmError, parseAlarm, serviceForAlarm, transitionKey } from '../core/alarm';
+import { type AlarmSignal, deliveriesIn, MalformedAlarmError, parseAlarm, serviceOfAlarm, transitionKey } from '../core/alarm';
 import type { Level } from '../core/config';
 import { formatDuration } from '../core/duration';
 import { incidentIdFor } from '../core/ids';
@@ -132,7 +132,7 @@ export async function receiveAlarm(
 }
 
 async function takeAlarm(app: App, alarm: AlarmSignal, deliveryId: string, transition: string, now: Date): Promise<IntakeResult> {
-  const service = serviceForAlarm(app.config, alarm.alarmName);
+  const service = serviceOfAlarm(app.config, alarm);
   const serviceName = service?.name ?? 'unmapped';
   const key = `alarm#${serviceName}`;
   const onceKey = `alarm#${transition}`;
@@ -188,6 +188,7 @@ async function takeAlarm(app: App, alarm: AlarmSignal, deliveryId: string, trans
     at: alarm.at,
     ...(alarm.region ? { region: alarm.region } : {}),
     ...(alarm.account ? { account: alarm.account } : {}),
+    ...(alarm.details ? { details: alarm.details } : {}),
   };
   return openOrJoin(
     app,

@@ -59,6 +59,34 @@ describe('messages', () => {
     expect(email.text).toContain('  - impact high: checkout is a tier 1 service');
     expect(renderSms(notice, config).length).toBeLessThanOrEqual(306);
   });
+
+  it('a page for an alarm says what fired, where, against what, and links to the alarm in the console', () => {
+    const alarm = {
+      alarmName: 'checkout-5xx',
+      reason: 'Threshold Crossed: 2 of 3 datapoints were greater than the threshold (5.0)',
+      at: incident.declaredAt,
+      account: '123456789012',
+      region: 'eu-west-1',
+      details: {
+        metric: 'AWS/ApiGateway 5XXError (ApiName=checkout), SUM over 60 s',
+        threshold: '> 5 for 2 of 3 periods',
+        consoleUrl: 'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#alarmsV2:alarm/checkout-5xx',
+      },
+    };
+
+    const notice = pageNotice(
+      config,
+      { ...incident, status: 'paging', alarm },
+      { name: 'On-call MIM' },
+      { accept: 'https://api.example.com/a/abc' },
+    );
+    const { text } = renderEmail(notice, config);
+
+    expect(text).toContain('Alarm: checkout-5xx (123456789012, eu-west-1): Threshold Crossed');
+    expect(text).toContain('Metric: AWS/ApiGateway 5XXError (ApiName=checkout), SUM over 60 s');
+    expect(text).toContain('Condition: > 5 for 2 of 3 periods');
+    expect(text).toContain(`In the console: ${alarm.details.consoleUrl}`);
+  });
 });
 
 describe('cadence', () => {

@@ -88,6 +88,9 @@ export interface AlarmRecord {
   outcome: string;
 }
 
+/** How many alarm names an incident keeps as firing: enough for any storm a person reads, far below 400 KB. */
+const FIRING_TRACKED = 200;
+
 /** How long the alarm history keeps a day. */
 const ALARM_HISTORY_DAYS = 90;
 
@@ -104,6 +107,9 @@ const STRIP = new Set([
   TABLE_KEYS.openIncidentsIndex.partitionKey,
   TABLE_KEYS.openIncidentsIndex.sortKey,
   TTL_ATTRIBUTE,
+  // The alarms of an incident still in ALARM: bookkeeping of the intake, a DynamoDB set, not part of the incident.
+  'firing',
+  'firingUntracked',
 ]);
 
 function clean<T>(item: Record<string, unknown>): T {
@@ -278,6 +284,47 @@ export class IncidentStore {
    */
   async incrementAlarmCount(id: string): Promise<boolean> {
     return this.conditionally(metaKey(id), 'ADD alarmCount :one', 'attribute_exists(pk)', {}, { ':one': 1 });
+  }
+
+  /**
+   * Notes that an alarm of the incident is in ALARM. Up to FIRING_TRACKED names are kept; past them
+   * the incident is marked as having more, and "every alarm recovered" is then never claimed.
+   */
+  async alarmFiring(id: string, alarmName: string): Promise<void> {
+    const tracked = await this.conditionally(
+      metaKey(id),
+      'ADD firing :name',
+      'attribute_exists(pk) AND (attribute_not_exists(firing) OR size(firing) < :max OR contains(firing, :one))',
+      {},
+      { ':name': new Set([alarmName]), ':one': alarmName, ':max': FIRING_TRACKED },
+    );
+    if (!tracked)
+      await this.conditionally(metaKey(id), 'SET firingUntracked = :yes', 'attribute_exists(pk)', {}, { ':yes': true });
+  }
+
+  /**
+   * Notes that an alarm of the incident is OK again; true when it was the last one in ALARM (and none
+   * went untracked). Only the call that removes the name can see the set empty: a repeat finds the
+   * name gone and returns false.
+   */
+  async alarmRecovered(id: string, alarmName: string): Promise<boolean> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: metaKey(id),
+          UpdateExpression: 'DELETE firing :name',
+          ConditionExpression: 'contains(firing, :one)',
+          ExpressionAttributeValues: { ':name': new Set([alarmName]), ':one': alarmName },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const left = Attributes?.firing as Set<string> | undefined;
+      return (left === undefined || left.size === 0) && Attributes?.firingUntracked !== true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   /**

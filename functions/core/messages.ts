@@ -271,6 +271,40 @@ export function workflowStoppedNotice(config: OrganisationConfig, incident: Inci
   };
 }
 
+/** What an alarm of an open incident now says: the monitoring went blind, or every alarm has recovered. */
+export type AlarmStatusChange = 'monitoring-gap' | 'alarms-recovered';
+
+/**
+ * To the MIM when the alarms of their incident change what they can tell: an alarm with insufficient
+ * data (the monitoring can no longer see the service), or every alarm recovered (the service may be
+ * back; resolving stays the MIM's call).
+ */
+export function alarmStatusNotice(
+  config: OrganisationConfig,
+  incident: Incident,
+  change: AlarmStatusChange,
+  alarm: { alarmName: string; reason: string },
+): Notice {
+  const gap = change === 'monitoring-gap';
+  return {
+    template: 'alarm-status',
+    subject: gap ? `Monitoring gap: ${headline(incident)}` : `Alarms recovered: ${headline(incident)}`,
+    heading: gap ? `An alarm of ${incident.id} has insufficient data` : `Every alarm of ${incident.id} has recovered`,
+    intro: gap
+      ? `${alarm.alarmName} has no data to judge by: the monitoring of ${incident.service} may be blind. Its silence says nothing about whether the service is well; check it another way.`
+      : `${alarm.alarmName} was the last alarm of ${incident.id} still in ALARM; every one is OK now. If the service is back, resolve the incident; it stays open until you do.`,
+    fields: [
+      ['Incident', incident.id],
+      ['Alarm', `${alarm.alarmName}: ${alarm.reason}`],
+      ['Bridge', bridgeText(config)],
+    ],
+    actions: [],
+    sms: gap
+      ? `${incident.id}: ${alarm.alarmName} has insufficient data; the monitoring of ${incident.service} may be blind.`
+      : `${incident.id}: every alarm has recovered (last: ${alarm.alarmName}); resolve it if the service is back.`,
+  };
+}
+
 /** To the operations contacts (the operations topic's email subscribers): which incident, what stopped, what to do. */
 export function operationsAlert(
   incidentId: string,

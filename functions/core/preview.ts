@@ -20,6 +20,7 @@ import {
   updateNotice,
   updateSentNotice,
   workflowStoppedNotice,
+  alarmStatusNotice,
 } from './messages';
 import type { TemplateName } from './templates';
 import type { TimelineEntry } from './timeline';
@@ -134,6 +135,11 @@ export function previews(config: OrganisationConfig, at: Date): Record<TemplateN
     resolution: () => resolutionNotice(config, incident, zone),
     review: () => reviewNotice(config, incident, zone, timeline, { review: LINK }, false),
     closed: () => closedNotice(config, incident, zone),
+    'alarm-status': () =>
+      alarmStatusNotice(config, { ...incident, status: 'active' }, 'monitoring-gap', {
+        alarmName: 'payments-5xx',
+        reason: 'Insufficient Data: 3 datapoints were unknown.',
+      }),
     'workflow-stopped': () =>
       workflowStoppedNotice(
         config,

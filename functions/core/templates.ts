@@ -22,6 +22,7 @@ export const TEMPLATE_NAMES = [
   'closed',
   'workflow-stopped',
   'email-undelivered',
+  'alarm-status',
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 

@@ -6,6 +6,8 @@ export const TIMELINE_KINDS = [
   'alarm-received',
   'alarm-grouped',
   'alarm-cleared',
+  'monitoring-gap',
+  'alarms-recovered',
   'declared',
   'classified',
   'paged',

@@ -1,13 +1,14 @@
 import { type AlarmSignal, deliveriesIn, MalformedAlarmError, parseAlarm, serviceOfAlarm, transitionKey } from '../core/alarm';
-import type { Level } from '../core/config';
+import { findPerson, type Level } from '../core/config';
+import { type AlarmStatusChange, alarmStatusNotice } from '../core/messages';
 import { formatDuration } from '../core/duration';
 import { incidentIdFor } from '../core/ids';
 import type { Incident } from '../core/incident';
 import { keptForInspection, singleLine } from '../core/text';
-import { entry, type TimelineDraft } from '../core/timeline';
+import { entry, type TimelineDraft, type TimelineKind } from '../core/timeline';
 import type { App } from './app';
 
-export type IntakeOutcome = 'opened' | 'grouped' | 'duplicate' | 'cleared' | 'ignored' | 'stale' | 'refused';
+export type IntakeOutcome = 'opened' | 'grouped' | 'duplicate' | 'cleared' | 'monitoring-gap' | 'ignored' | 'stale' | 'refused';
 
 export interface IntakeResult {
   incidentId?: string;
@@ -157,16 +158,7 @@ async function takeAlarm(app: App, alarm: AlarmSignal, deliveryId: string, trans
       await keep(`no open incident of ${serviceName} to tell`);
       return { outcome: 'ignored' };
     }
-    await app.store.appendTimeline(
-      open.id,
-      entry('alarm-cleared', `${alarm.alarmName} is ${alarm.state}: ${alarm.reason}`, {
-        channel: 'alarm',
-        actor: alarm.alarmName,
-        at: alarm.at,
-      }),
-      onceKey,
-    );
-    return { incidentId: open.id, outcome: 'cleared' };
+    return alarmChanged(app, open, alarm, transition);
   }
   // The alarm's own time groups it: alarms delivered late join the storm they belonged to, not the
   // one under way when they arrived. A time ahead of the system's clock counts as now.
@@ -190,7 +182,7 @@ async function takeAlarm(app: App, alarm: AlarmSignal, deliveryId: string, trans
     ...(alarm.account ? { account: alarm.account } : {}),
     ...(alarm.details ? { details: alarm.details } : {}),
   };
-  return openOrJoin(
+  const result = await openOrJoin(
     app,
     key,
     at,
@@ -214,6 +206,54 @@ async function takeAlarm(app: App, alarm: AlarmSignal, deliveryId: string, trans
       ),
     onceKey,
   );
+  await app.store.alarmFiring(result.incidentId!, alarm.alarmName);
+  return result;
+}
+
+/**
+ * An alarm of an open incident left ALARM. OK: recorded, and when it was the last alarm still in
+ * ALARM, the timeline and the MIM are told that every alarm has recovered (resolving stays the MIM's
+ * call). INSUFFICIENT_DATA: the monitoring went blind, which is not a recovery: a monitoring gap,
+ * told to the MIM.
+ */
+async function alarmChanged(app: App, open: Incident, alarm: AlarmSignal, transition: string): Promise<IntakeResult> {
+  const line = (kind: TimelineKind, summary: string) =>
+    entry(kind, summary, { channel: 'alarm', actor: alarm.alarmName, at: alarm.at });
+  if (alarm.state === 'INSUFFICIENT_DATA') {
+    await app.store.appendTimeline(
+      open.id,
+      line('monitoring-gap', `${alarm.alarmName} has insufficient data: the monitoring may be blind (${alarm.reason})`),
+      `alarm#${transition}`,
+    );
+    await tellMim(app, open, 'monitoring-gap', alarm, transition);
+    return { incidentId: open.id, outcome: 'monitoring-gap' };
+  }
+  await app.store.appendTimeline(
+    open.id,
+    line('alarm-cleared', `${alarm.alarmName} is OK: ${alarm.reason}`),
+    `alarm#${transition}`,
+  );
+  if (await app.store.alarmRecovered(open.id, alarm.alarmName)) {
+    await app.store.appendTimeline(
+      open.id,
+      line(
+        'alarms-recovered',
+        `Every alarm of this incident has recovered (the last: ${alarm.alarmName}); it stays open until the MIM resolves it`,
+      ),
+      `recovered#${transition}`,
+    );
+    await tellMim(app, open, 'alarms-recovered', alarm, transition);
+  }
+  return { incidentId: open.id, outcome: 'cleared' };
+}
+
+/** Tells the incident's MIM, once, by email and SMS; before anyone accepted, the page is what they get. */
+async function tellMim(app: App, incident: Incident, change: AlarmStatusChange, alarm: AlarmSignal, transition: string) {
+  const mim = findPerson(app.config, incident.mim?.id);
+  if (!mim) return;
+  await app.notifier.send(incident.id, `${change}#${transition}`, [
+    { person: mim, channels: ['email', 'sms'], notice: alarmStatusNotice(app.config, incident, change, alarm) },
+  ]);
 }
 
 export interface Declaration {

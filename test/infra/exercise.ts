@@ -198,6 +198,12 @@ async function majorIncidentFromAlarms(driver: SandboxDriver): Promise<string> {
   // which intake looks for the open incident of a service (a query of the open-incidents index).
   await driver.clearAlarm('payments-5xx');
   await driver.waitForTimeline(id, 'alarm-cleared');
+  // The other alarm goes blind (INSUFFICIENT_DATA: a monitoring gap, told to the MIM), then recovers:
+  // the last one in ALARM, so every alarm has recovered, and the MIM is told.
+  await driver.clearAlarm('payments-latency-p99', 'Insufficient Data: 3 datapoints were unknown.', 'INSUFFICIENT_DATA');
+  await driver.waitForTimeline(id, 'monitoring-gap');
+  await driver.clearAlarm('payments-latency-p99');
+  await driver.waitForTimeline(id, 'alarms-recovered');
 
   // The MIM lowers the priority, then asks for the one it already has: refused on the timeline.
   await does(driver, id, 'change-priority', 'erin', { priority: 'P2', reason: 'Only refunds still fail.' });

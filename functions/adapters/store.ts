@@ -26,6 +26,7 @@ import { clock } from './clock';
  *   MSG#<id>#<key>          MSG                      one message's delivery ledger: an attribute per
  *                                                    recipient and channel, claimed by an attempt or sent
  *   DELIVERY#<transition>   DELIVERY                 an alarm state change taken in, and what came of it (7 days)
+ *   ALARM#<alarm>           ALARM                    the incident an alarm was last on in ALARM (30 days)
  *   ALARMS#<yyyy-mm-dd>     <alarm time>#<transition> an alarm state change that reached no incident (90 days)
  *   BAD#<yyyy-mm-dd>        <time>#<random>          input that could not be understood, kept for inspection
  *
@@ -628,6 +629,24 @@ export class IncidentStore {
         Item: { pk: `DELIVERY#${transition}`, sk: 'DELIVERY', outcome, [TTL_ATTRIBUTE]: epochSeconds(until.toISOString()) },
       }),
     );
+  }
+
+  /** Notes which incident an alarm in ALARM is on, so that its recovery finds it in one read. */
+  async pointAlarm(alarm: string, incidentId: string, until: Date): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: `ALARM#${alarm}`, sk: 'ALARM', incidentId, [TTL_ATTRIBUTE]: epochSeconds(until.toISOString()) },
+      }),
+    );
+  }
+
+  /** The incident an alarm was last on, if any. */
+  async alarmIncident(alarm: string): Promise<string | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: `ALARM#${alarm}`, sk: 'ALARM' }, ConsistentRead: true }),
+    );
+    return Item?.incidentId as string | undefined;
   }
 
   /** Keeps an alarm state change in its day's history; the same change kept again is one entry. */

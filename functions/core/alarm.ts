@@ -406,8 +406,18 @@ export function parseAlarm(input: string | unknown): AlarmSignal {
  * fixed length whatever the names hold.
  */
 export function transitionKey(alarm: AlarmSignal): string {
-  const identity = alarm.alarmArn ?? `${alarm.account ?? ''}:${alarm.region ?? ''}:${alarm.alarmName}`;
-  return createHash('sha256').update(`${identity}\n${alarm.state}\n${alarm.at}`).digest('base64url');
+  return createHash('sha256')
+    .update(`${identity(alarm)}\n${alarm.state}\n${alarm.at}`)
+    .digest('base64url');
+}
+
+/** The alarm itself, whatever state it is in: hashed like transitionKey. */
+export function alarmKey(alarm: AlarmSignal): string {
+  return createHash('sha256').update(identity(alarm)).digest('base64url');
+}
+
+function identity(alarm: AlarmSignal): string {
+  return alarm.alarmArn ?? `${alarm.account ?? ''}:${alarm.region ?? ''}:${alarm.alarmName}`;
 }
 
 function globToRegExp(glob: string): RegExp {

@@ -1,4 +1,12 @@
-import { type AlarmSignal, deliveriesIn, MalformedAlarmError, parseAlarm, serviceOfAlarm, transitionKey } from '../core/alarm';
+import {
+  alarmKey,
+  type AlarmSignal,
+  deliveriesIn,
+  MalformedAlarmError,
+  parseAlarm,
+  serviceOfAlarm,
+  transitionKey,
+} from '../core/alarm';
 import { findPerson, type Level } from '../core/config';
 import { type AlarmStatusChange, alarmStatusNotice } from '../core/messages';
 import { formatDuration } from '../core/duration';
@@ -108,6 +116,9 @@ async function storeIncident(app: App, incident: Incident): Promise<boolean> {
  */
 const DELIVERY_HORIZON_MS = 7 * 86_400_000;
 
+/** How long an alarm's incident is remembered for its recovery: longer than incidents stay open. */
+const ALARM_POINTER_MS = 30 * 86_400_000;
+
 /**
  * A CloudWatch alarm state change arrived. The same change arriving again (an SNS redelivery, a
  * Lambda retry, a dead-letter redrive days later, or the same change by SNS and by EventBridge) is
@@ -151,9 +162,10 @@ async function takeAlarm(app: App, alarm: AlarmSignal, deliveryId: string, trans
       transition,
     );
   if (alarm.state !== 'ALARM') {
-    const open = (await app.store.listIncidents('OPEN')).find(
-      (i) => i.service === serviceName && TAKING_ALARMS.includes(i.status),
-    );
+    // The incident this alarm was on when it fired: two reads, however many incidents are open.
+    const onId = await app.store.alarmIncident(alarmKey(alarm));
+    const on = onId ? await app.store.getIncident(onId) : undefined;
+    const open = on && TAKING_ALARMS.includes(on.status) ? on : undefined;
     if (!open) {
       await keep(`no open incident of ${serviceName} to tell`);
       return { outcome: 'ignored' };
@@ -207,6 +219,7 @@ async function takeAlarm(app: App, alarm: AlarmSignal, deliveryId: string, trans
     onceKey,
   );
   await app.store.alarmFiring(result.incidentId!, alarm.alarmName);
+  await app.store.pointAlarm(alarmKey(alarm), result.incidentId!, new Date(now.getTime() + ALARM_POINTER_MS));
   return result;
 }
 

@@ -44,7 +44,7 @@ const READ_WRITE: TableAction[] = ['GetItem', 'PutItem', 'UpdateItem'];
 export const FUNCTION_NEEDS: Record<FunctionFolder, FunctionNeeds> = {
   // An OK or INSUFFICIENT_DATA alarm is noted on its service's open incident, found in the index.
   // Tells the MIM of a monitoring gap, or that every alarm has recovered.
-  'intake-alarm': { table: READ_WRITE, openIncidentsIndex: true, workflow: ['StartExecution'], email: true, sms: true },
+  'intake-alarm': { table: READ_WRITE, workflow: ['StartExecution'], email: true, sms: true },
   // mim redrive: RedriveExecution of the incident's execution.
   'http-api': {
     table: [...READ_WRITE, 'Query'],

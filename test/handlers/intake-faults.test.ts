@@ -13,7 +13,7 @@ import { snsEvent } from '../../infra/local/sns-server';
 import { FAST_CONFIG, useSandbox } from '../support/sandbox';
 
 // A service of its own for each case, so that no case joins another's incident.
-const CASES = 60;
+const CASES = 100;
 const config = join(tmpdir(), `intake-faults-${process.pid}.yaml`);
 const fast = parse(readFileSync(FAST_CONFIG, 'utf8')) as { services: unknown[] };
 fast.services.push(
@@ -187,5 +187,32 @@ describe('alarm intake under faults: no alarm is lost, whatever fails and howeve
 
     await expectOneLiveIncident(name, 2);
     expect(await bareRecords()).toEqual([]);
+  });
+
+  it('a recovery costs the same store requests however many incidents are open, and lands on the incident its alarm fired on', async () => {
+    const okFor = async (name: string) => {
+      const message = JSON.stringify({
+        AlarmName: name,
+        NewStateValue: 'OK',
+        NewStateReason: 'Threshold no longer crossed',
+        StateChangeTime: sandbox().clock.now().toISOString(),
+      });
+      return deliver(snsEvent(sandbox().intakeTopicArn, randomUUID(), message));
+    };
+    const first = service();
+    await deliver(alarmEvent(`${first}-5xx`));
+    const few = await okFor(`${first}-5xx`);
+    const more = Array.from({ length: 8 }, () => service());
+    await Promise.all(more.map((name) => deliver(alarmEvent(`${name}-5xx`))));
+    const last = service();
+    await deliver(alarmEvent(`${last}-5xx`));
+
+    const many = await okFor(`${last}-5xx`);
+
+    expect(many).toEqual(few);
+    expect(many.filter((c) => c.startsWith('Query'))).toEqual([]);
+    const { body } = await driver().api<{ incidents: Array<{ id: string; service: string }> }>('GET', '/incidents?status=all');
+    const id = body.incidents.find((i) => i.service === last)!.id;
+    await driver().waitForTimeline(id, 'alarm-cleared');
   });
 });

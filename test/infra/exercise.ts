@@ -194,8 +194,7 @@ async function majorIncidentFromAlarms(driver: SandboxDriver): Promise<string> {
   await driver.waitForTimeline(id, 'update-sent');
   await driver.waitForTimeline(id, 'reminder-sent');
 
-  // The alarm clears: CloudWatch notifies OK, noted on the incident still open. The only path on
-  // which intake looks for the open incident of a service (a query of the open-incidents index).
+  // The alarm clears: CloudWatch notifies OK, noted on the incident it fired on, still open.
   await driver.clearAlarm('payments-5xx');
   await driver.waitForTimeline(id, 'alarm-cleared');
   // The other alarm goes blind (INSUFFICIENT_DATA: a monitoring gap, told to the MIM), then recovers:

@@ -260,8 +260,24 @@ export class IncidentStore {
     names: Record<string, string>,
     values: Record<string, unknown>,
   ): Promise<boolean> {
+    return (await this.updatedIf(key, update, condition, names, values, 'NONE')) !== undefined;
+  }
+
+  /**
+   * The same conditional update, answering with the item as it now stands when `returned` asks for it
+   * (a delivery ledger can be large: most callers only need to know the update was made); undefined
+   * when the condition failed.
+   */
+  private async updatedIf(
+    key: { pk: string; sk: string },
+    update: string,
+    condition: string,
+    names: Record<string, string>,
+    values: Record<string, unknown>,
+    returned: 'NONE' | 'ALL_NEW',
+  ): Promise<Record<string, unknown> | undefined> {
     try {
-      await this.db.send(
+      const { Attributes } = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: key,
@@ -270,11 +286,12 @@ export class IncidentStore {
           // DynamoDB refuses an empty map of names.
           ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
           ExpressionAttributeValues: values,
+          ReturnValues: returned,
         }),
       );
-      return true;
+      return Attributes ?? {};
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (isConditionFailure(error)) return undefined;
       throw error;
     }
   }
@@ -309,23 +326,16 @@ export class IncidentStore {
    * name gone and returns false.
    */
   async alarmRecovered(id: string, alarmName: string): Promise<boolean> {
-    try {
-      const { Attributes } = await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: metaKey(id),
-          UpdateExpression: 'DELETE firing :name',
-          ConditionExpression: 'contains(firing, :one)',
-          ExpressionAttributeValues: { ':name': new Set([alarmName]), ':one': alarmName },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      const left = Attributes?.firing as Set<string> | undefined;
-      return (left === undefined || left.size === 0) && Attributes?.firingUntracked !== true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    const now = await this.updatedIf(
+      metaKey(id),
+      'DELETE firing :name',
+      'contains(firing, :one)',
+      {},
+      { ':name': new Set([alarmName]), ':one': alarmName },
+      'ALL_NEW',
+    );
+    const left = now?.firing as Set<string> | undefined;
+    return now !== undefined && (left === undefined || left.size === 0) && now.firingUntracked !== true;
   }
 
   /**

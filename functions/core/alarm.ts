@@ -239,8 +239,33 @@ function describeMetric(m: {
   return `${m.namespace ? `${m.namespace} ` : ''}${m.name}${dims}${how ? `, ${how}` : ''}`;
 }
 
-/** The alarm's name from its ARN (arn:aws:cloudwatch:<region>:<account>:alarm:<name>). */
-const nameInArn = (arn: string) => arn.replace(/^arn:[^:]+:cloudwatch:[^:]*:[^:]*:alarm:/, '');
+/** A metric alarm's condition: its comparison against a threshold or an anomaly band, over how many periods. */
+function describeCondition(t: {
+  ComparisonOperator?: string | undefined;
+  Threshold?: number | undefined;
+  ThresholdMetricId?: string | undefined;
+  Metrics?: Array<{ Id: string; Expression?: string | undefined }> | undefined;
+  EvaluationPeriods?: number | undefined;
+  DatapointsToAlarm?: number | undefined;
+}): string | undefined {
+  if (!t.ComparisonOperator) return undefined;
+  const against = t.ThresholdMetricId
+    ? `of ${t.Metrics?.find((x) => x.Id === t.ThresholdMetricId)?.Expression ?? t.ThresholdMetricId}`
+    : String(t.Threshold ?? '');
+  const periods = t.EvaluationPeriods
+    ? ` for ${t.DatapointsToAlarm ?? t.EvaluationPeriods} of ${t.EvaluationPeriods} periods`
+    : '';
+  return `${OPERATORS[t.ComparisonOperator] ?? t.ComparisonOperator} ${against}`.trim() + periods;
+}
+
+/** An alarm ARN's parts (arn:aws:cloudwatch:<region>:<account>:alarm:<name>); none for another string. */
+function arnParts(arn: string | undefined): { region?: string; account?: string; name?: string } {
+  const match = arn ? /^arn:[^:]+:cloudwatch:([^:]+):(\d{12}):alarm:(.+)$/.exec(arn) : null;
+  return match ? { region: match[1]!, account: match[2]!, name: match[3]! } : {};
+}
+
+/** The alarm's name from its ARN; the string itself when it is not an alarm ARN. */
+const nameInArn = (arn: string) => arnParts(arn).name ?? arn;
 
 /** The alarm in the CloudWatch console, when its region is known. */
 function consoleUrl(region: string | undefined, alarmName: string): string | undefined {
@@ -253,12 +278,6 @@ function compact(details: AlarmDetails): AlarmDetails | undefined {
     Object.entries(details).filter(([, v]) => v !== undefined && (!Array.isArray(v) || v.length > 0)),
   ) as AlarmDetails;
   return Object.keys(kept).length > 0 ? kept : undefined;
-}
-
-/** Region and account from an alarm ARN: SNS names the region in words ("EU (Ireland)"), the ARN by code. */
-function arnParts(arn: string | undefined): { region?: string; account?: string } {
-  const match = arn ? /^arn:[^:]+:cloudwatch:([^:]+):(\d{12}):alarm:/.exec(arn) : null;
-  return match ? { region: match[1]!, account: match[2]! } : {};
 }
 
 /** What EventBridge's reasonData (JSON in a string) says of the threshold and a composite's children. */
@@ -306,6 +325,7 @@ export function parseAlarm(input: string | unknown): AlarmSignal {
     const returned =
       t?.Metrics?.find((x) => x.ReturnData !== false && x.Expression) ?? t?.Metrics?.find((x) => x.ReturnData !== false);
     const stat = t?.Metrics?.find((x) => x.MetricStat)?.MetricStat;
+    // SNS names the region in words ("EU (Ireland)"); the ARN gives its code.
     const fromArn = arnParts(m.AlarmArn);
     const details = compact({
       metric: t?.MetricName
@@ -326,10 +346,7 @@ export function parseAlarm(input: string | unknown): AlarmSignal {
             })
           : undefined,
       expression: returned?.Expression,
-      threshold: t?.ComparisonOperator
-        ? `${OPERATORS[t.ComparisonOperator] ?? t.ComparisonOperator} ${t.ThresholdMetricId ? `of ${t.Metrics?.find((x) => x.Id === t.ThresholdMetricId)?.Expression ?? t.ThresholdMetricId}` : (t.Threshold ?? '')}`.trim() +
-          (t.EvaluationPeriods ? ` for ${t.DatapointsToAlarm ?? t.EvaluationPeriods} of ${t.EvaluationPeriods} periods` : '')
-        : undefined,
+      threshold: t && describeCondition(t),
       rule: m.AlarmRule,
       triggeredBy: m.TriggeringChildren?.map((c) => nameInArn(c.Arn)),
       consoleUrl: consoleUrl(fromArn.region, m.AlarmName),

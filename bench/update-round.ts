@@ -105,7 +105,6 @@ try {
     source: 'manual',
     declaredAt: new Date().toISOString(),
     declaredBy: 'irene',
-    alarmCount: 0,
     status: 'active',
     priority: 'P1',
     verdict: 'major',

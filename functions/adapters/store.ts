@@ -1,5 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
+  BatchWriteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -17,12 +19,16 @@ import { clock } from './clock';
  *
  *   pk                      sk                       item
  *   INC#<id>                META                     the incident; gsi1pk OPEN|CLOSED, gsi1sk <declaredAt>#<id>
- *   INC#<id>                EVT#<time>#<random>      a timeline entry (append-only)
+ *   INC#<id>                EVT#<time>#<random>      a timeline entry (append-only); an alarm's entry ends in
+ *                                                    its transition instead, so the same change lands once
+ *   INC#<id>                FIRING#<alarm name>      an alarm of the incident: when it entered ALARM, and when
+ *                                                    it was OK again (okAt)
  *   INC#<id>                ONCE#<key>               marks a timeline entry written once (stores its sk)
  *   INC#<id>                INBOX#<time>#<eventId>   an MIM action waiting for the workflow; consumedAt once taken
  *   INC#<id>                WAIT                     the task token of the workflow's current wait
  *   ACT#<sha256(link id)>   LINK                     an action link: incident, action, recipient, expiry, use
- *   DEDUP#<key>             DEDUP                    the alarm grouping window: incident id and its expiry
+ *   DEDUP#<key>             DEDUP                    the alarm grouping window: incident id, expiry, ready (the
+ *                                                    incident is stored and its workflow started), closed
  *   MSG#<id>#<key>          MSG                      one message's delivery ledger: an attribute per
  *                                                    recipient and channel, claimed by an attempt or sent
  *   DELIVERY#<transition>   DELIVERY                 an alarm state change taken in, and what came of it (7 days)
@@ -50,6 +56,38 @@ export const TABLE_KEYS = {
   sortKey: 'sk',
   openIncidentsIndex: { name: GSI_OPEN, partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
 } as const;
+
+/** The grouping window of an alarm key: the incident alarms join while it lasts. */
+export interface GroupingWindow {
+  incidentId: string;
+  openedAt: string;
+  /** The delivery that opened the window (its once-key), which a retry of it must not take for a join. */
+  openedBy?: string;
+  expiresAt: string;
+  /** The incident is stored and its workflow started. */
+  ready?: boolean;
+  /** The incident takes no more alarms. */
+  closed?: boolean;
+}
+
+/** An alarm of an incident: when it entered ALARM, and when it was OK again. */
+export interface FiringAlarm {
+  alarmName: string;
+  at: string;
+  okAt?: string;
+}
+
+/** What an alarm in ALARM leaves on the incident it reached. */
+export interface TakenAlarm {
+  incidentId: string;
+  transition: string;
+  alarmName: string;
+  /** The alarm's key (alarmKey), for the pointer its recovery follows, and how long that lasts. */
+  alarm: string;
+  pointUntil: Date;
+  /** Its timeline entry, at the alarm's own time. */
+  entry: TimelineEntry;
+}
 
 /** One recipient and channel of a message: claimed by an attempt that is sending it, or sent. */
 export type DeliverySlot = { owner: string; at: string } | { sentAt: string; messageId?: string };
@@ -89,9 +127,6 @@ export interface AlarmRecord {
   outcome: string;
 }
 
-/** How many alarm names an incident keeps as firing: enough for any storm a person reads, far below 400 KB. */
-const FIRING_TRACKED = 200;
-
 /** How long the alarm history keeps a day. */
 const ALARM_HISTORY_DAYS = 90;
 
@@ -108,9 +143,6 @@ const STRIP = new Set([
   TABLE_KEYS.openIncidentsIndex.partitionKey,
   TABLE_KEYS.openIncidentsIndex.sortKey,
   TTL_ATTRIBUTE,
-  // The alarms of an incident still in ALARM: bookkeeping of the intake, a DynamoDB set, not part of the incident.
-  'firing',
-  'firingUntracked',
 ]);
 
 function clean<T>(item: Record<string, unknown>): T {
@@ -129,6 +161,23 @@ function statusIndex(incident: Pick<Incident, 'status' | 'declaredAt' | 'id'>) {
 }
 
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+
+/** Where an alarm state change's timeline entry goes: at its own time, named by its transition. */
+const alarmEntrySk = (at: string, transition: string) => `EVT#${at}#${transition.slice(0, 16)}`;
+
+const deliveryItem = (transition: string, outcome: DeliveryOutcome, until: Date) => ({
+  pk: `DELIVERY#${transition}`,
+  sk: 'DELIVERY',
+  outcome,
+  [TTL_ATTRIBUTE]: epochSeconds(until.toISOString()),
+});
+
+const pointerItem = (alarm: string, incidentId: string, until: Date) => ({
+  pk: `ALARM#${alarm}`,
+  sk: 'ALARM',
+  incidentId,
+  [TTL_ATTRIBUTE]: epochSeconds(until.toISOString()),
+});
 
 /** The key of an incident's own item. */
 const metaKey = (id: string) => ({ pk: `INC#${id}`, sk: 'META' });
@@ -296,46 +345,76 @@ export class IncidentStore {
     }
   }
 
-  /**
-   * Counts one more alarm on an incident that exists. Conditional, so that it can never create a bare
-   * record for an incident that was not stored; false when there is no such incident.
-   */
-  async incrementAlarmCount(id: string): Promise<boolean> {
-    return this.conditionally(metaKey(id), 'ADD alarmCount :one', 'attribute_exists(pk)', {}, { ':one': 1 });
+  /** The alarms of an incident, and whether each is OK again (read strongly). */
+  async alarmsOf(id: string): Promise<FiringAlarm[]> {
+    return (await this.queryAll(`INC#${id}`, 'FIRING#')).map((item) => ({
+      alarmName: item.alarmName as string,
+      at: item.at as string,
+      ...(item.okAt ? { okAt: item.okAt as string } : {}),
+    }));
   }
 
   /**
-   * Notes that an alarm of the incident is in ALARM. Up to FIRING_TRACKED names are kept; past them
-   * the incident is marked as having more, and "every alarm recovered" is then never claimed.
+   * Notes that an alarm of the incident is OK again as of `okAt`, if it entered ALARM before then;
+   * false when the incident has no such alarm (or it fired again since).
    */
-  async alarmFiring(id: string, alarmName: string): Promise<void> {
-    const tracked = await this.conditionally(
-      metaKey(id),
-      'ADD firing :name',
-      'attribute_exists(pk) AND (attribute_not_exists(firing) OR size(firing) < :max OR contains(firing, :one))',
-      {},
-      { ':name': new Set([alarmName]), ':one': alarmName, ':max': FIRING_TRACKED },
+  async alarmOk(id: string, alarmName: string, okAt: string): Promise<boolean> {
+    return this.conditionally(
+      { pk: `INC#${id}`, sk: `FIRING#${alarmName}` },
+      'SET okAt = :ok',
+      'attribute_exists(pk) AND #at <= :ok',
+      { '#at': 'at' },
+      { ':ok': okAt },
     );
-    if (!tracked)
-      await this.conditionally(metaKey(id), 'SET firingUntracked = :yes', 'attribute_exists(pk)', {}, { ':yes': true });
   }
 
   /**
-   * Notes that an alarm of the incident is OK again; true when it was the last one in ALARM (and none
-   * went untracked). Only the call that removes the name can see the set empty: a repeat finds the
-   * name gone and returns false.
+   * Writes what an alarm in ALARM leaves on its incident: its timeline entry, at a place named by its
+   * transition (so that writing it again changes nothing), the alarm as firing, and the pointer its
+   * recovery will follow. With `delivery`, the delivery's memory too, in the same request: the joining
+   * alarm's whole write. DynamoDB may leave some of a batch unprocessed; those are sent again, and if
+   * they still are not taken the call fails (the delivery is retried, and finds its entry missing).
    */
-  async alarmRecovered(id: string, alarmName: string): Promise<boolean> {
-    const now = await this.updatedIf(
-      metaKey(id),
-      'DELETE firing :name',
-      'contains(firing, :one)',
-      {},
-      { ':name': new Set([alarmName]), ':one': alarmName },
-      'ALL_NEW',
+  async takeAlarm(taken: TakenAlarm, delivery?: { transition: string; outcome: DeliveryOutcome; until: Date }): Promise<void> {
+    const items = [
+      { pk: `INC#${taken.incidentId}`, sk: alarmEntrySk(taken.entry.at, taken.transition), ...taken.entry },
+      {
+        pk: `INC#${taken.incidentId}`,
+        sk: `FIRING#${taken.alarmName}`,
+        alarmName: taken.alarmName,
+        at: taken.entry.at,
+      },
+      pointerItem(taken.alarm, taken.incidentId, taken.pointUntil),
+      ...(delivery ? [deliveryItem(delivery.transition, delivery.outcome, delivery.until)] : []),
+    ];
+    let requests = items.map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 0; requests.length > 0; attempt += 1) {
+      if (attempt === 4)
+        throw new Error(`DynamoDB left ${requests.length} writes of an alarm unprocessed after ${attempt} tries`);
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+      const { UnprocessedItems } = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
+      requests = (UnprocessedItems?.[this.table] ?? []) as typeof requests;
+    }
+  }
+
+  /** Writes the timeline entry of an alarm state change at the place named by its transition. */
+  async putAlarmEntry(id: string, transition: string, entry: TimelineEntry): Promise<void> {
+    await this.db.send(
+      new PutCommand({ TableName: this.table, Item: { pk: `INC#${id}`, sk: alarmEntrySk(entry.at, transition), ...entry } }),
     );
-    const left = now?.firing as Set<string> | undefined;
-    return now !== undefined && (left === undefined || left.size === 0) && now.firingUntracked !== true;
+  }
+
+  /** Whether the timeline entry of an alarm state change was written. */
+  async hasAlarmEntry(id: string, transition: string, at: string): Promise<boolean> {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: `INC#${id}`, sk: alarmEntrySk(at, transition) },
+        ProjectionExpression: 'pk',
+        ConsistentRead: true,
+      }),
+    );
+    return Item !== undefined;
   }
 
   /**
@@ -385,14 +464,15 @@ export class IncidentStore {
     windowSeconds: number,
     now: Date,
     isOpen: (incidentId: string) => Promise<boolean>,
+    openedBy: string,
   ): Promise<{ incidentId: string; opened: boolean }> {
     const expiresAt = new Date(now.getTime() + windowSeconds * 1000).toISOString();
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const { Item } = await this.db.send(
         new GetCommand({ TableName: this.table, Key: { pk: `DEDUP#${key}`, sk: 'DEDUP' }, ConsistentRead: true }),
       );
-      const current = Item as { incidentId: string; expiresAt: string } | undefined;
-      if (current && current.expiresAt > now.toISOString() && (await isOpen(current.incidentId))) {
+      const current = Item as GroupingWindow | undefined;
+      if (current && !current.closed && current.expiresAt > now.toISOString() && (await isOpen(current.incidentId))) {
         // The storm goes on: keep the window open while alarms keep coming.
         await this.db
           .send(
@@ -419,6 +499,7 @@ export class IncidentStore {
               sk: 'DEDUP',
               incidentId: newIncidentId,
               openedAt: now.toISOString(),
+              openedBy,
               expiresAt,
               [TTL_ATTRIBUTE]: epochSeconds(expiresAt),
             },
@@ -433,6 +514,55 @@ export class IncidentStore {
       }
     }
     throw new Error(`could not settle the grouping window for ${key}`);
+  }
+
+  /**
+   * What an alarm in ALARM needs to know before anything is written, in one request: the grouping
+   * window of its key, and whether its state change was taken in before.
+   */
+  async intakeLookup(key: string, transition: string): Promise<{ window?: GroupingWindow; delivery?: DeliveryOutcome }> {
+    const windowKey = { pk: `DEDUP#${key}`, sk: 'DEDUP' };
+    const deliveryKey = { pk: `DELIVERY#${transition}`, sk: 'DELIVERY' };
+    const found: Record<string, unknown>[] = [];
+    let keys: Record<string, unknown>[] = [windowKey, deliveryKey];
+    for (let attempt = 0; keys.length > 0; attempt += 1) {
+      if (attempt === 4) throw new Error(`DynamoDB left ${keys.length} reads of the intake unprocessed after ${attempt} tries`);
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+      const { Responses, UnprocessedKeys } = await this.db.send(
+        new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
+      );
+      found.push(...(Responses?.[this.table] ?? []));
+      keys = UnprocessedKeys?.[this.table]?.Keys ?? [];
+    }
+    const window = found.find((item) => item.pk === windowKey.pk) as GroupingWindow | undefined;
+    const delivery = found.find((item) => item.pk === deliveryKey.pk)?.outcome as DeliveryOutcome | undefined;
+    return { ...(window ? { window } : {}), ...(delivery ? { delivery } : {}) };
+  }
+
+  /** Marks the window's incident as stored with its workflow started: alarms may now join it in one write. */
+  async windowReady(key: string, incidentId: string): Promise<void> {
+    await this.conditionally(
+      { pk: `DEDUP#${key}`, sk: 'DEDUP' },
+      'SET ready = :yes',
+      'incidentId = :id',
+      {},
+      { ':yes': true, ':id': incidentId },
+    );
+  }
+
+  /**
+   * Closes the window of an incident that takes no more alarms (resolved, handed off, downgraded):
+   * the next alarm of its key opens an incident of its own. Called before the incident's status
+   * changes, so that no alarm can join an incident that no longer takes them.
+   */
+  async closeWindow(key: string, incidentId: string): Promise<void> {
+    await this.conditionally(
+      { pk: `DEDUP#${key}`, sk: 'DEDUP' },
+      'SET closed = :yes',
+      'incidentId = :id',
+      {},
+      { ':yes': true, ':id': incidentId },
+    );
   }
 
   /**
@@ -633,22 +763,7 @@ export class IncidentStore {
    * retry of a delivery that failed half-way is not taken for a redelivery.
    */
   async rememberDelivery(transition: string, outcome: DeliveryOutcome, until: Date): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { pk: `DELIVERY#${transition}`, sk: 'DELIVERY', outcome, [TTL_ATTRIBUTE]: epochSeconds(until.toISOString()) },
-      }),
-    );
-  }
-
-  /** Notes which incident an alarm in ALARM is on, so that its recovery finds it in one read. */
-  async pointAlarm(alarm: string, incidentId: string, until: Date): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { pk: `ALARM#${alarm}`, sk: 'ALARM', incidentId, [TTL_ATTRIBUTE]: epochSeconds(until.toISOString()) },
-      }),
-    );
+    await this.db.send(new PutCommand({ TableName: this.table, Item: deliveryItem(transition, outcome, until) }));
   }
 
   /** The incident an alarm was last on, if any. */

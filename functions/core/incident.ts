@@ -60,7 +60,6 @@ export interface Incident {
    */
   openedBy?: string;
   alarm?: AlarmSummary;
-  alarmCount: number;
   status: IncidentStatus;
   impact?: Level;
   urgency?: Level;

@@ -57,7 +57,6 @@ function sampleIncident(config: OrganisationConfig, at: Date): Incident {
       reason: 'Threshold Crossed: 3 datapoints were greater than the threshold (5.0)',
       at: minutes(-40),
     },
-    alarmCount: 2,
     status: 'active',
     impact: 'high',
     urgency: 'high',

@@ -26,6 +26,7 @@ import {
   zoneOf,
 } from '../core/messages';
 import { escalationStep, whoIsOnCall } from '../core/roster';
+import { stopTakingAlarms } from './intake';
 import { entry, type TimelineKind } from '../core/timeline';
 import type { Channel } from '../core/config';
 import type { App } from './app';
@@ -142,6 +143,7 @@ export async function classifyIncident(app: App, id: string, now = app.clock.now
 }
 
 export async function handOffMinor(app: App, id: string): Promise<StepResult> {
+  await stopTakingAlarms(app, await load(app, id));
   const incident = (await app.store.updateIncident(id, { status: 'handed-off' })) ?? (await load(app, id));
   const deliveries = await notify(app, incident, 'handed-off', owners(app.config, incident), (zone) =>
     handOffNotice(app.config, incident, zone),
@@ -474,6 +476,7 @@ async function apply(app: App, incident: Incident, event: MimEvent, now: Date): 
       ));
     }
     case 'resolve':
+      await stopTakingAlarms(app, incident);
       await app.store.updateIncident(
         incident.id,
         { ...common, status: 'resolved', resolvedAt: event.at, resolution: event.resolution ?? '' },
@@ -494,6 +497,7 @@ async function apply(app: App, incident: Incident, event: MimEvent, now: Date): 
 }
 
 export async function downgrade(app: App, id: string): Promise<StepResult> {
+  await stopTakingAlarms(app, await load(app, id));
   const incident = (await app.store.updateIncident(id, { status: 'downgraded', deadline: undefined })) ?? (await load(app, id));
   const deliveries = await notify(app, incident, 'downgraded', owners(app.config, incident), (zone) =>
     downgradeNotice(app.config, incident, zone),

@@ -12,7 +12,7 @@ export function functionKey(folder: FunctionFolder): string {
   return KEYS.get(folder)!;
 }
 
-export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'Query';
+export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'Query' | 'BatchGetItem' | 'BatchWriteItem';
 
 /**
  * What one function reaches, and so what its role allows and its environment carries. Nothing is
@@ -42,9 +42,15 @@ export interface FunctionNeeds {
 const READ_WRITE: TableAction[] = ['GetItem', 'PutItem', 'UpdateItem'];
 
 export const FUNCTION_NEEDS: Record<FunctionFolder, FunctionNeeds> = {
-  // An OK or INSUFFICIENT_DATA alarm is noted on its service's open incident, found in the index.
-  // Tells the MIM of a monitoring gap, or that every alarm has recovered.
-  'intake-alarm': { table: READ_WRITE, workflow: ['StartExecution'], email: true, sms: true },
+  // An alarm joins its incident in one batch read and one batch write; a recovery reads the
+  // incident's alarms (Query of its own partition) and tells the MIM of a monitoring gap, or that
+  // every alarm has recovered.
+  'intake-alarm': {
+    table: [...READ_WRITE, 'Query', 'BatchGetItem', 'BatchWriteItem'],
+    workflow: ['StartExecution'],
+    email: true,
+    sms: true,
+  },
   // mim redrive: RedriveExecution of the incident's execution.
   'http-api': {
     table: [...READ_WRITE, 'Query'],

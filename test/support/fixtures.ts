@@ -12,7 +12,6 @@ export function activeIncident(overrides: Partial<Incident> = {}): Incident {
     source: 'alarm',
     declaredAt: SAMPLE_AT.toISOString(),
     declaredBy: 'checkout-5xx',
-    alarmCount: 1,
     status: 'active',
     priority: 'P1',
     verdict: 'major',

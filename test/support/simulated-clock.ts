@@ -28,7 +28,6 @@ export async function declaredAtNine(id: string): Promise<void> {
     source: 'manual',
     declaredAt: at('09:00').toISOString(),
     declaredBy: 'irene',
-    alarmCount: 0,
     status: 'declared',
     impact: 'high',
     urgency: 'high',

@@ -29,7 +29,9 @@ const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 16);
 const REDELIVERED = 0.03;
 const STORM_MS = 5 * 60_000;
 /** Each alarm goes through these states in turn: three times ALARM, once OK, once with insufficient data. */
-const CYCLE = ['ALARM', 'OK', 'ALARM', 'INSUFFICIENT_DATA', 'ALARM'] as const;
+const CYCLE = (
+  process.env.BENCH_CYCLE ? process.env.BENCH_CYCLE.split(',') : ['ALARM', 'OK', 'ALARM', 'INSUFFICIENT_DATA', 'ALARM']
+) as Array<'ALARM' | 'OK' | 'INSUFFICIENT_DATA'>;
 
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 const base = parse(readFileSync(join(ROOT, 'config/organisation.yaml'), 'utf8')) as Record<string, unknown> & {
@@ -41,10 +43,12 @@ const config = {
   // Nobody answers, and no escalation adds work during the run.
   rota: { ...base.rota, ackWindow: '1h', overrides: [] },
 };
-const configPath = join(mkdtempSync(join(tmpdir(), 'bench-')), 'organisation.yaml');
+const dir = mkdtempSync(join(tmpdir(), 'bench-'));
+const configPath = join(dir, 'organisation.yaml');
 writeFileSync(configPath, stringify(config));
 
-const sandbox = await startSandbox({ configPath });
+// As npm start runs it: DynamoDB's data on disk (LevelDB), not in the process's heap.
+const sandbox = await startSandbox({ configPath, dataDir: join(dir, 'data') });
 const clients = await import('../functions/adapters/clients');
 const { appContext } = await import('../functions/services/app');
 const { handler } = (await import('../functions/intake-alarm/handler')) as unknown as {
@@ -55,6 +59,8 @@ const app = appContext();
 /** The requests of the intake's own invocations (not the workflows running beside them), by client. */
 const intakeCalls = new AsyncLocalStorage<{ dynamodb: number; sfn: number }>();
 const totals = { dynamodb: 0, sfn: 0 };
+/** Every request to the store during the storm, the workflows' included. */
+let storeRequests = 0;
 for (const [name, client] of [
   ['dynamodb', clients.dynamo],
   ['sfn', clients.sfn],
@@ -63,6 +69,7 @@ for (const [name, client] of [
     (next) => (args) => {
       const counts = intakeCalls.getStore();
       if (counts) counts[name] += 1;
+      if (name === 'dynamodb') storeRequests += 1;
       return next(args);
     },
     { step: 'finalizeRequest', name: 'benchStormCount' },
@@ -140,19 +147,22 @@ const percentile = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
 
 try {
-  // The store's own rate: conditional puts of fresh items, at the same concurrency, same endpoint.
-  console.log(`Baseline: ${NOTIFICATIONS} conditional puts, ${IN_FLIGHT} in flight...`);
-  const rawStart = performance.now();
+  // The store's own rate: conditional puts of fresh items, at the same concurrency, same endpoint,
+  // after a warm-up as long as the intake gets from the storm's first incidents.
+  console.log(`Baseline: ${NOTIFICATIONS} conditional puts, ${IN_FLIGHT} in flight, after 2,000 to warm up...`);
+  let rawStart = performance.now();
   await pMap(
-    Array.from({ length: NOTIFICATIONS }, (_, i) => i),
-    (i) =>
-      clients.dynamo.send(
+    Array.from({ length: NOTIFICATIONS + 2000 }, (_, i) => i),
+    (i) => {
+      if (i === 2000) rawStart = performance.now();
+      return clients.dynamo.send(
         new PutCommand({
           TableName: sandbox.tableName,
           Item: { pk: `BENCH#${i}`, sk: 'BENCH', at: new Date().toISOString() },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      ),
+      );
+    },
     { concurrency: IN_FLIGHT },
   );
   const rawRate = NOTIFICATIONS / ((performance.now() - rawStart) / 1000);
@@ -171,6 +181,7 @@ try {
   );
   const byOutcome = new Map<string, { count: number; dynamodb: number[]; sfn: number }>();
   let done = 0;
+  const requestsBefore = storeRequests;
   const stormStart = performance.now();
   await pMap(
     deliveries,
@@ -190,6 +201,7 @@ try {
     { concurrency: IN_FLIGHT },
   );
   const stormSeconds = (performance.now() - stormStart) / 1000;
+  const duringStorm = storeRequests - requestsBefore;
   const intakeRate = notifications.length / stormSeconds;
 
   console.log('Checking the outcome from the store...');
@@ -247,7 +259,9 @@ try {
   console.log(
     `Notifications accounted for in the store: ${kept} of ${notifications.length}; lost ${lost}; duplicated ${duplicated}`,
   );
-  console.log(`Requests of the intake: ${totals.dynamodb} DynamoDB, ${totals.sfn} Step Functions`);
+  console.log(
+    `Requests of the intake: ${totals.dynamodb} DynamoDB, ${totals.sfn} Step Functions; the store served ${duringStorm} during the storm, the workflows' included`,
+  );
   console.log(`Peak RSS of the sandbox process: ${(peakRss / 1024 / 1024).toFixed(0)} MB. Node ${process.version}.`);
   if (problems.length) console.log(`Problems:\n  ${problems.slice(0, 20).join('\n  ')}`);
   process.exitCode = lost || duplicated || problems.length || withExecution !== SERVICES ? 1 : 0;

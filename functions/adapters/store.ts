@@ -77,16 +77,27 @@ export interface FiringAlarm {
   okAt?: string;
 }
 
-/** What an alarm in ALARM leaves on the incident it reached. */
-export interface TakenAlarm {
+/** What an alarm state change leaves on the incident it reached, written in one request. */
+export interface AlarmChange {
   incidentId: string;
   transition: string;
-  alarmName: string;
-  /** The alarm's key (alarmKey), for the pointer its recovery follows, and how long that lasts. */
-  alarm: string;
-  pointUntil: Date;
   /** Its timeline entry, at the alarm's own time. */
   entry: TimelineEntry;
+  /** An alarm in ALARM: it is firing on the incident. */
+  firing?: { alarmName: string };
+  /** An alarm in ALARM: the pointer its recovery follows (the alarm's key), and how long it lasts. */
+  pointer?: { alarm: string; until: Date };
+  /** The delivery's memory, when this is the change's last write. */
+  delivery?: { outcome: DeliveryOutcome; until: Date };
+}
+
+/** What the intake reads before it writes. */
+export interface IntakeLookup {
+  window?: GroupingWindow;
+  /** The change was taken in before, with this outcome. */
+  delivery?: DeliveryOutcome;
+  /** The incident the alarm was last on in ALARM. */
+  alarmOn?: string;
 }
 
 /** One recipient and channel of a message: claimed by an attempt that is sending it, or sent. */
@@ -369,23 +380,21 @@ export class IncidentStore {
   }
 
   /**
-   * Writes what an alarm in ALARM leaves on its incident: its timeline entry, at a place named by its
-   * transition (so that writing it again changes nothing), the alarm as firing, and the pointer its
-   * recovery will follow. With `delivery`, the delivery's memory too, in the same request: the joining
-   * alarm's whole write. DynamoDB may leave some of a batch unprocessed; those are sent again, and if
-   * they still are not taken the call fails (the delivery is retried, and finds its entry missing).
+   * Writes what an alarm state change leaves on its incident, in one request: its timeline entry, at
+   * a place named by its transition (so that writing it again changes nothing); for an alarm in ALARM,
+   * the alarm as firing and the pointer its recovery will follow; and with `delivery`, the delivery's
+   * memory. DynamoDB may leave some of a batch unprocessed; those are sent again, and if they still
+   * are not taken the call fails (the delivery is retried, and finds its entry missing).
    */
-  async takeAlarm(taken: TakenAlarm, delivery?: { transition: string; outcome: DeliveryOutcome; until: Date }): Promise<void> {
+  async recordAlarmChange(change: AlarmChange): Promise<void> {
+    const { incidentId, transition, entry, firing, pointer, delivery } = change;
     const items = [
-      { pk: `INC#${taken.incidentId}`, sk: alarmEntrySk(taken.entry.at, taken.transition), ...taken.entry },
-      {
-        pk: `INC#${taken.incidentId}`,
-        sk: `FIRING#${taken.alarmName}`,
-        alarmName: taken.alarmName,
-        at: taken.entry.at,
-      },
-      pointerItem(taken.alarm, taken.incidentId, taken.pointUntil),
-      ...(delivery ? [deliveryItem(delivery.transition, delivery.outcome, delivery.until)] : []),
+      { pk: `INC#${incidentId}`, sk: alarmEntrySk(entry.at, transition), ...entry },
+      ...(firing
+        ? [{ pk: `INC#${incidentId}`, sk: `FIRING#${firing.alarmName}`, alarmName: firing.alarmName, at: entry.at }]
+        : []),
+      ...(pointer ? [pointerItem(pointer.alarm, incidentId, pointer.until)] : []),
+      ...(delivery ? [deliveryItem(transition, delivery.outcome, delivery.until)] : []),
     ];
     let requests = items.map((Item) => ({ PutRequest: { Item } }));
     for (let attempt = 0; requests.length > 0; attempt += 1) {
@@ -395,13 +404,6 @@ export class IncidentStore {
       const { UnprocessedItems } = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
       requests = (UnprocessedItems?.[this.table] ?? []) as typeof requests;
     }
-  }
-
-  /** Writes the timeline entry of an alarm state change at the place named by its transition. */
-  async putAlarmEntry(id: string, transition: string, entry: TimelineEntry): Promise<void> {
-    await this.db.send(
-      new PutCommand({ TableName: this.table, Item: { pk: `INC#${id}`, sk: alarmEntrySk(entry.at, transition), ...entry } }),
-    );
   }
 
   /** Whether the timeline entry of an alarm state change was written. */
@@ -465,7 +467,7 @@ export class IncidentStore {
     now: Date,
     isOpen: (incidentId: string) => Promise<boolean>,
     openedBy: string,
-  ): Promise<{ incidentId: string; opened: boolean }> {
+  ): Promise<{ incidentId: string; opened: boolean; ready: boolean }> {
     const expiresAt = new Date(now.getTime() + windowSeconds * 1000).toISOString();
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const { Item } = await this.db.send(
@@ -488,7 +490,7 @@ export class IncidentStore {
           .catch((error) => {
             if (!isConditionFailure(error)) throw error;
           });
-        return { incidentId: current.incidentId, opened: false };
+        return { incidentId: current.incidentId, opened: false, ready: current.ready === true };
       }
       try {
         await this.db.send(
@@ -507,7 +509,7 @@ export class IncidentStore {
             ...(current ? { ExpressionAttributeValues: { ':stale': current.incidentId } } : {}),
           }),
         );
-        return { incidentId: newIncidentId, opened: true };
+        return { incidentId: newIncidentId, opened: true, ready: false };
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
         // Another intake won the race; read what it wrote and join it.
@@ -517,14 +519,18 @@ export class IncidentStore {
   }
 
   /**
-   * What an alarm in ALARM needs to know before anything is written, in one request: the grouping
-   * window of its key, and whether its state change was taken in before.
+   * What an alarm state change needs to know before anything is written, in one request: the
+   * grouping window of its key, whether the change was taken in before, and with `alarm` (an alarm
+   * that left ALARM), the incident it was last on in ALARM.
    */
-  async intakeLookup(key: string, transition: string): Promise<{ window?: GroupingWindow; delivery?: DeliveryOutcome }> {
-    const windowKey = { pk: `DEDUP#${key}`, sk: 'DEDUP' };
-    const deliveryKey = { pk: `DELIVERY#${transition}`, sk: 'DELIVERY' };
+  async intakeLookup(key: string, transition: string, alarm?: string): Promise<IntakeLookup> {
+    const wanted = {
+      window: { pk: `DEDUP#${key}`, sk: 'DEDUP' },
+      delivery: { pk: `DELIVERY#${transition}`, sk: 'DELIVERY' },
+      pointer: { pk: `ALARM#${alarm}`, sk: 'ALARM' },
+    };
     const found: Record<string, unknown>[] = [];
-    let keys: Record<string, unknown>[] = [windowKey, deliveryKey];
+    let keys: Record<string, unknown>[] = alarm ? Object.values(wanted) : [wanted.window, wanted.delivery];
     for (let attempt = 0; keys.length > 0; attempt += 1) {
       if (attempt === 4) throw new Error(`DynamoDB left ${keys.length} reads of the intake unprocessed after ${attempt} tries`);
       if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
@@ -534,9 +540,11 @@ export class IncidentStore {
       found.push(...(Responses?.[this.table] ?? []));
       keys = UnprocessedKeys?.[this.table]?.Keys ?? [];
     }
-    const window = found.find((item) => item.pk === windowKey.pk) as GroupingWindow | undefined;
-    const delivery = found.find((item) => item.pk === deliveryKey.pk)?.outcome as DeliveryOutcome | undefined;
-    return { ...(window ? { window } : {}), ...(delivery ? { delivery } : {}) };
+    const item = (key: { pk: string }) => found.find((i) => i.pk === key.pk);
+    const window = item(wanted.window) as GroupingWindow | undefined;
+    const delivery = item(wanted.delivery)?.outcome as DeliveryOutcome | undefined;
+    const alarmOn = item(wanted.pointer)?.incidentId as string | undefined;
+    return { ...(window ? { window } : {}), ...(delivery ? { delivery } : {}), ...(alarmOn ? { alarmOn } : {}) };
   }
 
   /** Marks the window's incident as stored with its workflow started: alarms may now join it in one write. */
@@ -749,14 +757,6 @@ export class IncidentStore {
     return items.map((item) => clean<Incident>(item));
   }
 
-  /** What the intake made of an alarm state change it has already taken in, if it has (read strongly). */
-  async deliveryOutcome(transition: string): Promise<DeliveryOutcome | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: { pk: `DELIVERY#${transition}`, sk: 'DELIVERY' }, ConsistentRead: true }),
-    );
-    return Item ? (Item.outcome as DeliveryOutcome) : undefined;
-  }
-
   /**
    * Remembers that an alarm state change was taken in, and what came of it, until `until` (then
    * DynamoDB's TTL removes it): written last, once everything the change caused is stored, so that a
@@ -764,14 +764,6 @@ export class IncidentStore {
    */
   async rememberDelivery(transition: string, outcome: DeliveryOutcome, until: Date): Promise<void> {
     await this.db.send(new PutCommand({ TableName: this.table, Item: deliveryItem(transition, outcome, until) }));
-  }
-
-  /** The incident an alarm was last on, if any. */
-  async alarmIncident(alarm: string): Promise<string | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: { pk: `ALARM#${alarm}`, sk: 'ALARM' }, ConsistentRead: true }),
-    );
-    return Item?.incidentId as string | undefined;
   }
 
   /** Keeps an alarm state change in its day's history; the same change kept again is one entry. */

@@ -437,9 +437,16 @@ function identity(alarm: AlarmSignal): string {
   return alarm.alarmArn ?? `${alarm.account ?? ''}:${alarm.region ?? ''}:${alarm.alarmName}`;
 }
 
+/** Compiled once per pattern: every alarm is matched against every service's patterns. */
+const compiled = new Map<string, RegExp>();
+
 function globToRegExp(glob: string): RegExp {
+  const known = compiled.get(glob);
+  if (known) return known;
   const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*');
-  return new RegExp(`^${escaped}$`);
+  const pattern = new RegExp(`^${escaped}$`);
+  compiled.set(glob, pattern);
+  return pattern;
 }
 
 /**

@@ -13,8 +13,8 @@ import { formatDuration } from '../core/duration';
 import { incidentIdFor } from '../core/ids';
 import type { Incident } from '../core/incident';
 import { keptForInspection, singleLine } from '../core/text';
-import { entry, type TimelineKind } from '../core/timeline';
-import type { DeliveryOutcome, TakenAlarm } from '../adapters/store';
+import { entry, type TimelineEntry, type TimelineKind } from '../core/timeline';
+import type { AlarmChange, DeliveryOutcome, GroupingWindow } from '../adapters/store';
 import type { App } from './app';
 
 export type IntakeOutcome = 'opened' | 'grouped' | 'duplicate' | 'cleared' | 'monitoring-gap' | 'ignored' | 'stale' | 'refused';
@@ -93,7 +93,11 @@ async function openOrJoin(
 ): Promise<IntakeResult> {
   const { store, workflow, config } = app;
   let seen: Incident | undefined;
-  const { incidentId, opened: claimed } = await store.claimDedupWindow(
+  const {
+    incidentId,
+    opened: claimed,
+    ready,
+  } = await store.claimDedupWindow(
     key,
     incidentIdFor(key, now),
     config.intake.groupWindow,
@@ -108,8 +112,9 @@ async function openOrJoin(
   const existing = claimed ? undefined : seen;
   const opened = existing ? existing.openedBy === onceKey : await storeIncident(app, { ...build(incidentId), openedBy: onceKey });
   const first = await record(incidentId, opened);
-  const started = await workflow.start(incidentId);
-  await store.windowReady(key, incidentId);
+  // A ready window's incident has its execution already: a join that only extends it starts none.
+  const started = ready ? 'already-started' : await workflow.start(incidentId);
+  if (!ready) await store.windowReady(key, incidentId);
   return { incidentId, outcome: first ? (opened ? 'opened' : 'grouped') : 'duplicate', workflow: started };
 }
 
@@ -141,9 +146,11 @@ const EXTEND_WHEN_LEFT = 0.9;
  * taken in once, whatever has become of its incident since; `deliveryId` (the SNS MessageId or the
  * EventBridge event id) is kept on the timeline for tracing.
  *
- * An alarm joining an incident whose window is ready costs two store requests: one read of the
- * window and of the delivery's memory, one batch that writes its entry, its firing state, its pointer
- * and the memory. It starts no execution: the window is ready only once the incident's has started.
+ * Every change starts with one read of what it needs (its key's grouping window, the delivery's
+ * memory, the incident its alarm was last on). An alarm joining an incident whose window is ready
+ * then costs one batch write (its entry, firing state, pointer and the memory) and starts no
+ * execution: the window is ready only once the incident's has started. A recovery or a monitoring
+ * gap on an open incident writes its entry and the memory in one batch too, last.
  */
 export async function receiveAlarm(
   app: App,
@@ -153,51 +160,64 @@ export async function receiveAlarm(
 ): Promise<IntakeResult> {
   const transition = transitionKey(alarm);
   const service = serviceOfAlarm(app.config, alarm)?.name ?? 'unmapped';
+  const seen = await app.store.intakeLookup(
+    alarmWindow(service),
+    transition,
+    alarm.state === 'ALARM' ? undefined : alarmKey(alarm),
+  );
+  if (seen.delivery && (await takenBefore(app, seen.delivery, transition, alarm))) {
+    return { ...(seen.delivery.incidentId ? { incidentId: seen.delivery.incidentId } : {}), outcome: 'duplicate' };
+  }
+  const change: Change = { alarm, deliveryId, transition, service, now, until: new Date(now.getTime() + DELIVERY_HORIZON_MS) };
+  if (alarm.state !== 'ALARM') return alarmLeft(app, change, seen.alarmOn, seen.window);
   // The alarm's own time groups it: alarms delivered late join the storm they belonged to, not the
   // one under way when they arrived. A time ahead of the system's clock counts as now.
   const at = new Date(Math.min(Date.parse(alarm.at), now.getTime()));
   const late = now.getTime() - at.getTime();
-  const joining = alarm.state === 'ALARM' && late <= app.config.intake.staleAfter * 1000;
-  const { window, delivery } = joining
-    ? await app.store.intakeLookup(alarmWindow(service), transition)
-    : { window: undefined, delivery: await app.store.deliveryOutcome(transition) };
-  if (delivery && (await takenBefore(app, delivery, transition, alarm))) {
-    return { ...(delivery.incidentId ? { incidentId: delivery.incidentId } : {}), outcome: 'duplicate' };
+  if (late > app.config.intake.staleAfter * 1000) {
+    // Hours late (Lambda retried it for hours, or a dead-letter queue was redriven): paging now would
+    // send people to an outage that may be long over. It is kept, and shown by mim alarms.
+    return keep(
+      app,
+      change,
+      'stale',
+      `arrived ${formatDuration(Math.max(60, Math.round(late / 60_000) * 60))} after it fired, later than intake.staleAfter: paged nobody`,
+    );
   }
-  const remember = { transition, until: new Date(now.getTime() + DELIVERY_HORIZON_MS) };
-  const groupWindow = app.config.intake.groupWindow * 1000;
+  const window = seen.window;
   if (
-    joining &&
     window?.ready &&
     !window.closed &&
     // A retry of the delivery that opened the incident is no join: it finishes what it began.
     window.openedBy !== `alarm#${transition}` &&
-    Date.parse(window.expiresAt) >= at.getTime() + EXTEND_WHEN_LEFT * groupWindow
+    Date.parse(window.expiresAt) >= at.getTime() + EXTEND_WHEN_LEFT * app.config.intake.groupWindow * 1000
   ) {
     const outcome = { incidentId: window.incidentId, outcome: 'grouped' } as const;
-    await app.store.takeAlarm(taken(alarm, transition, window.incidentId, service, deliveryId, false, now), {
-      ...remember,
-      outcome,
-    });
+    await app.store.recordAlarmChange({ ...fired(change, window.incidentId, false), delivery: { outcome, until: change.until } });
     return outcome;
   }
-  const result = joining
-    ? await openOrJoinAlarm(app, alarm, deliveryId, transition, service, at, now)
-    : await takeOtherAlarm(app, alarm, transition, service, late, now);
-  await app.store.rememberDelivery(
-    transition,
-    { ...(result.incidentId ? { incidentId: result.incidentId } : {}), outcome: result.outcome },
-    remember.until,
-  );
+  const result = await openOrJoinAlarm(app, change, at);
+  await app.store.rememberDelivery(transition, { incidentId: result.incidentId!, outcome: result.outcome }, change.until);
   return result;
 }
 
+/** One alarm state change being taken in. */
+interface Change {
+  alarm: AlarmSignal;
+  deliveryId: string;
+  transition: string;
+  service: string;
+  now: Date;
+  /** How long the delivery is remembered. */
+  until: Date;
+}
+
 /**
- * Whether a delivery remembered as taken in was taken in whole: the memory of a joining alarm is
- * written in the same batch as its entry, and DynamoDB may have taken one and not the other.
+ * Whether a delivery remembered as taken in was taken in whole: the memory of a change on an
+ * incident may be written in the same batch as its entry, and DynamoDB may take one and not the other.
  */
 async function takenBefore(app: App, delivery: DeliveryOutcome, transition: string, alarm: AlarmSignal): Promise<boolean> {
-  if (!delivery.incidentId || delivery.outcome !== 'grouped') return true;
+  if (!delivery.incidentId) return true;
   return app.store.hasAlarmEntry(delivery.incidentId, transition, alarm.at);
 }
 
@@ -215,22 +235,12 @@ function alarmSummary(alarm: AlarmSignal) {
   };
 }
 
-/** What an alarm in ALARM leaves on its incident: the entry, at the alarm's own time, and its pointer. */
-function taken(
-  alarm: AlarmSignal,
-  transition: string,
-  incidentId: string,
-  service: string,
-  deliveryId: string,
-  opened: boolean,
-  now: Date,
-): TakenAlarm {
+/** What an alarm in ALARM leaves on its incident: the entry, at the alarm's own time, its firing state and pointer. */
+function fired(change: Change, incidentId: string, opened: boolean): AlarmChange {
+  const { alarm, service, transition, deliveryId, now } = change;
   return {
     incidentId,
     transition,
-    alarmName: alarm.alarmName,
-    alarm: alarmKey(alarm),
-    pointUntil: new Date(now.getTime() + ALARM_POINTER_MS),
     entry: {
       ...entry(
         opened ? 'alarm-received' : 'alarm-grouped',
@@ -239,18 +249,13 @@ function taken(
       ),
       at: alarm.at,
     },
+    firing: { alarmName: alarm.alarmName },
+    pointer: { alarm: alarmKey(alarm), until: new Date(now.getTime() + ALARM_POINTER_MS) },
   };
 }
 
-async function openOrJoinAlarm(
-  app: App,
-  alarm: AlarmSignal,
-  deliveryId: string,
-  transition: string,
-  service: string,
-  at: Date,
-  now: Date,
-): Promise<IntakeResult> {
+function openOrJoinAlarm(app: App, change: Change, at: Date): Promise<IntakeResult> {
+  const { alarm, service, transition, now } = change;
   return openOrJoin(
     app,
     alarmWindow(service),
@@ -267,100 +272,110 @@ async function openOrJoinAlarm(
       status: 'declared',
     }),
     async (id, opened) => {
-      await app.store.takeAlarm(taken(alarm, transition, id, service, deliveryId, opened, now));
+      await app.store.recordAlarmChange(fired(change, id, opened));
       return true;
     },
     `alarm#${transition}`,
   );
 }
 
-/** An alarm that pages nobody: it left ALARM, or it arrived too late to page. */
-async function takeOtherAlarm(
-  app: App,
-  alarm: AlarmSignal,
-  transition: string,
-  service: string,
-  late: number,
-  now: Date,
-): Promise<IntakeResult> {
-  const keep = (outcome: string) =>
-    app.store.recordAlarm(
-      {
-        at: alarm.at,
-        receivedAt: now.toISOString(),
-        service,
-        alarmName: alarm.alarmName,
-        state: alarm.state,
-        reason: alarm.reason,
-        outcome,
-      },
-      transition,
-    );
-  if (alarm.state === 'ALARM') {
-    // Hours late (Lambda retried it for hours, or a dead-letter queue was redriven): paging now would
-    // send people to an outage that may be long over. It is kept, and shown by mim alarms.
-    await keep(
-      `arrived ${formatDuration(Math.max(60, Math.round(late / 60_000) * 60))} after it fired, later than intake.staleAfter: paged nobody`,
-    );
-    return { outcome: 'stale' };
-  }
-  // The incident this alarm was on when it fired: two reads, however many incidents are open.
-  const onId = await app.store.alarmIncident(alarmKey(alarm));
-  const on = onId ? await app.store.getIncident(onId) : undefined;
-  const open = on && TAKING_ALARMS.includes(on.status) ? on : undefined;
-  if (!open) {
-    await keep(`no open incident of ${service} to tell`);
-    return { outcome: 'ignored' };
-  }
-  return alarmChanged(app, open, alarm, transition);
+/** A change that reached no incident: kept in its day's alarm history, and remembered. */
+async function keep(app: App, change: Change, outcome: 'stale' | 'ignored', why: string): Promise<IntakeResult> {
+  const { alarm, service, transition, now } = change;
+  await app.store.recordAlarm(
+    {
+      at: alarm.at,
+      receivedAt: now.toISOString(),
+      service,
+      alarmName: alarm.alarmName,
+      state: alarm.state,
+      reason: alarm.reason,
+      outcome: why,
+    },
+    transition,
+  );
+  await app.store.rememberDelivery(transition, { outcome }, change.until);
+  return { outcome };
 }
 
 /**
- * An alarm of an open incident left ALARM. OK: recorded, and when no alarm of the incident is left
- * in ALARM, the timeline and the MIM are told that every alarm has recovered (resolving stays the
- * MIM's call). INSUFFICIENT_DATA: the monitoring went blind, which is not a recovery: a monitoring
- * gap, told to the MIM.
+ * The incident an alarm that left ALARM was on, if it still takes alarms. The window of its service
+ * says so without reading the incident, while it is that incident's: a window closes before its
+ * incident stops taking alarms.
  */
-async function alarmChanged(app: App, open: Incident, alarm: AlarmSignal, transition: string): Promise<IntakeResult> {
+async function openIncidentOf(app: App, alarmOn: string | undefined, window: GroupingWindow | undefined) {
+  if (!alarmOn) return undefined;
+  if (window?.incidentId === alarmOn && !window.closed) return alarmOn;
+  const on = await app.store.getIncident(alarmOn);
+  return on && TAKING_ALARMS.includes(on.status) ? on.id : undefined;
+}
+
+/**
+ * An alarm left ALARM. On an open incident: OK is recorded, and when no alarm of the incident is
+ * left in ALARM, the timeline and the MIM are told that every alarm has recovered (resolving stays
+ * the MIM's call); INSUFFICIENT_DATA means the monitoring went blind, which is not a recovery: a
+ * monitoring gap, told to the MIM. Otherwise it is kept in the alarm history.
+ */
+async function alarmLeft(
+  app: App,
+  change: Change,
+  alarmOn: string | undefined,
+  window: GroupingWindow | undefined,
+): Promise<IntakeResult> {
+  const { alarm, transition } = change;
+  const id = await openIncidentOf(app, alarmOn, window);
+  if (!id) return keep(app, change, 'ignored', `no open incident of ${change.service} to tell`);
   const line = (kind: TimelineKind, summary: string) => ({
     ...entry(kind, summary, { channel: 'alarm', actor: alarm.alarmName }),
     at: alarm.at,
   });
+  let outcome: 'cleared' | 'monitoring-gap';
+  let told: TimelineEntry;
   if (alarm.state === 'INSUFFICIENT_DATA') {
-    await app.store.putAlarmEntry(
-      open.id,
-      transition,
-      line('monitoring-gap', `${alarm.alarmName} has insufficient data: the monitoring may be blind (${alarm.reason})`),
-    );
-    await tellMim(app, open, 'monitoring-gap', alarm, transition);
-    return { incidentId: open.id, outcome: 'monitoring-gap' };
+    outcome = 'monitoring-gap';
+    told = line('monitoring-gap', `${alarm.alarmName} has insufficient data: the monitoring may be blind (${alarm.reason})`);
+    await tellMim(app, id, 'monitoring-gap', alarm, transition);
+  } else {
+    outcome = 'cleared';
+    told = line('alarm-cleared', `${alarm.alarmName} is OK: ${alarm.reason}`);
+    await app.store.alarmOk(id, alarm.alarmName, alarm.at);
+    await announceRecovery(app, id, alarm, line);
   }
-  await app.store.putAlarmEntry(open.id, transition, line('alarm-cleared', `${alarm.alarmName} is OK: ${alarm.reason}`));
-  await app.store.alarmOk(open.id, alarm.alarmName, alarm.at);
-  // Read after this alarm's own write, so that of two alarms recovering at once, at least one sees
-  // both OK; the episode (the last time any of them fired) names the line, so that both write one.
-  const alarms = await app.store.alarmsOf(open.id);
-  if (alarms.some((a) => a.alarmName === alarm.alarmName) && alarms.every((a) => a.okAt !== undefined)) {
-    const episode = alarms.map((a) => a.at).reduce((a, b) => (a > b ? a : b));
-    const first = await app.store.appendTimeline(
-      open.id,
-      {
-        ...line(
-          'alarms-recovered',
-          `Every alarm of this incident has recovered (the last: ${alarm.alarmName}); it stays open until the MIM resolves it`,
-        ),
-      },
-      `recovered#${episode}`,
-    );
-    if (first) await tellMim(app, open, 'alarms-recovered', alarm, episode);
+  // Last, and in one request: the entry and the memory.
+  await app.store.recordAlarmChange({
+    incidentId: id,
+    transition,
+    entry: told,
+    delivery: { outcome: { incidentId: id, outcome }, until: change.until },
+  });
+  return { incidentId: id, outcome };
+}
+
+/**
+ * Tells the timeline and the MIM, once, when no alarm of the incident is left in ALARM. Read after
+ * this alarm's own write, so that of two alarms recovering at once, at least one sees both OK; the
+ * episode (the last time any of them fired) names the line, so that both write the same one.
+ */
+async function announceRecovery(
+  app: App,
+  id: string,
+  alarm: AlarmSignal,
+  line: (kind: TimelineKind, summary: string) => TimelineEntry,
+) {
+  const alarms = await app.store.alarmsOf(id);
+  if (!alarms.some((a) => a.alarmName === alarm.alarmName) || alarms.some((a) => a.okAt === undefined)) return;
+  const episode = alarms.map((a) => a.at).reduce((a, b) => (a > b ? a : b));
+  const summary = `Every alarm of this incident has recovered (the last: ${alarm.alarmName}); it stays open until the MIM resolves it`;
+  if (await app.store.appendTimeline(id, line('alarms-recovered', summary), `recovered#${episode}`)) {
+    await tellMim(app, id, 'alarms-recovered', alarm, episode);
   }
-  return { incidentId: open.id, outcome: 'cleared' };
 }
 
 /** Tells the incident's MIM, once, by email and SMS; before anyone accepted, the page is what they get. */
-async function tellMim(app: App, incident: Incident, change: AlarmStatusChange, alarm: AlarmSignal, key: string) {
-  const mim = findPerson(app.config, incident.mim?.id);
-  if (!mim) return;
+async function tellMim(app: App, id: string, change: AlarmStatusChange, alarm: AlarmSignal, key: string) {
+  const incident = await app.store.getIncident(id);
+  const mim = findPerson(app.config, incident?.mim?.id);
+  if (!incident || !mim) return;
   await app.notifier.send(incident.id, `${change}#${key}`, [
     { person: mim, channels: ['email', 'sms'], notice: alarmStatusNotice(app.config, incident, change, alarm) },
   ]);

@@ -549,13 +549,7 @@ export class IncidentStore {
 
   /** Marks the window's incident as stored with its workflow started: alarms may now join it in one write. */
   async windowReady(key: string, incidentId: string): Promise<void> {
-    await this.conditionally(
-      { pk: `DEDUP#${key}`, sk: 'DEDUP' },
-      'SET ready = :yes',
-      'incidentId = :id',
-      {},
-      { ':yes': true, ':id': incidentId },
-    );
+    await this.markWindow(key, incidentId, 'ready');
   }
 
   /**
@@ -564,11 +558,16 @@ export class IncidentStore {
    * changes, so that no alarm can join an incident that no longer takes them.
    */
   async closeWindow(key: string, incidentId: string): Promise<void> {
+    await this.markWindow(key, incidentId, 'closed');
+  }
+
+  /** Sets a flag on a window while it is still the given incident's; a window since replaced is left alone. */
+  private async markWindow(key: string, incidentId: string, flag: 'ready' | 'closed'): Promise<void> {
     await this.conditionally(
       { pk: `DEDUP#${key}`, sk: 'DEDUP' },
-      'SET closed = :yes',
+      'SET #flag = :yes',
       'incidentId = :id',
-      {},
+      { '#flag': flag },
       { ':yes': true, ':id': incidentId },
     );
   }

@@ -190,6 +190,18 @@ const pointerItem = (alarm: string, incidentId: string, until: Date) => ({
   [TTL_ATTRIBUTE]: epochSeconds(until.toISOString()),
 });
 
+/**
+ * Sends a batch, then what DynamoDB left unprocessed (as it may when a partition is throttled), with
+ * a growing pause, and fails if some is still left after four tries.
+ */
+async function untilProcessed<T>(what: string, pending: T[], send: (batch: T[]) => Promise<T[]>): Promise<void> {
+  for (let attempt = 0; pending.length > 0; attempt += 1) {
+    if (attempt === 4) throw new Error(`DynamoDB left ${pending.length} ${what} unprocessed after ${attempt} tries`);
+    if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+    pending = await send(pending);
+  }
+}
+
 /** The key of an incident's own item. */
 const metaKey = (id: string) => ({ pk: `INC#${id}`, sk: 'META' });
 
@@ -367,10 +379,10 @@ export class IncidentStore {
 
   /**
    * Notes that an alarm of the incident is OK again as of `okAt`, if it entered ALARM before then;
-   * false when the incident has no such alarm (or it fired again since).
+   * nothing changes when the incident has no such alarm (or it fired again since).
    */
-  async alarmOk(id: string, alarmName: string, okAt: string): Promise<boolean> {
-    return this.conditionally(
+  async alarmOk(id: string, alarmName: string, okAt: string): Promise<void> {
+    await this.conditionally(
       { pk: `INC#${id}`, sk: `FIRING#${alarmName}` },
       'SET okAt = :ok',
       'attribute_exists(pk) AND #at <= :ok',
@@ -396,14 +408,15 @@ export class IncidentStore {
       ...(pointer ? [pointerItem(pointer.alarm, incidentId, pointer.until)] : []),
       ...(delivery ? [deliveryItem(transition, delivery.outcome, delivery.until)] : []),
     ];
-    let requests = items.map((Item) => ({ PutRequest: { Item } }));
-    for (let attempt = 0; requests.length > 0; attempt += 1) {
-      if (attempt === 4)
-        throw new Error(`DynamoDB left ${requests.length} writes of an alarm unprocessed after ${attempt} tries`);
-      if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-      const { UnprocessedItems } = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
-      requests = (UnprocessedItems?.[this.table] ?? []) as typeof requests;
-    }
+    type Put = { PutRequest: { Item: Record<string, unknown> } };
+    await untilProcessed<Put>(
+      'writes of an alarm',
+      items.map((Item) => ({ PutRequest: { Item } })),
+      async (requests) => {
+        const { UnprocessedItems } = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
+        return (UnprocessedItems?.[this.table] ?? []) as Put[];
+      },
+    );
   }
 
   /** Whether the timeline entry of an alarm state change was written. */
@@ -530,16 +543,17 @@ export class IncidentStore {
       pointer: { pk: `ALARM#${alarm}`, sk: 'ALARM' },
     };
     const found: Record<string, unknown>[] = [];
-    let keys: Record<string, unknown>[] = alarm ? Object.values(wanted) : [wanted.window, wanted.delivery];
-    for (let attempt = 0; keys.length > 0; attempt += 1) {
-      if (attempt === 4) throw new Error(`DynamoDB left ${keys.length} reads of the intake unprocessed after ${attempt} tries`);
-      if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-      const { Responses, UnprocessedKeys } = await this.db.send(
-        new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
-      );
-      found.push(...(Responses?.[this.table] ?? []));
-      keys = UnprocessedKeys?.[this.table]?.Keys ?? [];
-    }
+    await untilProcessed(
+      'reads of the intake',
+      alarm ? Object.values(wanted) : [wanted.window, wanted.delivery],
+      async (keys) => {
+        const { Responses, UnprocessedKeys } = await this.db.send(
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        found.push(...(Responses?.[this.table] ?? []));
+        return (UnprocessedKeys?.[this.table]?.Keys ?? []) as typeof keys;
+      },
+    );
     const item = (key: { pk: string }) => found.find((i) => i.pk === key.pk);
     const window = item(wanted.window) as GroupingWindow | undefined;
     const delivery = item(wanted.delivery)?.outcome as DeliveryOutcome | undefined;

@@ -62,6 +62,9 @@ const TAKING_ALARMS: readonly Incident['status'][] = ['declared', 'paging', 'act
 /** The grouping key of a service's alarms. */
 const alarmWindow = (service: string) => `alarm#${service}`;
 
+/** The once-key of an alarm state change: the incident and the window record which one opened them. */
+const alarmOnceKey = (transition: string) => `alarm#${transition}`;
+
 /**
  * An incident stops taking alarms (it is resolved, handed off or downgraded): its window closes
  * first, so that the next alarm of its service opens an incident of its own instead of joining one
@@ -189,7 +192,7 @@ export async function receiveAlarm(
     window?.ready &&
     !window.closed &&
     // A retry of the delivery that opened the incident is no join: it finishes what it began.
-    window.openedBy !== `alarm#${transition}` &&
+    window.openedBy !== alarmOnceKey(transition) &&
     Date.parse(window.expiresAt) >= at.getTime() + EXTEND_WHEN_LEFT * app.config.intake.groupWindow * 1000
   ) {
     const outcome = { incidentId: window.incidentId, outcome: 'grouped' } as const;
@@ -275,7 +278,7 @@ function openOrJoinAlarm(app: App, change: Change, at: Date): Promise<IntakeResu
       await app.store.recordAlarmChange(fired(change, id, opened));
       return true;
     },
-    `alarm#${transition}`,
+    alarmOnceKey(transition),
   );
 }
 

@@ -11,6 +11,7 @@ export const DEFINITION_PATH = resolve(dirname(fileURLToPath(import.meta.url)), 
 export const WORKFLOW_FUNCTIONS = {
   ClassifyIncident: 'classify-incident',
   HandOffMinor: 'hand-off-minor',
+  EndHold: 'end-hold',
   PageMim: 'page-mim',
   AwaitEvent: 'await-event',
   TakeEvent: 'take-event',

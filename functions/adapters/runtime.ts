@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { OrganisationConfig } from '../core/config';
-import { parseDuration } from '../core/duration';
+import { DURATION_PATTERN, parseDuration } from '../core/duration';
 import { readOrganisation } from './config-file';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -20,6 +20,11 @@ const environment = z.object({
   OPERATIONS_TOPIC_ARN: z.string().min(1).optional(),
   MIM_CONFIG_PATH: z.string().default(resolve(here, '../../config/organisation.yaml')),
   LINK_TTL: z.string().default('24h'),
+  /**
+   * The longest an alarm intake invocation runs (its Lambda timeout): a hold decides only this long
+   * after it closed the grouping window, when no alarm that saw the window open can still be writing.
+   */
+  INTAKE_TIMEOUT: z.string().regex(DURATION_PATTERN, 'INTAKE_TIMEOUT must be a duration such as 30s').default('30s'),
 });
 
 export interface Runtime {
@@ -30,6 +35,7 @@ export interface Runtime {
   sesConfigurationSet: string | undefined;
   operationsTopicArn: string | undefined;
   linkTtlSeconds: number;
+  intakeTimeoutSeconds: number;
 }
 
 let cached: Runtime | undefined;
@@ -53,6 +59,7 @@ export function runtime(): Runtime {
     sesConfigurationSet: env.data.SES_CONFIGURATION_SET,
     operationsTopicArn: env.data.OPERATIONS_TOPIC_ARN,
     linkTtlSeconds: parseDuration(env.data.LINK_TTL),
+    intakeTimeoutSeconds: parseDuration(env.data.INTAKE_TIMEOUT),
   };
   return cached;
 }

@@ -575,6 +575,17 @@ export class IncidentStore {
     await this.markWindow(key, incidentId, 'closed');
   }
 
+  /** Opens a closed window again, while it is still the given incident's (a held incident that pages after all). */
+  async reopenWindow(key: string, incidentId: string): Promise<void> {
+    await this.conditionally(
+      { pk: `DEDUP#${key}`, sk: 'DEDUP' },
+      'REMOVE #flag',
+      'incidentId = :id',
+      { '#flag': 'closed' },
+      { ':id': incidentId },
+    );
+  }
+
   /** Sets a flag on a window while it is still the given incident's; a window since replaced is left alone. */
   private async markWindow(key: string, incidentId: string, flag: 'ready' | 'closed'): Promise<void> {
     await this.conditionally(

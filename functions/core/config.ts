@@ -116,6 +116,11 @@ export const configSchema = z
       groupWindow: duration,
       /** An alarm that reaches the intake later than this after it fired is kept, but pages nobody. */
       staleAfter: duration.default(3600),
+      /**
+       * Off unless set: an incident opened by alarms that would page is held this long first, and
+       * pages nobody if every alarm has recovered by then (flapping alarms).
+       */
+      holdFor: duration.optional(),
     }),
     rota: z.strictObject({
       timeZone,

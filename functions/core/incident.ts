@@ -12,7 +12,8 @@ export type IncidentStatus =
   | 'review' // resolved; the post-incident review is open
   | 'closed' // review submitted
   | 'handed-off' // minor: given to the normal incident queue
-  | 'downgraded'; // candidate rejected by the MIM
+  | 'downgraded' // candidate rejected by the MIM
+  | 'recovered'; // held before paging (intake.holdFor), every alarm recovered: nobody was paged
 
 export interface Actor {
   id: string;
@@ -68,6 +69,10 @@ export interface Incident {
   reasons?: string[];
   /** Escalation level currently paged (0-based); past the last level, every level is paged. */
   pageLevel?: number;
+  /** Held before paging (intake.holdFor) until then: pages only if an alarm still fires. */
+  heldUntil?: string;
+  /** When the hold closed the grouping window to decide, once it had run its course. */
+  holdClosedAt?: string;
   /** When the workflow's current wait ends: the acknowledgement window, the next update, the next reminder. */
   deadline?: string;
   /** The last inbox event applied, so that a retried step does not apply it twice. */
@@ -157,6 +162,7 @@ export const ACTIONS_BY_STATUS: Readonly<Record<IncidentStatus, readonly MimActi
   closed: [],
   'handed-off': [],
   downgraded: [],
+  recovered: [],
 };
 
 /** What only the incident's MIM may do, as the refusal to anyone else says it. */

@@ -18,6 +18,8 @@ export interface App {
   clock: Clock;
   /** Where the operations contacts are told that the system itself needs them. */
   operationsTopicArn: string | undefined;
+  /** The longest an alarm intake invocation runs: see functions/services/hold.ts. */
+  intakeTimeoutSeconds: number;
 }
 
 let app: App | undefined;
@@ -35,6 +37,7 @@ export function appContext(): App {
     links: new LinkIssuer(store, settings.publicUrl, settings.linkTtlSeconds),
     clock,
     operationsTopicArn: settings.operationsTopicArn,
+    intakeTimeoutSeconds: settings.intakeTimeoutSeconds,
   };
   return app;
 }

@@ -75,6 +75,14 @@ export async function stopTakingAlarms(app: App, incident: Pick<Incident, 'id' |
 }
 
 /**
+ * A held incident whose window was closed to decide the hold pages after all (an alarm still fires):
+ * its window takes the storm's alarms again, unless another incident has taken it since.
+ */
+export async function reopenForAlarms(app: App, incident: Pick<Incident, 'id' | 'service' | 'source'>): Promise<void> {
+  if (incident.source === 'alarm') await app.store.reopenWindow(alarmWindow(incident.service), incident.id);
+}
+
+/**
  * Opens the incident for a grouping key, or joins the one already open, so that whatever fails, times
  * out or crashes on the way, and however often the delivery is then retried, it ends on an incident
  * that is stored and whose workflow runs. Every step is safe to repeat, and none trusts that an

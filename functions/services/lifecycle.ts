@@ -26,6 +26,7 @@ import {
   zoneOf,
 } from '../core/messages';
 import { escalationStep, whoIsOnCall } from '../core/roster';
+import { holdBeforePaging } from './hold';
 import { stopTakingAlarms } from './intake';
 import { entry, type TimelineKind } from '../core/timeline';
 import type { Channel } from '../core/config';
@@ -46,8 +47,11 @@ export interface StepResult {
   /** Seconds until the next wait ends: read by the wait state's TimeoutSecondsPath. */
   waitSeconds?: number;
   verdict?: Incident['verdict'];
-  /** From Classify: 'new', or the status an already-progressed incident resumes from. */
-  resume?: 'new' | Incident['status'];
+  /**
+   * From Classify: 'new'; 'held' for a new incident held before paging (intake.holdFor); or the
+   * status an already-progressed incident resumes from.
+   */
+  resume?: 'new' | 'held' | Incident['status'];
   pageLevel?: number;
   action?: MimEvent['action'] | 'none';
 }
@@ -139,6 +143,8 @@ export async function classifyIncident(app: App, id: string, now = app.clock.now
     }),
     'classified',
   );
+  const held = await holdBeforePaging(app, incident, result.verdict, now);
+  if (held !== undefined) return { incidentId: id, resume: 'held', verdict: result.verdict, waitSeconds: held };
   return { incidentId: id, resume: 'new', verdict: result.verdict };
 }
 
@@ -273,7 +279,8 @@ export async function awaitEvent(
 ): Promise<void> {
   const now = app.clock.now();
   await app.store.setWait(input.incidentId, { token: input.taskToken, phase: input.phase, since: now.toISOString() });
-  const [pending] = await app.store.pendingEvents(input.incidentId);
+  // A hold before paging takes no actions (nobody has been paged): they wait for the page's wait.
+  const [pending] = input.phase === 'hold' ? [] : await app.store.pendingEvents(input.incidentId);
   if (pending) {
     await app.workflow.deliver(input.taskToken, { incidentId: input.incidentId, eventId: pending.id, at: pending.at });
     return;

@@ -32,6 +32,8 @@ export interface SystemResources {
   configurationSetName: string;
   publicUrl: string;
   linkTtl: string;
+  /** The alarm intake function's timeout, as a duration such as 30s. */
+  intakeTimeout: string;
   logRetention: logs.RetentionDays;
 }
 
@@ -96,6 +98,7 @@ export class IncidentFunction extends Construct {
           ? { STATE_MACHINE_ARN: system.stateMachineArn }
           : {}),
         ...(needs.operations ? { OPERATIONS_TOPIC_ARN: system.operationsTopicArn } : {}),
+        ...(needs.intakeTimeout ? { INTAKE_TIMEOUT: system.intakeTimeout } : {}),
       },
       ...(deadLetterQueue ? { deadLetterQueue, retryAttempts: 2 } : {}),
       bundling: {

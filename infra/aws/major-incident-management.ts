@@ -35,6 +35,9 @@ import { IncidentFunction, type SystemResources } from './incident-function';
 import { FUNCTION_NEEDS, type FunctionFolder, functionKey } from './needs';
 import { SystemWatch } from './system-watch';
 
+/** How long an alarm intake invocation may run; a hold before paging waits this long to decide. */
+const INTAKE_TIMEOUT = Duration.seconds(30);
+
 const propsSchema = z.object({
   linkTtl: z.string().regex(DURATION_PATTERN, 'linkTtl: expected a duration such as 24h or 30m').optional(),
   publicUrl: z.url('publicUrl: expected the base URL of the API, such as https://mim.example.com').optional(),
@@ -340,6 +343,7 @@ export class MajorIncidentManagement extends Construct {
       configurationSetName: configurationSet.configurationSetName,
       publicUrl,
       linkTtl: props.linkTtl ?? '24h',
+      intakeTimeout: `${INTAKE_TIMEOUT.toSeconds()}s`,
       logRetention: retention,
     };
     const make = (folder: FunctionFolder, timeout: Duration, deadLetterQueue?: sqs.IQueue) =>
@@ -352,7 +356,7 @@ export class MajorIncidentManagement extends Construct {
       });
     const parts = {} as Record<FunctionFolder, IncidentFunction>;
     for (const folder of Object.values(WORKFLOW_FUNCTIONS)) parts[folder] = make(folder, Duration.seconds(60));
-    parts[EDGE_FUNCTIONS.IntakeAlarm] = make(EDGE_FUNCTIONS.IntakeAlarm, Duration.seconds(30), this.deadLetterQueue);
+    parts[EDGE_FUNCTIONS.IntakeAlarm] = make(EDGE_FUNCTIONS.IntakeAlarm, INTAKE_TIMEOUT, this.deadLetterQueue);
     parts[EDGE_FUNCTIONS.HttpApi] = make(EDGE_FUNCTIONS.HttpApi, Duration.seconds(10));
     parts[EDGE_FUNCTIONS.RecordFailure] = make(EDGE_FUNCTIONS.RecordFailure, Duration.seconds(60), this.deadLetterQueue);
     parts[EDGE_FUNCTIONS.RecordMailEvent] = make(EDGE_FUNCTIONS.RecordMailEvent, Duration.seconds(30), this.deadLetterQueue);

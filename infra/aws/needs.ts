@@ -37,6 +37,8 @@ export interface FunctionNeeds {
   operations?: true;
   /** Mints action links, so needs the API's public URL. */
   links?: true;
+  /** Decides a hold before paging, so needs the longest an alarm intake invocation runs. */
+  intakeTimeout?: true;
 }
 
 const READ_WRITE: TableAction[] = ['GetItem', 'PutItem', 'UpdateItem'];
@@ -62,6 +64,8 @@ export const FUNCTION_NEEDS: Record<FunctionFolder, FunctionNeeds> = {
   // Emails only; but whoever an email is refused to is texted instead (the notifier's fallback), so SMS
   // too, as for downgrade-candidate, open-review and remind-review.
   'hand-off-minor': { table: READ_WRITE, email: true, sms: true },
+  // Closes the grouping window to decide a hold, reads the incident's alarms (Query), reopens it to page.
+  'end-hold': { table: [...READ_WRITE, 'Query'], intakeTimeout: true },
   'page-mim': { table: READ_WRITE, email: true, sms: true, links: true },
   // Hands an event already in the inbox to its own wait at once: SendTaskSuccess.
   // Reads the incident's deadline, to wake a wait begun with stale input (a redrive on AWS).

@@ -220,6 +220,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     OPERATIONS_TOPIC_ARN: operationsTopicArn,
     SES_CONFIGURATION_SET: configurationSet,
     PUBLIC_URL: api.url,
+    // The sandbox's intake runs in this process and takes milliseconds; on AWS it is the intake
+    // function's timeout (30 s). A hold before paging waits this long to decide.
+    INTAKE_TIMEOUT: process.env.INTAKE_TIMEOUT ?? '2s',
     MIM_CONFIG_PATH: resolve(options.configPath ?? join(ROOT, 'config/organisation.yaml')),
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     // Metrics go to CloudWatch through the Lambda log; locally there is nothing to receive them.

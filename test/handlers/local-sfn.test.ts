@@ -273,9 +273,7 @@ describe('execution history', () => {
   it('a .waitForTaskToken task is submitted once its invoke returns, with its token in the scheduled parameters', async () => {
     const id = await declare(driver());
     // The page is on the timeline before the workflow reaches the wait and registers its token.
-    const { token } = await driver().waitFor('the acknowledgement wait to be registered', () =>
-      appContext().store.getWait(id),
-    );
+    const { token } = await driver().waitFor('the acknowledgement wait to be registered', () => appContext().store.getWait(id));
 
     const events = await driver().waitFor('the acknowledgement wait to be submitted', async () => {
       const all = await history(executionArn(id));

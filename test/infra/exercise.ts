@@ -38,6 +38,8 @@ export async function exerciseSettings(): Promise<{ configPath: string; close():
   return {
     configPath: fastConfigWith('least-privilege', {
       rota: { ackWindow: '10m', levels: { 1: { ackWindow: '1s' } } },
+      // Alarm incidents are held two seconds before paging: long enough for a flapping alarm to recover.
+      intake: { holdFor: '2s' },
       cadence: { P1: '2s', P2: '2s', firstNotice: '1s' },
       review: { remindEvery: '1s' },
       chat: { slack: { webhook } },
@@ -74,6 +76,7 @@ export async function exerciseEverything(lab: Lab): Promise<void> {
     candidateNobodyTakes(lab.driver),
     minorIncident(lab.driver),
     failingExecution(lab.driver),
+    flappingAlarm(lab.driver),
   ]);
   // The remaining management routes.
   await lab.driver.api('GET', '/incidents?status=all');
@@ -171,6 +174,8 @@ async function majorIncidentFromAlarms(driver: SandboxDriver): Promise<string> {
     async () => (await driver.openIncidents()).find((i) => i.service === 'payments')?.id,
   );
   await driver.waitForTimeline(id, 'alarm-grouped');
+  // Held before paging; the alarms still fire when the hold ends, so the page goes out.
+  await driver.waitForTimeline(id, 'hold-ended');
 
   // Paging: the on-call MIM passes the page from its link; the deputy does not answer in their
   // window, so the page escalates on its timeout; the head of operations accepts from their page.
@@ -250,6 +255,18 @@ async function candidateNobodyTakes(driver: SandboxDriver): Promise<void> {
       (m) => m.phoneNumber === '+447700900106' && m.message.includes(id) && /could not be delivered/.test(m.message),
     ),
   );
+}
+
+/** An alarm that recovers within the hold before paging: nobody is paged, and the incident ends. */
+async function flappingAlarm(driver: SandboxDriver): Promise<void> {
+  await driver.raiseAlarm('checkout-5xx', 'Checkout 5xx above 5%');
+  const { id } = await driver.waitFor('the flapping incident', async () =>
+    (await driver.openIncidents()).find((i) => i.alarm?.alarmName === 'checkout-5xx'),
+  );
+  await driver.waitForTimeline(id, 'held');
+  await driver.clearAlarm('checkout-5xx');
+  await driver.waitForTimeline(id, 'recovered-before-paging');
+  await finished(driver, id);
 }
 
 /** An alarm for a tier-3 service is minor: handed to the service desk's queue, and the owner told. */

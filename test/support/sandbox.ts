@@ -11,14 +11,15 @@ import { readDefinition } from '../../workflows/definition';
 
 export const FAST_CONFIG = join(ROOT, 'test/fixtures/fast.yaml');
 
-type Settings = { [key: string]: string | number | Settings };
+type Settings = { [key: string]: string | number | string[] | Settings };
 
 function merge(into: Record<string, unknown>, changes: Settings): Record<string, unknown> {
   for (const [key, value] of Object.entries(changes)) {
     const current = into[key];
     // A list stays a list: its items are changed by index ({ levels: { 1: { ackWindow: '1s' } } }).
     const copy = Array.isArray(current) ? [...(current as unknown[])] : { ...(current as Record<string, unknown>) };
-    into[key] = typeof value === 'object' ? merge(copy as Record<string, unknown>, value) : value;
+    // A list given whole replaces the one there.
+    into[key] = typeof value === 'object' && !Array.isArray(value) ? merge(copy as Record<string, unknown>, value) : value;
   }
   return into;
 }

@@ -239,9 +239,17 @@ describe('CDK: the functions', () => {
       expect(env.MIM_CONFIG_PATH, folder).toBe('/var/task/organisation.yaml');
       expect('PUBLIC_URL' in env, `${folder} PUBLIC_URL`).toBe(Boolean(needs.links));
       expect('SES_CONFIGURATION_SET' in env, `${folder} SES_CONFIGURATION_SET`).toBe(Boolean(needs.email));
+      expect('INTAKE_TIMEOUT' in env, `${folder} INTAKE_TIMEOUT`).toBe(Boolean(needs.intakeTimeout));
       if (needs.workflow?.includes('StartExecution')) expect(JSON.stringify(env.STATE_MACHINE_ARN), folder).toContain(machine);
       else expect(env.STATE_MACHINE_ARN, folder).toBeUndefined();
     }
+  });
+
+  it('the function that decides a hold before paging waits as long as the alarm intake may run', () => {
+    const intake = template().toJSON().Resources[fnId('intake-alarm')].Properties;
+    const endHold = template().toJSON().Resources[fnId('end-hold')].Properties;
+
+    expect(endHold.Environment.Variables.INTAKE_TIMEOUT).toBe(`${intake.Timeout}s`);
   });
 
   it('the alarm intake has a dead-letter queue and limited retries for its asynchronous invocations', () => {

@@ -82,8 +82,10 @@ const snsAlarmMessage = z.object({
     .optional()
     .catch(undefined),
   AlarmRule: z.string().optional().catch(undefined),
+  // AWS's schema of the SNS notification gives [String] (the children's ARNs); the messages CloudWatch
+  // is seen to send carry objects with an Arn and a State. Either is read.
   TriggeringChildren: z
-    .array(z.object({ Arn: z.string() }))
+    .array(z.union([z.string().transform((Arn) => ({ Arn })), z.object({ Arn: z.string() })]))
     .optional()
     .catch(undefined),
 });
@@ -178,10 +180,21 @@ export interface Delivery {
 const snsRecord = z.object({ Sns: z.object({ MessageId: z.string(), Message: z.string() }) });
 const snsBatch = z.object({ Records: z.array(z.unknown()) });
 const eventBridgeEvent = z.object({ id: z.string(), source: z.string(), 'detail-type': z.string() });
+/**
+ * What CloudWatch invokes a Lambda alarm action with ("Invoke a Lambda function from an alarm"):
+ * the EventBridge event's detail as `alarmData`, with the alarm's ARN, account and region beside it.
+ */
+const alarmAction = z.object({
+  source: z.literal('aws.cloudwatch'),
+  alarmArn: z.string().min(1),
+  accountId: z.string().optional(),
+  region: z.string().optional(),
+  alarmData: z.looseObject({ alarmName: z.string(), state: z.looseObject({ timestamp: z.string() }) }),
+});
 
 /**
- * The messages in what the intake function was invoked with: each record of an SNS batch, or one
- * EventBridge event. Anything else is still a delivery, for parseAlarm to refuse with its reason.
+ * The messages in what the intake function was invoked with: each record of an SNS batch, one
+ * EventBridge event, or one alarm action's invocation. Anything else is still a delivery, for parseAlarm to refuse with its reason.
  */
 export function deliveriesIn(event: unknown): Delivery[] {
   const batch = snsBatch.safeParse(event);
@@ -199,6 +212,22 @@ export function deliveriesIn(event: unknown): Delivery[] {
           };
     });
   }
+  const action = alarmAction.safeParse(event);
+  if (action.success) {
+    const { alarmArn, accountId, region, alarmData } = action.data;
+    // The payload has no id of its own: the alarm and the time of its change name the delivery.
+    const id = `${alarmArn}@${alarmData.state.timestamp}`;
+    const asEvent = {
+      id,
+      source: 'aws.cloudwatch',
+      'detail-type': 'CloudWatch Alarm State Change',
+      ...(accountId ? { account: accountId } : {}),
+      ...(region ? { region } : {}),
+      resources: [alarmArn],
+      detail: alarmData,
+    };
+    return [{ id, source: `alarm-action:${alarmData.alarmName}`, message: asEvent }];
+  }
   const single = eventBridgeEvent.safeParse(event);
   if (single.success) return [{ id: single.data.id, source: `events:${single.data.id}`, message: event }];
   return [
@@ -207,7 +236,7 @@ export function deliveriesIn(event: unknown): Delivery[] {
       source: 'unknown',
       message: event,
       refusal:
-        'the intake was invoked with neither an SNS batch nor an EventBridge event; it takes CloudWatch alarms by those two only',
+        'the intake was invoked with neither an SNS batch, an EventBridge event nor a CloudWatch alarm action; it takes CloudWatch alarms by those three only',
     },
   ];
 }
@@ -280,10 +309,17 @@ function compact(details: AlarmDetails): AlarmDetails | undefined {
   return Object.keys(kept).length > 0 ? kept : undefined;
 }
 
+/** A band's bound as a person reads it: four significant figures. */
+const round = (n: number) => Number(n.toPrecision(4)).toString();
+
 /** What EventBridge's reasonData (JSON in a string) says of the threshold and a composite's children. */
-function readReasonData(text: string | undefined): { threshold?: number; triggeringAlarms?: string[] } {
+function readReasonData(text: string | undefined): { threshold?: number; band?: string; triggeringAlarms?: string[] } {
+  const bound = z.array(z.number()).optional().catch(undefined);
   const shape = z.object({
     threshold: z.number().optional().catch(undefined),
+    // An anomaly band's latest bounds.
+    recentLowerThresholds: bound,
+    recentUpperThresholds: bound,
     triggeringAlarms: z
       .array(z.object({ arn: z.string() }))
       .optional()
@@ -292,8 +328,11 @@ function readReasonData(text: string | undefined): { threshold?: number; trigger
   try {
     const read = shape.safeParse(JSON.parse(text ?? '{}'));
     if (!read.success) return {};
+    const lower = read.data.recentLowerThresholds?.at(-1);
+    const upper = read.data.recentUpperThresholds?.at(-1);
     return {
       ...(read.data.threshold === undefined ? {} : { threshold: read.data.threshold }),
+      ...(lower !== undefined && upper !== undefined ? { band: `${round(lower)} to ${round(upper)}` } : {}),
       ...(read.data.triggeringAlarms ? { triggeringAlarms: read.data.triggeringAlarms.map((a) => a.arn) } : {}),
     };
   } catch {
@@ -369,7 +408,9 @@ export function parseAlarm(input: string | unknown): AlarmSignal {
     const description = e.detail.configuration?.description;
     const alarmArn = e.resources?.find((r) => r.includes(':alarm:'));
     const metrics = e.detail.configuration?.metrics;
-    const returned = metrics?.find((x) => x.returnData !== false && x.expression) ?? metrics?.find((x) => x.returnData !== false);
+    // An anomaly-detection alarm's band is an expression of its own: it is what the metric is compared with.
+    const band = metrics?.find((x) => x.expression && /^\s*ANOMALY_DETECTION_BAND\s*\(/i.test(x.expression));
+    const returned = metrics?.find((x) => x !== band && x.returnData !== false && x.expression);
     const stat = metrics?.find((x) => x.metricStat)?.metricStat;
     const reasonData = readReasonData(e.detail.state.reasonData);
     const details = compact({
@@ -383,7 +424,11 @@ export function parseAlarm(input: string | unknown): AlarmSignal {
           })
         : undefined,
       expression: returned?.expression,
-      threshold: reasonData.threshold === undefined ? undefined : `threshold ${reasonData.threshold}`,
+      threshold: band
+        ? `against the band ${band.expression}${reasonData.band ? `, lately ${reasonData.band}` : ''}`
+        : reasonData.threshold === undefined
+          ? undefined
+          : `threshold ${reasonData.threshold}`,
       rule: e.detail.configuration?.alarmRule,
       triggeredBy: reasonData.triggeringAlarms?.map(nameInArn),
       consoleUrl: consoleUrl(e.region ?? arnParts(alarmArn).region, e.detail.alarmName),

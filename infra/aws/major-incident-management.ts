@@ -408,6 +408,18 @@ export class MajorIncidentManagement extends Construct {
 
     // --- Intake --------------------------------------------------------------------------------
     this.intakeTopic.addSubscription(new subscriptions.LambdaSubscription(intake, { deadLetterQueue: this.deadLetterQueue }));
+    // An alarm may also name the intake function as its action: CloudWatch invokes it asynchronously
+    // ("Invoke a Lambda function from an alarm"), here only for alarms of this account and region.
+    intake.addPermission('AlarmActions', {
+      principal: new iam.ServicePrincipal('lambda.alarms.cloudwatch.amazonaws.com'),
+      sourceAccount: Stack.of(this).account,
+      sourceArn: Stack.of(this).formatArn({
+        service: 'cloudwatch',
+        resource: 'alarm',
+        resourceName: '*',
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    });
     const names = this.config.services.flatMap((s) => s.alarms);
     // Without any alarm name patterns the rule would take in every alarm of the account, these
     // stack's own among them; then the intake topic is the only way in.
@@ -509,6 +521,10 @@ export class MajorIncidentManagement extends Construct {
     new CfnOutput(this, 'IntakeTopicArn', {
       value: this.intakeTopic.topicArn,
       description: 'Point CloudWatch alarm actions here',
+    });
+    new CfnOutput(this, 'IntakeFunctionArn', {
+      value: intake.functionArn,
+      description: 'Or name this function as a CloudWatch alarm action',
     });
     new CfnOutput(this, 'ApiUrl', { value: publicUrl, description: 'The HTTP API: action links and the mim CLI (--api)' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });

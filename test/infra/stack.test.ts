@@ -308,6 +308,16 @@ describe('CDK: intake', () => {
     });
   });
 
+  it('an alarm of this account and region may name the intake function as its action; no other alarm may invoke it', () => {
+    template().hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: arnOf(fnId(EDGE_FUNCTIONS.IntakeAlarm)),
+      Principal: 'lambda.alarms.cloudwatch.amazonaws.com',
+      SourceAccount: '123456789012',
+      SourceArn: 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:*',
+    });
+  });
+
   it("an EventBridge rule forwards the configured services' alarms entering ALARM, with a dead-letter queue", () => {
     template().hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
@@ -680,10 +690,10 @@ describe('CDK: one config drives the stack', () => {
     expect(Object.keys(withDomain.toJSON().Outputs).filter((o) => o.includes('DkimRecord'))).toHaveLength(3);
   });
 
-  it('the outputs name the intake topic, the API URL and the table', () => {
+  it('the outputs name the intake topic and function, the API URL and the table', () => {
     const outputs = Object.keys(template().toJSON().Outputs);
 
-    for (const name of ['IntakeTopicArn', 'ApiUrl', 'TableName', 'OperatorPolicyArn']) {
+    for (const name of ['IntakeTopicArn', 'IntakeFunctionArn', 'ApiUrl', 'TableName', 'OperatorPolicyArn']) {
       expect(
         outputs.some((o) => o.includes(name)),
         name,

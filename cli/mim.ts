@@ -119,6 +119,11 @@ function printIncident(i: Incident): void {
   console.log(
     `${i.id}  ${i.status.padEnd(10)} ${(i.priority ?? '--').padEnd(3)} ${(i.verdict ?? '').padEnd(9)} ${shown(i.service).padEnd(10)} ${i.mim ? `MIM ${shown(i.mim.name)}  ` : ''}${shown(i.title)}`,
   );
+  if (i.status === 'declared' && i.heldUntil) {
+    console.log(
+      `  held before paging until ${formatTime(i.heldUntil, zone())} (intake.holdFor): pages only if an alarm still fires`,
+    );
+  }
   if (i.workflowStopped) {
     console.log(
       `  WORKFLOW STOPPED (${i.workflowStopped.status}) ${formatTime(i.workflowStopped.at, zone())}: ${shown(i.workflowStopped.reason)}; nothing moves on its own until: mim redrive ${i.id} --by <you>`,

@@ -10,6 +10,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
+import { startsAfter } from '../core/alarm';
 import { OPEN_STATUSES, type Incident, type MimAction, type MimEvent, type RestartRequest } from '../core/incident';
 import type { TimelineDraft, TimelineEntry } from '../core/timeline';
 import { clock } from './clock';
@@ -480,13 +481,17 @@ export class IncidentStore {
     now: Date,
     isOpen: (incidentId: string) => Promise<boolean>,
     openedBy: string,
-  ): Promise<{ incidentId: string; opened: boolean; ready: boolean }> {
+  ): Promise<{ incidentId: string; opened: boolean; ready: boolean } | 'earlier'> {
     const expiresAt = new Date(now.getTime() + windowSeconds * 1000).toISOString();
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const { Item } = await this.db.send(
         new GetCommand({ TableName: this.table, Key: { pk: `DEDUP#${key}`, sk: 'DEDUP' }, ConsistentRead: true }),
       );
       const current = Item as GroupingWindow | undefined;
+      // Of a storm that ended before this window's began: neither joined nor allowed to replace it.
+      if (current && !current.closed && current.expiresAt > now.toISOString() && startsAfter(current, now, windowSeconds)) {
+        return 'earlier';
+      }
       if (current && !current.closed && current.expiresAt > now.toISOString() && (await isOpen(current.incidentId))) {
         // The storm goes on: keep the window open while alarms keep coming.
         await this.db

@@ -509,3 +509,11 @@ export function serviceOfAlarm(config: OrganisationConfig, alarm: AlarmSignal): 
 export function serviceForAlarm(config: OrganisationConfig, alarmName: string): ServiceConfig | undefined {
   return config.services.find((service) => service.alarms.some((glob) => globToRegExp(glob).test(alarmName)));
 }
+
+/**
+ * Whether a grouping window's storm began more than a window's length after `at`: an alarm of then,
+ * delivered late, belongs to an earlier storm.
+ */
+export function startsAfter(window: { openedAt: string }, at: Date, windowSeconds: number): boolean {
+  return Date.parse(window.openedAt) - windowSeconds * 1000 > at.getTime();
+}

@@ -61,6 +61,8 @@ export interface Incident {
    */
   openedBy?: string;
   alarm?: AlarmSummary;
+  /** An incident alarms opened: the key of the grouping window its alarms join. */
+  window?: string;
   status: IncidentStatus;
   impact?: Level;
   urgency?: Level;

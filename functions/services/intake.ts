@@ -5,6 +5,7 @@ import {
   MalformedAlarmError,
   parseAlarm,
   serviceOfAlarm,
+  startsAfter,
   transitionKey,
 } from '../core/alarm';
 import { findPerson, type Level } from '../core/config';
@@ -70,16 +71,22 @@ const alarmOnceKey = (transition: string) => `alarm#${transition}`;
  * first, so that the next alarm of its service opens an incident of its own instead of joining one
  * that nobody will act on. Safe to repeat; a window since taken by another incident is left alone.
  */
-export async function stopTakingAlarms(app: App, incident: Pick<Incident, 'id' | 'service' | 'source'>): Promise<void> {
-  if (incident.source === 'alarm') await app.store.closeWindow(alarmWindow(incident.service), incident.id);
+export async function stopTakingAlarms(
+  app: App,
+  incident: Pick<Incident, 'id' | 'service' | 'source' | 'window'>,
+): Promise<void> {
+  if (incident.source === 'alarm') await app.store.closeWindow(windowOf(incident), incident.id);
 }
+
+/** The grouping window an alarm incident's alarms join (before windows were recorded: its service's). */
+const windowOf = (incident: Pick<Incident, 'service' | 'window'>) => incident.window ?? alarmWindow(incident.service);
 
 /**
  * A held incident whose window was closed to decide the hold pages after all (an alarm still fires):
  * its window takes the storm's alarms again, unless another incident has taken it since.
  */
-export async function reopenForAlarms(app: App, incident: Pick<Incident, 'id' | 'service' | 'source'>): Promise<void> {
-  if (incident.source === 'alarm') await app.store.reopenWindow(alarmWindow(incident.service), incident.id);
+export async function reopenForAlarms(app: App, incident: Pick<Incident, 'id' | 'service' | 'source' | 'window'>): Promise<void> {
+  if (incident.source === 'alarm') await app.store.reopenWindow(windowOf(incident), incident.id);
 }
 
 /**
@@ -101,14 +108,10 @@ async function openOrJoin(
   build: (id: string) => Incident,
   record: (incidentId: string, opened: boolean) => Promise<boolean>,
   onceKey: string,
-): Promise<IntakeResult> {
+): Promise<IntakeResult | 'earlier'> {
   const { store, workflow, config } = app;
   let seen: Incident | undefined;
-  const {
-    incidentId,
-    opened: claimed,
-    ready,
-  } = await store.claimDedupWindow(
+  const claim = await store.claimDedupWindow(
     key,
     incidentIdFor(key, now),
     config.intake.groupWindow,
@@ -120,6 +123,8 @@ async function openOrJoin(
     },
     onceKey,
   );
+  if (claim === 'earlier') return claim;
+  const { incidentId, opened: claimed, ready } = claim;
   const existing = claimed ? undefined : seen;
   const opened = existing ? existing.openedBy === onceKey : await storeIncident(app, { ...build(incidentId), openedBy: onceKey });
   const first = await record(incidentId, opened);
@@ -199,6 +204,7 @@ export async function receiveAlarm(
   if (
     window?.ready &&
     !window.closed &&
+    !startsAfter(window, at, app.config.intake.groupWindow) &&
     // A retry of the delivery that opened the incident is no join: it finishes what it began.
     window.openedBy !== alarmOnceKey(transition) &&
     Date.parse(window.expiresAt) >= at.getTime() + EXTEND_WHEN_LEFT * app.config.intake.groupWindow * 1000
@@ -265,14 +271,34 @@ function fired(change: Change, incidentId: string, opened: boolean): AlarmChange
   };
 }
 
-function openOrJoinAlarm(app: App, change: Change, at: Date): Promise<IntakeResult> {
+/**
+ * Opens or joins the incident of the alarm's storm: its service's window, or for an alarm of a storm
+ * that ended before that window began (delivered late, as a redrive delivers a backlog), the window
+ * of the storm before it, and so on back. Each earlier window began more than a window's length
+ * before the next, and no alarm older than staleAfter gets here: the chain is short.
+ */
+async function openOrJoinAlarm(app: App, change: Change, at: Date): Promise<IntakeResult> {
+  const { groupWindow, staleAfter } = app.config.intake;
+  let key = alarmWindow(change.service);
+  for (let storm = 0; storm <= Math.ceil(staleAfter / groupWindow) + 1; storm += 1) {
+    const result = await openOrJoinAlarmIn(app, key, change, at);
+    if (result !== 'earlier') return result;
+    key = `${key}#earlier`;
+  }
+  throw new Error(
+    `no grouping window of ${change.service} takes ${change.transition}: more storms before it than staleAfter allows`,
+  );
+}
+
+function openOrJoinAlarmIn(app: App, key: string, change: Change, at: Date): Promise<IntakeResult | 'earlier'> {
   const { alarm, service, transition, now } = change;
   return openOrJoin(
     app,
-    alarmWindow(service),
+    key,
     at,
     (id) => ({
       id,
+      window: key,
       // A title is one line, whatever the alarm's description holds (it is kept whole in `alarm`).
       title: singleLine(alarm.description ? `${alarm.alarmName}: ${alarm.description}` : alarm.alarmName),
       service,
@@ -407,7 +433,7 @@ export interface Declaration {
 
 export async function declareIncident(app: App, d: Declaration, now = app.clock.now()): Promise<IntakeResult> {
   const title = singleLine(d.title);
-  return openOrJoin(
+  const result = await openOrJoin(
     app,
     `manual#${d.idempotencyKey}`,
     now,
@@ -434,4 +460,7 @@ export async function declareIncident(app: App, d: Declaration, now = app.clock.
       ),
     `declared#${d.idempotencyKey}`,
   );
+  // A declaration's window opened at a declaration of the same key, never later than now.
+  if (result === 'earlier') throw new Error(`the declaration ${d.idempotencyKey} found its window opened after it`);
+  return result;
 }

@@ -3,10 +3,19 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { lambdaContext } from '../../infra/local/lambda-context';
 import { snsEvent } from '../../infra/local/sns-server';
-import { useSandbox } from '../support/sandbox';
+import { fastConfigWith, useSandbox } from '../support/sandbox';
 
-// The fast config: alarms of one service within 30 minutes group; one later than an hour is stale.
-const { driver, sandbox } = useSandbox();
+// The fast config: alarms of one service within 30 minutes group; here one later than two hours is
+// stale. Billing and search are tier-1 services of this file's own.
+const { driver, sandbox } = useSandbox(
+  fastConfigWith('intake-time', {
+    intake: { staleAfter: '2h' },
+    services: {
+      3: { name: 'billing', tier: 1, owner: 'frank', alarms: ['billing-*'] },
+      4: { name: 'search', tier: 1, owner: 'frank', alarms: ['search-*'] },
+    },
+  }),
+);
 
 type Intake = (event: SNSEvent, context: Context) => Promise<Array<{ incidentId?: string; outcome: string }>>;
 const intake = async () => (await import('../../functions/intake-alarm/handler')).handler as unknown as Intake;
@@ -35,6 +44,30 @@ describe('alarm intake and time: alarms count by when they fired, not when they 
     expect(early).toMatchObject({ outcome: 'opened' });
     expect(late).toMatchObject({ outcome: 'opened' });
     expect(late!.incidentId).not.toBe(early!.incidentId);
+  });
+
+  it('alarms of three storms delivered late, the latest first, are three incidents; the earlier storm still groups', async () => {
+    const handler = await intake();
+    const deliver = async (name: string, minutes: number) =>
+      (await handler(change(name, 'ALARM', minutesAgo(minutes)), lambdaContext('intake')))[0]!;
+
+    const latest = await deliver('billing-5xx', 5);
+    const middle = await deliver('billing-latency', 45);
+    const earliest = await deliver('billing-errors', 90);
+    const alsoEarliest = await deliver('billing-timeouts', 85);
+
+    expect([latest, middle, earliest].map((r) => r.outcome)).toEqual(['opened', 'opened', 'opened']);
+    expect(new Set([latest, middle, earliest].map((r) => r.incidentId)).size).toBe(3);
+    expect(alsoEarliest).toMatchObject({ outcome: 'grouped', incidentId: earliest.incidentId });
+  });
+
+  it('an alarm that fired a little before the storm it belongs to, delivered after it, joins it', async () => {
+    const handler = await intake();
+
+    const [first] = await handler(change('search-5xx', 'ALARM', minutesAgo(5)), lambdaContext('intake'));
+    const [before] = await handler(change('search-latency', 'ALARM', minutesAgo(20)), lambdaContext('intake'));
+
+    expect(before).toMatchObject({ outcome: 'grouped', incidentId: first!.incidentId });
   });
 
   it('an alarm delivered hours after it fired is kept in the alarm history and pages nobody', async () => {

@@ -19,6 +19,10 @@ const config = fastConfigWith('hold', {
 });
 const { driver, sandbox } = useSandbox(config, { virtualTime: true });
 
+/** The path of a held incident until its hold ends; then, with the window closed, until it is decided. */
+const HELD = ['Classify', 'RouteByVerdict', 'HoldForRecovery', 'EndHold', 'RouteHold'];
+const DECIDED = ['HoldForRecovery', 'EndHold', 'RouteHold'];
+
 /** The incident an alarm of `service` opened. */
 async function incidentOf(service: string): Promise<string> {
   const { id } = await driver().waitFor(`the ${service} incident`, async () =>
@@ -36,6 +40,26 @@ async function outwait(id: string, previous?: string): Promise<string> {
   const { incident } = await driver().incident(id);
   sandbox().time!.advance(Date.parse(incident.deadline!) - sandbox().clock.now().getTime());
   return wait.token;
+}
+
+/** An alarm of `service` opens an incident, which is held, and the alarm recovers: the incident. */
+async function heldAndRecovered(service: string): Promise<string> {
+  await driver().raiseAlarm(`${service}-5xx`, `${service} 5xx above 5%`);
+  const id = await incidentOf(service);
+  await driver().waitForTimeline(id, 'held');
+  await driver().clearAlarm(`${service}-5xx`);
+  await driver().waitForTimeline(id, 'alarm-cleared');
+  return id;
+}
+
+/** Ends the hold's first wait; returns its token once the wait with the window closed has begun. */
+async function windowClosedToDecide(id: string): Promise<string> {
+  const hold = await outwait(id);
+  await driver().waitFor('the window closed to decide the hold', async () => {
+    const wait = await appContext().store.getWait(id);
+    return wait && wait.token !== hold ? wait : undefined;
+  });
+  return hold;
 }
 
 const sentAbout = async (id: string) => ({
@@ -85,28 +109,14 @@ function delayFiring(alarmName: string): { release: () => void; reached: Promise
 
 describe('workflow: a hold before paging (intake.holdFor) for flapping alarms', () => {
   it('an incident whose alarms all recover within the hold pages nobody and ends as recovered before paging', async () => {
-    await driver().raiseAlarm('payments-5xx', 'Payments 5xx above 5%');
-    const id = await incidentOf('payments');
-    await driver().waitForTimeline(id, 'held');
-    await driver().clearAlarm('payments-5xx');
-    await driver().waitForTimeline(id, 'alarm-cleared');
+    const id = await heldAndRecovered('payments');
 
     const hold = await outwait(id);
     await outwait(id, hold);
     const execution = await finished(driver(), id);
 
     expect(execution.status).toBe('SUCCEEDED');
-    expect(await driver().statePath(id)).toEqual([
-      'Classify',
-      'RouteByVerdict',
-      'HoldForRecovery',
-      'EndHold',
-      'RouteHold',
-      'HoldForRecovery',
-      'EndHold',
-      'RouteHold',
-      'RecoveredBeforePaging',
-    ]);
+    expect(await driver().statePath(id)).toEqual([...HELD, ...DECIDED, 'RecoveredBeforePaging']);
     const { incident, timeline } = await driver().incident(id);
     expect(incident.status).toBe('recovered');
     expect(timeline.map((e) => e.kind)).not.toContain('paged');
@@ -117,11 +127,7 @@ describe('workflow: a hold before paging (intake.holdFor) for flapping alarms', 
   });
 
   it('an alarm that recovered and fired again within the hold pages when the hold ends', async () => {
-    await driver().raiseAlarm('checkout-5xx', 'Checkout 5xx above 5%');
-    const id = await incidentOf('checkout');
-    await driver().waitForTimeline(id, 'held');
-    await driver().clearAlarm('checkout-5xx');
-    await driver().waitForTimeline(id, 'alarm-cleared');
+    const id = await heldAndRecovered('checkout');
     sandbox().time!.advance(60_000);
     await driver().raiseAlarm('checkout-5xx', 'Checkout 5xx above 5%');
     await driver().waitForTimeline(id, 'alarm-grouped');
@@ -129,30 +135,14 @@ describe('workflow: a hold before paging (intake.holdFor) for flapping alarms', 
     await outwait(id);
     await driver().waitForTimeline(id, 'paged');
 
-    expect((await driver().statePath(id)).slice(0, 7)).toEqual([
-      'Classify',
-      'RouteByVerdict',
-      'HoldForRecovery',
-      'EndHold',
-      'RouteHold',
-      'PageMim',
-      'AwaitAcknowledgement',
-    ]);
+    expect((await driver().statePath(id)).slice(0, 7)).toEqual([...HELD, 'PageMim', 'AwaitAcknowledgement']);
     const { timeline } = await driver().incident(id);
     expect(timeline.find((e) => e.kind === 'hold-ended')!.summary).toBe('An alarm still fires at the end of the hold: paging');
   });
 
   it('an alarm firing again while the hold decides is not lost: it opens an incident of its own, and the recovered one ends', async () => {
-    await driver().raiseAlarm('billing-5xx', 'Billing 5xx above 5%');
-    const first = await incidentOf('billing');
-    await driver().waitForTimeline(first, 'held');
-    await driver().clearAlarm('billing-5xx');
-    await driver().waitForTimeline(first, 'alarm-cleared');
-    const hold = await outwait(first);
-    await driver().waitFor('the window closed to decide the hold', async () => {
-      const wait = await appContext().store.getWait(first);
-      return wait && wait.token !== hold ? wait : undefined;
-    });
+    const first = await heldAndRecovered('billing');
+    const hold = await windowClosedToDecide(first);
 
     await driver().raiseAlarm('billing-5xx', 'Billing 5xx above 5% again');
     const second = await driver().waitFor('the second billing incident', async () =>
@@ -167,37 +157,19 @@ describe('workflow: a hold before paging (intake.holdFor) for flapping alarms', 
   });
 
   it('an alarm that joined as the hold closed its window, its write landing later, is seen: the hold pages', async () => {
-    await driver().raiseAlarm('search-5xx', 'Search 5xx above 5%');
-    const id = await incidentOf('search');
-    await driver().waitForTimeline(id, 'held');
-    await driver().clearAlarm('search-5xx');
-    await driver().waitForTimeline(id, 'alarm-cleared');
+    const id = await heldAndRecovered('search');
     // Another alarm reads the window while it is open, and is slow to write that it fires.
     const slow = delayFiring('search-latency');
     const joining = (await intake())(alarmEvent('search-latency'), lambdaContext('mim-intake-alarm'));
     await slow.reached;
 
-    const hold = await outwait(id);
-    await driver().waitFor('the window closed to decide the hold', async () => {
-      const wait = await appContext().store.getWait(id);
-      return wait && wait.token !== hold ? wait : undefined;
-    });
+    const hold = await windowClosedToDecide(id);
     slow.release();
     await joining;
     await outwait(id, hold);
     await driver().waitForTimeline(id, 'paged');
 
-    expect((await driver().statePath(id)).slice(0, 9)).toEqual([
-      'Classify',
-      'RouteByVerdict',
-      'HoldForRecovery',
-      'EndHold',
-      'RouteHold',
-      'HoldForRecovery',
-      'EndHold',
-      'RouteHold',
-      'PageMim',
-    ]);
+    expect((await driver().statePath(id)).slice(0, 9)).toEqual([...HELD, ...DECIDED, 'PageMim']);
     // The window takes the storm's alarms again.
     await driver().raiseAlarm('search-errors', 'Search errors above 1%');
     expect((await driver().waitForTimeline(id, 'alarm-grouped', 2)).actor).toBe('search-errors');

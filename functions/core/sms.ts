@@ -59,15 +59,28 @@ function graphemes(text: string): string[] {
   return [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)].map((g) => g.segment);
 }
 
+/** The link and the few words that say what it does ("accept or reject: https://..."), at the end. */
+const LINK_AT_END = /^(.*?)(\s+(?:[\w ]{1,24}:\s+)?https?:\/\/\S+)?$/su;
+
+/** More user-perceived characters than any SMS budget holds (306 in GSM-7, 201 in UCS-2). */
+const MAX_KEPT = 400;
+
 /**
  * An SMS within its budget of segments (MAX_SEGMENTS). A link at the end is kept whole with its label,
  * since it is what the reader acts on: the text before it is shortened instead, with "...".
+ *
+ * The text is cut to what an SMS could ever hold before anything counts its segments: the segment
+ * counter's time grows faster than its input (a 25 KB alarm description took seconds), and no SMS
+ * needs more than MAX_KEPT characters of it.
  */
 export function fitSms(text: string): string {
-  const sms = toSmsText(text.replace(/\s+/g, ' ').trim());
-  if (fits(sms)) return sms;
-  // The link and the few words that say what it does ("accept or reject: https://...").
-  const [, body = sms, link = ''] = /^(.*?)(\s+(?:[\w ]{1,24}:\s+)?https?:\/\/\S+)?$/su.exec(sms) ?? [];
+  const [, whole = '', link = ''] = LINK_AT_END.exec(text.replace(/\s+/g, ' ').trim()) ?? [];
+  // A grapheme is a code unit or a few (an emoji with its modifiers): MAX_KEPT of them lie well within this.
+  const kept = graphemes(whole.slice(0, MAX_KEPT * 8))
+    .slice(0, MAX_KEPT)
+    .join('');
+  const body = toSmsText(kept);
+  if (kept.length === whole.length && fits(`${body}${link}`)) return `${body}${link}`;
   const parts = graphemes(body);
   const cut = (n: number) => `${parts.slice(0, n).join('').trimEnd()}...${link}`;
   let low = 0;

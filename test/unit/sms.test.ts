@@ -54,6 +54,18 @@ describe('SMS', () => {
     expect(sms.endsWith(LINK)).toBe(true);
   });
 
+  it('a 100 KB alarm description is cut to the budget like a short one, with its link whole', () => {
+    const head = 'MIM page P1 INC-20261127-4F2A9C payments: ';
+    const long = `${head}${'Disk full on ab-12; é ü “quoted” … '.repeat(3000)} accept: ${LINK}`;
+    const short = `${head}${'Disk full on ab-12; é ü “quoted” … '.repeat(12)} accept: ${LINK}`;
+
+    const sms = fitSms(long);
+
+    expect(sms).toBe(fitSms(short));
+    expect(smsSegments(sms)).toMatchObject({ count: 2, encoding: 'GSM-7' });
+    expect(sms.endsWith(`... accept: ${LINK}`)).toBe(true);
+  });
+
   it('a short SMS is sent as it is', () => {
     expect(fitSms('MIM page P1 INC-1 payments: down. accept: https://x.example/a/1')).toBe(
       'MIM page P1 INC-1 payments: down. accept: https://x.example/a/1',

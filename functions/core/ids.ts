@@ -19,7 +19,12 @@ export function newLinkId(): string {
 }
 
 export function hashLinkId(linkId: string): string {
-  return createHash('sha256').update(linkId).digest('hex');
+  return keyHash(linkId);
+}
+
+/** A fixed-length stand-in for text that becomes part of a key, however long the text. */
+export function keyHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 export function newEventId(): string {

@@ -270,20 +270,47 @@ async function linkRoute(app: App, req: HttpRequest, linkId: string, now: Date):
   );
 }
 
+/** What a retried declaration repeats to be declared once (the body's idempotencyKey or the Idempotency-Key header). */
+const idempotencyKey = z.string().min(8, 'expected 8 to 128 characters').max(128, 'expected 8 to 128 characters');
+
 /** A string that must be given and not empty; `message` says what to give, whichever it was. */
 const required = (message: string) => z.string({ error: message }).min(1, message);
 
+/** Longer than any person id or service name in a config; what becomes part of a key stays short. */
+const NAME_MAX = 200;
+/** A title is a line (AWS Incident Manager's titles stop at 200 too); the detail goes in updates. */
+const TITLE_MAX = 200;
+
 const declaration = z.object({
-  service: required('service is required (one of the services in the organisation config)'),
+  service: required('service is required (one of the services in the organisation config)').max(
+    NAME_MAX,
+    `service is longer than ${NAME_MAX} characters; it names a service of the organisation config`,
+  ),
   // A title is one line: line breaks and control characters become spaces.
-  title: text('title').transform(singleLine).pipe(z.string().min(1, 'title is required: what is happening, in a line')),
-  by: required('who declares it is required, as a person id from the config'),
+  title: text('title')
+    .transform(singleLine)
+    .pipe(
+      z
+        .string()
+        .min(1, 'title is required: what is happening, in a line')
+        .max(
+          TITLE_MAX,
+          `title is longer than ${TITLE_MAX} characters; say what is happening in a line, and the detail in the first update`,
+        ),
+    ),
+  by: required('who declares it is required, as a person id from the config').max(
+    NAME_MAX,
+    `by is longer than ${NAME_MAX} characters; it is a person id from the config`,
+  ),
   impact: z.enum(LEVELS).optional(),
   urgency: z.enum(LEVELS).optional(),
-  idempotencyKey: z.string().min(8).max(128).optional(),
+  idempotencyKey: idempotencyKey.optional(),
 });
 
-const by = required('the person acting is required, as a person id from the config').max(200);
+const by = required('the person acting is required, as a person id from the config').max(
+  NAME_MAX,
+  `by is longer than ${NAME_MAX} characters; it is a person id from the config`,
+);
 const actionRequest = z.object({
   action: z.enum(Object.keys(ACTION_FIELDS) as [MimAction, ...MimAction[]]),
   by,
@@ -387,6 +414,10 @@ export async function handleHttp(app: App, req: HttpRequest, now = app.clock.now
     const body = readBody(req, declaration);
     if ('refused' in body) return body.refused;
     const d = body.data;
+    const header = req.headers['idempotency-key'];
+    if (header !== undefined && !idempotencyKey.safeParse(header).success) {
+      return problem(400, 'InvalidInput', 'Idempotency-Key: expected 8 to 128 characters');
+    }
     if (!app.config.services.some((s) => s.name === d.service)) {
       return problem(
         400,
@@ -402,10 +433,7 @@ export async function handleHttp(app: App, req: HttpRequest, now = app.clock.now
         declaredBy: d.by,
         ...(d.impact ? { impact: d.impact } : {}),
         ...(d.urgency ? { urgency: d.urgency } : {}),
-        idempotencyKey:
-          req.headers['idempotency-key'] ??
-          d.idempotencyKey ??
-          `${d.by}#${d.service}#${d.title}#${now.toISOString().slice(0, 16)}`,
+        idempotencyKey: header ?? d.idempotencyKey ?? `${d.by}#${d.service}#${d.title}#${now.toISOString().slice(0, 16)}`,
         channel: channelOf(req),
         ...(req.principal ? { principal: req.principal } : {}),
       },

@@ -11,7 +11,7 @@ import {
 import { findPerson, type Level } from '../core/config';
 import { type AlarmStatusChange, alarmStatusNotice } from '../core/messages';
 import { formatDuration } from '../core/duration';
-import { incidentIdFor } from '../core/ids';
+import { incidentIdFor, keyHash } from '../core/ids';
 import type { Incident } from '../core/incident';
 import { keptForInspection, singleLine } from '../core/text';
 import { entry, type TimelineEntry, type TimelineKind } from '../core/timeline';
@@ -433,9 +433,11 @@ export interface Declaration {
 
 export async function declareIncident(app: App, d: Declaration, now = app.clock.now()): Promise<IntakeResult> {
   const title = singleLine(d.title);
+  // The key becomes part of DynamoDB keys (at most 1,024 bytes in a sort key): it goes in as its hash.
+  const key = keyHash(d.idempotencyKey);
   const result = await openOrJoin(
     app,
-    `manual#${d.idempotencyKey}`,
+    `manual#${key}`,
     now,
     (id) => ({
       id,
@@ -456,11 +458,11 @@ export async function declareIncident(app: App, d: Declaration, now = app.clock.
           actor: d.declaredBy,
           ...(d.principal ? { detail: { principal: d.principal } } : {}),
         }),
-        `declared#${d.idempotencyKey}`,
+        `declared#${key}`,
       ),
-    `declared#${d.idempotencyKey}`,
+    `declared#${key}`,
   );
   // A declaration's window opened at a declaration of the same key, never later than now.
-  if (result === 'earlier') throw new Error(`the declaration ${d.idempotencyKey} found its window opened after it`);
+  if (result === 'earlier') throw new Error(`the declaration ${key} found its window opened after it`);
   return result;
 }

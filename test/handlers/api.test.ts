@@ -45,6 +45,52 @@ describe('management API', () => {
     expect(empty.body.message).toMatch(/^title: /);
   });
 
+  it('a title over 200 characters or a name over 200 is refused with a clear 400, and nothing is declared', async () => {
+    const long = await driver().api<Problem>('POST', '/incidents', {
+      service: 'checkout',
+      title: 'Checkout down '.repeat(72),
+      by: 'irene',
+    });
+    const someone = await driver().api<Problem>('POST', '/incidents', {
+      service: 'checkout',
+      title: 'Down',
+      by: 'x'.repeat(201),
+    });
+
+    expect(long).toEqual({
+      status: 400,
+      body: {
+        error: 'InvalidInput',
+        message:
+          'title: title is longer than 200 characters; say what is happening in a line, and the detail in the first update',
+      },
+    });
+    expect(someone.status).toBe(400);
+    expect(someone.body.message).toMatch(/^by: .*200/);
+    expect((await driver().openIncidents()).filter((i) => i.title.startsWith('Checkout down Checkout down'))).toEqual([]);
+  });
+
+  it('a 2,000-character Idempotency-Key is refused with its limits; a long key within them declares, and declares once', async () => {
+    const declare = (key: string) =>
+      fetch(`${driver().sandbox.urls.api}/incidents`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify({ service: 'checkout', title: 'Checkout slow', by: 'irene' }),
+      });
+
+    const huge = await declare('k'.repeat(2000));
+    const first = await declare(`ticket-${'9'.repeat(120)}`);
+    const again = await declare(`ticket-${'9'.repeat(120)}`);
+
+    expect(huge.status).toBe(400);
+    expect(((await huge.json()) as Problem).message).toBe('Idempotency-Key: expected 8 to 128 characters');
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as { incidentId: string }).incidentId).toBe(
+      ((await first.json()) as { incidentId: string }).incidentId,
+    );
+  });
+
   it('the same idempotency key declares the incident once', async () => {
     const request = { service: 'checkout', title: 'Checkout down', by: 'irene', idempotencyKey: 'ticket-12345678' };
 

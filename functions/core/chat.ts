@@ -13,7 +13,8 @@ const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0,
 /** A stakeholder notice as a Slack incoming-webhook message (Block Kit, within Slack's limits). */
 export function slackMessage(notice: Notice, config: OrganisationConfig): Record<string, unknown> {
   return {
-    text: cut(notice.subject, 3000),
+    // The notification text too: unescaped, an alarm's "<!channel>" would ping the whole channel.
+    text: cut(slackEscape(notice.subject), 3000),
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: cut(notice.heading, 150) } },
       { type: 'section', text: { type: 'mrkdwn', text: cut(slackEscape(notice.intro), 3000) } },
@@ -46,6 +47,18 @@ export function slackMessage(notice: Notice, config: OrganisationConfig): Record
   };
 }
 
+/**
+ * Text shown as it is in a card. A TextBlock and a FactSet's facts read Markdown in Teams, so an alarm's
+ * "[label](https://...)" would be a link under our name; a RichTextBlock's TextRuns read none
+ * (Adaptive Cards schema: TextRun, "Markdown is not supported").
+ */
+function plain(...runs: Array<string | { text: string; weight?: 'Bolder'; isSubtle?: true; size?: 'Small' | 'Medium' }>) {
+  return {
+    type: 'RichTextBlock',
+    inlines: runs.map((run) => ({ type: 'TextRun', ...(typeof run === 'string' ? { text: run } : run) })),
+  };
+}
+
 /** A stakeholder notice as an Adaptive Card for a Microsoft Teams channel's incoming webhook (a Workflows webhook). */
 export function teamsMessage(notice: Notice, config: OrganisationConfig): Record<string, unknown> {
   return {
@@ -58,25 +71,13 @@ export function teamsMessage(notice: Notice, config: OrganisationConfig): Record
           type: 'AdaptiveCard',
           version: '1.4',
           body: [
-            { type: 'TextBlock', text: notice.heading, weight: 'Bolder', size: 'Medium', wrap: true },
-            { type: 'TextBlock', text: notice.intro, wrap: true },
-            { type: 'FactSet', facts: notice.fields.map(([title, value]) => ({ title, value })) },
+            plain({ text: notice.heading, weight: 'Bolder', size: 'Medium' }),
+            plain(notice.intro),
+            ...notice.fields.map(([label, value]) => plain({ text: `${label}: `, weight: 'Bolder' }, value)),
             ...(notice.list?.items.length
-              ? [
-                  {
-                    type: 'TextBlock',
-                    text: [notice.list.title, ...notice.list.items.map((i) => `- ${i}`)].join('\n'),
-                    wrap: true,
-                  },
-                ]
+              ? [plain({ text: notice.list.title, weight: 'Bolder' }), ...notice.list.items.map((i) => plain(`• ${i}`))]
               : []),
-            {
-              type: 'TextBlock',
-              text: `${config.organisation} major incident management`,
-              isSubtle: true,
-              size: 'Small',
-              wrap: true,
-            },
+            plain({ text: `${config.organisation} major incident management`, isSubtle: true, size: 'Small' }),
           ],
         },
       },

@@ -53,7 +53,9 @@ describe('workflow: the war-room add-on', () => {
     expect(teams).toHaveLength(2);
     expect(slackText(slack[1]!.body)).toContain('Cause found: &lt;b&gt;bad&lt;/b&gt; deploy &amp; more.');
     expect(slackText(slack[1]!.body)).toContain('*Next update*');
-    expect(JSON.stringify(teams[1]!.body)).toContain('"title":"Actions","value":"Rolling back the gateway."');
+    expect(JSON.stringify(teams[1]!.body)).toContain(
+      '{"type":"TextRun","text":"Actions: ","weight":"Bolder"},{"type":"TextRun","text":"Rolling back the gateway."}',
+    );
     expect(JSON.stringify(mine)).not.toMatch(/\/a\/[A-Za-z0-9_-]{27}/);
     const { timeline } = await driver.incident(id);
     expect(timeline.find((e) => e.kind === 'update-sent')?.summary).toMatch(/; posted to Slack and Teams; next update/);

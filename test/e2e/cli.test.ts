@@ -115,6 +115,21 @@ describe('the mim CLI', () => {
     expect(shown.stdout).toMatch(/declared +Declared by irene: Checkout down in the EU +\[irene, cli\]/);
   });
 
+  it('an alarm whose text carries terminal control sequences is listed and shown without them', async () => {
+    const api = sandbox().urls.api;
+    // Colour, a window title, a carriage return that would overwrite the line: all from the alarm.
+    await driver().raiseAlarm('checkout-\u001b]0;pwned\u0007latency', 'p99 \u001b[31mred\u001b[0m\rOK all fine');
+    const { id } = await driver().waitFor('the alarm incident', async () =>
+      (await driver().openIncidents()).find((i) => i.alarm?.alarmName.includes('pwned')),
+    );
+
+    const listed = await mim('--api', api, 'list');
+    const shown = await mim('--api', api, 'show', id);
+
+    for (const out of [listed.stdout, shown.stdout]) expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(shown.stdout).toContain('p99 [31mred [0m OK all fine');
+  });
+
   it('show --who lists, under each round, who got it on which channel', async () => {
     const api = sandbox().urls.api;
     const declared = await mim(

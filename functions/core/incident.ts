@@ -169,6 +169,8 @@ export const ACTIONS_BY_STATUS: Readonly<Record<IncidentStatus, readonly MimActi
 
 /** What only the incident's MIM may do, as the refusal to anyone else says it. */
 const MIM_ONLY: Partial<Record<MimAction, string>> = {
+  update: 'post an update',
+  resolve: 'resolve it',
   'hand-over': 'hand it over',
   'change-priority': 'change its priority',
 };
@@ -179,7 +181,7 @@ export function passMovedOn(incident: Incident, step: number | undefined): boole
 }
 
 /** Why `action` (by `by`, when known) does not apply to the incident as it stands; undefined when it does. */
-export function refusalFor(incident: Incident, action: MimAction, by?: string): string | undefined {
+export function refusalFor(incident: Incident, action: MimAction, by?: string, to?: string): string | undefined {
   if (ACTIONS_BY_STATUS[incident.status].includes(action)) {
     if (action === 'reject' && incident.verdict !== 'candidate') {
       return `${incident.id} meets the agreed criteria of a major incident (${incident.priority}); it can be accepted, not rejected`;
@@ -190,6 +192,9 @@ export function refusalFor(incident: Incident, action: MimAction, by?: string): 
     const mimOnly = MIM_ONLY[action];
     if (mimOnly && by !== undefined && incident.mim && by !== incident.mim.id) {
       return `only the MIM of ${incident.id} (${incident.mim.name}) can ${mimOnly}`;
+    }
+    if (action === 'hand-over' && to !== undefined && to === incident.mim?.id) {
+      return `${to} leads ${incident.id} already: hand it over to someone else`;
     }
     if (action === 'take-over' && !incident.handover) return `no handover of ${incident.id} is waiting to be taken`;
     if (action === 'take-over' && by !== undefined && by !== incident.handover!.to) {

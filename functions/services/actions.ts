@@ -26,7 +26,7 @@ export interface Submitted {
 export async function submitAction(app: App, action: Omit<MimEvent, 'id' | 'at'>, now = app.clock.now()): Promise<Submitted> {
   const incident = await app.store.getIncident(action.incidentId);
   if (!incident) throw new UnknownIncident(`there is no incident ${action.incidentId}; 'mim list' shows the open ones`);
-  const refusal = refusalFor(incident, action.action, action.by);
+  const refusal = refusalFor(incident, action.action, action.by, action.to);
   if (refusal) throw new ActionRefused(refusal);
   const event: MimEvent = { ...action, id: newEventId(), at: now.toISOString() };
   await app.store.putEvent(event);

@@ -326,7 +326,7 @@ export async function takeEvent(
       ? 'the page had already moved on'
       : event.action === 'change-priority' && event.priority === incident.priority
         ? `it is ${incident.priority} already`
-        : refusalFor(incident, event.action, event.by);
+        : refusalFor(incident, event.action, event.by, event.to);
   if (refusal) {
     await app.store.appendTimeline(
       incident.id,

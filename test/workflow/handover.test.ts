@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { act, activeIncident } from '../support/incidents';
+import { act, activeIncident, UPDATE } from '../support/incidents';
 import { fastConfigWith, useSandbox } from '../support/sandbox';
 
 // An update falls due only after the test: the handover is the only thing happening.
@@ -53,5 +53,30 @@ describe('workflow: handing an incident to another MIM', () => {
     expect(unknown.body.message).toMatch(/^hand-over needs: to: "zed" is not a person in the config; use a person id such as /);
     expect(wrong.body.message).toBe(`the handover of ${id} is offered to erin, not to frank`);
     expect((await driver().incident(id)).incident.mim?.name).toBe('Dave Dixon');
+  });
+
+  it("a replaced MIM's links and calls are refused, saying who leads now; nobody hands over to themselves", async () => {
+    const id = await activeIncident(driver());
+    const brief = await driver().waitForEmail('dave@example.com', new RegExp(`You are the MIM for .*${id}`));
+    const self = await act(driver(), id, 'hand-over', 'dave', { to: 'dave' });
+    await act(driver(), id, 'hand-over', 'dave', { to: 'erin' });
+    await driver().waitForTimeline(id, 'handover-offered');
+    await act(driver(), id, 'take-over', 'erin');
+    await driver().waitForTimeline(id, 'handed-over');
+
+    const resolved = await driver().pressButton(driver().linkIn(brief, 'Resolve'), { resolution: 'Fixed, I think.' });
+    const updated = await act(driver(), id, 'update', 'dave', UPDATE);
+    const priority = await act(driver(), id, 'change-priority', 'dave', { priority: 'P3', reason: 'Calmer now' });
+
+    expect(self.status).toBe(409);
+    expect(self.body.message).toBe(`dave leads ${id} already: hand it over to someone else`);
+    expect(resolved.text).toContain(`only the MIM of ${id} (Erin Evans) can resolve it`);
+    expect(updated.status).toBe(409);
+    expect(updated.body.message).toBe(`only the MIM of ${id} (Erin Evans) can post an update`);
+    expect(priority.body.message).toBe(`only the MIM of ${id} (Erin Evans) can change its priority`);
+    const { incident, timeline } = await driver().incident(id);
+    expect(incident.status).toBe('active');
+    expect(timeline.map((e) => e.kind)).not.toContain('resolved');
+    expect(timeline.map((e) => e.kind)).not.toContain('update-posted');
   });
 });

@@ -493,6 +493,8 @@ export class IncidentStore {
         return 'earlier';
       }
       if (current && !current.closed && current.expiresAt > now.toISOString() && (await isOpen(current.incidentId))) {
+        // An alarm from before the storm's first, delivered late: the storm began then.
+        if (now.toISOString() < current.openedAt) await this.startWindowEarlier(key, current.incidentId, now);
         // The storm goes on: keep the window open while alarms keep coming.
         await this.db
           .send(
@@ -578,6 +580,17 @@ export class IncidentStore {
    */
   async closeWindow(key: string, incidentId: string): Promise<void> {
     await this.markWindow(key, incidentId, 'closed');
+  }
+
+  /** Moves a window's start back to an alarm that fired before its first (delivered late). */
+  private async startWindowEarlier(key: string, incidentId: string, at: Date): Promise<void> {
+    await this.conditionally(
+      { pk: `DEDUP#${key}`, sk: 'DEDUP' },
+      'SET openedAt = :at',
+      'incidentId = :id AND openedAt > :at',
+      {},
+      { ':at': at.toISOString(), ':id': incidentId },
+    );
   }
 
   /** Opens a closed window again, while it is still the given incident's (a held incident that pages after all). */

@@ -5,7 +5,6 @@ import {
   MalformedAlarmError,
   parseAlarm,
   serviceOfAlarm,
-  startsAfter,
   transitionKey,
 } from '../core/alarm';
 import { findPerson, type Level } from '../core/config';
@@ -204,7 +203,8 @@ export async function receiveAlarm(
   if (
     window?.ready &&
     !window.closed &&
-    !startsAfter(window, at, app.config.intake.groupWindow) &&
+    // An alarm from before the window's first goes the way that moves the window's start back.
+    at.toISOString() >= window.openedAt &&
     // A retry of the delivery that opened the incident is no join: it finishes what it began.
     window.openedBy !== alarmOnceKey(transition) &&
     Date.parse(window.expiresAt) >= at.getTime() + EXTEND_WHEN_LEFT * app.config.intake.groupWindow * 1000

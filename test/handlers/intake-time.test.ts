@@ -13,6 +13,7 @@ const { driver, sandbox } = useSandbox(
     services: {
       3: { name: 'billing', tier: 1, owner: 'frank', alarms: ['billing-*'] },
       4: { name: 'search', tier: 1, owner: 'frank', alarms: ['search-*'] },
+      5: { name: 'ledger', tier: 1, owner: 'frank', alarms: ['ledger-*'] },
     },
   }),
 );
@@ -68,6 +69,18 @@ describe('alarm intake and time: alarms count by when they fired, not when they 
     const [before] = await handler(change('search-latency', 'ALARM', minutesAgo(20)), lambdaContext('intake'));
 
     expect(before).toMatchObject({ outcome: 'grouped', incidentId: first!.incidentId });
+  });
+
+  it('one storm longer than the window, its alarms ten minutes apart delivered latest first, is one incident', async () => {
+    const handler = await intake();
+
+    const results = [];
+    for (const minutes of [5, 15, 25, 35, 45, 55]) {
+      results.push(...(await handler(change(`ledger-${minutes}`, 'ALARM', minutesAgo(minutes)), lambdaContext('intake'))));
+    }
+
+    expect(results.map((r) => r.outcome)).toEqual(['opened', 'grouped', 'grouped', 'grouped', 'grouped', 'grouped']);
+    expect(new Set(results.map((r) => r.incidentId)).size).toBe(1);
   });
 
   it('an alarm delivered hours after it fired is kept in the alarm history and pages nobody', async () => {

@@ -75,6 +75,8 @@ export interface Incident {
   heldUntil?: string;
   /** When the hold closed the grouping window to decide, once it had run its course. */
   holdClosedAt?: string;
+  /** The hold decided to page: a retry of its step pages too. */
+  holdDecision?: 'page';
   /** When the workflow's current wait ends: the acknowledgement window, the next update, the next reminder. */
   deadline?: string;
   /** The last inbox event applied, so that a retried step does not apply it twice. */

@@ -56,6 +56,8 @@ export async function endHold(app: App, id: string, now = app.clock.now()): Prom
   if (!incident) throw new IncidentNotFound(id);
   if (incident.status === 'recovered') return { incidentId: id, hold: 'recovered' };
   if (incident.status !== 'declared' || !incident.heldUntil) return { incidentId: id, hold: 'page' };
+  // Decided before (the step is retried): the same answer, whatever the alarms did since.
+  if (incident.holdDecision === 'page') return page(app, incident);
   if (now.toISOString() < incident.heldUntil) {
     return { incidentId: id, hold: 'wait', waitSeconds: secondsUntil(new Date(incident.heldUntil), now) };
   }
@@ -87,8 +89,13 @@ async function stillFiring(app: App, id: string): Promise<boolean> {
   return alarms.length === 0 || alarms.some((a) => a.okAt === undefined);
 }
 
-/** The hold ends in a page: the window takes the storm's alarms again, and the timeline says why. */
+/**
+ * The hold ends in a page: the decision is stored first, so that a retry pages too even if the alarms
+ * have recovered since (the window, open again, may have taken new ones); then the window takes the
+ * storm's alarms again, and the timeline says why.
+ */
 async function page(app: App, incident: Incident): Promise<HoldStep> {
+  await app.store.updateIncident(incident.id, { holdDecision: 'page' }, { status: ['declared'] });
   if (incident.holdClosedAt) await reopenForAlarms(app, incident);
   await app.store.appendTimeline(
     incident.id,

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { dynamo } from '../../functions/adapters/clients';
 import { appContext } from '../../functions/services/app';
+import { endHold } from '../../functions/services/hold';
 import { lambdaContext } from '../../infra/local/lambda-context';
 import { snsEvent } from '../../infra/local/sns-server';
 import { declare, finished } from '../support/incidents';
@@ -15,6 +16,7 @@ const config = fastConfigWith('hold', {
   services: {
     3: { name: 'billing', tier: 1, owner: 'frank', alarms: ['billing-*'] },
     4: { name: 'search', tier: 1, owner: 'frank', alarms: ['search-*'] },
+    5: { name: 'ledger', tier: 1, owner: 'frank', alarms: ['ledger-*'] },
   },
 });
 const { driver, sandbox } = useSandbox(config, { virtualTime: true });
@@ -173,6 +175,21 @@ describe('workflow: a hold before paging (intake.holdFor) for flapping alarms', 
     // The window takes the storm's alarms again.
     await driver().raiseAlarm('search-errors', 'Search errors above 1%');
     expect((await driver().waitForTimeline(id, 'alarm-grouped', 2)).actor).toBe('search-errors');
+  });
+
+  it('a hold step retried after it decided to page pages again, though the alarm has recovered since', async () => {
+    await driver().raiseAlarm('ledger-5xx', 'Ledger 5xx above 5%');
+    const id = await incidentOf('ledger');
+    await driver().waitForTimeline(id, 'held');
+    const heldUntil = Date.parse((await driver().incident(id)).incident.heldUntil!);
+
+    // The step decides at the end of the hold; its answer is lost (a Lambda retry); the alarm recovers.
+    const decided = await endHold(appContext(), id, new Date(heldUntil + 1000));
+    await driver().clearAlarm('ledger-5xx');
+    await driver().waitForTimeline(id, 'alarm-cleared');
+    const retried = await endHold(appContext(), id, new Date(heldUntil + 5000));
+
+    expect([decided.hold, retried.hold]).toEqual(['page', 'page']);
   });
 
   it('an incident a person declares is never held: they judged it already', async () => {

@@ -59,8 +59,11 @@ function graphemes(text: string): string[] {
   return [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)].map((g) => g.segment);
 }
 
-/** The link and the few words that say what it does ("accept or reject: https://..."), at the end. */
-const LINK_AT_END = /^(.*?)(\s+(?:[\w ]{1,24}:\s+)?https?:\/\/\S+)?$/su;
+/**
+ * The link and the few words that say what it does ("accept or reject: https://..."), at the end. Ours
+ * are well under 150 characters; a longer URL (a console link in someone's text) is text, and is cut.
+ */
+const LINK_AT_END = /^(.*?)(\s+(?:[\w ]{1,24}:\s+)?https?:\/\/\S{1,150})?$/su;
 
 /** More user-perceived characters than any SMS budget holds (306 in GSM-7, 201 in UCS-2). */
 const MAX_KEPT = 400;
@@ -74,7 +77,8 @@ const MAX_KEPT = 400;
  * needs more than MAX_KEPT characters of it.
  */
 export function fitSms(text: string): string {
-  const [, whole = '', link = ''] = LINK_AT_END.exec(text.replace(/\s+/g, ' ').trim()) ?? [];
+  const [, whole = '', label = ''] = LINK_AT_END.exec(text.replace(/\s+/g, ' ').trim()) ?? [];
+  const link = toSmsText(label);
   // A grapheme is a code unit or a few (an emoji with its modifiers): MAX_KEPT of them lie well within this.
   const kept = graphemes(whole.slice(0, MAX_KEPT * 8))
     .slice(0, MAX_KEPT)

@@ -66,6 +66,23 @@ describe('SMS', () => {
     expect(sms.endsWith(`... accept: ${LINK}`)).toBe(true);
   });
 
+  it('a text ending in a URL too long to be our link is cut like any text, within the budget', () => {
+    const console = `https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#alarmsV2:alarm/${'x'.repeat(400)}`;
+    const text = `INC-20261201-AB12CD RESOLVED: Gateway rolled back. Details: ${console}`;
+
+    const sms = fitSms(text);
+
+    expect(smsSegments(sms)).toMatchObject({ count: 2, encoding: 'GSM-7' });
+    expect(sms.startsWith('INC-20261201-AB12CD RESOLVED: Gateway rolled back. Details: https://')).toBe(true);
+    expect(sms.endsWith('...')).toBe(true);
+  });
+
+  it('typography in the link part is made plain too, and keeps the SMS in GSM-7', () => {
+    const text = `INC-20261201-AB12CD RESOLVED: ${'Gateway rolled back; payments recovered. '.repeat(4)}Write-up: https://status.example.com/incidents/1234…`;
+
+    expect(smsSegments(fitSms(text)).encoding).toBe('GSM-7');
+  });
+
   it('a short SMS is sent as it is', () => {
     expect(fitSms('MIM page P1 INC-1 payments: down. accept: https://x.example/a/1')).toBe(
       'MIM page P1 INC-1 payments: down. accept: https://x.example/a/1',

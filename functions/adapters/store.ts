@@ -117,6 +117,11 @@ export interface ActionLink {
   step?: number;
   usedAt?: string;
   usedBy?: string;
+  /**
+   * The action a POST of the link is taking: recorded on the link before its event is stored and the
+   * link burned, so that a POST stopped half way is finished by the next, never left used without it.
+   */
+  pending?: MimEvent;
 }
 
 export interface WaitRegistration {
@@ -700,14 +705,21 @@ export class IncidentStore {
     );
   }
 
-  async putEvent(event: MimEvent): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { pk: `INC#${event.incidentId}`, sk: `INBOX#${event.at}#${event.id}`, ...event },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+  /** Stores an event in the incident's inbox; false when it was stored before (a retry). */
+  async putEvent(event: MimEvent): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: `INC#${event.incidentId}`, sk: `INBOX#${event.at}#${event.id}`, ...event },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   async pendingEvents(incidentId: string): Promise<MimEvent[]> {
@@ -770,23 +782,29 @@ export class IncidentStore {
   }
 
   /** Uses a link once: the first caller gets the updated link, every later one undefined. */
-  async useLink(hash: string, by: string, at: string): Promise<ActionLink | undefined> {
-    try {
-      const { Attributes } = await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: `ACT#${hash}`, sk: 'LINK' },
-          UpdateExpression: 'SET usedAt = :at, usedBy = :by',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(usedAt) AND expiresAt > :at',
-          ExpressionAttributeValues: { ':at': at, ':by': by },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return clean<ActionLink>(Attributes!);
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+  /**
+   * Claims a link for one POST's action, once: the first claim wins, while the link is unused and in
+   * date; false for every other (the link says who claimed it, and when).
+   */
+  async claimLink(hash: string, event: MimEvent): Promise<boolean> {
+    return this.conditionally(
+      { pk: `ACT#${hash}`, sk: 'LINK' },
+      'SET pending = :event',
+      'attribute_exists(pk) AND attribute_not_exists(usedAt) AND attribute_not_exists(pending) AND expiresAt > :at',
+      {},
+      { ':event': event, ':at': event.at },
+    );
+  }
+
+  /** Burns a link whose action is stored: used, by whom and when. Safe to repeat. */
+  async useLink(hash: string, by: string, at: string): Promise<void> {
+    await this.conditionally(
+      { pk: `ACT#${hash}`, sk: 'LINK' },
+      'SET usedAt = :at, usedBy = :by REMOVE pending',
+      'attribute_exists(pk) AND attribute_not_exists(usedAt)',
+      {},
+      { ':at': at, ':by': by },
+    );
   }
 
   async listIncidents(which: 'OPEN' | 'CLOSED'): Promise<Incident[]> {

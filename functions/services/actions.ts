@@ -23,12 +23,18 @@ export interface Submitted {
  * If that wait has just ended (a timeout won the race), the event stays in the inbox and the next
  * wait takes it at once: nothing a person does is lost to a timer.
  */
-export async function submitAction(app: App, action: Omit<MimEvent, 'id' | 'at'>, now = app.clock.now()): Promise<Submitted> {
+export async function submitAction(
+  app: App,
+  action: Omit<MimEvent, 'id' | 'at'>,
+  now = app.clock.now(),
+  id = newEventId(),
+): Promise<Submitted> {
   const incident = await app.store.getIncident(action.incidentId);
   if (!incident) throw new UnknownIncident(`there is no incident ${action.incidentId}; 'mim list' shows the open ones`);
   const refusal = refusalFor(incident, action.action, action.by, action.to);
   if (refusal) throw new ActionRefused(refusal);
-  const event: MimEvent = { ...action, id: newEventId(), at: now.toISOString() };
+  // An id given by the caller (a link's) stores the event once however often it is submitted.
+  const event: MimEvent = { ...action, id, at: now.toISOString() };
   await app.store.putEvent(event);
   const wait = await app.store.getWait(incident.id);
   const delivered = wait

@@ -6,7 +6,7 @@ import { formatTime } from '../core/messages';
 import { singleLine } from '../core/text';
 import { isCalendarDay } from '../core/roster';
 import { ACTION_LABELS, confirmPage, messagePage } from '../core/pages';
-import { ActionRefused, submitAction, UnknownIncident } from './actions';
+import { ActionRefused, type Submitted, submitAction, UnknownIncident } from './actions';
 import type { App } from './app';
 import { declareIncident } from './intake';
 import { RedriveRefused, redriveWorkflow } from './workflow-stops';
@@ -158,6 +158,20 @@ function crossSite(req: HttpRequest): boolean {
   }
 }
 
+/** Takes a link's claimed action: stores it (once, by its link's id) and burns the link. */
+async function actOnLink(app: App, hash: string, event: MimEvent): Promise<Submitted | { refused: string }> {
+  const { id, at, ...action } = event;
+  let submitted: Submitted | { refused: string };
+  try {
+    submitted = await submitAction(app, action, new Date(at), id);
+  } catch (error) {
+    if (!(error instanceof ActionRefused)) throw error;
+    submitted = { refused: error.message };
+  }
+  await app.store.useLink(hash, event.by, at);
+  return submitted;
+}
+
 async function linkRoute(app: App, req: HttpRequest, linkId: string, now: Date): Promise<HttpResponse> {
   const notFound = () =>
     html(
@@ -186,6 +200,8 @@ async function linkRoute(app: App, req: HttpRequest, linkId: string, now: Date):
       req.method,
     );
   if (link.usedAt) return used(link.usedBy ?? link.recipient, link.usedAt);
+  // Claimed by a POST that stopped half way: shown as used; the next POST finishes it.
+  if (link.pending && req.method !== 'POST') return used(link.pending.by, link.pending.at);
   if (link.expiresAt <= now.toISOString()) {
     return html(
       410,
@@ -233,29 +249,27 @@ async function linkRoute(app: App, req: HttpRequest, linkId: string, now: Date):
   const parsed = details(app, link.action, form);
   if (!parsed.ok)
     return html(400, confirmPage({ incident, action: link.action, recipientName, values: form, error: parsed.error }));
-  const taken = await app.store.useLink(hash, link.recipient, now.toISOString());
-  if (!taken) {
+  // Intent first: the link is claimed with the action it takes (one POST wins), then the event is
+  // stored (keyed by the link, so once), then the link is burned. A POST stopped anywhere on the way
+  // is finished by the next one; no link is left used without its action.
+  const event: MimEvent = {
+    id: `link-${hash.slice(0, 32)}`,
+    at: now.toISOString(),
+    incidentId: incident.id,
+    action: link.action,
+    by: link.recipient,
+    via: 'link',
+    ...(link.step === undefined ? {} : { step: link.step }),
+    ...parsed.value,
+  };
+  if (!(await app.store.claimLink(hash, event))) {
     const latest = await app.store.getLink(hash);
-    return used(latest?.usedBy ?? link.recipient, latest?.usedAt ?? now.toISOString());
+    if (latest?.pending && !latest.usedAt) await actOnLink(app, hash, latest.pending);
+    const first = latest?.pending ?? { by: latest?.usedBy ?? link.recipient, at: latest?.usedAt ?? now.toISOString() };
+    return used(first.by, first.at);
   }
-  let submitted: Awaited<ReturnType<typeof submitAction>>;
-  try {
-    submitted = await submitAction(
-      app,
-      {
-        incidentId: incident.id,
-        action: link.action,
-        by: link.recipient,
-        via: 'link',
-        ...(link.step === undefined ? {} : { step: link.step }),
-        ...parsed.value,
-      },
-      now,
-    );
-  } catch (error) {
-    if (error instanceof ActionRefused) return html(409, messagePage('This action no longer applies', error.message, incident));
-    throw error;
-  }
+  const submitted = await actOnLink(app, hash, event);
+  if ('refused' in submitted) return html(409, messagePage('This action no longer applies', submitted.refused, incident));
   return html(
     200,
     messagePage(

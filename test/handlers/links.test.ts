@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pageText } from '../../infra/local/driver';
 import { hashLinkId, newLinkId } from '../../functions/core/ids';
+import { dynamo } from '../../functions/adapters/clients';
 import { appContext } from '../../functions/services/app';
 import { declare } from '../support/incidents';
 import { FAST_CONFIG, useSandbox, whenOnCall } from '../support/sandbox';
@@ -63,6 +64,42 @@ describe('action links', () => {
     await driver().waitForTimeline(id, 'accepted');
     expect((await state(id)).mim?.name).toBe('Bob Brown');
   });
+
+  for (const [where, fails] of [
+    ['storing the event', (input: { Item?: { sk?: string } }) => input.Item?.sk?.startsWith('INBOX#') === true],
+    ['burning the link', (input: { UpdateExpression?: string }) => input.UpdateExpression?.includes('usedAt = ') === true],
+  ] as const) {
+    it(`a POST that fails at ${where} and is sent again acts once: nothing is left used without its action`, async () => {
+      const { id, accept } = await pagedCandidate();
+      let failing = true;
+      dynamo.middlewareStack.add(
+        ((next: (args: unknown) => Promise<unknown>) => async (args: { input: never }) => {
+          if (failing && (fails as (input: never) => boolean)(args.input)) {
+            failing = false;
+            throw Object.assign(new Error('the function crashed here'), { name: 'TimeoutError' });
+          }
+          return next(args);
+        }) as never,
+        { step: 'initialize', name: 'crashOnce' },
+      );
+      let first: Response;
+      try {
+        first = await fetch(accept, form({ confirm: 'accept' }));
+      } finally {
+        dynamo.middlewareStack.remove('crashOnce');
+      }
+
+      const again = await fetch(accept, form({ confirm: 'accept' }));
+      const third = await fetch(accept, form({ confirm: 'accept' }));
+
+      expect(first.status).toBe(500);
+      expect([200, 409]).toContain(again.status);
+      expect(third.status).toBe(409);
+      await driver().waitForTimeline(id, 'accepted');
+      expect((await state(id)).mim?.name).toBe('Bob Brown');
+      expect((await driver().incident(id)).timeline.filter((e) => e.kind === 'accepted')).toHaveLength(1);
+    });
+  }
 
   it('a forged, truncated or bit-flipped link id is refused and changes nothing', async () => {
     const { id, accept } = await pagedCandidate();

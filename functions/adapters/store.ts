@@ -796,6 +796,20 @@ export class IncidentStore {
     );
   }
 
+  /**
+   * Claims the answer to an incident's page for one accept or reject: the first wins while it is paged;
+   * the same event claiming again (a retry) wins again.
+   */
+  async claimAnswer(id: string, answer: NonNullable<Incident['answer']>): Promise<boolean> {
+    return this.conditionally(
+      metaKey(id),
+      'SET answer = :answer',
+      '#status = :paging AND (attribute_not_exists(answer) OR answer.eventId = :event)',
+      { '#status': 'status' },
+      { ':answer': answer, ':paging': 'paging', ':event': answer.eventId },
+    );
+  }
+
   /** Burns a link whose action is stored: used, by whom and when. Safe to repeat. */
   async useLink(hash: string, by: string, at: string): Promise<void> {
     await this.conditionally(

@@ -98,6 +98,8 @@ export interface Incident {
   rejection?: { by: string; reason: string; at: string };
   /** A handover the MIM offered: it takes effect only when `to` takes over. */
   handover?: { from: Actor; to: string; reason?: string; at: string };
+  /** The answer to the page (accept or reject), claimed by the first to give it: the rest are told. */
+  answer?: { action: 'accept' | 'reject'; by: string; at: string; eventId: string };
   /** Who the current page went to: the ones who may pass it on. */
   pagedNow?: string[];
   /** The last pass of a page: from which escalation step, by whom, and why. */

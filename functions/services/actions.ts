@@ -1,4 +1,6 @@
+import { findPerson } from '../core/config';
 import { newEventId } from '../core/ids';
+import { formatTime } from '../core/messages';
 import { type MimEvent, refusalFor, type WorkflowStop } from '../core/incident';
 import type { App } from './app';
 
@@ -35,10 +37,24 @@ export async function submitAction(
   if (refusal) throw new ActionRefused(refusal);
   // An id given by the caller (a link's) stores the event once however often it is submitted.
   const event: MimEvent = { ...action, id, at: now.toISOString() };
+  if (event.action === 'accept' || event.action === 'reject') {
+    // Decided now, not later by the workflow: whoever answers second is told so, not "done".
+    const answer = { action: event.action, by: event.by, at: event.at, eventId: event.id };
+    if (!(await app.store.claimAnswer(incident.id, answer))) throw new ActionRefused(await answeredFirst(app, incident.id));
+  }
   await app.store.putEvent(event);
   const wait = await app.store.getWait(incident.id);
   const delivered = wait
     ? await app.workflow.deliver(wait.token, { incidentId: incident.id, eventId: event.id, at: event.at })
     : false;
   return { event, delivered, ...(incident.workflowStopped ? { stopped: incident.workflowStopped } : {}) };
+}
+
+/** Why an answer lost: who answered first and when, or why the page takes no answer now. */
+async function answeredFirst(app: App, id: string): Promise<string> {
+  const incident = await app.store.getIncident(id);
+  const first = incident?.answer;
+  if (!first) return `${id} is no longer waiting for an answer${incident ? ` (it is ${incident.status})` : ''}`;
+  const who = findPerson(app.config, first.by)?.name ?? first.by;
+  return `${who} ${first.action === 'accept' ? 'accepted' : 'rejected'} ${id} first, at ${formatTime(first.at, app.config.timeZone)}`;
 }

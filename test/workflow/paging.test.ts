@@ -73,6 +73,32 @@ describe('workflow: classification and paging', () => {
     );
   });
 
+  it('an accept and a reject at the same moment: one is done, the other is told who answered first and when', async () => {
+    const id = await declare(driver(), { impact: 'high', urgency: 'medium', by: 'irene', title: 'Refunds slow, maybe major' });
+    await driver().waitForTimeline(id, 'paged');
+
+    const answers = await Promise.all([
+      act(driver(), id, 'accept', 'carol'),
+      act(driver(), id, 'reject', 'dave', { reason: 'Not major: refunds only' }),
+    ]);
+
+    expect(answers.map((a) => a.status).sort()).toEqual([202, 409]);
+    const lost = answers.find((a) => a.status === 409)!;
+    expect(lost.body.message).toMatch(new RegExp(`^(Carol Chen accepted|Dave Dixon rejected) ${id} first, at \\d\\d:\\d\\d`));
+  });
+
+  it('six accepts at once: one is done, five are told who accepted first', async () => {
+    const id = await declare(driver(), { title: 'Everyone answers' });
+    await driver().waitForTimeline(id, 'paged');
+
+    const answers = await Promise.all(
+      ['alice', 'bob', 'carol', 'dave', 'erin', 'henry'].map((p) => act(driver(), id, 'accept', p)),
+    );
+
+    expect(answers.filter((a) => a.status === 202)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 409)).toHaveLength(5);
+  });
+
   it('a major incident cannot be rejected, only accepted', async () => {
     const id = await declare(driver());
     await driver().waitForTimeline(id, 'paged');

@@ -184,8 +184,31 @@ export function passMovedOn(incident: Incident, step: number | undefined): boole
   return step !== undefined && incident.status === 'paging' && step !== (incident.pageLevel ?? 0);
 }
 
-/** Why `action` (by `by`, when known) does not apply to the incident as it stands; undefined when it does. */
-export function refusalFor(incident: Incident, action: MimAction, by?: string, to?: string): string | undefined {
+/** What a person asks of an incident, as far as deciding whether it applies needs to know. */
+export interface ActionRequest {
+  action: MimAction;
+  /** Who asks, when known (a link acts as its recipient). */
+  by?: string | undefined;
+  /** A handover: to whom. */
+  to?: string | undefined;
+  /** A priority change: to which. */
+  priority?: Priority | undefined;
+  /** A pass: the escalation step it was sent at. */
+  step?: number | undefined;
+}
+
+/**
+ * Why a request does not apply to the incident as it stands; undefined when it does. The one rule,
+ * asked by a link's page, the API and the workflow alike: what it refuses is refused at once, and the
+ * workflow refuses only what changed in between.
+ */
+export function refusalFor(incident: Incident, { action, by, to, priority, step }: ActionRequest): string | undefined {
+  if (action === 'pass' && passMovedOn(incident, step)) {
+    return 'the page has moved on since it was sent (passed on or escalated); the latest page has links of its own';
+  }
+  if (action === 'change-priority' && priority !== undefined && priority === incident.priority) {
+    return `${incident.id} is ${priority} already`;
+  }
   if (ACTIONS_BY_STATUS[incident.status].includes(action)) {
     if (action === 'reject' && incident.verdict !== 'candidate') {
       return `${incident.id} meets the agreed criteria of a major incident (${incident.priority}); it can be accepted, not rejected`;

@@ -33,7 +33,7 @@ export async function submitAction(
 ): Promise<Submitted> {
   const incident = await app.store.getIncident(action.incidentId);
   if (!incident) throw new UnknownIncident(`there is no incident ${action.incidentId}; 'mim list' shows the open ones`);
-  const refusal = refusalFor(incident, action.action, action.by, action.to);
+  const refusal = refusalFor(incident, action);
   if (refusal) throw new ActionRefused(refusal);
   // An id given by the caller (a link's) stores the event once however often it is submitted.
   const event: MimEvent = { ...action, id, at: now.toISOString() };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { findPerson, LEVELS, PRIORITIES, type Priority } from '../core/config';
 import { hashLinkId, INCIDENT_ID_PATTERN } from '../core/ids';
-import { type Incident, type MimAction, type MimEvent, passMovedOn, refusalFor } from '../core/incident';
+import { type Incident, type MimAction, type MimEvent, refusalFor } from '../core/incident';
 import { formatTime } from '../core/messages';
 import { singleLine } from '../core/text';
 import { isCalendarDay } from '../core/roster';
@@ -213,10 +213,7 @@ async function linkRoute(app: App, req: HttpRequest, linkId: string, now: Date):
       req.method,
     );
   }
-  const refusal =
-    link.action === 'pass' && passMovedOn(incident, link.step)
-      ? 'the page has moved on since it was sent (passed on or escalated); the latest page has links of its own'
-      : refusalFor(incident, link.action, link.recipient);
+  const refusal = refusalFor(incident, { action: link.action, by: link.recipient, step: link.step });
   if (refusal) return html(410, messagePage('This link no longer applies', `${refusal}.`, incident), req.method);
 
   const recipientName = nameOf(app, link.recipient);

@@ -3,7 +3,7 @@ import { classify } from '../core/classify';
 import { findPerson } from '../core/config';
 import { formatDuration } from '../core/duration';
 import { IncidentNotFound } from '../core/errors';
-import { type Incident, type MimEvent, passMovedOn, refusalFor } from '../core/incident';
+import { type Incident, type MimEvent, refusalFor } from '../core/incident';
 import {
   closedNotice,
   downgradeNotice,
@@ -320,13 +320,8 @@ export async function takeEvent(
     return taken(incident, event, now);
   }
   if (event.consumedAt) return none;
-  // A pass sent at an earlier step would skip a level: the page has moved on since.
-  const refusal =
-    event.action === 'pass' && passMovedOn(incident, event.step)
-      ? 'the page had already moved on'
-      : event.action === 'change-priority' && event.priority === incident.priority
-        ? `it is ${incident.priority} already`
-        : refusalFor(incident, event.action, event.by, event.to);
+  // The rule the request passed when it was made, asked again: the incident may have changed since.
+  const refusal = refusalFor(incident, event);
   if (refusal) {
     await app.store.appendTimeline(
       incident.id,

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { MimEvent } from '../../functions/core/incident';
+import { appContext } from '../../functions/services/app';
 import type { CapturedEmail, SandboxDriver } from '../../infra/local/driver';
 
 /** Declares an incident through the API with a fresh idempotency key, and returns its id. */
@@ -61,4 +63,16 @@ export async function pagedIncident(
   const paged = (first.detail as { targets: string[] }).targets[0]!;
   const page = await driver.waitForEmail(`${paged}@example.com`, new RegExp(`${id}.*please (accept|accept or reject)$`));
   return { id, paged, page };
+}
+
+/**
+ * An action accepted just before the incident changed, reaching the workflow after: stored in the
+ * inbox as its submission left it, and the current wait woken. No door makes that race on demand.
+ */
+export async function raced(id: string, action: Omit<MimEvent, 'id' | 'at' | 'incidentId'>): Promise<void> {
+  const app = appContext();
+  const event: MimEvent = { ...action, id: `raced-${randomUUID()}`, at: app.clock.now().toISOString(), incidentId: id };
+  await app.store.putEvent(event);
+  const wait = await app.store.getWait(id);
+  if (wait) await app.workflow.deliver(wait.token, { incidentId: id, eventId: event.id, at: event.at });
 }

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { submitAction } from '../../functions/services/actions';
-import { appContext } from '../../functions/services/app';
-import { act, pagedIncident } from '../support/incidents';
+import { act, pagedIncident, raced } from '../support/incidents';
 import { fastConfigWith, useSandbox } from '../support/sandbox';
 
 // Windows long enough that only a pass moves the page on.
@@ -73,13 +71,13 @@ describe('workflow: passing a page', () => {
     await driver().waitForTimeline(id, 'paged', 2);
     const deputy = (await driver().incident(id)).incident.pagedNow![0]!;
 
-    // As if pressed on the first page just before the page moved on: the event says step 0.
-    await submitAction(appContext(), { incidentId: id, action: 'pass', by: deputy, via: 'link', step: 0 });
+    // Pressed on the first page just before the page moved on: accepted then, its event says step 0.
+    await raced(id, { action: 'pass', by: deputy, via: 'link', step: 0 });
     await driver().waitForTimeline(id, 'action-refused');
 
     const { incident, timeline } = await driver().incident(id);
     expect(timeline.find((e) => e.kind === 'action-refused')?.summary).toBe(
-      `pass by ${deputy} refused: the page had already moved on`,
+      `pass by ${deputy} refused: the page has moved on since it was sent (passed on or escalated); the latest page has links of its own`,
     );
     expect(incident.pageLevel).toBe(1);
     expect(timeline.filter((e) => e.kind === 'paged')).toHaveLength(2);

@@ -804,7 +804,7 @@ export class IncidentStore {
     return this.conditionally(
       metaKey(id),
       'SET answer = :answer',
-      '#status = :paging AND (attribute_not_exists(answer) OR answer.eventId = :event)',
+      '(#status = :paging AND attribute_not_exists(answer)) OR answer.eventId = :event',
       { '#status': 'status' },
       { ':answer': answer, ':paging': 'paging', ':event': answer.eventId },
     );

@@ -261,7 +261,11 @@ async function linkRoute(app: App, req: HttpRequest, linkId: string, now: Date):
   };
   if (!(await app.store.claimLink(hash, event))) {
     const latest = await app.store.getLink(hash);
-    if (latest?.pending && !latest.usedAt) await actOnLink(app, hash, latest.pending);
+    // An earlier POST stopped half way: finish it, unless its event is already stored (then only burn).
+    const pending = latest?.pending && !latest.usedAt ? latest.pending : undefined;
+    if (pending && (await app.store.findEvent(pending.incidentId, pending.id)))
+      await app.store.useLink(hash, pending.by, pending.at);
+    else if (pending) await actOnLink(app, hash, pending);
     const first = latest?.pending ?? { by: latest?.usedBy ?? link.recipient, at: latest?.usedAt ?? now.toISOString() };
     return used(first.by, first.at);
   }

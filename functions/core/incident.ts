@@ -180,7 +180,7 @@ const MIM_ONLY: Partial<Record<MimAction, string>> = {
 };
 
 /** A pass sent at an earlier escalation step than the incident's: acting on it would skip a level. */
-export function passMovedOn(incident: Incident, step: number | undefined): boolean {
+function passMovedOn(incident: Incident, step: number | undefined): boolean {
   return step !== undefined && incident.status === 'paging' && step !== (incident.pageLevel ?? 0);
 }
 

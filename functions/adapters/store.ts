@@ -493,13 +493,12 @@ export class IncidentStore {
         new GetCommand({ TableName: this.table, Key: { pk: `DEDUP#${key}`, sk: 'DEDUP' }, ConsistentRead: true }),
       );
       const current = Item as GroupingWindow | undefined;
+      const live = current && !current.closed && current.expiresAt > now.toISOString() ? current : undefined;
       // Of a storm that ended before this window's began: neither joined nor allowed to replace it.
-      if (current && !current.closed && current.expiresAt > now.toISOString() && startsAfter(current, now, windowSeconds)) {
-        return 'earlier';
-      }
-      if (current && !current.closed && current.expiresAt > now.toISOString() && (await isOpen(current.incidentId))) {
+      if (live && startsAfter(live, now, windowSeconds)) return 'earlier';
+      if (live && (await isOpen(live.incidentId))) {
         // An alarm from before the storm's first, delivered late: the storm began then.
-        if (now.toISOString() < current.openedAt) await this.startWindowEarlier(key, current.incidentId, now);
+        if (now.toISOString() < live.openedAt) await this.startWindowEarlier(key, live.incidentId, now);
         // The storm goes on: keep the window open while alarms keep coming.
         await this.db
           .send(
@@ -509,13 +508,13 @@ export class IncidentStore {
               UpdateExpression: 'SET expiresAt = :e, #ttl = :t',
               ConditionExpression: 'incidentId = :id AND expiresAt < :e',
               ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
-              ExpressionAttributeValues: { ':e': expiresAt, ':t': epochSeconds(expiresAt), ':id': current.incidentId },
+              ExpressionAttributeValues: { ':e': expiresAt, ':t': epochSeconds(expiresAt), ':id': live.incidentId },
             }),
           )
           .catch((error) => {
             if (!isConditionFailure(error)) throw error;
           });
-        return { incidentId: current.incidentId, opened: false, ready: current.ready === true };
+        return { incidentId: live.incidentId, opened: false, ready: live.ready === true };
       }
       try {
         await this.db.send(
@@ -600,23 +599,17 @@ export class IncidentStore {
 
   /** Opens a closed window again, while it is still the given incident's (a held incident that pages after all). */
   async reopenWindow(key: string, incidentId: string): Promise<void> {
-    await this.conditionally(
-      { pk: `DEDUP#${key}`, sk: 'DEDUP' },
-      'REMOVE #flag',
-      'incidentId = :id',
-      { '#flag': 'closed' },
-      { ':id': incidentId },
-    );
+    await this.markWindow(key, incidentId, 'closed', false);
   }
 
-  /** Sets a flag on a window while it is still the given incident's; a window since replaced is left alone. */
-  private async markWindow(key: string, incidentId: string, flag: 'ready' | 'closed'): Promise<void> {
+  /** Sets (or clears) a flag on a window while it is still the given incident's; a window since replaced is left alone. */
+  private async markWindow(key: string, incidentId: string, flag: 'ready' | 'closed', on = true): Promise<void> {
     await this.conditionally(
       { pk: `DEDUP#${key}`, sk: 'DEDUP' },
-      'SET #flag = :yes',
+      on ? 'SET #flag = :yes' : 'REMOVE #flag',
       'incidentId = :id',
       { '#flag': flag },
-      { ':yes': true, ':id': incidentId },
+      on ? { ':yes': true, ':id': incidentId } : { ':id': incidentId },
     );
   }
 

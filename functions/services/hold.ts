@@ -52,24 +52,28 @@ export async function holdBeforePaging(app: App, incident: Incident, verdict: Ve
  */
 export async function endHold(app: App, id: string, now = app.clock.now()): Promise<HoldStep> {
   const { intakeTimeoutSeconds } = app;
+  const waitUntil = (until: number): HoldStep => ({
+    incidentId: id,
+    hold: 'wait',
+    waitSeconds: secondsUntil(new Date(until), now),
+  });
   const incident = await app.store.getIncident(id);
   if (!incident) throw new IncidentNotFound(id);
   if (incident.status === 'recovered') return { incidentId: id, hold: 'recovered' };
   if (incident.status !== 'declared' || !incident.heldUntil) return { incidentId: id, hold: 'page' };
   // Decided before (the step is retried): the same answer, whatever the alarms did since.
   if (incident.holdDecision === 'page') return page(app, incident);
-  if (now.toISOString() < incident.heldUntil) {
-    return { incidentId: id, hold: 'wait', waitSeconds: secondsUntil(new Date(incident.heldUntil), now) };
-  }
+  if (now.toISOString() < incident.heldUntil) return waitUntil(Date.parse(incident.heldUntil));
   if (!incident.holdClosedAt) {
     if (await stillFiring(app, id)) return page(app, incident);
     await stopTakingAlarms(app, incident);
-    const settledAt = new Date(now.getTime() + intakeTimeoutSeconds * 1000).toISOString();
-    await app.store.updateIncident(id, { holdClosedAt: now.toISOString(), deadline: settledAt }, { status: ['declared'] });
-    return { incidentId: id, hold: 'wait', waitSeconds: secondsUntil(new Date(settledAt), now) };
+    const settledAt = now.getTime() + intakeTimeoutSeconds * 1000;
+    const deadline = new Date(settledAt).toISOString();
+    await app.store.updateIncident(id, { holdClosedAt: now.toISOString(), deadline }, { status: ['declared'] });
+    return waitUntil(settledAt);
   }
   const settledAt = Date.parse(incident.holdClosedAt) + intakeTimeoutSeconds * 1000;
-  if (now.getTime() < settledAt) return { incidentId: id, hold: 'wait', waitSeconds: secondsUntil(new Date(settledAt), now) };
+  if (now.getTime() < settledAt) return waitUntil(settledAt);
   if (await stillFiring(app, id)) return page(app, incident);
   await app.store.updateIncident(id, { status: 'recovered', deadline: undefined }, { status: ['declared'] });
   await app.store.appendTimeline(

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { lambda } from '../adapters/lambda';
-import { handleHttp } from '../services/api';
+import { handleHttp } from './routes';
 import { appContext } from '../services/app';
 
 const app = appContext();

@@ -6,10 +6,10 @@ import { formatTime } from '../core/messages';
 import { singleLine } from '../core/text';
 import { isCalendarDay } from '../core/roster';
 import { ACTION_LABELS, confirmPage, messagePage } from '../core/pages';
-import { ActionRefused, type Submitted, submitAction, UnknownIncident } from './actions';
-import type { App } from './app';
-import { declareIncident } from './intake';
-import { RedriveRefused, redriveWorkflow } from './workflow-stops';
+import { ActionRefused, type Submitted, submitAction, UnknownIncident } from '../services/actions';
+import type { App } from '../services/app';
+import { declareIncident } from '../services/intake';
+import { RedriveRefused, redriveWorkflow } from '../services/workflow-stops';
 
 export interface HttpRequest {
   method: string;

@@ -1,7 +1,7 @@
 import { findPerson } from '../core/config';
 import { newEventId } from '../core/ids';
 import { formatTime } from '../core/messages';
-import { type MimEvent, refusalFor, type WorkflowStop } from '../core/incident';
+import { type Incident, type MimEvent, refusalFor, type WorkflowStop } from '../core/incident';
 import type { App } from './app';
 
 /** A person's action that does not apply to the incident as it now stands; the message says why. */
@@ -23,15 +23,17 @@ export interface Submitted {
 /**
  * Records a person's action in the incident's inbox first, then wakes the workflow's current wait.
  * If that wait has just ended (a timeout won the race), the event stays in the inbox and the next
- * wait takes it at once: nothing a person does is lost to a timer.
+ * wait takes it at once: nothing a person does is lost to a timer. A caller that has just read the
+ * incident (a link's page) hands it over rather than have it read again.
  */
 export async function submitAction(
   app: App,
   action: Omit<MimEvent, 'id' | 'at'>,
   now = app.clock.now(),
   id = newEventId(),
+  loaded?: Incident,
 ): Promise<Submitted> {
-  const incident = await app.store.getIncident(action.incidentId);
+  const incident = loaded?.id === action.incidentId ? loaded : await app.store.getIncident(action.incidentId);
   if (!incident) throw new UnknownIncident(`there is no incident ${action.incidentId}; 'mim list' shows the open ones`);
   const refusal = refusalFor(incident, action);
   if (refusal) throw new ActionRefused(refusal);

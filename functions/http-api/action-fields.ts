@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { findPerson, PRIORITIES, type Priority } from '../core/config';
+import type { MimAction, MimEvent } from '../core/incident';
+import type { App } from '../services/app';
+
+export const text = (what: string) =>
+  z
+    .string({ error: `${what} is required` })
+    .trim()
+    .min(1, `${what} is required`)
+    .max(4000, `${what} is longer than 4000 characters`);
+
+/** Free text that may be left out; blank counts as left out. */
+const optionalText = z
+  .string()
+  .trim()
+  .max(4000)
+  .optional()
+  .transform((t) => (t ? t : undefined));
+
+/** The fields each action takes, the same from a link's form and from the API. */
+export const ACTION_FIELDS = {
+  accept: z.object({}),
+  reject: z.object({ reason: text('reason') }),
+  pass: z.object({ reason: optionalText }),
+  'hand-over': z.object({ to: text('to'), reason: optionalText }),
+  'change-priority': z.object({
+    priority: z.enum(PRIORITIES, { error: `priority: expected one of ${PRIORITIES.join(', ')}` }),
+    reason: text('reason'),
+  }),
+  'take-over': z.object({}),
+  update: z.object({
+    impact: text('impact'),
+    services: optionalText,
+    users: optionalText,
+    regions: optionalText,
+    status: text('status'),
+    actions: text('actions'),
+    workaround: optionalText,
+  }),
+  resolve: z.object({ resolution: text('resolution') }),
+  'submit-review': z.object({ summary: text('summary'), lessons: text('lessons') }),
+} satisfies Record<MimAction, z.ZodType>;
+
+type ActionDetails = Pick<MimEvent, 'reason' | 'to' | 'priority' | 'update' | 'resolution' | 'review'>;
+
+export function details(
+  app: App,
+  action: MimAction,
+  raw: unknown,
+): { ok: true; value: ActionDetails } | { ok: false; error: string } {
+  const result = ACTION_FIELDS[action].safeParse(raw);
+  if (!result.success) return { ok: false, error: result.error.issues.map((i) => i.message).join('; ') };
+  const f = result.data as Record<string, string | undefined>;
+  switch (action) {
+    case 'hand-over': {
+      const to = findPerson(app.config, f.to);
+      if (!to) {
+        return {
+          ok: false,
+          error: `to: "${f.to}" is not a person in the config; use a person id such as ${Object.keys(app.config.people).slice(0, 4).join(', ')}`,
+        };
+      }
+      return { ok: true, value: { to: to.id, ...(f.reason ? { reason: f.reason } : {}) } };
+    }
+    case 'reject':
+      return { ok: true, value: { reason: f.reason! } };
+    case 'pass':
+      return { ok: true, value: f.reason ? { reason: f.reason } : {} };
+    case 'change-priority':
+      return { ok: true, value: { priority: f.priority as Priority, reason: f.reason! } };
+    case 'update':
+      return {
+        ok: true,
+        value: {
+          update: {
+            impact: f.impact!,
+            ...(f.services ? { services: f.services } : {}),
+            ...(f.users ? { users: f.users } : {}),
+            ...(f.regions ? { regions: f.regions } : {}),
+            status: f.status!,
+            actions: f.actions!,
+            ...(f.workaround ? { workaround: f.workaround } : {}),
+          },
+        },
+      };
+    case 'resolve':
+      return { ok: true, value: { resolution: f.resolution! } };
+    case 'submit-review':
+      return { ok: true, value: { review: { summary: f.summary!, lessons: f.lessons! } } };
+    default:
+      return { ok: true, value: {} };
+  }
+}

@@ -1,0 +1,53 @@
+/** The HTTP API's requests and responses as the handler sees them, and the headers every response carries. */
+
+export interface HttpRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | undefined>;
+  query: Record<string, string | undefined>;
+  body: string;
+  /** The IAM identity API Gateway verified for a signed request; none on open routes and locally. */
+  principal?: string;
+}
+
+export interface HttpResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export const html = (statusCode: number, body: string, method = 'GET'): HttpResponse => ({
+  statusCode,
+  headers: {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'referrer-policy': 'no-referrer',
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  },
+  body: method === 'HEAD' ? '' : body,
+});
+
+export const json = (statusCode: number, value: unknown): HttpResponse => ({
+  statusCode,
+  headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+  body: JSON.stringify(value, null, 2),
+});
+
+export const problem = (statusCode: number, error: string, message: string) => json(statusCode, { error, message });
+
+/**
+ * A form posted from another site: browsers say so in Sec-Fetch-Site, and older ones at least send
+ * an Origin that is not this host. (The page's CSP also allows its form to post only to itself.)
+ */
+export function crossSite(req: HttpRequest): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site) return site === 'cross-site' || site === 'same-site';
+  const origin = req.headers.origin;
+  if (!origin || origin === 'null') return origin === 'null';
+  try {
+    return new URL(origin).host !== req.headers.host;
+  } catch {
+    return true;
+  }
+}

@@ -34,6 +34,18 @@ function webhookUrl(example: string) {
     });
 }
 
+/**
+ * An IAM identity as API Gateway names the signer of a call, where "*" stands for any run of
+ * characters: an IAM user (arn:aws:iam::123456789012:user/alice) or a role's session
+ * (arn:aws:sts::123456789012:assumed-role/IncidentManagers/alice).
+ */
+const principalPattern = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:(iam|sts)::(\d{12}|\*):\S+$/,
+    'expected an IAM user or role-session ARN such as arn:aws:iam::123456789012:user/alice or arn:aws:sts::123456789012:assumed-role/IncidentManagers/alice ("*" matches any run of characters)',
+  );
+
 const person = z.strictObject({
   name: z.string().min(1),
   email: z.email('expected an email address such as alice@example.com'),
@@ -42,6 +54,8 @@ const person = z.strictObject({
     .regex(/^\+[1-9]\d{6,14}$/, 'expected a phone number in E.164 form, such as +447700900123')
     .optional(),
   timeZone: timeZone.optional(),
+  /** Who this person is when they sign a call to the management API (the mim CLI on AWS). */
+  principals: z.array(principalPattern).optional(),
 });
 
 const rotation = z.strictObject({
@@ -194,6 +208,11 @@ export const configSchema = z
          * verified identities too, so the functions are granted those (the people's addresses).
          */
         sesSandbox: z.boolean().default(false),
+        /**
+         * Principals that may act on the management API as anyone in the config (operations, automation).
+         * Anyone else may act only as the person whose `principals` name them.
+         */
+        operators: z.array(principalPattern).default([]),
         /** Told by email when the incident system itself fails (its alarms). */
         operations: z.array(z.email('expected an email address such as ops@example.com')).default([]),
         /**

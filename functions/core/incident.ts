@@ -198,42 +198,68 @@ export interface ActionRequest {
 }
 
 /**
- * Why a request does not apply to the incident as it stands; undefined when it does. The one rule,
- * asked by a link's page, the API and the workflow alike: what it refuses is refused at once, and the
- * workflow refuses only what changed in between.
+ * Why a request does not apply to the incident as it stands, and whether the reason is about the
+ * one asking (who leads now, a page that moved on) or about where the incident stands.
  */
-export function refusalFor(incident: Incident, { action, by, to, priority, step }: ActionRequest): string | undefined {
+function judge(
+  incident: Incident,
+  { action, by, to, priority, step }: ActionRequest,
+): { message: string; about: 'requester' | 'incident' } | undefined {
+  const requester = (message: string) => ({ message, about: 'requester' as const });
+  const state = (message: string) => ({ message, about: 'incident' as const });
   if (action === 'pass' && passMovedOn(incident, step)) {
-    return 'the page has moved on since it was sent (passed on or escalated); the latest page has links of its own';
+    return requester('the page has moved on since it was sent (passed on or escalated); the latest page has links of its own');
   }
   if (action === 'change-priority' && priority !== undefined && priority === incident.priority) {
-    return `${incident.id} is ${priority} already`;
+    return state(`${incident.id} is ${priority} already`);
   }
   if (ACTIONS_BY_STATUS[incident.status].includes(action)) {
     if (action === 'reject' && incident.verdict !== 'candidate') {
-      return `${incident.id} meets the agreed criteria of a major incident (${incident.priority}); it can be accepted, not rejected`;
+      return state(
+        `${incident.id} meets the agreed criteria of a major incident (${incident.priority}); it can be accepted, not rejected`,
+      );
     }
     if (action === 'pass' && by !== undefined && incident.pagedNow && !incident.pagedNow.includes(by)) {
-      return `only someone paged now (${incident.pagedNow.join(', ')}) can pass the page of ${incident.id}`;
+      return requester(`only someone paged now (${incident.pagedNow.join(', ')}) can pass the page of ${incident.id}`);
     }
     const mimOnly = MIM_ONLY[action];
     if (mimOnly && by !== undefined && incident.mim && by !== incident.mim.id) {
-      return `only the MIM of ${incident.id} (${incident.mim.name}) can ${mimOnly}`;
+      return requester(`only the MIM of ${incident.id} (${incident.mim.name}) can ${mimOnly}`);
     }
     if (action === 'hand-over' && to !== undefined && to === incident.mim?.id) {
-      return `${to} leads ${incident.id} already: hand it over to someone else`;
+      return requester(`${to} leads ${incident.id} already: hand it over to someone else`);
     }
-    if (action === 'take-over' && !incident.handover) return `no handover of ${incident.id} is waiting to be taken`;
+    if (action === 'take-over' && !incident.handover) return state(`no handover of ${incident.id} is waiting to be taken`);
     if (action === 'take-over' && by !== undefined && by !== incident.handover!.to) {
-      return `the handover of ${incident.id} is offered to ${incident.handover!.to}, not to ${by}`;
+      return requester(`the handover of ${incident.id} is offered to ${incident.handover!.to}, not to ${by}`);
     }
     return undefined;
   }
   const allowed = ACTIONS_BY_STATUS[incident.status];
-  return (
+  return state(
     `${incident.id} is ${incident.status}, so "${action}" does not apply` +
-    (allowed.length > 0 ? `; it accepts: ${allowed.join(', ')}` : '')
+      (allowed.length > 0 ? `; it accepts: ${allowed.join(', ')}` : ''),
   );
+}
+
+/**
+ * Why a request does not apply to the incident as it stands; undefined when it does. The one rule,
+ * asked by a link's page, the API and the workflow alike: what it refuses is refused at once, and the
+ * workflow refuses only what changed in between.
+ */
+export function refusalFor(incident: Incident, request: ActionRequest): string | undefined {
+  return judge(incident, request)?.message;
+}
+
+/**
+ * The same rule for a link's page. An old link may be in anyone's hands by now (a forwarded email),
+ * so its page says why it no longer applies only where that concerns its recipient (a replaced MIM
+ * is told who leads now); where the incident has moved on, it does not say how.
+ */
+export function linkRefusal(incident: Incident, request: ActionRequest): string | undefined {
+  const refusal = judge(incident, request);
+  if (!refusal || refusal.about === 'requester') return refusal?.message;
+  return `${incident.id} has moved on since this link was sent, so it no longer applies; the latest message about it has links of its own`;
 }
 
 export const OPEN_STATUSES: readonly IncidentStatus[] = ['declared', 'paging', 'active', 'resolved', 'review'];

@@ -95,16 +95,41 @@ export function fieldsFor(action: MimAction, incident: Incident): Field[] {
   }
 }
 
+/** What a link was for, as the message that carried it said: shown once the link no longer acts. */
+export interface LinkPurpose {
+  incidentId: string;
+  action: MimAction;
+  sentTo: string;
+  /** When the link was sent, as the recipient reads times. */
+  sentAt: string;
+}
+
+function rows(entries: Array<[string, string]>): string {
+  return `<dl>${entries.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`;
+}
+
+/**
+ * A link that no longer acts (used, expired, moved on) may be in anyone's hands by now: its page
+ * says what it was for, never where the incident stands.
+ */
+function purpose(link: LinkPurpose): string {
+  return rows([
+    ['Incident', link.incidentId],
+    ['Link', ACTION_LABELS[link.action].button],
+    ['Sent to', link.sentTo],
+    ['Sent at', link.sentAt],
+  ]);
+}
+
 function summary(incident: Incident): string {
-  const rows: Array<[string, string]> = [
+  return rows([
     ['Incident', incident.id],
     ['Service', incident.service],
     ['Summary', incident.title],
     ['Priority', `${incident.priority ?? 'not yet classified'}${incident.verdict ? ` (${incident.verdict})` : ''}`],
     ['Status', incident.status],
     ...(incident.mim ? ([['MIM', incident.mim.name]] as Array<[string, string]>) : []),
-  ];
-  return `<dl>${rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`;
+  ]);
 }
 
 export function confirmPage(options: {
@@ -139,6 +164,8 @@ ${fields}
   );
 }
 
-export function messagePage(title: string, message: string, incident?: Incident): string {
-  return page(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${incident ? summary(incident) : ''}`);
+/** A page with a message, and the incident it concerns or, for a link that no longer acts, what the link was for. */
+export function messagePage(title: string, message: string, about?: { incident: Incident } | { link: LinkPurpose }): string {
+  const detail = !about ? '' : 'incident' in about ? summary(about.incident) : purpose(about.link);
+  return page(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${detail}`);
 }

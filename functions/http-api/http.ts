@@ -30,7 +30,11 @@ export const html = (statusCode: number, body: string, method = 'GET'): HttpResp
 
 export const json = (statusCode: number, value: unknown): HttpResponse => ({
   statusCode,
-  headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+  headers: {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  },
   body: JSON.stringify(value, null, 2),
 });
 

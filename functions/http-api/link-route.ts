@@ -1,5 +1,5 @@
 import { hashLinkId } from '../core/ids';
-import { type Incident, type MimEvent, refusalFor } from '../core/incident';
+import { type Incident, type MimEvent, linkRefusal } from '../core/incident';
 import { formatTime } from '../core/messages';
 import { ACTION_LABELS, confirmPage, messagePage } from '../core/pages';
 import { ActionRefused, type Submitted, submitAction } from '../services/actions';
@@ -42,13 +42,17 @@ export async function linkRoute(app: App, req: HttpRequest, linkId: string, now:
   const incident = await app.store.getIncident(link.incidentId);
   if (!incident) return notFound();
   const zone = app.config.people[link.recipient]?.timeZone ?? app.config.timeZone;
+  const recipientName = nameOf(app, link.recipient);
+  const about = {
+    link: { incidentId: incident.id, action: link.action, sentTo: recipientName, sentAt: formatTime(link.createdAt, zone) },
+  };
   const used = (usedBy: string, usedAt: string) =>
     html(
       409,
       messagePage(
         'This link was already used',
         `${nameOf(app, usedBy)} used it to ${link.action} ${incident.id} at ${formatTime(usedAt, zone)}. Each link acts once.`,
-        incident,
+        about,
       ),
       req.method,
     );
@@ -61,19 +65,17 @@ export async function linkRoute(app: App, req: HttpRequest, linkId: string, now:
       messagePage(
         'This link has expired',
         `It expired at ${formatTime(link.expiresAt, zone)}. Use the link in the latest message about ${incident.id}.`,
-        incident,
+        about,
       ),
       req.method,
     );
   }
-  const refusal = refusalFor(incident, { action: link.action, by: link.recipient, step: link.step });
-  if (refusal) return html(410, messagePage('This link no longer applies', `${refusal}.`, incident), req.method);
+  const refusal = linkRefusal(incident, { action: link.action, by: link.recipient, step: link.step });
+  if (refusal) return html(410, messagePage('This link no longer applies', `${refusal}.`, about), req.method);
 
-  const recipientName = nameOf(app, link.recipient);
   if (req.method === 'GET' || req.method === 'HEAD') {
     return html(200, confirmPage({ incident, action: link.action, recipientName }), req.method);
   }
-  if (req.method !== 'POST') return html(405, messagePage('Not allowed', 'Open the link in a browser, then use the button.'));
   if (crossSite(req)) {
     return html(
       403,
@@ -123,7 +125,7 @@ export async function linkRoute(app: App, req: HttpRequest, linkId: string, now:
     return used(first.by, first.at);
   }
   const submitted = await actOnLink(app, hash, event, incident);
-  if ('refused' in submitted) return html(409, messagePage('This action no longer applies', submitted.refused, incident));
+  if ('refused' in submitted) return html(409, messagePage('This action no longer applies', submitted.refused, about));
   return html(
     200,
     messagePage(
@@ -133,7 +135,7 @@ export async function linkRoute(app: App, req: HttpRequest, linkId: string, now:
           ? "The incident's workflow is stopped, so nothing follows yet: your action is kept, and taken as soon as operations restart it."
           : 'The workflow continues.'
       }`,
-      incident,
+      { incident },
     ),
   );
 }

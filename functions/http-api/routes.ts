@@ -9,14 +9,18 @@ import type { App } from '../services/app';
 import { declareIncident } from '../services/intake';
 import { RedriveRefused, redriveWorkflow } from '../services/workflow-stops';
 import { ACTION_FIELDS, details, text } from './action-fields';
-import { json, problem, type HttpRequest, type HttpResponse } from './http';
+import { crossSite, json, problem, type HttpRequest, type HttpResponse } from './http';
+import { routeOf } from './route-table';
+import { actingRefusal } from '../core/access';
 import { linkRoute } from './link-route';
 
 export type { HttpRequest, HttpResponse } from './http';
+
 /** Calls from the mim CLI are recorded as such on the timeline; other clients as the API. */
 function channelOf(req: HttpRequest): 'cli' | 'api' {
   return req.headers['user-agent']?.startsWith('mim-cli') ? 'cli' : 'api';
 }
+
 /** What a retried declaration repeats to be declared once (the body's idempotencyKey or the Idempotency-Key header). */
 const idempotencyKey = z.string().min(8, 'expected 8 to 128 characters').max(128, 'expected 8 to 128 characters');
 
@@ -64,20 +68,26 @@ const actionRequest = z.object({
 });
 const redriveRequest = z.object({ by });
 
-/** A person named by `by` must be in the config; the refusal names some who are. */
-function unknownPerson(app: App, id: string): HttpResponse | undefined {
-  if (app.config.people[id]) return undefined;
-  return problem(
-    400,
-    'InvalidInput',
-    `by: "${id}" is not a person in the config; use a person id such as ${Object.keys(app.config.people).slice(0, 3).join(', ')}`,
-  );
+/**
+ * A person named by `by` must be in the config (the refusal names some who are), and the caller
+ * must be them, or an operator: on AWS the principal that signed the call says who the caller is.
+ */
+function mayActAs(app: App, req: HttpRequest, id: string): HttpResponse | undefined {
+  if (!app.config.people[id]) {
+    return problem(
+      400,
+      'InvalidInput',
+      `by: "${id}" is not a person in the config; use a person id such as ${Object.keys(app.config.people).slice(0, 3).join(', ')}`,
+    );
+  }
+  const refusal = actingRefusal(app.config, req.principal, id);
+  return refusal ? problem(403, 'NotAllowed', refusal) : undefined;
 }
 
 async function redrive(app: App, req: HttpRequest, id: string): Promise<HttpResponse> {
   const body = readBody(req, redriveRequest);
   if ('refused' in body) return body.refused;
-  const refused = unknownPerson(app, body.data.by);
+  const refused = mayActAs(app, req, body.data.by);
   if (refused) return refused;
   try {
     const { restartedWith } = await redriveWorkflow(app, {
@@ -145,6 +155,94 @@ const MAX_BODY_BYTES = 256 * 1024;
 const notADay = (day: string) =>
   problem(400, 'InvalidInput', `day "${singleLine(day).slice(0, 40)}" is not a day; write one such as 2026-11-27`);
 
+/** A management call is made by the mim CLI or a script, never by a web page: */
+function refuseBrowsers(req: HttpRequest): HttpResponse | undefined {
+  // a page of another site, which a browser lets send a "simple" request with no preflight,
+  if (crossSite(req)) {
+    return problem(
+      403,
+      'CrossSiteRequest',
+      'the management API does not take requests from web pages of other sites; use the mim CLI, or call it from a script',
+    );
+  }
+  // nor a body of another type (a text/plain form): JSON from a page needs a preflight, which is never granted.
+  const type = req.headers['content-type']?.split(';')[0]!.trim().toLowerCase();
+  if (req.method === 'POST' && type !== 'application/json') {
+    return problem(
+      415,
+      'UnsupportedMediaType',
+      `send the body as JSON, with content-type application/json (not ${type ?? 'none'})`,
+    );
+  }
+  return undefined;
+}
+
+async function declare(app: App, req: HttpRequest, now: Date): Promise<HttpResponse> {
+  const body = readBody(req, declaration);
+  if ('refused' in body) return body.refused;
+  const d = body.data;
+  const header = req.headers['idempotency-key'];
+  if (header !== undefined && !idempotencyKey.safeParse(header).success) {
+    return problem(400, 'InvalidInput', 'Idempotency-Key: expected 8 to 128 characters');
+  }
+  if (!app.config.services.some((s) => s.name === d.service)) {
+    return problem(
+      400,
+      'InvalidInput',
+      `service "${d.service}" is not in the config; known services: ${app.config.services.map((s) => s.name).join(', ')}`,
+    );
+  }
+  const refused = actingRefusal(app.config, req.principal, d.by);
+  if (refused) return problem(403, 'NotAllowed', refused);
+  const result = await declareIncident(
+    app,
+    {
+      service: d.service,
+      title: d.title,
+      declaredBy: d.by,
+      ...(d.impact ? { impact: d.impact } : {}),
+      ...(d.urgency ? { urgency: d.urgency } : {}),
+      idempotencyKey: header ?? d.idempotencyKey ?? `${d.by}#${d.service}#${d.title}#${now.toISOString().slice(0, 16)}`,
+      channel: channelOf(req),
+      ...(req.principal ? { principal: req.principal } : {}),
+    },
+    now,
+  );
+  return json(result.outcome === 'opened' ? 201 : 200, result);
+}
+
+async function act(app: App, req: HttpRequest, id: string, now: Date): Promise<HttpResponse> {
+  const head = readBody(req, actionRequest);
+  if ('refused' in head) return head.refused;
+  const {
+    data: { action, by },
+    raw,
+  } = head;
+  const refused = mayActAs(app, req, by);
+  if (refused) return refused;
+  const parsed = details(app, action, raw);
+  if (!parsed.ok) return problem(400, 'InvalidInput', `${action} needs: ${parsed.error}`);
+  try {
+    const { event, delivered, stopped } = await submitAction(
+      app,
+      {
+        incidentId: id,
+        action,
+        by,
+        via: channelOf(req),
+        ...(req.principal ? { principal: req.principal } : {}),
+        ...parsed.value,
+      },
+      now,
+    );
+    return json(202, { eventId: event.id, action, delivered, ...(stopped ? { workflowStopped: stopped } : {}) });
+  } catch (error) {
+    if (error instanceof UnknownIncident) return problem(404, error.name, error.message);
+    if (error instanceof ActionRefused) return problem(409, error.name, error.message);
+    throw error;
+  }
+}
+
 /** Routes a request of the HTTP API: action links for people, JSON management calls for the CLI. */
 export async function handleHttp(app: App, req: HttpRequest, now = app.clock.now()): Promise<HttpResponse> {
   const size = Buffer.byteLength(req.body, 'utf8');
@@ -152,92 +250,42 @@ export async function handleHttp(app: App, req: HttpRequest, now = app.clock.now
     return problem(413, 'PayloadTooLarge', `the body is ${size} bytes; the API takes at most ${MAX_BODY_BYTES} (256 KB)`);
   }
   const path = req.path.replace(/\/+$/, '') || '/';
-  const link = /^\/a\/([^/]+)$/.exec(path);
-  if (link) return linkRoute(app, req, link[1]!, now);
-  if (path === '/health') return json(200, { ok: true });
-
-  if (path === '/incidents' && req.method === 'GET') return listIncidents(app, req.query.status);
-  if (path === '/incidents' && req.method === 'POST') {
-    const body = readBody(req, declaration);
-    if ('refused' in body) return body.refused;
-    const d = body.data;
-    const header = req.headers['idempotency-key'];
-    if (header !== undefined && !idempotencyKey.safeParse(header).success) {
-      return problem(400, 'InvalidInput', 'Idempotency-Key: expected 8 to 128 characters');
+  const found = routeOf(path);
+  if (!found) return problem(404, 'NotFound', `no route for ${req.method} ${path}; see the README for the API`);
+  const { route, id } = found;
+  if (!(route.methods as readonly string[]).includes(req.method)) {
+    const refused = problem(405, 'MethodNotAllowed', `${path} takes ${route.methods.join(', ')}, not ${req.method}`);
+    return { ...refused, headers: { ...refused.headers, allow: route.methods.join(', ') } };
+  }
+  if (route.access === 'link') return linkRoute(app, req, id!, now);
+  if (route.access === 'open') return json(200, { ok: true });
+  const refused = refuseBrowsers(req);
+  if (refused) return refused;
+  if (id !== undefined && !INCIDENT_ID_PATTERN.test(id)) {
+    return problem(400, 'InvalidInput', `"${id}" is not an incident id; ids look like INC-20261127-4F2A9C`);
+  }
+  const day = req.query.day ?? now.toISOString().slice(0, 10);
+  switch (`${req.method} ${route.path}`) {
+    case 'GET /incidents':
+      return listIncidents(app, req.query.status);
+    case 'POST /incidents':
+      return declare(app, req, now);
+    case 'GET /incidents/{id}':
+      return showIncident(app, id!);
+    case 'POST /incidents/{id}/actions':
+      return act(app, req, id!, now);
+    case 'POST /incidents/{id}/redrive':
+      return redrive(app, req, id!);
+    case 'GET /alarms': {
+      if (!isCalendarDay(day)) return notADay(day);
+      const alarms = await app.store.alarmHistory(day);
+      const service = req.query.service;
+      return json(200, { day, alarms: service ? alarms.filter((a) => a.service === service) : alarms });
     }
-    if (!app.config.services.some((s) => s.name === d.service)) {
-      return problem(
-        400,
-        'InvalidInput',
-        `service "${d.service}" is not in the config; known services: ${app.config.services.map((s) => s.name).join(', ')}`,
-      );
-    }
-    const result = await declareIncident(
-      app,
-      {
-        service: d.service,
-        title: d.title,
-        declaredBy: d.by,
-        ...(d.impact ? { impact: d.impact } : {}),
-        ...(d.urgency ? { urgency: d.urgency } : {}),
-        idempotencyKey: header ?? d.idempotencyKey ?? `${d.by}#${d.service}#${d.title}#${now.toISOString().slice(0, 16)}`,
-        channel: channelOf(req),
-        ...(req.principal ? { principal: req.principal } : {}),
-      },
-      now,
-    );
-    return json(result.outcome === 'opened' ? 201 : 200, result);
+    case 'GET /quarantine':
+      if (!isCalendarDay(day)) return notADay(day);
+      return json(200, { day, items: await app.store.quarantined(day) });
+    default:
+      throw new Error(`${req.method} ${route.path} is in the route table but has no handler`);
   }
-  const one = /^\/incidents\/([^/]+)(\/actions|\/redrive)?$/.exec(path);
-  if (one) {
-    const id = one[1]!;
-    if (!INCIDENT_ID_PATTERN.test(id))
-      return problem(400, 'InvalidInput', `"${id}" is not an incident id; ids look like INC-20261127-4F2A9C`);
-    if (!one[2] && req.method === 'GET') return showIncident(app, id);
-    if (one[2] === '/redrive' && req.method === 'POST') return redrive(app, req, id);
-    if (one[2] === '/actions' && req.method === 'POST') {
-      const head = readBody(req, actionRequest);
-      if ('refused' in head) return head.refused;
-      const {
-        data: { action, by },
-        raw,
-      } = head;
-      const refused = unknownPerson(app, by);
-      if (refused) return refused;
-      const parsed = details(app, action, raw);
-      if (!parsed.ok) return problem(400, 'InvalidInput', `${action} needs: ${parsed.error}`);
-      try {
-        const { event, delivered, stopped } = await submitAction(
-          app,
-          {
-            incidentId: id,
-            action,
-            by,
-            via: channelOf(req),
-            ...(req.principal ? { principal: req.principal } : {}),
-            ...parsed.value,
-          },
-          now,
-        );
-        return json(202, { eventId: event.id, action, delivered, ...(stopped ? { workflowStopped: stopped } : {}) });
-      } catch (error) {
-        if (error instanceof UnknownIncident) return problem(404, error.name, error.message);
-        if (error instanceof ActionRefused) return problem(409, error.name, error.message);
-        throw error;
-      }
-    }
-  }
-  if (path === '/alarms' && req.method === 'GET') {
-    const day = req.query.day ?? now.toISOString().slice(0, 10);
-    if (!isCalendarDay(day)) return notADay(day);
-    const alarms = await app.store.alarmHistory(day);
-    const service = req.query.service;
-    return json(200, { day, alarms: service ? alarms.filter((a) => a.service === service) : alarms });
-  }
-  if (path === '/quarantine' && req.method === 'GET') {
-    const day = req.query.day ?? now.toISOString().slice(0, 10);
-    if (!isCalendarDay(day)) return notADay(day);
-    return json(200, { day, items: await app.store.quarantined(day) });
-  }
-  return problem(404, 'NotFound', `no route for ${req.method} ${path}; see the README for the API`);
 }

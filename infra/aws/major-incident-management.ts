@@ -34,18 +34,34 @@ import {
 import { IncidentFunction, type SystemResources } from './incident-function';
 import { FUNCTION_NEEDS, type FunctionFolder, functionKey } from './needs';
 import { SystemWatch } from './system-watch';
+import { API_ROUTES, type RouteAccess } from '../../functions/http-api/route-table';
 
 /** How long an alarm intake invocation may run; a hold before paging waits this long to decide. */
 const INTAKE_TIMEOUT = Duration.seconds(30);
+
+/**
+ * Each route has a throttle of its own, by what it is for: a flood of forged link ids is throttled
+ * on the link routes alone, and never takes the CLI's or a responder's POST with it.
+ */
+const THROTTLE_DEFAULTS: Record<RouteAccess, ApiThrottle> = {
+  link: { rateLimit: 20, burstLimit: 50 },
+  management: { rateLimit: 10, burstLimit: 20 },
+  open: { rateLimit: 5, burstLimit: 10 },
+};
+
+const throttleSchema = (group: RouteAccess) =>
+  z
+    .object({
+      rateLimit: z.number().positive(`apiThrottle.${group}.rateLimit: expected requests per second above zero`),
+      burstLimit: z.number().int().positive(`apiThrottle.${group}.burstLimit: expected a whole number of requests above zero`),
+    })
+    .optional();
 
 const propsSchema = z.object({
   linkTtl: z.string().regex(DURATION_PATTERN, 'linkTtl: expected a duration such as 24h or 30m').optional(),
   publicUrl: z.url('publicUrl: expected the base URL of the API, such as https://mim.example.com').optional(),
   apiThrottle: z
-    .object({
-      rateLimit: z.number().positive('apiThrottle.rateLimit: expected requests per second above zero'),
-      burstLimit: z.number().int().positive('apiThrottle.burstLimit: expected a whole number of requests above zero'),
-    })
+    .strictObject({ link: throttleSchema('link'), management: throttleSchema('management'), open: throttleSchema('open') })
     .optional(),
 });
 
@@ -71,6 +87,11 @@ function nagName(stack: Stack, value: string): string {
   return flatten(stack.resolve(value));
 }
 
+export interface ApiThrottle {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
 export interface MajorIncidentManagementProps {
   /** Path of the organisation YAML; validated at synthesis, so a bad file fails `cdk synth` with its problems. */
   readonly configPath: string;
@@ -85,10 +106,14 @@ export interface MajorIncidentManagementProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * Steady-state requests per second, and burst, that the HTTP API accepts.
-   * @default { rateLimit: 20, burstLimit: 50 }
+   * Steady-state requests per second, and burst, that each route of the HTTP API accepts, by group:
+   * `link` (GET, HEAD and POST of action links, each its own), `management` (each IAM-authorised
+   * route) and `open` (the health check). A route's limit is its own: one group's flood never
+   * throttles another's. The account's API Gateway quota (10,000 a second per region by default)
+   * still applies above them.
+   * @default { link: { rateLimit: 20, burstLimit: 50 }, management: { rateLimit: 10, burstLimit: 20 }, open: { rateLimit: 5, burstLimit: 10 } }
    */
-  readonly apiThrottle?: { rateLimit: number; burstLimit: number };
+  readonly apiThrottle?: Partial<Record<RouteAccess, ApiThrottle>>;
   /**
    * Forward "CloudWatch Alarm State Change" events from EventBridge for the alarm names the config's
    * services list, as an alternative to pointing alarms at the intake topic. No rule is made when
@@ -280,12 +305,13 @@ export class MajorIncidentManagement extends Construct {
       createDefaultStage: false,
     });
     const apiLogs = logGroup('Api');
-    const throttle = props.apiThrottle ?? { rateLimit: 20, burstLimit: 50 };
-    new apigwv2.HttpStage(this, 'ApiStage', {
+    const throttles = { ...THROTTLE_DEFAULTS, ...props.apiThrottle };
+    const apiStage = new apigwv2.HttpStage(this, 'ApiStage', {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
-      throttle,
+      // For a route added outside this construct; each of its own routes has a throttle of its own (below).
+      throttle: throttles.open,
       accessLogSettings: {
         destination: new apigwv2.LogGroupLogDestination(apiLogs),
         // HTTP API variables. The route key, never the path: a link's path is its capability.
@@ -468,26 +494,33 @@ export class MajorIncidentManagement extends Construct {
     // --- API routes ----------------------------------------------------------------------------
     const integration = new HttpLambdaIntegration('Http', functions[EDGE_FUNCTIONS.HttpApi]);
     const iamAuth = new HttpIamAuthorizer();
-    const open = (path: string, methods: apigwv2.HttpMethod[], why: string) => {
-      for (const route of this.api.addRoutes({ path, methods, integration })) {
-        Validations.of(route).acknowledge({ id: 'AwsSolutions-APIG4', reason: why });
-      }
+    // Links and the health check are open: a link's random id is its capability.
+    const OPEN_WHY: Record<Exclude<RouteAccess, 'management'>, string> = {
+      link: 'Action links are capabilities: the 160-bit random id in the path is the authorisation; a GET changes nothing, and a POST acts once and only before the link expires.',
+      open: 'A liveness check that reveals nothing and changes nothing.',
     };
-    open(
-      '/a/{id}',
-      [apigwv2.HttpMethod.GET, apigwv2.HttpMethod.HEAD, apigwv2.HttpMethod.POST],
-      'Action links are capabilities: the 160-bit random id in the path is the authorisation; a GET changes nothing, and a POST acts once and only before the link expires.',
-    );
-    open('/health', [apigwv2.HttpMethod.GET], 'A liveness check that reveals nothing and changes nothing.');
-    const managed: Array<[string, apigwv2.HttpMethod[]]> = [
-      ['/incidents', [apigwv2.HttpMethod.GET, apigwv2.HttpMethod.POST]],
-      ['/incidents/{id}', [apigwv2.HttpMethod.GET]],
-      ['/incidents/{id}/actions', [apigwv2.HttpMethod.POST]],
-      ['/incidents/{id}/redrive', [apigwv2.HttpMethod.POST]],
-      ['/alarms', [apigwv2.HttpMethod.GET]],
-      ['/quarantine', [apigwv2.HttpMethod.GET]],
-    ];
-    for (const [path, methods] of managed) this.api.addRoutes({ path, methods, integration, authorizer: iamAuth });
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
+    for (const { path, methods, access } of API_ROUTES) {
+      const routes = this.api.addRoutes({
+        path,
+        methods: methods.map((m) => apigwv2.HttpMethod[m]),
+        integration,
+        ...(access === 'management' ? { authorizer: iamAuth } : {}),
+      });
+      for (const route of routes) {
+        if (access !== 'management') Validations.of(route).acknowledge({ id: 'AwsSolutions-APIG4', reason: OPEN_WHY[access] });
+        // The stage's route settings name the routes, which must exist first.
+        apiStage.node.addDependency(route);
+      }
+      for (const method of methods) {
+        routeSettings[`${method} ${path}`] = {
+          ThrottlingRateLimit: throttles[access].rateLimit,
+          ThrottlingBurstLimit: throttles[access].burstLimit,
+        };
+      }
+    }
+    (apiStage.node.defaultChild as apigwv2.CfnStage).routeSettings = routeSettings;
+    const managed = API_ROUTES.filter((r) => r.access === 'management').map((r) => [r.path, r.methods] as const);
     this.operatorPolicy = new iam.ManagedPolicy(this, 'OperatorPolicy', {
       description: 'Calls the major-incident management API (the mim CLI): list, show, declare and act on incidents',
       statements: [

@@ -150,7 +150,11 @@ describe('management API', () => {
   });
 
   it('a request body that is not JSON is refused, and an unknown route points to the README', async () => {
-    const notJson = await fetch(`${driver().sandbox.urls.api}/incidents`, { method: 'POST', body: '{oops' });
+    const notJson = await fetch(`${driver().sandbox.urls.api}/incidents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{oops',
+    });
     const unknown = await driver().api<Problem>('GET', '/nope');
 
     expect(notJson.status).toBe(400);
@@ -161,6 +165,38 @@ describe('management API', () => {
       status: 404,
       body: { error: 'NotFound', message: 'no route for GET /nope; see the README for the API' },
     });
+  });
+
+  it('a web page of another site cannot use the management API: a text/plain body or a cross-site request is refused, and nothing is declared', async () => {
+    const all = async () => (await driver().api<{ incidents: unknown[] }>('GET', '/incidents?status=all')).body.incidents.length;
+    const before = await all();
+    const body = JSON.stringify({ service: 'payments', title: 'Declared by a web page', by: 'irene' });
+    const post = (headers: Record<string, string>) =>
+      fetch(`${driver().sandbox.urls.api}/incidents`, { method: 'POST', headers, body });
+
+    const plain = await post({ 'content-type': 'text/plain' });
+    const crossSite = await post({ 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' });
+    const otherOrigin = await post({ 'content-type': 'application/json', origin: 'https://evil.example' });
+
+    expect([plain.status, crossSite.status, otherOrigin.status]).toEqual([415, 403, 403]);
+    expect(((await plain.json()) as Problem).message).toBe(
+      'send the body as JSON, with content-type application/json (not text/plain)',
+    );
+    expect(((await crossSite.json()) as Problem).error).toBe('CrossSiteRequest');
+    expect(await all()).toBe(before);
+  });
+
+  it('JSON answers say nosniff; a method a route does not take is 405, naming the ones it does in Allow', async () => {
+    const list = await fetch(`${driver().sandbox.urls.api}/incidents`);
+    const remove = await fetch(`${driver().sandbox.urls.api}/incidents`, { method: 'DELETE' });
+    const putLink = await fetch(`${driver().sandbox.urls.api}/a/${'x'.repeat(27)}`, { method: 'PUT' });
+
+    expect(list.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(remove.status).toBe(405);
+    expect(remove.headers.get('allow')).toBe('GET, POST');
+    expect(((await remove.json()) as Problem).message).toBe('/incidents takes GET, POST, not DELETE');
+    expect(putLink.status).toBe(405);
+    expect(putLink.headers.get('allow')).toBe('GET, HEAD, POST');
   });
 
   it('a quarantine day that is not a day of the calendar is refused, saying how to write one', async () => {

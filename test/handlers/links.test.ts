@@ -140,6 +140,31 @@ describe('action links', () => {
     expect((await state(id)).status).toBe('paging');
   });
 
+  it('a used, expired or moved-on link shows only what it was for, never the live status, priority or MIM', async () => {
+    const { id, accept, reject } = await pagedCandidate();
+    await fetch(accept, form({ confirm: 'accept' }));
+    await driver().waitForTimeline(id, 'accepted');
+    const linkId = newLinkId();
+    await appContext().store.putLink({
+      hash: hashLinkId(linkId),
+      incidentId: id,
+      action: 'accept',
+      recipient: 'bob',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      expiresAt: '2026-01-02T00:00:00.000Z',
+    });
+
+    const pages = await Promise.all(
+      [accept, reject, `${driver().sandbox.urls.api}/a/${linkId}`].map(async (url) => pageText(await (await fetch(url)).text())),
+    );
+
+    for (const text of pages) {
+      expect(text).toContain(id);
+      expect(text).toMatch(/Sent to Bob Brown/);
+      expect(text).not.toMatch(/Priority|Status|MIM Bob|\bP[1-4]\b|active|paging/);
+    }
+  });
+
   it('a POST that says it comes from another origin is refused, for browsers without Sec-Fetch-Site too', async () => {
     const { id, accept } = await pagedCandidate();
 

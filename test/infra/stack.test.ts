@@ -483,10 +483,40 @@ describe('CDK: the HTTP API', () => {
     ]);
   });
 
-  it('is throttled and writes access logs that name the route, never the path with its link id', () => {
+  it('each route has a throttle of its own, by group: a flood of link ids cannot throttle the CLI or a POST', () => {
+    const stage = Object.values(template().findResources('AWS::ApiGatewayV2::Stage'))[0] as {
+      DependsOn: string[];
+      Properties: { RouteSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> };
+    };
+    const limits = (key: string) => {
+      const s = stage.Properties.RouteSettings[key]!;
+      return [s.ThrottlingRateLimit, s.ThrottlingBurstLimit];
+    };
+
+    expect(Object.keys(stage.Properties.RouteSettings).sort()).toEqual([...routes().map((r) => r.RouteKey)].sort());
+    for (const key of ['GET /a/{id}', 'HEAD /a/{id}', 'POST /a/{id}']) expect(limits(key)).toEqual([20, 50]);
+    for (const key of ['POST /incidents', 'POST /incidents/{id}/actions', 'GET /incidents'])
+      expect(limits(key)).toEqual([10, 20]);
+    expect(limits('GET /health')).toEqual([5, 10]);
+    // The route settings name the routes: CloudFormation must create them first.
+    const routeIds = Object.keys(template().findResources('AWS::ApiGatewayV2::Route'));
+    expect(stage.DependsOn).toEqual(expect.arrayContaining(routeIds));
+  });
+
+  it("a group's throttle can be set through the construct's props", () => {
+    const stage = Object.values(
+      synthesize({ apiThrottle: { management: { rateLimit: 2, burstLimit: 4 } } }).template.findResources(
+        'AWS::ApiGatewayV2::Stage',
+      ),
+    )[0] as { Properties: { RouteSettings: Record<string, { ThrottlingRateLimit: number }> } };
+
+    expect(stage.Properties.RouteSettings['POST /incidents']!.ThrottlingRateLimit).toBe(2);
+    expect(stage.Properties.RouteSettings['POST /a/{id}']!.ThrottlingRateLimit).toBe(20);
+  });
+
+  it('writes access logs that name the route, never the path with its link id', () => {
     template().hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
-      DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 50 },
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('context.routeKey') },
     });
     const stage = Object.values(template().findResources('AWS::ApiGatewayV2::Stage'))[0] as {
@@ -702,8 +732,8 @@ describe('CDK: one config drives the stack', () => {
   });
 
   it('props that would break the functions at their first cold start fail the synthesis instead', () => {
-    expect(() => synthesize({ linkTtl: 'a day', apiThrottle: { rateLimit: 0, burstLimit: 10 } })).toThrow(
-      'MajorIncidentManagement: linkTtl: expected a duration such as 24h or 30m; apiThrottle.rateLimit: expected requests per second above zero',
+    expect(() => synthesize({ linkTtl: 'a day', apiThrottle: { link: { rateLimit: 0, burstLimit: 10 } } })).toThrow(
+      'MajorIncidentManagement: linkTtl: expected a duration such as 24h or 30m; apiThrottle.link.rateLimit: expected requests per second above zero',
     );
   });
 

@@ -90,7 +90,7 @@ describe('organisation config', () => {
     const config = parseConfig(example.replace(/\nsms:[\s\S]*$/, '\n'));
 
     expect(config.sms).toEqual({});
-    expect(config.aws).toEqual({ sesSandbox: false, operations: [], sesMaxSendRate: 14 });
+    expect(config.aws).toEqual({ sesSandbox: false, operations: [], operators: [], sesMaxSendRate: 14 });
   });
 
   it("email is paced to the account's SES send rate: 1 a second in the SES sandbox unless set, any whole rate above 0", () => {

@@ -1,0 +1,49 @@
+import type { OrganisationConfig } from './config';
+
+/*
+ * Who may act as whom on the management API. On AWS its routes are IAM-authorised, so API Gateway
+ * says which principal signed the call; the person a call acts for (`by`) must be that principal's
+ * own, unless the principal is an operator's. The sandbox's management API listens on loopback only
+ * and has no IAM: there a call has no principal, and whoever can reach it is an operator.
+ */
+
+/** "*" in a pattern stands for any run of characters; everything else is itself. */
+function matches(pattern: string, principal: string): boolean {
+  const source = pattern
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${source}$`).test(principal);
+}
+
+export interface Signer {
+  principal: string;
+  /** The people whose `principals` name it: one, if the config is as it should be. */
+  people: string[];
+  operator: boolean;
+}
+
+export function signerOf(config: OrganisationConfig, principal: string): Signer {
+  return {
+    principal,
+    people: Object.entries(config.people)
+      .filter(([, person]) => person.principals?.some((p) => matches(p, principal)))
+      .map(([id]) => id),
+    operator: config.aws.operators.some((p) => matches(p, principal)),
+  };
+}
+
+/** Why the signer of a call may not act as `by`; undefined when they may. */
+export function actingRefusal(config: OrganisationConfig, principal: string | undefined, by: string): string | undefined {
+  if (principal === undefined) return undefined;
+  const signer = signerOf(config, principal);
+  if (signer.operator || (signer.people.length === 1 && signer.people[0] === by)) return undefined;
+  const operators = 'an operator (aws.operators in the config)';
+  if (signer.people.length > 1) {
+    return `you sign as ${principal}, which the config gives to more than one person (${signer.people.join(', ')}): give each person principals of their own`;
+  }
+  if (signer.people.length === 1) {
+    return `you sign as ${principal}, which is ${signer.people[0]}'s: act as ${signer.people[0]}, or ask ${operators} to act for ${by}`;
+  }
+  return `you sign as ${principal}, which no person's "principals" in the config names, so you may not act as ${by}: add it to ${by}'s principals if it is theirs, or ask ${operators}`;
+}

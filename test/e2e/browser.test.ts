@@ -4,6 +4,7 @@ import { appContext } from '../../functions/services/app';
 import { act, declare, pagedIncident, UPDATE } from '../support/incidents';
 import { haveChromium, launchChromium } from '../support/browser';
 import { fastConfigWith, useSandbox, whenOnCall } from '../support/sandbox';
+import { close, listen } from '../../infra/local/http-util';
 
 // Nothing moves on its own during these tests: pages wait ten minutes, updates are due in an hour.
 const config = fastConfigWith('browser', { rota: { ackWindow: '10m' }, cadence: { P1: '1h', P2: '1h' } });
@@ -122,5 +123,35 @@ browserTests('action links in a browser', () => {
       'RouteAnswer',
       'Mobilise',
     ]);
+  });
+
+  it("a web page of another site cannot declare an incident through the sandbox's management API, by script or by form", async () => {
+    const api = driver().sandbox.urls.api;
+    const body = JSON.stringify({ service: 'payments', title: 'Declared by a web page', by: 'irene' });
+    // The attacker's page, on another site of this machine (localhost is not 127.0.0.1 to a browser).
+    const attacker = await listen(
+      async (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end(`<!doctype html><form id="f" method="POST" action="${api}/incidents" enctype="text/plain">
+        <input name='${body.slice(0, -1)},"x":"' value='"}'></form>
+        <script>fetch(${JSON.stringify(`${api}/incidents`)}, { method: 'POST', mode: 'no-cors',
+          headers: { 'content-type': 'text/plain' }, body: ${JSON.stringify(body)} })
+          .finally(() => document.getElementById('f').submit());</script>`);
+      },
+      0,
+      'localhost',
+    );
+    const all = async () => (await driver().api<{ incidents: unknown[] }>('GET', '/incidents?status=all')).body.incidents.length;
+    const before = await all();
+    const page = await browser.newPage();
+
+    await page.goto(attacker.url.replace('127.0.0.1', 'localhost'));
+    await page.waitForURL(`${api}/incidents`);
+    const answer = await page.textContent('body');
+    await page.close();
+    await close(attacker.server);
+
+    expect(answer).toMatch(/CrossSiteRequest|UnsupportedMediaType/);
+    expect(await all()).toBe(before);
   });
 });

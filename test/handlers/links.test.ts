@@ -17,6 +17,20 @@ async function pagedCandidate() {
   return { id, accept: driver().linkIn(page, 'Accept as MIM'), reject: driver().linkIn(page, 'Reject candidate') };
 }
 
+/** A link to accept `id`, sent to Bob, that expired on 2 January 2026. */
+async function expiredAcceptLink(id: string): Promise<string> {
+  const linkId = newLinkId();
+  await appContext().store.putLink({
+    hash: hashLinkId(linkId),
+    incidentId: id,
+    action: 'accept',
+    recipient: 'bob',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    expiresAt: '2026-01-02T00:00:00.000Z',
+  });
+  return `${driver().sandbox.urls.api}/a/${linkId}`;
+}
+
 async function state(id: string) {
   const { incident, timeline } = await driver().incident(id);
   return { status: incident.status, mim: incident.mim, entries: timeline.length };
@@ -121,16 +135,7 @@ describe('action links', () => {
 
   it('an expired link is refused with the time it expired, and changes nothing', async () => {
     const { id } = await pagedCandidate();
-    const linkId = newLinkId();
-    await appContext().store.putLink({
-      hash: hashLinkId(linkId),
-      incidentId: id,
-      action: 'accept',
-      recipient: 'bob',
-      createdAt: '2026-01-01T00:00:00.000Z',
-      expiresAt: '2026-01-02T00:00:00.000Z',
-    });
-    const url = `${driver().sandbox.urls.api}/a/${linkId}`;
+    const url = await expiredAcceptLink(id);
 
     const get = await fetch(url);
     const post = await fetch(url, form({ confirm: 'accept' }));
@@ -144,19 +149,9 @@ describe('action links', () => {
     const { id, accept, reject } = await pagedCandidate();
     await fetch(accept, form({ confirm: 'accept' }));
     await driver().waitForTimeline(id, 'accepted');
-    const linkId = newLinkId();
-    await appContext().store.putLink({
-      hash: hashLinkId(linkId),
-      incidentId: id,
-      action: 'accept',
-      recipient: 'bob',
-      createdAt: '2026-01-01T00:00:00.000Z',
-      expiresAt: '2026-01-02T00:00:00.000Z',
-    });
+    const expired = await expiredAcceptLink(id);
 
-    const pages = await Promise.all(
-      [accept, reject, `${driver().sandbox.urls.api}/a/${linkId}`].map(async (url) => pageText(await (await fetch(url)).text())),
-    );
+    const pages = await Promise.all([accept, reject, expired].map(async (url) => pageText(await (await fetch(url)).text())));
 
     for (const text of pages) {
       expect(text).toContain(id);

@@ -128,10 +128,10 @@ async function runningAgain(
 
 /**
  * `mim redrive`: restarts the incident's stopped workflow. Step Functions continues it from the step
- * that did not complete (the sandbox's engine resumes from the incident's stored status). An execution
- * that no longer exists (AWS keeps an execution's history 90 days, after which its name may be used
- * again; a sandbox keeps executions in memory) is started anew under the incident's id, and resumes
- * from the incident's stored status as a workflow started for a progressed incident does.
+ * that did not complete (the sandbox's endpoint too). An execution that no longer exists (AWS keeps an
+ * execution's history 90 days, after which its name may be used again; a sandbox run with its data in
+ * memory forgets executions) is started anew under the incident's id, and resumes from the incident's
+ * stored status as a workflow started for a progressed incident does.
  */
 export async function redriveWorkflow(
   app: App,

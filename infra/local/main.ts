@@ -71,7 +71,7 @@ Then open the mail viewer and follow the MIM's links. Ctrl-C stops the sandbox.`
   const { resumed, stopped } = await sandbox.resume();
   if (resumed.length > 0) {
     console.log(
-      `\nResumed ${resumed.length} open incident(s) from the kept data, each from its stored status: ${resumed.join(', ')}`,
+      `\nResumed ${resumed.length} open incident(s) from the kept data, each from the task it was in: ${resumed.join(', ')}`,
     );
   }
   if (stopped.length > 0) {

@@ -22,6 +22,8 @@ import type { AwsCallRecorder } from './aws-calls';
 import { apiGatewayAdapter } from './http-api';
 import { close, listen } from './http-util';
 import { lambdaContext, type LambdaHandler } from './lambda-context';
+import { Journal } from './journal';
+import type { Position } from './sfn-execution';
 import { LocalStepFunctions } from './sfn-server';
 import { LocalSesWithEvents } from './ses-events';
 import { LocalSns } from './sns-server';
@@ -188,8 +190,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ]),
     ),
   );
+  // What the endpoints must not forget when the process dies: kept beside DynamoDB's data.
+  const journalDir = options.dataDir ? join(options.dataDir, 'journal') : undefined;
   const sfn = new LocalStepFunctions({
     definition,
+    ...(journalDir ? { journal: new Journal<Position>(join(journalDir, 'executions')) } : {}),
     stateMachineArn,
     functions: handlers,
     // Execution dates and history timestamps on the system's clock, as AWS's agree with the functions'.
@@ -280,15 +285,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       handlers.set(functionName(folder), wrap(handler));
     },
     async resume() {
+      // Every execution the journal kept carries on from the task it was in; one that had stopped
+      // stays stopped, as it would on AWS, until someone redrives it.
+      const restored = sfn.restore();
       // Loaded here, like the handlers, once the environment points at the endpoints.
       const { appContext } = await import('../../functions/services/app');
       const { store, workflow } = appContext();
       const open = await store.listIncidents('OPEN');
-      // A workflow that stopped stays stopped, as it would on AWS, until someone redrives it.
-      const running = open.filter((incident) => !incident.workflowStopped);
-      for (const incident of running) await workflow.start(incident.id);
+      const known = new Set([...restored.running, ...restored.stopped]);
+      // Data kept without a journal (in memory before, or older): a workflow started anew resumes the
+      // incident from its stored status.
+      const started = open.filter((incident) => !incident.workflowStopped && !known.has(incident.id));
+      for (const incident of started) await workflow.start(incident.id);
       return {
-        resumed: running.map((incident) => incident.id),
+        resumed: [...restored.running, ...started.map((incident) => incident.id)],
         stopped: open.filter((incident) => incident.workflowStopped).map((incident) => incident.id),
       };
     },

@@ -12,7 +12,31 @@ export interface Run {
   abort: () => void;
   /** The state entered and not yet exited, for the *StateAborted event of a stop. */
   state?: { name: string; type: string };
+  /** The state the engine entered last, with its input, as its StateEntered event gave them. */
+  entered?: { name: string; input: string };
   task?: TaskAttempt;
+  /** A run that resumes a wait carries on with the wait's own deadline, not a new one. */
+  deadline?: number;
+}
+
+/**
+ * Where an execution is, kept across a restart of the sandbox (see Journal): AWS keeps its executions
+ * whatever happens to the machine that runs a task, and so must the sandbox's endpoint.
+ */
+export interface Position {
+  name: string;
+  executionArn: string;
+  stateMachineArn: string;
+  input: string;
+  status: Status;
+  startDate: number;
+  stopDate?: number;
+  error?: string;
+  cause?: string;
+  redriveCount: number;
+  redriveDate?: number;
+  /** The task state entered last, and its input: a resumed run re-runs it, as AWS retries a task. */
+  at?: { state: string; input: string; deadline?: number };
 }
 
 export interface Execution {
@@ -33,6 +57,8 @@ export interface Execution {
   redriveToken?: string;
   history: History;
   run: Run;
+  /** The task state it entered last (see Position). */
+  at?: Position['at'];
 }
 
 /**

@@ -3,10 +3,12 @@ import type { IncomingMessage, Server } from 'node:http';
 import { ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import { close, listen, readBody } from './http-util';
 import { lambdaContext, type LambdaHandler } from './lambda-context';
+import type { Journal } from './journal';
 import {
   description,
   type Execution,
   type ExecutionStatusChangeEvent,
+  type Position,
   redrivability,
   type Run,
   type Status,
@@ -164,6 +166,11 @@ export interface LocalStepFunctionsOptions {
    * advance, so that an acknowledgement window or an update's due time passes at once.
    */
   timers?: Timers;
+  /**
+   * Where each execution is kept, so that a sandbox restarted on its data carries every execution on
+   * from the task it was in (see restore). None: executions live in memory only.
+   */
+  journal?: Journal<Position>;
 }
 
 /**
@@ -209,6 +216,8 @@ export class LocalStepFunctions {
   private readonly pending = new Map<string, PendingTask>();
   private readonly finishedTokens = new Set<string>();
   private readonly machine: StateMachine;
+  /** The definition started at each state a resumed or redriven run continues from. */
+  private readonly machinesFrom = new Map<string, StateMachine>();
   private readonly states: Record<string, TaskState>;
   private readonly now: () => number;
   private readonly timers: Timers;
@@ -450,6 +459,7 @@ export class LocalStepFunctions {
       executionStartedEventDetails: { input, inputDetails: { truncated: false }, roleArn: this.roleArn },
     });
     this.executions.set(name, execution);
+    this.keep(execution);
     this.run(execution, parsed);
     this.announce(execution);
     return { executionArn: execution.executionArn, startDate: seconds(execution.startDate) };
@@ -474,9 +484,9 @@ export class LocalStepFunctions {
   }
 
   /**
-   * AWS continues a redriven execution from the state that did not succeed. The local engine cannot
-   * start mid-definition, so a redrive runs the definition again from its first state, with the same
-   * name and input: Classify routes an incident that has already progressed by its stored status.
+   * AWS continues a redriven execution from the state that did not succeed: so does this endpoint,
+   * from the task it was in, with that task's input. An execution stopped before its first task
+   * runs the definition from its first state, with the same name and input.
    */
   private redriveExecution(fields: Fields, region: string) {
     const execution = this.find(fields.string('executionArn'), region);
@@ -497,17 +507,26 @@ export class LocalStepFunctions {
       redriveToken: clientToken,
     });
     execution.history.record('ExecutionRedriven', { executionRedrivenEventDetails: { redriveCount: execution.redriveCount } });
-    this.run(execution, JSON.parse(execution.input));
+    this.keep(execution);
+    this.run(execution, JSON.parse(execution.input), execution.at && { state: execution.at.state, input: execution.at.input });
     this.announce(execution);
     return { redriveDate: seconds(redriveDate) };
   }
 
-  /** Starts one pass of the engine over the definition for `execution`. */
-  private run(execution: Execution, input: unknown): void {
-    const run: Run = { active: true, abort: () => undefined };
+  /**
+   * Starts one pass of the engine over the definition for `execution`, from its first state, or from
+   * the task state `from` names with that state's input (a resumed or redriven run).
+   */
+  private run(execution: Execution, input: unknown, from?: { state: string; input: string; deadline?: number }): void {
+    const run: Run = {
+      active: true,
+      abort: () => undefined,
+      ...(from?.deadline === undefined ? {} : { deadline: from.deadline }),
+    };
     execution.run = run;
+    const machine = from ? this.machineFrom(from.state) : this.machine;
     const started = atInstant(execution.startDate, () =>
-      this.machine.run(input as JsonValue, {
+      machine.run((from ? JSON.parse(from.input) : input) as JsonValue, {
         overrides: {
           taskResourceLocalHandlers: this.overrides(execution, run),
           retryIntervalOverrides: this.options.retryIntervalOverrides ?? {},
@@ -546,6 +565,89 @@ export class LocalStepFunctions {
     );
   }
 
+  private machineFrom(state: string): StateMachine {
+    let machine = this.machinesFrom.get(state);
+    if (!machine) {
+      // The same definition, which the engine validated whole in the constructor; started mid-way,
+      // the states before this one are unreachable, which the validator would refuse.
+      machine = new StateMachine(forTheEngine({ ...JSON.parse(this.options.definition), StartAt: state }), {
+        validationOptions: { noValidate: true },
+      });
+      this.machinesFrom.set(state, machine);
+    }
+    return machine;
+  }
+
+  /** Writes where the execution is to the journal, if there is one; a finished execution is forgotten. */
+  private keep(execution: Execution): void {
+    const journal = this.options.journal;
+    if (!journal) return;
+    if (execution.status === 'SUCCEEDED') {
+      journal.remove(execution.name);
+      return;
+    }
+    const {
+      name,
+      executionArn,
+      stateMachineArn,
+      input,
+      status,
+      startDate,
+      stopDate,
+      error,
+      cause,
+      redriveCount,
+      redriveDate,
+      at,
+    } = execution;
+    journal.save(name, {
+      name,
+      executionArn,
+      stateMachineArn,
+      input,
+      status,
+      startDate,
+      redriveCount,
+      ...(stopDate === undefined ? {} : { stopDate }),
+      ...(error === undefined ? {} : { error }),
+      ...(cause === undefined ? {} : { cause }),
+      ...(redriveDate === undefined ? {} : { redriveDate }),
+      ...(at ? { at } : {}),
+    });
+  }
+
+  /**
+   * After a restart on the same data: every execution the journal holds exists again. One that was
+   * running carries on from the task it was in, which runs again with the same input, as AWS retries
+   * a task whose worker died (a wait keeps its deadline); one that had stopped stays stopped, and may
+   * be redriven. Returns the names of each.
+   */
+  restore(): { running: string[]; stopped: string[] } {
+    const running: string[] = [];
+    const stopped: string[] = [];
+    for (const { record } of this.options.journal?.all() ?? []) {
+      if (this.executions.has(record.name)) continue;
+      const { at, ...kept } = record;
+      const execution: Execution = {
+        ...kept,
+        history: new History(this.now),
+        run: { active: false, abort: () => undefined },
+        ...(at ? { at } : {}),
+      };
+      execution.history.record('ExecutionStarted', {
+        executionStartedEventDetails: { input: record.input, inputDetails: { truncated: false }, roleArn: this.roleArn },
+      });
+      this.executions.set(record.name, execution);
+      if (record.status !== 'RUNNING') {
+        stopped.push(record.name);
+        continue;
+      }
+      running.push(record.name);
+      this.run(execution, JSON.parse(record.input), at);
+    }
+    return { running, stopped };
+  }
+
   /** Ends a run with its execution's final status, once; an execution stopped meanwhile stays stopped. */
   private end(
     execution: Execution,
@@ -566,6 +668,7 @@ export class LocalStepFunctions {
     else if (status === 'TIMED_OUT') history.record('ExecutionTimedOut', { executionTimedOutEventDetails: failure });
     else history.record('ExecutionAborted', Object.keys(failure).length > 0 ? { executionAbortedEventDetails: failure } : {});
     for (const [token, task] of this.pending) if (task.executionArn === execution.executionArn) this.closeTask(token);
+    this.keep(execution);
     this.announce(execution);
   }
 
@@ -591,6 +694,7 @@ export class LocalStepFunctions {
     for await (const log of logs) {
       if (!run.active) return;
       if (log.type === 'StateEntered') {
+        run.entered = { name: log.state.name, input: JSON.stringify(log.state.input) };
         execution.history.record(`${log.state.type}StateEntered`, {
           stateEnteredEventDetails: {
             name: log.state.name,
@@ -642,8 +746,16 @@ export class LocalStepFunctions {
     return run.task;
   }
 
+  /** The task state the run is in is kept, before its handler runs: a restart runs it again. */
+  private enter(execution: Execution, run: Run, stateName: string, deadline?: number): void {
+    if (!run.active || run.entered?.name !== stateName) return;
+    execution.at = { state: stateName, input: run.entered.input, ...(deadline === undefined ? {} : { deadline }) };
+    this.keep(execution);
+  }
+
   private async invokeTask(execution: Execution, run: Run, stateName: string, parameters: JsonValue): Promise<JsonValue> {
     await settled();
+    this.enter(execution, run, stateName);
     const task = this.attempt(execution, run, stateName, 'invoke', parameters);
     try {
       const payload = (await this.invoke(parameters)) ?? null;
@@ -659,8 +771,11 @@ export class LocalStepFunctions {
   private async waitTask(execution: Execution, run: Run, stateName: string, parameters: JsonValue): Promise<JsonValue> {
     // The token and its timer exist before the engine starts its own timer for this task, so the
     // token is over (TaskTimedOut) by the time the engine moves on.
-    const { token, done } = this.issueToken(execution.executionArn, stateName, parameters);
+    const { token, done, deadline } = this.issueToken(execution.executionArn, stateName, parameters, run.deadline);
+    // A resumed wait keeps its deadline once; the waits after it have their own.
+    delete run.deadline;
     await settled();
+    this.enter(execution, run, stateName, deadline);
     const resolved = replaceDeep(parameters, TOKEN_PLACEHOLDER, token);
     let task: TaskAttempt;
     try {
@@ -690,21 +805,30 @@ export class LocalStepFunctions {
     }
   }
 
-  private issueToken(executionArn: string, stateName: string, parameters: unknown): { token: string; done: Promise<unknown> } {
+  private issueToken(
+    executionArn: string,
+    stateName: string,
+    parameters: unknown,
+    resumedDeadline?: number,
+  ): { token: string; done: Promise<unknown>; deadline: number } {
     const state = this.states[stateName]!;
     const token = randomBytes(48).toString('base64url');
     // The library enforces the task timeout too; it reads TimeoutSecondsPath from the task's parameters.
     const timeoutSeconds = state.TimeoutSeconds ?? Number(readPath(parameters, state.TimeoutSecondsPath ?? '') ?? 60);
+    const deadline = resumedDeadline ?? this.now() + timeoutSeconds * 1000;
     const done = new Promise<unknown>((resolve, reject) => {
-      const timer = this.timers.setTimeout(() => {
-        this.closeTask(token);
-        reject(namedError('States.Timeout', `${stateName} timed out after ${timeoutSeconds}s`));
-      }, timeoutSeconds * 1000);
+      const timer = this.timers.setTimeout(
+        () => {
+          this.closeTask(token);
+          reject(namedError('States.Timeout', `${stateName} timed out after ${timeoutSeconds}s`));
+        },
+        Math.max(0, deadline - this.now()),
+      );
       this.pending.set(token, { executionArn, resolve, reject, timer });
     });
     // Awaited after settled(): a rejection before then is not an unhandled one.
     done.catch(() => undefined);
-    return { token, done };
+    return { token, done, deadline };
   }
 
   private async invoke(input: unknown): Promise<unknown> {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxDriver } from '../../infra/local/driver';
 import { type Sandbox, startSandbox } from '../../infra/local/sandbox';
-import { activeIncident, finished } from '../support/incidents';
+import { act, activeIncident, declare, finished } from '../support/incidents';
 import { FAST_CONFIG } from '../support/sandbox';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'mim-resume-'));
@@ -16,6 +16,7 @@ let stopped: string[];
 let active: string;
 let handedOff: string;
 let halted: string;
+let interrupted: string;
 
 const portOf = (url: string) => Number(new URL(url).port);
 
@@ -24,6 +25,8 @@ beforeAll(async () => {
   const before = new SandboxDriver(first);
   active = await activeIncident(before);
   halted = await activeIncident(before);
+  // Stopped while it waits for the MIM's next move (not in the step before, which writes its line first).
+  await before.waitFor('the MIM wait', async () => ((await before.statePath(halted)).at(-1) === 'AwaitEvent' ? true : undefined));
   await before.stopExecution(halted);
   await before.waitForTimeline(halted, 'workflow-stopped');
   await before.raiseAlarm('reporting-lag', 'Reporting lag');
@@ -31,6 +34,12 @@ beforeAll(async () => {
     await before.waitFor('the minor incident', async () => (await before.openIncidents()).find((i) => i.service === 'reporting'))
   ).id;
   await finished(before, handedOff);
+  // Accepted, and stopped inside the step that sends the first notice, before it sent anything.
+  interrupted = await declare(before);
+  await before.waitForTimeline(interrupted, 'paged');
+  first.wrapFunction('mobilise-response', () => () => new Promise(() => undefined));
+  await act(before, interrupted, 'accept', 'dave');
+  await before.waitForTimeline(interrupted, 'accepted');
   await first.stop();
   // The same ports: the handlers' clients, created at their cold start, keep their endpoints.
   const { urls } = first;
@@ -57,18 +66,25 @@ afterAll(async () => {
 });
 
 describe('workflow: a sandbox restarted on kept data', () => {
-  it('an open incident resumes from its stored status: the update that fell due while it was down goes at once, and the cadence goes on', async () => {
+  it('a running workflow carries on from the task it was in: the update that fell due while it was down goes at once, and the cadence goes on', async () => {
     await driver.waitForTimeline(active, 'no-change-sent');
 
-    expect(resumed).toEqual([active]);
+    expect(resumed.sort()).toEqual([active, interrupted].sort());
     expect(stopped).toEqual([halted]);
-    expect((await driver.statePath(active)).slice(0, 4)).toEqual([
-      'Classify',
-      'RouteByVerdict',
-      'AwaitEvent',
-      'SendScheduledUpdate',
-    ]);
+    // The wait it was in kept its deadline, which passed while the sandbox was down.
+    expect((await driver.statePath(active)).slice(0, 2)).toEqual(['AwaitEvent', 'SendScheduledUpdate']);
     expect((await driver.incident(active)).timeline.filter((e) => e.kind === 'classified')).toHaveLength(1);
+  });
+
+  it('a step cut short by the stop is done on restart: the first notice goes, not "no change"', async () => {
+    await driver.waitForTimeline(interrupted, 'notice-sent');
+
+    const { timeline } = await driver.incident(interrupted);
+    expect((await driver.statePath(interrupted))[0]).toBe('Mobilise');
+    expect(timeline.filter((e) => e.kind === 'notice-sent')).toHaveLength(1);
+    expect(timeline.map((e) => e.kind)).not.toContain('no-change-sent');
+    const briefs = (await driver.emails()).filter((e) => new RegExp(`You are the MIM for .*${interrupted}`).test(e.subject));
+    expect(briefs.map((e) => e.to)).toEqual([['dave@example.com']]);
   });
 
   it('a workflow started for an incident whose lifecycle ended changes nothing and ends at once', async () => {
@@ -87,12 +103,12 @@ describe('workflow: a sandbox restarted on kept data', () => {
     expect(await driver.statePath(handedOff)).toEqual(['Classify', 'RouteByVerdict', 'AlreadyFinished']);
     expect((await driver.incident(handedOff)).timeline).toHaveLength(before);
   });
-  it('a workflow that had stopped stays stopped after the restart, and mim redrive starts it anew from its stage', async () => {
+  it('a workflow that had stopped stays stopped after the restart, and mim redrive continues it from the task it stopped in', async () => {
     const answer = await driver.api('POST', `/incidents/${halted}/redrive`, { by: 'erin' });
     await driver.waitForTimeline(halted, 'workflow-redriven');
 
-    expect(answer).toEqual({ status: 202, body: { incidentId: halted, redriven: true, restartedWith: 'StartExecution' } });
-    expect((await driver.statePath(halted)).slice(0, 3)).toEqual(['Classify', 'RouteByVerdict', 'AwaitEvent']);
+    expect(answer).toEqual({ status: 202, body: { incidentId: halted, redriven: true, restartedWith: 'RedriveExecution' } });
+    expect((await driver.statePath(halted)).slice(0, 1)).toEqual(['AwaitEvent']);
     expect((await driver.incident(halted)).incident.workflowStopped).toBeUndefined();
   });
 });

@@ -43,7 +43,7 @@ const principalPattern = z
   .string()
   .regex(
     /^arn:aws[a-z-]*:(iam|sts)::(\d{12}|\*):\S+$/,
-    'expected an IAM user or role-session ARN such as arn:aws:iam::123456789012:user/alice or arn:aws:sts::123456789012:assumed-role/IncidentManagers/alice ("*" matches any run of characters)',
+    'expected an IAM user or role-session ARN such as arn:aws:iam::123456789012:user/alice or arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_MIM_*/alice@example.com ("*" matches any run of characters)',
   );
 
 const person = z.strictObject({
@@ -105,7 +105,10 @@ export const configSchema = z
     organisation: z.string().min(1),
     timeZone,
     sender: z.string().min(3),
-    people: z.record(personId, person),
+    // Looked up by ids that people type: no id may find what every object has (constructor, __proto__).
+    people: z
+      .record(personId, person)
+      .transform((people) => Object.assign(Object.create(null) as Record<string, z.infer<typeof person>>, people)),
     services: z
       .array(
         z.strictObject({

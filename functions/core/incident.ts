@@ -208,7 +208,7 @@ function judge(
   const requester = (message: string) => ({ message, about: 'requester' as const });
   const state = (message: string) => ({ message, about: 'incident' as const });
   if (action === 'pass' && passMovedOn(incident, step)) {
-    return requester('the page has moved on since it was sent (passed on or escalated); the latest page has links of its own');
+    return state('the page has moved on since it was sent (passed on or escalated); the latest page has links of its own');
   }
   if (action === 'change-priority' && priority !== undefined && priority === incident.priority) {
     return state(`${incident.id} is ${priority} already`);
@@ -231,7 +231,7 @@ function judge(
     }
     if (action === 'take-over' && !incident.handover) return state(`no handover of ${incident.id} is waiting to be taken`);
     if (action === 'take-over' && by !== undefined && by !== incident.handover!.to) {
-      return requester(`the handover of ${incident.id} is offered to ${incident.handover!.to}, not to ${by}`);
+      return state(`the handover of ${incident.id} is offered to ${incident.handover!.to}, not to ${by}`);
     }
     return undefined;
   }

@@ -1,5 +1,5 @@
 import { hashLinkId } from '../core/ids';
-import { type Incident, type MimEvent, linkRefusal } from '../core/incident';
+import { type Incident, type MimEvent, linkRefusal, refusalFor } from '../core/incident';
 import { formatTime } from '../core/messages';
 import { ACTION_LABELS, confirmPage, messagePage } from '../core/pages';
 import { ActionRefused, type Submitted, submitAction } from '../services/actions';
@@ -99,8 +99,13 @@ export async function linkRoute(app: App, req: HttpRequest, linkId: string, now:
     );
   }
   const parsed = details(app, link.action, form);
-  if (!parsed.ok)
-    return html(400, confirmPage({ incident, action: link.action, recipientName, values: form, error: parsed.error }));
+  // What the form asks is checked before the link is claimed: a mistake (the priority it has, a
+  // hand-over to oneself) is shown on the form again, and the link stays usable.
+  const asked = parsed.ok && refusalFor(incident, { action: link.action, by: link.recipient, step: link.step, ...parsed.value });
+  if (!parsed.ok || asked) {
+    const error = parsed.ok ? `${asked}.` : parsed.error;
+    return html(400, confirmPage({ incident, action: link.action, recipientName, values: form, error }));
+  }
   // Intent first: the link is claimed with the action it takes (one POST wins), then the event is
   // stored (keyed by the link, so once), then the link is burned. A POST stopped anywhere on the way
   // is finished by the next one; no link is left used without its action.

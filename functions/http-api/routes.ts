@@ -11,7 +11,7 @@ import { RedriveRefused, redriveWorkflow } from '../services/workflow-stops';
 import { ACTION_FIELDS, details, text } from './action-fields';
 import { crossSite, json, problem, type HttpRequest, type HttpResponse } from './http';
 import { routeOf } from './route-table';
-import { actingRefusal } from '../core/access';
+import { actingRefusal, signerRefusal } from '../core/access';
 import { linkRoute } from './link-route';
 
 export type { HttpRequest, HttpResponse } from './http';
@@ -192,8 +192,8 @@ async function declare(app: App, req: HttpRequest, now: Date): Promise<HttpRespo
       `service "${d.service}" is not in the config; known services: ${app.config.services.map((s) => s.name).join(', ')}`,
     );
   }
-  const refused = actingRefusal(app.config, req.principal, d.by);
-  if (refused) return problem(403, 'NotAllowed', refused);
+  const refused = mayActAs(app, req, d.by);
+  if (refused) return refused;
   const result = await declareIncident(
     app,
     {
@@ -261,6 +261,8 @@ export async function handleHttp(app: App, req: HttpRequest, now = app.clock.now
   if (route.access === 'open') return json(200, { ok: true });
   const refused = refuseBrowsers(req);
   if (refused) return refused;
+  const nobody = signerRefusal(app.config, req.principal);
+  if (nobody) return problem(403, 'NotAllowed', nobody);
   if (id !== undefined && !INCIDENT_ID_PATTERN.test(id)) {
     return problem(400, 'InvalidInput', `"${id}" is not an incident id; ids look like INC-20261127-4F2A9C`);
   }

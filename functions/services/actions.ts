@@ -56,7 +56,7 @@ export async function submitAction(
 async function answeredFirst(app: App, id: string): Promise<string> {
   const incident = await app.store.getIncident(id);
   const first = incident?.answer;
-  if (!first) return `${id} is no longer waiting for an answer${incident ? ` (it is ${incident.status})` : ''}`;
+  if (!first) return `${id} is no longer waiting for an answer`;
   const who = findPerson(app.config, first.by)?.name ?? first.by;
   return `${who} ${first.action === 'accept' ? 'accepted' : 'rejected'} ${id} first, at ${formatTime(first.at, app.config.timeZone)}`;
 }

@@ -305,7 +305,8 @@ export class MajorIncidentManagement extends Construct {
       createDefaultStage: false,
     });
     const apiLogs = logGroup('Api');
-    const throttles = { ...THROTTLE_DEFAULTS, ...props.apiThrottle };
+    const throttles: Record<RouteAccess, ApiThrottle> = { ...THROTTLE_DEFAULTS };
+    for (const [group, limits] of Object.entries(props.apiThrottle ?? {})) if (limits) throttles[group as RouteAccess] = limits;
     const apiStage = new apigwv2.HttpStage(this, 'ApiStage', {
       httpApi: this.api,
       stageName: '$default',

@@ -11,7 +11,8 @@ const HTTP_API_MAX_PAYLOAD = 10 * 1024 * 1024;
 /** Turns a loopback HTTP request into the API Gateway (HTTP API, payload 2.0) event the handler gets on AWS. */
 export function apiGatewayAdapter(handler: () => LambdaHandler) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://local');
+    // The path as sent: a base URL would read "//other/incidents" as a host and a path.
+    const url = new URL(`http://local${req.url ?? '/'}`);
     let body: string;
     try {
       body = await readBody(req, HTTP_API_MAX_PAYLOAD);

@@ -20,7 +20,7 @@ import {
 } from '../../workflows/definition';
 import type { AwsCallRecorder } from './aws-calls';
 import { apiGatewayAdapter } from './http-api';
-import { close, listen } from './http-util';
+import { close, guardHosts, listen } from './http-util';
 import { lambdaContext, type LambdaHandler } from './lambda-context';
 import { Journal } from './journal';
 import type { Position } from './sfn-execution';
@@ -102,6 +102,8 @@ function functionName(folder: string): string {
 async function startDynalite(dataDir: string | undefined, port: number): Promise<{ server: Server; url: string }> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const server = dynalite({ ...(dataDir ? { path: dataDir } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  // Dynalite checks no signature: a rebound web page must not reach it either.
+  guardHosts(server);
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(port, '127.0.0.1', () => ok());
@@ -166,6 +168,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const dynamo = await startDynalite(options.dataDir, ports.dynamodb ?? 0);
   const ses = await sesServer({ host: '127.0.0.1', port: 0 });
   if (!ses.listening) await new Promise((ok) => ses.once('listening', ok));
+  guardHosts(ses);
   const sns = new LocalSns();
   await sns.start(ports.sns ?? 0);
   // aws-ses-v2-local behind our mailbox simulator, which publishes SES's events as AWS does.

@@ -1,4 +1,6 @@
+import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { declare } from '../support/incidents';
 import { useSandbox } from '../support/sandbox';
 
 const { driver } = useSandbox();
@@ -184,6 +186,68 @@ describe('management API', () => {
     );
     expect(((await crossSite.json()) as Problem).error).toBe('CrossSiteRequest');
     expect(await all()).toBe(before);
+  });
+
+  it('names every JavaScript object has (constructor, __proto__) are nobody: refused as people who are not in the config', async () => {
+    const id = await declare(driver());
+
+    const accepted = await driver().api<Problem>('POST', `/incidents/${id}/actions`, { action: 'accept', by: 'constructor' });
+    const declared = await driver().api<Problem>('POST', '/incidents', { service: 'payments', title: 'x', by: 'toString' });
+    const handedOver = await driver().api<Problem>('POST', `/incidents/${id}/actions`, {
+      action: 'hand-over',
+      by: 'dave',
+      to: '__proto__',
+    });
+
+    expect([accepted.status, declared.status, handedOver.status]).toEqual([400, 400, 400]);
+    expect(accepted.body.message).toMatch(/^by: "constructor" is not a person in the config/);
+    expect(handedOver.body.message).toMatch(/^hand-over needs: to: "__proto__" is not a person in the config/);
+    expect((await driver().incident(id)).incident.mim).toBeUndefined();
+  });
+
+  it('a declaration by someone who is not in the config is refused, as an action by them is', async () => {
+    const answer = await driver().api<Problem>('POST', '/incidents', { service: 'payments', title: 'Down', by: 'mallory' });
+
+    expect(answer.status).toBe(400);
+    expect(answer.body.message).toMatch(/^by: "mallory" is not a person in the config; use a person id such as /);
+  });
+
+  it('a request that names another host (a DNS-rebinding page) is refused by every sandbox endpoint', async () => {
+    const { api, ses } = driver().sandbox.urls;
+    // fetch() will not send a Host of its choosing, as a browser on a rebound name does.
+    const rebound = (url: string, method = 'GET', body = '') =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const target = new URL(url);
+        const req = request(
+          target,
+          {
+            method,
+            headers: {
+              host: `rebind.evil.example:${target.port}`,
+              'content-type': 'application/json',
+              'sec-fetch-site': 'same-origin',
+            },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (chunk) => (text += String(chunk)));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+
+    const declared = await rebound(
+      `${api}/incidents`,
+      'POST',
+      JSON.stringify({ service: 'payments', title: 'Rebound', by: 'irene' }),
+    );
+    const mail = await rebound(`${ses}/store`);
+    const store = await rebound(driver().sandbox.urls.dynamodb, 'POST', '{}');
+
+    expect([declared.status, mail.status, store.status]).toEqual([403, 403, 403]);
+    expect(declared.text).toMatch(/answers only to 127\.0\.0\.1 or localhost/);
   });
 
   it('JSON answers say nosniff; a method a route does not take is 405, naming the ones it does in Allow', async () => {

@@ -85,7 +85,7 @@ describe('HTTP API on AWS: IAM-authorised management routes', () => {
 
     expect(answer.status).toBe(403);
     expect(answer.body.message).toBe(
-      `you sign as ${stranger}, which no person's "principals" in the config names, so you may not act as irene: add it to irene's principals if it is theirs, or ask an operator (aws.operators in the config)`,
+      `you sign as ${stranger}, which no person's "principals" in the config names: add it to yours if it is yours, or ask an operator (aws.operators in the config)`,
     );
   });
 
@@ -95,5 +95,23 @@ describe('HTTP API on AWS: IAM-authorised management routes', () => {
     expect(opened.status).toBe(201);
     const declared = (await driver().incident(opened.body.incidentId as string)).timeline.find((e) => e.kind === 'declared');
     expect(declared).toMatchObject({ actor: 'henry', detail: { principal: OPERATOR } });
+  });
+
+  it("a signer that is nobody's and no operator reads nothing either", async () => {
+    const answer = await call('GET', '/incidents', undefined, 'arn:aws:iam::123456789012:user/contractor');
+
+    expect(answer.status).toBe(403);
+    expect(answer.body.error).toBe('NotAllowed');
+  });
+
+  it('a management route reached on AWS without an IAM signer (a route that lost its authorizer) is refused', async () => {
+    const { handler } = (await import('../../functions/http-api/handler')) as { handler: Handler };
+    const event = signedCall('POST', '/incidents', declaration('henry', 'iam-test-5'), IRENE);
+    delete (event.requestContext as { authorizer?: unknown }).authorizer;
+
+    const response = await handler(event, lambdaContext('mim-http-api'));
+
+    expect(response.statusCode).toBe(403);
+    expect(response.body).toMatch(/not signed/);
   });
 });

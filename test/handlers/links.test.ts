@@ -188,6 +188,23 @@ describe('action links', () => {
     expect((await state(id)).status).toBe('paging');
   });
 
+  it("a form asking what cannot apply (the incident's own priority, a hand-over to oneself) is shown again with why, and the link stays usable", async () => {
+    const { id, accept } = await pagedCandidate();
+    await fetch(accept, form({ confirm: 'accept' }));
+    const brief = await driver().waitForEmail('bob@example.com', new RegExp(`You are the MIM for .*${id}`));
+    const { incident } = await driver().incident(id);
+    const priority = driver().linkIn(brief, 'Change priority');
+    const handOver = driver().linkIn(brief, 'Hand over to another MIM');
+
+    const same = await fetch(priority, form({ confirm: 'change-priority', priority: incident.priority!, reason: 'oops' }));
+    const self = await fetch(handOver, form({ confirm: 'hand-over', to: 'bob' }));
+
+    expect([same.status, self.status]).toEqual([400, 400]);
+    expect(pageText(await same.text())).toContain(`${id} is ${incident.priority} already`);
+    expect(pageText(await self.text())).toContain(`bob leads ${id} already: hand it over to someone else`);
+    expect([(await fetch(priority)).status, (await fetch(handOver)).status]).toEqual([200, 200]);
+  });
+
   it('a rejection without a reason shows the form again with the error, and the link stays usable', async () => {
     const { id, reject } = await pagedCandidate();
 

@@ -59,7 +59,7 @@ describe('workflow: passing a page', () => {
     const stale = await driver().pressButton(driver().linkIn(page, 'Pass to the next level'), {});
 
     expect(stale.status).toBe(410);
-    expect(stale.text).toContain('the page has moved on since it was sent');
+    expect(stale.text).toContain(`${id} has moved on since this link was sent, so it no longer applies`);
     const { incident, timeline } = await driver().incident(id);
     expect(incident.pageLevel).toBe(1);
     expect(timeline.filter((e) => e.kind === 'paged')).toHaveLength(2);

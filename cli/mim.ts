@@ -86,11 +86,18 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
       );
     }
   }
-  let response: Response;
-  try {
-    response = await fetch(url, { method, headers, ...(text === undefined ? {} : { body: text }) });
-  } catch {
-    throw new CliError(`cannot reach the API at ${apiUrl()}: is the sandbox running? Start it with "npm start"`);
+  // A request whose answer was lost is sent again, the same: a declaration or an action carries its
+  // idempotency key, so the API does it once and answers the repeat with the first one's result.
+  let response: Response | undefined;
+  for (let attempt = 1; !response; attempt += 1) {
+    try {
+      response = await fetch(url, { method, headers, ...(text === undefined ? {} : { body: text }) });
+    } catch {
+      if (attempt === 3) {
+        throw new CliError(`cannot reach the API at ${apiUrl()}: is the sandbox running? Start it with "npm start"`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    }
   }
   const payload = (await response.json().catch(() => ({}))) as T & { error?: string; message?: string };
   if (response.status === 403 && !payload.error) {
@@ -253,15 +260,17 @@ function actionCommand(
         } as Record<string, string>
       )[name] ?? name;
     const body = Object.fromEntries(
-      [['action', action], ['by', o.by], ...fields.map(([, key]) => [key, o[key]])].filter(([, v]) => v !== undefined),
+      [['action', action], ['by', o.by], ['idempotencyKey', randomUUID()], ...fields.map(([, key]) => [key, o[key]])].filter(
+        ([, v]) => v !== undefined,
+      ),
     );
-    const result = await call<{ eventId: string; delivered: boolean; workflowStopped?: { reason: string } }>(
+    const result = await call<{ eventId: string; delivered: boolean; repeated?: boolean; workflowStopped?: { reason: string } }>(
       'POST',
       `/incidents/${encodeURIComponent(id)}/actions`,
       body,
     );
     console.log(
-      `${action} recorded for ${id} (event ${result.eventId}); ${
+      `${action} ${result.repeated ? 'was already recorded' : 'recorded'} for ${id} (event ${result.eventId}); ${
         result.workflowStopped
           ? `but its workflow is stopped (${result.workflowStopped.reason}): it is kept, and taken once the workflow is restarted (mim redrive ${id} --by <you>)`
           : result.delivered

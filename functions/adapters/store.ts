@@ -26,6 +26,7 @@ import { clock } from './clock';
  *                                                    it was OK again (okAt)
  *   INC#<id>                ONCE#<key>               marks a timeline entry written once (stores its sk)
  *   INC#<id>                INBOX#<time>#<eventId>   an MIM action waiting for the workflow; consumedAt once taken
+ *   INC#<id>                KEY#<hash>               an action's idempotency key: its event, and its refusal if refused
  *   INC#<id>                WAIT                     the task token of the workflow's current wait
  *   ACT#<sha256(link id)>   LINK                     an action link: incident, action, recipient, expiry, use
  *   DEDUP#<key>             DEDUP                    the alarm grouping window: incident id, expiry, ready (the
@@ -45,6 +46,12 @@ import { clock } from './clock';
 export const TTL_ATTRIBUTE = 'ttl';
 
 /** What the intake made of one alarm state change: the incident it reached, if any, and how. */
+/** An action submitted with an idempotency key: its event, and why it was refused if it was. */
+export interface KeyedAction {
+  event: MimEvent;
+  refused?: string;
+}
+
 export interface DeliveryOutcome {
   incidentId?: string;
   outcome: string;
@@ -800,6 +807,37 @@ export class IncidentStore {
       '(#status = :paging AND attribute_not_exists(answer)) OR answer.eventId = :event',
       { '#status': 'status' },
       { ':answer': answer, ':paging': 'paging', ':event': answer.eventId },
+    );
+  }
+
+  /**
+   * Claims an action's idempotency key (hashed) for its event: undefined when this is the first
+   * submission with the key, else what the first one stored (its event, and its refusal if it was
+   * refused).
+   */
+  async claimActionKey(incidentId: string, keyHash: string, event: MimEvent): Promise<KeyedAction | undefined> {
+    const Key = { pk: `INC#${incidentId}`, sk: `KEY#${keyHash}` };
+    try {
+      await this.db.send(
+        new PutCommand({ TableName: this.table, Item: { ...Key, event }, ConditionExpression: 'attribute_not_exists(pk)' }),
+      );
+      return undefined;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
+    return clean<KeyedAction>(Item!);
+  }
+
+  /** Keeps the refusal of a keyed action, for its repeats. */
+  async refuseActionKey(incidentId: string, keyHash: string, refused: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: `INC#${incidentId}`, sk: `KEY#${keyHash}` },
+        UpdateExpression: 'SET refused = :r',
+        ExpressionAttributeValues: { ':r': refused },
+      }),
     );
   }
 

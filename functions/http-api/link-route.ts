@@ -16,7 +16,7 @@ async function actOnLink(app: App, hash: string, event: MimEvent, incident?: Inc
   const { id, at, ...action } = event;
   let submitted: Submitted | { refused: string };
   try {
-    submitted = await submitAction(app, action, new Date(at), id, incident);
+    submitted = await submitAction(app, action, { now: new Date(at), id, ...(incident ? { incident } : {}) });
   } catch (error) {
     if (!(error instanceof ActionRefused)) throw error;
     submitted = { refused: error.message };

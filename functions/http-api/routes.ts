@@ -65,6 +65,7 @@ const by = required('the person acting is required, as a person id from the conf
 const actionRequest = z.object({
   action: z.enum(Object.keys(ACTION_FIELDS) as [MimAction, ...MimAction[]]),
   by,
+  idempotencyKey: idempotencyKey.optional(),
 });
 const redriveRequest = z.object({ by });
 
@@ -215,15 +216,21 @@ async function act(app: App, req: HttpRequest, id: string, now: Date): Promise<H
   const head = readBody(req, actionRequest);
   if ('refused' in head) return head.refused;
   const {
-    data: { action, by },
+    data: { action, by, idempotencyKey: bodyKey },
     raw,
   } = head;
+  const header = req.headers['idempotency-key'];
+  if (header !== undefined && !idempotencyKey.safeParse(header).success) {
+    return problem(400, 'InvalidInput', 'Idempotency-Key: expected 8 to 128 characters');
+  }
   const refused = mayActAs(app, req, by);
   if (refused) return refused;
   const parsed = details(app, action, raw);
   if (!parsed.ok) return problem(400, 'InvalidInput', `${action} needs: ${parsed.error}`);
+  // Without a key of the caller's, the same action with the same fields within the minute is a repeat.
+  const key = header ?? bodyKey ?? `${action}#${JSON.stringify(parsed.value)}#${now.toISOString().slice(0, 16)}`;
   try {
-    const { event, delivered, stopped } = await submitAction(
+    const { event, delivered, stopped, repeated } = await submitAction(
       app,
       {
         incidentId: id,
@@ -233,9 +240,15 @@ async function act(app: App, req: HttpRequest, id: string, now: Date): Promise<H
         ...(req.principal ? { principal: req.principal } : {}),
         ...parsed.value,
       },
-      now,
+      { now, key },
     );
-    return json(202, { eventId: event.id, action, delivered, ...(stopped ? { workflowStopped: stopped } : {}) });
+    return json(202, {
+      eventId: event.id,
+      action,
+      delivered,
+      ...(repeated ? { repeated } : {}),
+      ...(stopped ? { workflowStopped: stopped } : {}),
+    });
   } catch (error) {
     if (error instanceof UnknownIncident) return problem(404, error.name, error.message);
     if (error instanceof ActionRefused) return problem(409, error.name, error.message);

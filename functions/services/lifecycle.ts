@@ -723,15 +723,18 @@ export async function remindReview(app: App, id: string, now = app.clock.now()):
 }
 
 export async function closeIncident(app: App, id: string, now = app.clock.now()): Promise<StepResult> {
-  const incident =
-    (await app.store.updateIncident(
-      id,
-      { status: 'closed', closedAt: now.toISOString(), deadline: undefined },
-      { status: ['review'] },
-    )) ?? (await load(app, id));
+  const incident = await load(app, id);
+  // The notice first, then the status: an incident shown as closed has told everyone, and a step
+  // stopped in between leaves it in review, still open and redrivable, its notice half sent in the
+  // ledger for the retry to finish.
   await broadcast(app, incident, 'closed', (zone) => closedNotice(app.config, incident, zone), {
     kind: 'closed',
     summary: (to) => `Closed; review published to ${to}`,
   });
+  await app.store.updateIncident(
+    id,
+    { status: 'closed', closedAt: now.toISOString(), deadline: undefined },
+    { status: ['review'] },
+  );
   return { incidentId: id };
 }

@@ -70,6 +70,23 @@ export async function recordWorkflowStatus(
 async function recordStop(app: App, id: string, stop: WorkflowStop): Promise<void> {
   const key = `workflow-stopped#${stop.at}`;
   const stored = INCIDENT_ID_PATTERN.test(id) ? await app.store.getIncident(id) : undefined;
+  if (stored && !OPEN_STATUSES.includes(stored.status)) {
+    // An execution of an incident whose lifecycle had ended (one started late, then stopped): nothing
+    // was left for it to do, so the incident is not marked, nobody is told, and only its timeline says so.
+    await app.store.appendTimeline(
+      id,
+      entry(
+        'workflow-stopped',
+        `A workflow of this ${stored.status} incident stopped (${stop.status}): ${stop.reason}. Nothing was left for it to do`,
+        {
+          at: stop.at,
+          detail: { ...stop },
+        },
+      ),
+      key,
+    );
+    return;
+  }
   const incident: Incident | undefined = stored && ((await app.store.updateIncident(id, { workflowStopped: stop })) ?? stored);
   if (app.operationsTopicArn) {
     await app.notifier.alertOperations(app.operationsTopicArn, id, key, operationsAlert(id, incident, stop, app.config.timeZone));

@@ -9,7 +9,7 @@ import { lambdaContext, type LambdaHandler } from './lambda-context';
 const HTTP_API_MAX_PAYLOAD = 10 * 1024 * 1024;
 
 /** Turns a loopback HTTP request into the API Gateway (HTTP API, payload 2.0) event the handler gets on AWS. */
-export function apiGatewayAdapter(handler: () => LambdaHandler) {
+export function apiGatewayAdapter(handler: () => LambdaHandler | Promise<LambdaHandler>) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // The path as sent: a base URL would read "//other/incidents" as a host and a path.
     const url = new URL(`http://local${req.url ?? '/'}`);
@@ -55,7 +55,7 @@ export function apiGatewayAdapter(handler: () => LambdaHandler) {
       body: body || undefined,
       isBase64Encoded: false,
     };
-    const result = (await handler()(event, lambdaContext('mim-http-api'))) as APIGatewayProxyStructuredResultV2;
+    const result = (await (await handler())(event, lambdaContext('mim-http-api'))) as APIGatewayProxyStructuredResultV2;
     res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
     res.end(req.method === 'HEAD' ? undefined : (result.body ?? ''));
   };

@@ -169,7 +169,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const ses = await sesServer({ host: '127.0.0.1', port: 0 });
   if (!ses.listening) await new Promise((ok) => ses.once('listening', ok));
   guardHosts(ses);
-  const sns = new LocalSns();
+  // What the endpoints must not forget when the process dies: kept beside DynamoDB's data.
+  const journalDir = options.dataDir ? join(options.dataDir, 'journal') : undefined;
+  const sns = new LocalSns(journalDir ? { journalDir } : {});
   await sns.start(ports.sns ?? 0);
   // aws-ses-v2-local behind our mailbox simulator, which publishes SES's events as AWS does.
   const sesWithEvents = new LocalSesWithEvents({
@@ -178,8 +180,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     sns: { url: sns.url, region },
   });
   const sesUrl = await sesWithEvents.start(ports.ses ?? 0);
+  // The port opens now (the handlers' PUBLIC_URL is its address), but requests wait until the
+  // handlers are loaded rather than find none.
+  let handlersLoaded!: () => void;
+  const loaded = new Promise<void>((resolve) => (handlersLoaded = resolve));
   const api = await listen(
-    apiGatewayAdapter(() => handlers.get(functionName(EDGE_FUNCTIONS.HttpApi))!),
+    apiGatewayAdapter(async () => {
+      await loaded;
+      return handlers.get(functionName(EDGE_FUNCTIONS.HttpApi))!;
+    }),
     ports.api ?? 0,
   );
   // Filled once the handlers are loaded; the endpoints must exist first, for the handlers' clients.
@@ -193,8 +202,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ]),
     ),
   );
-  // What the endpoints must not forget when the process dies: kept beside DynamoDB's data.
-  const journalDir = options.dataDir ? join(options.dataDir, 'journal') : undefined;
   const sfn = new LocalStepFunctions({
     definition,
     ...(journalDir ? { journal: new Journal<Position>(join(journalDir, 'executions')) } : {}),
@@ -253,6 +260,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       recorder ? (event, context) => recorder.within(folder, () => handler(event, context)) : handler,
     );
   }
+  handlersLoaded();
   // Each delivery looks its function up, as Lambda invokes the function's current code.
   const deliverTo = (folder: string) => (event: unknown) =>
     handlers.get(functionName(folder))!(event, lambdaContext(functionName(folder)));
@@ -291,6 +299,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       // Every execution the journal kept carries on from the task it was in; one that had stopped
       // stays stopped, as it would on AWS, until someone redrives it.
       const restored = sfn.restore();
+      // Published before the stop and not yet handled: delivered again, as SNS goes on trying.
+      sns.redeliverPending();
       // Loaded here, like the handlers, once the environment points at the endpoints.
       const { appContext } = await import('../../functions/services/app');
       const { store, workflow } = appContext();

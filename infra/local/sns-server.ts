@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import escapeHtml from 'escape-html';
 import type { SNSEvent } from 'aws-lambda';
+import { join } from 'node:path';
 import { close, listen, readBody } from './http-util';
+import { Journal, Ledger } from './journal';
 import { clock } from '../../functions/adapters/clock';
 
 export interface SentSms {
@@ -24,6 +26,28 @@ function messageAttributes(form: URLSearchParams): Record<string, string> {
 }
 
 type Subscriber = (event: SNSEvent) => Promise<unknown>;
+
+/** A message published to a subscribed topic and not yet handled by its subscriber. */
+interface PendingDelivery {
+  topicArn: string;
+  event: SNSEvent;
+}
+
+/**
+ * Lambda's asynchronous invocation, which SNS uses: an event whose handler fails is tried twice more
+ * (after about one and two minutes on AWS; seconds here), then goes to the dead-letter queue.
+ */
+const RETRY_AFTER_MS = [1_000, 2_000];
+
+export interface LocalSnsOptions {
+  /**
+   * Where the endpoint keeps what it must not forget if the process dies: published messages not yet
+   * handled (delivered again by `redeliverPending` after a restart), the SMS outbox, the topic
+   * messages and the dead letters. None: memory only.
+   */
+  journalDir?: string;
+  retryAfterMs?: number[];
+}
 
 /** A message published to a topic whose subscribers are people (email), such as the operations topic. */
 export interface TopicMessage {
@@ -53,7 +77,25 @@ export class LocalSns {
   readonly published: Array<{ topicArn: string; event: SNSEvent }> = [];
   private readonly topics = new Map<string, Subscriber>();
   private server?: Server;
+  private readonly pending?: Journal<PendingDelivery>;
+  private readonly smsLedger?: Ledger<SentSms>;
+  private readonly topicLedger?: Ledger<TopicMessage>;
+  private readonly deadLetters?: Ledger<PendingDelivery & { error: string }>;
+  private readonly retryAfterMs: number[];
+  private stopped = false;
   url = '';
+
+  constructor(options: LocalSnsOptions = {}) {
+    this.retryAfterMs = options.retryAfterMs ?? RETRY_AFTER_MS;
+    const dir = options.journalDir;
+    if (!dir) return;
+    this.pending = new Journal(join(dir, 'sns-pending'));
+    this.smsLedger = new Ledger(join(dir, 'sms.jsonl'));
+    this.topicLedger = new Ledger(join(dir, 'topic-messages.jsonl'));
+    this.deadLetters = new Ledger(join(dir, 'sns-dead-letters.jsonl'));
+    this.outbox.push(...this.smsLedger.read());
+    this.topicMessages.push(...this.topicLedger.read());
+  }
 
   subscribe(topicArn: string, subscriber: Subscriber): void {
     this.topics.set(topicArn, subscriber);
@@ -63,14 +105,48 @@ export class LocalSns {
   addTopic(topicArn: string): void {
     this.topics.set(topicArn, async (event) => {
       const { MessageId, TopicArn, Subject, Message, Timestamp } = event.Records[0]!.Sns;
-      this.topicMessages.push({
+      const kept: TopicMessage = {
         messageId: MessageId,
         at: Timestamp,
         topicArn: TopicArn,
         subject: Subject ?? '',
         message: Message,
-      });
+      };
+      this.topicLedger?.append(kept);
+      this.topicMessages.push(kept);
     });
+  }
+
+  /**
+   * After a restart on the same data: every message that was published but not yet handled is
+   * delivered again, the same event with the same MessageId, as SNS would go on trying.
+   */
+  redeliverPending(): number {
+    const pending = this.pending?.all() ?? [];
+    for (const { key, record } of pending) void this.deliver(key, record);
+    return pending.length;
+  }
+
+  /** Hands a published message to its subscriber, as Lambda's asynchronous invocation does: retried, then dead-lettered. */
+  private async deliver(key: string, { topicArn, event }: PendingDelivery): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+      if (this.stopped) return;
+      try {
+        await this.topics.get(topicArn)!(event);
+        this.pending?.remove(key);
+        return;
+      } catch (error) {
+        const wait = this.retryAfterMs[attempt];
+        if (wait === undefined) {
+          console.error(`SNS delivery to ${topicArn} failed ${attempt + 1} times; dead-lettered:`, error);
+          this.deadLetters?.append({ topicArn, event, error: String(error) });
+          this.pending?.remove(key);
+          return;
+        }
+        console.error(`SNS delivery to ${topicArn} failed; tried again in ${wait} ms:`, error);
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
   }
 
   /**
@@ -111,14 +187,26 @@ export class LocalSns {
       if (phoneNumber) {
         if (!/^\+[1-9]\d{6,14}$/.test(phoneNumber))
           return fail('InvalidParameter', 'Invalid parameter: PhoneNumber Reason: not in E.164 format');
-        this.outbox.push({ messageId, at: clock.now().toISOString(), phoneNumber, message, attributes: messageAttributes(form) });
+        const sms: SentSms = {
+          messageId,
+          at: clock.now().toISOString(),
+          phoneNumber,
+          message,
+          attributes: messageAttributes(form),
+        };
+        // Kept before it is acknowledged: what the endpoint said it sent, it has.
+        this.smsLedger?.append(sms);
+        this.outbox.push(sms);
       } else if (topicArn) {
         const subscriber = this.topics.get(topicArn);
         if (!subscriber) return fail('NotFound', `Topic does not exist: ${topicArn}`);
-        // Delivery to Lambda is asynchronous on SNS: the publisher does not wait for the handler.
+        // Delivery to Lambda is asynchronous on SNS: the publisher does not wait for the handler. The
+        // message is kept before the publish is acknowledged, until its subscriber has handled it.
         const event = snsEvent(topicArn, messageId, message, form.get('Subject'));
         this.published.push({ topicArn, event });
-        void subscriber(event).catch((error: unknown) => console.error(`SNS delivery to ${topicArn} failed:`, error));
+        const key = `${String(Date.now()).padStart(15, '0')}-${messageId}`;
+        this.pending?.save(key, { topicArn, event });
+        void this.deliver(key, { topicArn, event });
       } else {
         return fail('InvalidParameter', 'Invalid parameter: TopicArn or PhoneNumber must be given');
       }
@@ -133,6 +221,7 @@ export class LocalSns {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.server) await close(this.server);
   }
 

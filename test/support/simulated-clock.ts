@@ -61,7 +61,7 @@ export async function runOnSimulatedClock(id: string, actions: SimulatedAction[]
   await pageMim(app, id, now);
   const paged = (await app.store.getIncident(id))!.pagedNow![0]!;
   now = at('09:02');
-  const accept = await submitAction(app, { incidentId: id, action: 'accept', by: paged, via: 'cli' }, now);
+  const accept = await submitAction(app, { incidentId: id, action: 'accept', by: paged, via: 'cli' }, { now });
   await takeEvent(app, { incidentId: id, eventId: accept.event.id }, now);
   let step = await record(now, () => mobilise(app, id, now));
   const queue = [...actions];
@@ -71,7 +71,7 @@ export async function runOnSimulatedClock(id: string, actions: SimulatedAction[]
     if (next && next.at <= due) {
       queue.shift();
       now = next.at;
-      const { event } = await submitAction(app, { ...next.action, incidentId: id, via: 'cli' }, now);
+      const { event } = await submitAction(app, { ...next.action, incidentId: id, via: 'cli' }, { now });
       const taken = await record(now, () => takeEvent(app, { incidentId: id, eventId: event.id }, now));
       if (taken.action === 'update') step = await record(now, () => sendUpdate(app, id, 'posted', now));
       else if (taken.action === 'resolve') {

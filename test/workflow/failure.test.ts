@@ -1,5 +1,6 @@
 import { RedriveExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { appContext } from '../../functions/services/app';
+import { dynamo } from '../../functions/adapters/clients';
 import { describe, expect, it } from 'vitest';
 import type { TopicMessage } from '../../infra/local/sns-server';
 import { lambdaContext } from '../../infra/local/lambda-context';
@@ -196,5 +197,65 @@ describe('workflow: a workflow that stops, and the way back', () => {
     expect(running.body.error).toBe('RedriveRefused');
     expect(running.body.message).toMatch(new RegExp(`^the workflow of ${id} cannot be redriven: .*RUNNING`));
     expect(unknown.status).toBe(404);
+  });
+
+  it('a close step that stops before its notice went leaves the incident in review, still redrivable; the redrive closes it and publishes once', async () => {
+    const id = await activeIncident(driver());
+    await act(driver(), id, 'resolve', 'dave', { resolution: 'Rolled back.' });
+    await driver().waitForTimeline(id, 'review-opened');
+    // The closing notice's ledger cannot be written: the step fails for good at its first send.
+    const ledgerOfClose = (input: { Key?: { pk?: string } }) => input.Key?.pk === `MSG#${id}#closed`;
+    dynamo.middlewareStack.add(
+      ((next: (args: unknown) => Promise<unknown>) => async (args: { input: { Key?: { pk?: string } } }) => {
+        if (ledgerOfClose(args.input)) throw Object.assign(new Error('refused for this test'), { name: 'ValidationException' });
+        return next(args);
+      }) as never,
+      { step: 'initialize', name: 'refuseClosingLedger' },
+    );
+    try {
+      await act(driver(), id, 'submit-review', 'dave', { summary: 'Bad deploy.', lessons: 'Canary.' });
+      await driver().waitForTimeline(id, 'workflow-stopped');
+    } finally {
+      dynamo.middlewareStack.remove('refuseClosingLedger');
+    }
+    const stoppedThere = (await driver().incident(id)).incident;
+
+    await driver().api('POST', `/incidents/${id}/redrive`, { by: 'erin' });
+    await finished(driver(), id);
+
+    expect(stoppedThere.status).toBe('review');
+    expect(stoppedThere.workflowStopped?.status).toBe('FAILED');
+    const { incident, timeline } = await driver().incident(id);
+    expect(incident.status).toBe('closed');
+    expect(timeline.filter((e) => e.kind === 'closed')).toHaveLength(1);
+    const published = (await driver().emails()).filter((e) => e.subject.startsWith('Review published') && e.subject.includes(id));
+    expect(published.length).toBeGreaterThan(0);
+    expect(new Set(published.map((e) => e.to.join())).size).toBe(published.length);
+  });
+
+  it('a workflow that stops once its incident has closed marks nothing and tells nobody; only its timeline says so', async () => {
+    const id = await activeIncident(driver());
+    await act(driver(), id, 'resolve', 'dave', { resolution: 'Rolled back.' });
+    await driver().waitForTimeline(id, 'review-opened');
+    // The close step does its work, then never returns: the incident is closed, its workflow still running.
+    sandbox().wrapFunction('close-incident', (original) => async (event, context) => {
+      const result = await original(event, context);
+      return (event as { incidentId?: string }).incidentId === id ? new Promise(() => undefined) : result;
+    });
+    await act(driver(), id, 'submit-review', 'dave', { summary: 'Bad deploy.', lessons: 'Canary.' });
+    await driver().waitFor('the incident to close', async () =>
+      (await driver().incident(id)).incident.status === 'closed' ? true : undefined,
+    );
+    const emailsBefore = (await driver().emails()).length;
+
+    await driver().stopExecution(id);
+    const line = await driver().waitForTimeline(id, 'workflow-stopped');
+
+    const { incident } = await driver().incident(id);
+    expect(incident.status).toBe('closed');
+    expect(incident.workflowStopped).toBeUndefined();
+    expect(line.summary).toMatch(/^A workflow of this closed incident stopped \(ABORTED\)/);
+    expect((await driver().emails()).length).toBe(emailsBefore);
+    expect(alertsAbout(id)).toHaveLength(0);
   });
 });

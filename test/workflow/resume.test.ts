@@ -40,6 +40,9 @@ beforeAll(async () => {
   first.wrapFunction('mobilise-response', () => () => new Promise(() => undefined));
   await act(before, interrupted, 'accept', 'dave');
   await before.waitForTimeline(interrupted, 'accepted');
+  // An alarm whose publish SNS acknowledged, stopped before the intake had handled it.
+  first.wrapFunction('intake-alarm', () => () => new Promise(() => undefined));
+  await before.raiseAlarm('checkout-latency', 'Checkout latency above 2 s');
   await first.stop();
   // The same ports: the handlers' clients, created at their cold start, keep their endpoints.
   const { urls } = first;
@@ -110,5 +113,14 @@ describe('workflow: a sandbox restarted on kept data', () => {
     expect(answer).toEqual({ status: 202, body: { incidentId: halted, redriven: true, restartedWith: 'RedriveExecution' } });
     expect((await driver.statePath(halted)).slice(0, 1)).toEqual(['AwaitEvent']);
     expect((await driver.incident(halted)).incident.workflowStopped).toBeUndefined();
+  });
+
+  it('an alarm whose publish was acknowledged before the stop is handled after it: it opens its incident', async () => {
+    const opened = await driver.waitFor('the checkout incident', async () =>
+      (await driver.openIncidents()).find((i) => i.service === 'checkout'),
+    );
+
+    expect(opened.alarm?.alarmName).toBe('checkout-latency');
+    await driver.waitForTimeline(opened.id, 'paged');
   });
 });

@@ -3,7 +3,7 @@ import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import pMap from 'p-map';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Channel, OrganisationConfig, Person } from '../core/config';
+import { type Channel, CHANNELS, type OrganisationConfig, type Person } from '../core/config';
 import { DeliveryIncomplete, describeError, TransientError } from '../core/errors';
 import { renderEmail, renderSms, type Notice } from '../core/messages';
 import { type ChatChannel, slackMessage, teamsMessage } from '../core/chat';
@@ -137,6 +137,21 @@ export class Notifier {
     });
     const second = await this.dispatch(round, fallbacks);
     deliveries.push(...second.map((d) => ({ ...d, fallback: true })));
+    // What earlier attempts of this step sent (a retry read it in the ledger) is part of the round:
+    // its timeline line says what the ledger says, not only what this attempt sent.
+    for (const { person, channels } of recipients) {
+      for (const channel of CHANNELS) {
+        if (!isSent(round.ledger.get(`${person.id}:${channel}`))) continue;
+        if (deliveries.some((d) => d.recipient === person.id && d.channel === channel)) continue;
+        deliveries.push({
+          recipient: person.id,
+          name: person.name,
+          channel,
+          ok: true,
+          ...(channels.includes(channel) ? {} : { fallback: true }),
+        });
+      }
+    }
     if (warRoom) deliveries.push(...(await this.postToWarRoom(round, warRoom)));
 
     await this.recordFailures(incidentId, key, deliveries);

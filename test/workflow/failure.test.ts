@@ -258,4 +258,35 @@ describe('workflow: a workflow that stops, and the way back', () => {
     expect((await driver().emails()).length).toBe(emailsBefore);
     expect(alertsAbout(id)).toHaveLength(0);
   });
+
+  it('a round retried after its first attempt had sent it all says on its line whom the ledger shows reached, not whom the retry sent', async () => {
+    const id = await activeIncident(driver());
+    // The resolution notice goes to everyone; then writing its line fails once, and the step is retried.
+    let failing = true;
+    dynamo.middlewareStack.add(
+      ((next: (args: unknown) => Promise<unknown>) => async (args: { input: { Item?: { pk?: string; sk?: string } } }) => {
+        if (failing && args.input.Item?.pk === `INC#${id}` && args.input.Item.sk === 'ONCE#resolution') {
+          failing = false;
+          throw Object.assign(new Error('throttled for this test'), { name: 'ThrottlingException' });
+        }
+        return next(args);
+      }) as never,
+      { step: 'initialize', name: 'throttleResolutionLine' },
+    );
+    try {
+      await act(driver(), id, 'resolve', 'dave', { resolution: 'Rolled back.' });
+      await driver().waitForTimeline(id, 'review-opened');
+    } finally {
+      dynamo.middlewareStack.remove('throttleResolutionLine');
+    }
+
+    const line = (await driver().incident(id)).timeline.find((e) => e.summary.startsWith('Resolution notice'))!;
+    const sent = [...(await appContext().store.deliveryLedger(id, 'resolution')).values()].filter((slot) => 'sentAt' in slot);
+    const told = Object.entries((line.detail as { told: Record<string, string[]> }).told)
+      .filter(([channel]) => channel !== 'failed')
+      .flatMap(([, names]) => names);
+    expect(failing).toBe(false);
+    expect(sent.length).toBeGreaterThan(0);
+    expect(told).toHaveLength(sent.length);
+  });
 });

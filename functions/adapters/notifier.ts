@@ -24,6 +24,8 @@ export interface Delivery {
   error?: string;
   /** Sent on a channel the notice did not ask for, because none of those reached the person. */
   fallback?: boolean;
+  /** Sent by an earlier attempt of the step (the ledger says so), not by this one. */
+  earlier?: boolean;
 }
 
 interface Outgoing {
@@ -148,6 +150,7 @@ export class Notifier {
           name: person.name,
           channel,
           ok: true,
+          earlier: true,
           ...(channels.includes(channel) ? {} : { fallback: true }),
         });
       }

@@ -2,6 +2,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { clock } from '../../functions/adapters/clock';
+import { routeOf } from '../../functions/http-api/route-table';
+import { crashPoint } from './crash';
 import { BodyTooLarge, readBody } from './http-util';
 import { lambdaContext, type LambdaHandler } from './lambda-context';
 
@@ -56,6 +58,8 @@ export function apiGatewayAdapter(handler: () => LambdaHandler | Promise<LambdaH
       isBase64Encoded: false,
     };
     const result = (await (await handler())(event, lambdaContext('mim-http-api'))) as APIGatewayProxyStructuredResultV2;
+    const route = routeOf(url.pathname.replace(/\/+$/, '') || '/')?.route.path;
+    if (route) crashPoint('answered', `${req.method} ${route}`);
     res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
     res.end(req.method === 'HEAD' ? undefined : (result.body ?? ''));
   };

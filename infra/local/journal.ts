@@ -1,5 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /*
  * What the sandbox's own endpoints must not forget when the process dies (a kill -9, a crash, the
@@ -44,7 +44,9 @@ export class Journal<T> {
 
 /** An append-only log of lines, read back whole: what an endpoint accepted, in order. */
 export class Ledger<T> {
-  constructor(private readonly path: string) {}
+  constructor(private readonly path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+  }
 
   append(record: T): void {
     writeFileSync(this.path, `${JSON.stringify(record)}\n`, { flag: 'a' });

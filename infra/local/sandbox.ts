@@ -22,10 +22,10 @@ import type { AwsCallRecorder } from './aws-calls';
 import { apiGatewayAdapter } from './http-api';
 import { close, guardHosts, listen } from './http-util';
 import { lambdaContext, type LambdaHandler } from './lambda-context';
-import { Journal } from './journal';
+import { Journal, Ledger } from './journal';
 import type { Position } from './sfn-execution';
 import { LocalStepFunctions } from './sfn-server';
-import { LocalSesWithEvents } from './ses-events';
+import { LocalSesWithEvents, type SentEmail } from './ses-events';
 import { LocalSns } from './sns-server';
 import { VirtualTime } from './virtual-time';
 
@@ -178,6 +178,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     upstream: `http://127.0.0.1:${(ses.address() as AddressInfo).port}`,
     topics: { [configurationSet]: mailEventsTopicArn },
     sns: { url: sns.url, region },
+    ...(journalDir ? { ledger: new Ledger<SentEmail>(join(journalDir, 'email.jsonl')) } : {}),
   });
   const sesUrl = await sesWithEvents.start(ports.ses ?? 0);
   // The port opens now (the handlers' PUBLIC_URL is its address), but requests wait until the

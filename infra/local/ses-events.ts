@@ -1,3 +1,5 @@
+import { crashPoint } from './crash';
+import type { Ledger } from './journal';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
@@ -151,6 +153,15 @@ export interface SesEventsOptions {
   /** Configuration set name -> the SNS topic its event destination publishes to. */
   topics: Record<string, string>;
   sns: { url: string; region: string };
+  /** Where each accepted email is kept, to outlive the process (the sandbox's journal). */
+  ledger?: Ledger<SentEmail>;
+}
+
+/** An email the local SES accepted, as kept in its ledger. */
+export interface SentEmail {
+  messageId: string;
+  to: string[];
+  tags: Array<{ Name: string; Value: string }>;
 }
 
 /** The loopback SES the handlers and the mail viewer talk to: aws-ses-v2-local behind the mailbox simulator. */
@@ -189,12 +200,16 @@ export class LocalSesWithEvents {
         forward.on('error', fail);
         forward.end(body);
       });
+      const sent = req.method === 'POST' && answer.status === 200 ? this.sentBy(upstream.pathname, body, answer.body) : [];
+      // Kept before SES answers: what the endpoint said it sent, it has.
+      for (const email of sent) this.options.ledger?.append({ messageId: email.messageId, to: email.to, tags: email.tags });
+      crashPoint('sent', 'email', sent.length);
       res.writeHead(answer.status, answer.headers);
       res.end(answer.body);
       if (req.method === 'POST' && answer.status === 200) {
         this.noteSent(answer.body);
         // SES publishes after it has accepted the email, never within the send call.
-        const publishing = this.publishFor(upstream.pathname, body, answer.body).catch((error: unknown) =>
+        const publishing = this.publishFor(sent.filter((s) => s.configurationSet)).catch((error: unknown) =>
           console.error('local SES: publishing a mail event failed:', error),
         );
         this.pending.add(publishing);
@@ -204,6 +219,41 @@ export class LocalSesWithEvents {
     this.server = server;
     this.url = url;
     return url;
+  }
+
+  /** The emails an accepted send call sent, with their tags, read from the request and SES's answer. */
+  private sentBy(path: string, requestBody: Buffer, answerBody: Buffer): Sent[] {
+    const sent: Sent[] = [];
+    if (path === '/v2/email/outbound-bulk-emails') {
+      const input = JSON.parse(requestBody.toString('utf8')) as BulkRequest;
+      const { BulkEmailEntryResults = [] } = JSON.parse(answerBody.toString('utf8')) as {
+        BulkEmailEntryResults?: Array<{ Status?: string; MessageId?: string }>;
+      };
+      input.BulkEmailEntries.forEach((entry, i) => {
+        const result = BulkEmailEntryResults[i];
+        if (result?.Status !== 'SUCCESS' || !result.MessageId) return;
+        sent.push({
+          messageId: result.MessageId,
+          from: input.FromEmailAddress,
+          to: addresses(entry.Destination),
+          configurationSet: input.ConfigurationSetName ?? '',
+          tags: mergeTags(input.DefaultEmailTags, entry.ReplacementTags),
+        });
+      });
+    } else if (path === '/v2/email/outbound-emails') {
+      const input = JSON.parse(requestBody.toString('utf8')) as SingleRequest;
+      const { MessageId } = JSON.parse(answerBody.toString('utf8')) as { MessageId?: string };
+      if (MessageId) {
+        sent.push({
+          messageId: MessageId,
+          from: input.FromEmailAddress ?? '',
+          to: addresses(input.Destination),
+          configurationSet: input.ConfigurationSetName ?? '',
+          tags: input.EmailTags ?? [],
+        });
+      }
+    }
+    return sent;
   }
 
   /** Notes when each email of an accepted send went, on the system's clock. */
@@ -278,37 +328,7 @@ export class LocalSesWithEvents {
     if (this.server) await close(this.server);
   }
 
-  private async publishFor(path: string, requestBody: Buffer, answerBody: Buffer): Promise<void> {
-    const sent: Sent[] = [];
-    if (path === '/v2/email/outbound-bulk-emails') {
-      const input = JSON.parse(requestBody.toString('utf8')) as BulkRequest;
-      const { BulkEmailEntryResults = [] } = JSON.parse(answerBody.toString('utf8')) as {
-        BulkEmailEntryResults?: Array<{ Status?: string; MessageId?: string }>;
-      };
-      input.BulkEmailEntries.forEach((entry, i) => {
-        const result = BulkEmailEntryResults[i];
-        if (result?.Status !== 'SUCCESS' || !result.MessageId || !input.ConfigurationSetName) return;
-        sent.push({
-          messageId: result.MessageId,
-          from: input.FromEmailAddress,
-          to: addresses(entry.Destination),
-          configurationSet: input.ConfigurationSetName,
-          tags: mergeTags(input.DefaultEmailTags, entry.ReplacementTags),
-        });
-      });
-    } else if (path === '/v2/email/outbound-emails') {
-      const input = JSON.parse(requestBody.toString('utf8')) as SingleRequest;
-      const { MessageId } = JSON.parse(answerBody.toString('utf8')) as { MessageId?: string };
-      if (MessageId && input.ConfigurationSetName) {
-        sent.push({
-          messageId: MessageId,
-          from: input.FromEmailAddress ?? '',
-          to: addresses(input.Destination),
-          configurationSet: input.ConfigurationSetName,
-          tags: input.EmailTags ?? [],
-        });
-      }
-    }
+  private async publishFor(sent: Sent[]): Promise<void> {
     const simulated = sent.filter((s) => s.to.some((a) => SIMULATOR.test(a)));
     if (simulated.length === 0) return;
     // The rendered subject, as the event carries it: aws-ses-v2-local's store has it.

@@ -3,6 +3,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import { close, listen, readBody } from './http-util';
 import { lambdaContext, type LambdaHandler } from './lambda-context';
+import { crashPoint } from './crash';
 import type { Journal } from './journal';
 import {
   description,
@@ -751,6 +752,7 @@ export class LocalStepFunctions {
     if (!run.active || run.entered?.name !== stateName) return;
     execution.at = { state: stateName, input: run.entered.input, ...(deadline === undefined ? {} : { deadline }) };
     this.keep(execution);
+    crashPoint('enter', stateName);
   }
 
   private async invokeTask(execution: Execution, run: Run, stateName: string, parameters: JsonValue): Promise<JsonValue> {
@@ -759,6 +761,7 @@ export class LocalStepFunctions {
     const task = this.attempt(execution, run, stateName, 'invoke', parameters);
     try {
       const payload = (await this.invoke(parameters)) ?? null;
+      crashPoint('done', stateName);
       const output = { ExecutedVersion: '$LATEST', Payload: payload as JsonValue, StatusCode: 200 };
       task.succeeded(output);
       return output;

@@ -4,6 +4,7 @@ import escapeHtml from 'escape-html';
 import type { SNSEvent } from 'aws-lambda';
 import { join } from 'node:path';
 import { close, listen, readBody } from './http-util';
+import { crashPoint } from './crash';
 import { Journal, Ledger } from './journal';
 import { clock } from '../../functions/adapters/clock';
 
@@ -197,6 +198,7 @@ export class LocalSns {
         // Kept before it is acknowledged: what the endpoint said it sent, it has.
         this.smsLedger?.append(sms);
         this.outbox.push(sms);
+        crashPoint('sent', 'sms');
       } else if (topicArn) {
         const subscriber = this.topics.get(topicArn);
         if (!subscriber) return fail('NotFound', `Topic does not exist: ${topicArn}`);

@@ -1,0 +1,275 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeTag, MAIL_TAGS } from '../../functions/core/ses-content';
+import type { Incident } from '../../functions/core/incident';
+import type { TimelineEntry } from '../../functions/core/timeline';
+import { ROOT } from '../../infra/local/sandbox';
+import type { SentEmail } from '../../infra/local/ses-events';
+import type { SentSms } from '../../infra/local/sns-server';
+import { fastConfigWith } from '../support/sandbox';
+
+/*
+ * The sandbox, as `npm start` runs it, killed with SIGKILL at a chosen moment of an incident's
+ * lifecycle (MIM_SANDBOX_CRASH, see infra/local/crash.ts), started again on its data, and the
+ * scenario carried on as a person would: a request whose answer was lost is sent again, with its
+ * key. What went out is read from the local SES's and SNS's own ledgers, which outlive the process.
+ */
+
+// Pages wait a minute (no escalation while the sandbox restarts); updates are due every 3 s.
+const config = fastConfigWith('crash', { rota: { ackWindow: '1m' } });
+
+/** Five consecutive ports nothing listens on: API, DynamoDB, SES, SNS, Step Functions. */
+async function freePorts(): Promise<number> {
+  for (;;) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const free = await Promise.all(
+      [0, 1, 2, 3, 4].map(
+        (i) =>
+          new Promise<boolean>((resolve) => {
+            const server = createServer();
+            server.once('error', () => resolve(false));
+            server.listen(base + i, '127.0.0.1', () => server.close(() => resolve(true)));
+          }),
+      ),
+    );
+    if (free.every(Boolean)) return base;
+  }
+}
+
+/** The sandbox in a process of its own, which a crash point may kill. */
+class SandboxProcess {
+  private child?: ChildProcess;
+  private exited?: Promise<void>;
+  restarts = 0;
+
+  constructor(
+    private readonly dataDir: string,
+    readonly port: number,
+    private crash: string | undefined,
+  ) {}
+
+  get api(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'infra/local/main.ts', '--config', config, '--data', this.dataDir, '--port', String(this.port)],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          MIM_SANDBOX_FILE: join(this.dataDir, 'sandbox.json'),
+          ...(this.crash ? { MIM_SANDBOX_CRASH: this.crash } : {}),
+        },
+        stdio: 'ignore',
+      },
+    );
+    this.child = child;
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    for (let i = 0; i < 600; i += 1) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error('the sandbox exited while starting');
+      if (
+        await fetch(`${this.api}/health`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        return;
+      await sleep(50);
+    }
+    throw new Error('the sandbox did not start');
+  }
+
+  /** After a request failed: if the sandbox died, it is started again (with no crash point). */
+  async recover(): Promise<void> {
+    const died = await Promise.race([this.exited!.then(() => true), sleep(3_000).then(() => false)]);
+    if (!died) throw new Error('a request failed, and the sandbox is still running');
+    this.crash = undefined;
+    this.restarts += 1;
+    await this.start();
+  }
+
+  async stop(): Promise<void> {
+    this.child?.kill('SIGTERM');
+    await this.exited;
+  }
+
+  /** A call to the API; one whose answer is lost to a crash is sent again, the same, once the sandbox is back. */
+  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    for (;;) {
+      try {
+        const response = await fetch(`${this.api}${path}`, {
+          method,
+          headers: { 'content-type': 'application/json' },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+        return (await response.json()) as T;
+      } catch {
+        await this.recover();
+      }
+    }
+  }
+
+  async incident(id: string) {
+    return this.call<{ incident: Incident; timeline: TimelineEntry[] }>('GET', `/incidents/${id}`);
+  }
+
+  async waitFor(id: string, done: (x: { incident: Incident; timeline: TimelineEntry[] }) => boolean, what: string) {
+    for (let i = 0; i < 1200; i += 1) {
+      const state = await this.incident(id);
+      if (state.incident && done(state)) return state;
+      await sleep(50);
+    }
+    throw new Error(`${id}: ${what} did not happen`);
+  }
+}
+
+const has = (kind: string) => (x: { timeline: TimelineEntry[] }) => x.timeline.some((e) => e.kind === kind);
+
+interface Trial {
+  id: string;
+  restarts: number;
+  incident: Incident;
+  timeline: TimelineEntry[];
+  emails: Array<{ key: string; to: string }>;
+  sms: SentSms[];
+}
+
+/** One incident from declaration to closed review, with the sandbox killed at `crash`. */
+async function trial(crash?: string): Promise<Trial> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mim-crash-'));
+  const sandbox = new SandboxProcess(dataDir, await freePorts(), crash);
+  await sandbox.start();
+  try {
+    const act = (id: string, action: string, fields: Record<string, string> = {}) =>
+      sandbox.call('POST', `/incidents/${id}/actions`, { action, by: 'dave', idempotencyKey: `crash-test-${action}`, ...fields });
+    const { incidentId: id } = await sandbox.call<{ incidentId: string }>('POST', '/incidents', {
+      service: 'payments',
+      title: 'Card payments failing',
+      by: 'irene',
+      impact: 'high',
+      urgency: 'high',
+      idempotencyKey: 'crash-test-declare',
+    });
+    await sandbox.waitFor(id, has('paged'), 'the page');
+    await act(id, 'accept');
+    await sandbox.waitFor(id, has('notice-sent'), 'the first notice');
+    await act(id, 'update', { impact: 'Card payments failing', status: 'Cause found.', actions: 'Rolling back.' });
+    await sandbox.waitFor(id, has('update-sent'), 'the update');
+    await sandbox.waitFor(id, has('no-change-sent'), 'a "no change" round');
+    await act(id, 'resolve', { resolution: 'Rolled back.' });
+    await sandbox.waitFor(id, has('review-opened'), 'the review');
+    await act(id, 'submit-review', { summary: 'A bad deploy.', lessons: 'Canary first.' });
+    const { incident, timeline } = await sandbox.waitFor(
+      id,
+      (x) => x.incident.status === 'closed' && has('closed')(x),
+      'the close',
+    );
+    const read = <T>(file: string) =>
+      readFileSync(join(dataDir, 'journal', file), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as T);
+    const emails = read<SentEmail>('email.jsonl').flatMap((e) => {
+      const tag = (name: string) => decodeTag(e.tags.find((t) => t.Name === name)?.Value ?? '');
+      return tag(MAIL_TAGS.incident) === id ? e.to.map((to) => ({ key: tag(MAIL_TAGS.message) ?? '', to })) : [];
+    });
+    const sms = read<SentSms>('sms.jsonl').filter((m) => m.message.includes(id));
+    return { id, restarts: sandbox.restarts, incident, timeline, emails, sms };
+  } finally {
+    await sandbox.stop();
+  }
+}
+
+/** How many times each of `items` went; more than once is a message sent twice. */
+const repeats = (items: string[]) =>
+  [...Map.groupBy(items, (x) => x)].filter(([, all]) => all.length > 1).map(([x, all]) => `${x} x${all.length}`);
+
+/** The rounds every stakeholder gets exactly one of, whatever happens: the notice, the update, the resolution, the close. */
+const ROUNDS = ['initial', 'update#', 'resolution', 'closed'];
+/** Whom a round's email reached; `update#` stands for the posted update, whose key ends in its event id (not the MIM's copy). */
+const recipientsOf = (t: Trial, round: string) =>
+  [
+    ...new Set(t.emails.filter((e) => (round === 'update#' ? /^update#[^#]+$/.test(e.key) : e.key === round)).map((e) => e.to)),
+  ].sort();
+
+/** Kill points: each step boundary of the lifecycle, inside sending steps, and between an action and its answer. */
+const POINTS = [
+  'enter:PageMim:1',
+  'sent:sms:1',
+  'done:TakeAnswer:1',
+  'enter:Mobilise:1',
+  'sent:email:4',
+  'answered:POST /incidents/{id}/actions:2',
+  'enter:BroadcastUpdate:1',
+  'done:BroadcastUpdate:1',
+  'enter:SendScheduledUpdate:1',
+  'enter:ResolveIncident:1',
+  'enter:CloseIncident:1',
+  'done:CloseIncident:1',
+];
+
+describe('crash-safe: the sandbox killed at any moment of an incident', { timeout: 600_000 }, () => {
+  let baseline: Trial;
+  /** What each kill point sent twice: the documented window, counted. */
+  const sentTwice = new Map<string, string[]>();
+  afterAll(() => {
+    console.log(
+      `Messages sent twice, by kill point (the window between a provider taking a message and its ledger being settled):\n${[
+        ...sentTwice,
+      ]
+        .map(([point, doubles]) => `  ${point}: ${doubles.length}${doubles.length ? ` (${doubles.join('; ')})` : ''}`)
+        .join('\n')}`,
+    );
+  });
+
+  it('without a crash, an incident runs from declaration to closed review, every round once', async () => {
+    baseline = await trial();
+
+    expect(baseline.incident.status).toBe('closed');
+    expect(repeats(baseline.emails.map((e) => `${e.key} ${e.to}`))).toEqual([]);
+    for (const key of ROUNDS) expect(recipientsOf(baseline, key).length).toBeGreaterThan(0);
+  });
+
+  for (const point of POINTS) {
+    it(`killed at ${point}, restarted and carried on: closed, every action once, every round to everyone once, the timeline true to what was sent`, async () => {
+      const t = await trial(point);
+
+      expect(t.restarts).toBe(1);
+      expect(t.incident.status).toBe('closed');
+      for (const kind of ['accepted', 'update-posted', 'resolved', 'review-submitted', 'closed']) {
+        expect(
+          t.timeline.filter((e) => e.kind === kind),
+          kind,
+        ).toHaveLength(1);
+      }
+      for (const key of ROUNDS) expect(recipientsOf(t, key), key).toEqual(recipientsOf(baseline, key));
+      // Sent twice only inside a send: the provider took the message and the process died before
+      // its ledger was settled (the documented window). Counted, and never more than twice.
+      const doubles = [
+        ...repeats(t.emails.map((e) => `${e.key} ${e.to}`)),
+        ...repeats(t.sms.map((m) => `${m.phoneNumber} ${m.message}`)),
+      ];
+      sentTwice.set(point, doubles);
+      if (!point.startsWith('sent:')) expect(doubles).toEqual([]);
+      expect(doubles.every((d) => d.endsWith('x2'))).toBe(true);
+      // Each round's line names everyone its emails reached.
+      for (const [key, line] of [
+        ['initial', (e: TimelineEntry) => e.summary.startsWith('First stakeholder notice')],
+        ['update#', (e: TimelineEntry) => e.kind === 'update-sent'],
+        ['resolution', (e: TimelineEntry) => e.summary.startsWith('Resolution notice')],
+        ['closed', (e: TimelineEntry) => e.kind === 'closed'],
+      ] as const) {
+        const told = (t.timeline.find(line)?.detail as { told?: { email?: string[] } } | undefined)?.told?.email ?? [];
+        expect(told.length, key).toBe(recipientsOf(t, key).length);
+      }
+    });
+  }
+});

@@ -19,24 +19,12 @@ export interface Run {
   deadline?: number;
 }
 
-/**
- * Where an execution is, kept across a restart of the sandbox (see Journal): AWS keeps its executions
- * whatever happens to the machine that runs a task, and so must the sandbox's endpoint.
- */
-export interface Position {
-  name: string;
-  executionArn: string;
-  stateMachineArn: string;
+/** The task state an execution entered last, with its input: a resumed or redriven run starts there. */
+export interface TaskPosition {
+  state: string;
   input: string;
-  status: Status;
-  startDate: number;
-  stopDate?: number;
-  error?: string;
-  cause?: string;
-  redriveCount: number;
-  redriveDate?: number;
-  /** The task state entered last, and its input: a resumed run re-runs it, as AWS retries a task. */
-  at?: { state: string; input: string; deadline?: number };
+  /** For a wait: when it times out, epoch milliseconds on the endpoint's clock. */
+  deadline?: number;
 }
 
 export interface Execution {
@@ -57,9 +45,15 @@ export interface Execution {
   redriveToken?: string;
   history: History;
   run: Run;
-  /** The task state it entered last (see Position). */
-  at?: Position['at'];
+  /** The task state it entered last. */
+  at?: TaskPosition;
 }
+
+/**
+ * An execution as kept across a restart of the sandbox (see Journal): AWS keeps its executions
+ * whatever happens to the machine that runs a task, and so must the sandbox's endpoint.
+ */
+export type Position = Omit<Execution, 'history' | 'run'>;
 
 /**
  * AWS: a Standard execution can be redriven within 14 days of its stop if it FAILED, was ABORTED or

@@ -587,34 +587,8 @@ export class LocalStepFunctions {
       journal.remove(execution.name);
       return;
     }
-    const {
-      name,
-      executionArn,
-      stateMachineArn,
-      input,
-      status,
-      startDate,
-      stopDate,
-      error,
-      cause,
-      redriveCount,
-      redriveDate,
-      at,
-    } = execution;
-    journal.save(name, {
-      name,
-      executionArn,
-      stateMachineArn,
-      input,
-      status,
-      startDate,
-      redriveCount,
-      ...(stopDate === undefined ? {} : { stopDate }),
-      ...(error === undefined ? {} : { error }),
-      ...(cause === undefined ? {} : { cause }),
-      ...(redriveDate === undefined ? {} : { redriveDate }),
-      ...(at ? { at } : {}),
-    });
+    const { history: _history, run: _run, ...position } = execution;
+    journal.save(execution.name, position);
   }
 
   /**
@@ -628,13 +602,7 @@ export class LocalStepFunctions {
     const stopped: string[] = [];
     for (const { record } of this.options.journal?.all() ?? []) {
       if (this.executions.has(record.name)) continue;
-      const { at, ...kept } = record;
-      const execution: Execution = {
-        ...kept,
-        history: new History(this.now),
-        run: { active: false, abort: () => undefined },
-        ...(at ? { at } : {}),
-      };
+      const execution: Execution = { ...record, history: new History(this.now), run: { active: false, abort: () => undefined } };
       execution.history.record('ExecutionStarted', {
         executionStartedEventDetails: { input: record.input, inputDetails: { truncated: false }, roleArn: this.roleArn },
       });
@@ -644,7 +612,7 @@ export class LocalStepFunctions {
         continue;
       }
       running.push(record.name);
-      this.run(execution, JSON.parse(record.input), at);
+      this.run(execution, JSON.parse(record.input), record.at);
     }
     return { running, stopped };
   }

@@ -15,11 +15,7 @@ export const handler = lambda(async (event: HttpEvent): Promise<APIGatewayProxyS
   // On AWS each route has its own key; only the sandbox's API sends everything by "$default", and it
   // listens on loopback alone. A management route reached on AWS with no signer has lost its IAM
   // authorisation: nobody may act through it, as anyone.
-  if (
-    event.routeKey !== '$default' &&
-    !principal &&
-    routeOf(event.rawPath.replace(/\/+$/, '') || '/')?.route.access === 'management'
-  ) {
+  if (event.routeKey !== '$default' && !principal && routeOf(event.rawPath)?.route.access === 'management') {
     return problem(403, 'NotAllowed', 'this management call is not signed: the route must be IAM-authorised (see the README)');
   }
   const body = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';

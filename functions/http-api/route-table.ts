@@ -33,10 +33,13 @@ const MATCHERS = API_ROUTES.map((route) => ({
   pattern: new RegExp(`^${route.path.replace(/\{id\}/g, '([^/]+)')}$`),
 }));
 
+/** A request's path as routed: a trailing slash is not part of it. */
+export const routePath = (path: string) => path.replace(/\/+$/, '') || '/';
+
 /** The route a request's path is for, and the {id} in it; undefined when no route has that path. */
 export function routeOf(path: string): { route: (typeof API_ROUTES)[number]; id?: string } | undefined {
   for (const { route, pattern } of MATCHERS) {
-    const match = pattern.exec(path);
+    const match = pattern.exec(routePath(path));
     if (match) return { route, ...(match[1] === undefined ? {} : { id: match[1] }) };
   }
   return undefined;

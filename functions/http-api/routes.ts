@@ -10,7 +10,7 @@ import { declareIncident } from '../services/intake';
 import { RedriveRefused, redriveWorkflow } from '../services/workflow-stops';
 import { ACTION_FIELDS, details, text } from './action-fields';
 import { crossSite, json, problem, type HttpRequest, type HttpResponse } from './http';
-import { routeOf } from './route-table';
+import { routeOf, routePath } from './route-table';
 import { actingRefusal, signerRefusal } from '../core/access';
 import { linkRoute } from './link-route';
 
@@ -262,7 +262,7 @@ export async function handleHttp(app: App, req: HttpRequest, now = app.clock.now
   if (size > MAX_BODY_BYTES) {
     return problem(413, 'PayloadTooLarge', `the body is ${size} bytes; the API takes at most ${MAX_BODY_BYTES} (256 KB)`);
   }
-  const path = req.path.replace(/\/+$/, '') || '/';
+  const path = routePath(req.path);
   const found = routeOf(path);
   if (!found) return problem(404, 'NotFound', `no route for ${req.method} ${path}; see the README for the API`);
   const { route, id } = found;

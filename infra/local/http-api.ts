@@ -58,7 +58,7 @@ export function apiGatewayAdapter(handler: () => LambdaHandler | Promise<LambdaH
       isBase64Encoded: false,
     };
     const result = (await (await handler())(event, lambdaContext('mim-http-api'))) as APIGatewayProxyStructuredResultV2;
-    const route = routeOf(url.pathname.replace(/\/+$/, '') || '/')?.route.path;
+    const route = routeOf(url.pathname)?.route.path;
     if (route) crashPoint('answered', `${req.method} ${route}`);
     res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
     res.end(req.method === 'HEAD' ? undefined : (result.body ?? ''));

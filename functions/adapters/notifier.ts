@@ -141,10 +141,11 @@ export class Notifier {
     deliveries.push(...second.map((d) => ({ ...d, fallback: true })));
     // What earlier attempts of this step sent (a retry read it in the ledger) is part of the round:
     // its timeline line says what the ledger says, not only what this attempt sent.
+    const reported = new Set(deliveries.map((d) => `${d.recipient}:${d.channel}`));
     for (const { person, channels } of recipients) {
       for (const channel of CHANNELS) {
-        if (!isSent(round.ledger.get(`${person.id}:${channel}`))) continue;
-        if (deliveries.some((d) => d.recipient === person.id && d.channel === channel)) continue;
+        const slot = slotOf({ person, channel });
+        if (!isSent(round.ledger.get(slot)) || reported.has(slot)) continue;
         deliveries.push({
           recipient: person.id,
           name: person.name,

@@ -35,26 +35,27 @@ export function signerOf(config: OrganisationConfig, principal: string): Signer 
 
 const OPERATORS = 'an operator (aws.operators in the config)';
 
-/**
- * Why the signer of a call may not use the management API at all, reading included: it is nobody's
- * (no person's principals name it, or more than one person's do) and no operator's.
- */
-export function signerRefusal(config: OrganisationConfig, principal: string | undefined): string | undefined {
-  if (principal === undefined) return undefined;
-  const signer = signerOf(config, principal);
-  if (signer.operator || signer.people.length === 1) return undefined;
-  if (signer.people.length > 1) {
-    return `you sign as ${principal}, which the config gives to more than one person (${signer.people.join(', ')}): give each person principals of their own`;
+/** Why a signer that is nobody's (no person's principals name it, or several's do) and no operator's is refused. */
+function nobodys(signer: Signer): string | undefined {
+  const { principal, people, operator } = signer;
+  if (operator || people.length === 1) return undefined;
+  if (people.length > 1) {
+    return `you sign as ${principal}, which the config gives to more than one person (${people.join(', ')}): give each person principals of their own`;
   }
   return `you sign as ${principal}, which no person's "principals" in the config names: add it to yours if it is yours, or ask ${OPERATORS}`;
+}
+
+/** Why the signer of a call may not use the management API at all, reading included. */
+export function signerRefusal(config: OrganisationConfig, principal: string | undefined): string | undefined {
+  return principal === undefined ? undefined : nobodys(signerOf(config, principal));
 }
 
 /** Why the signer of a call may not act as `by`; undefined when they may. */
 export function actingRefusal(config: OrganisationConfig, principal: string | undefined, by: string): string | undefined {
   if (principal === undefined) return undefined;
-  const refused = signerRefusal(config, principal);
-  if (refused) return refused;
   const signer = signerOf(config, principal);
+  const refused = nobodys(signer);
+  if (refused) return refused;
   if (signer.operator || signer.people[0] === by) return undefined;
   return `you sign as ${principal}, which is ${signer.people[0]}'s: act as ${signer.people[0]}, or ask ${OPERATORS} to act for ${by}`;
 }

@@ -24,6 +24,15 @@ function channelOf(req: HttpRequest): 'cli' | 'api' {
 /** What a retried declaration repeats to be declared once (the body's idempotencyKey or the Idempotency-Key header). */
 const idempotencyKey = z.string().min(8, 'expected 8 to 128 characters').max(128, 'expected 8 to 128 characters');
 
+/** The Idempotency-Key header, if given, or the refusal that says it is not a key. */
+function keyHeader(req: HttpRequest): string | undefined | HttpResponse {
+  const header = req.headers['idempotency-key'];
+  if (header !== undefined && !idempotencyKey.safeParse(header).success) {
+    return problem(400, 'InvalidInput', 'Idempotency-Key: expected 8 to 128 characters');
+  }
+  return header;
+}
+
 /** A string that must be given and not empty; `message` says what to give, whichever it was. */
 const required = (message: string) => z.string({ error: message }).min(1, message);
 
@@ -182,10 +191,8 @@ async function declare(app: App, req: HttpRequest, now: Date): Promise<HttpRespo
   const body = readBody(req, declaration);
   if ('refused' in body) return body.refused;
   const d = body.data;
-  const header = req.headers['idempotency-key'];
-  if (header !== undefined && !idempotencyKey.safeParse(header).success) {
-    return problem(400, 'InvalidInput', 'Idempotency-Key: expected 8 to 128 characters');
-  }
+  const header = keyHeader(req);
+  if (typeof header === 'object') return header;
   if (!app.config.services.some((s) => s.name === d.service)) {
     return problem(
       400,
@@ -219,10 +226,8 @@ async function act(app: App, req: HttpRequest, id: string, now: Date): Promise<H
     data: { action, by, idempotencyKey: bodyKey },
     raw,
   } = head;
-  const header = req.headers['idempotency-key'];
-  if (header !== undefined && !idempotencyKey.safeParse(header).success) {
-    return problem(400, 'InvalidInput', 'Idempotency-Key: expected 8 to 128 characters');
-  }
+  const header = keyHeader(req);
+  if (typeof header === 'object') return header;
   const refused = mayActAs(app, req, by);
   if (refused) return refused;
   const parsed = details(app, action, raw);

@@ -28,7 +28,7 @@ export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<voi
  * 127.0.0.1 (DNS rebinding) counts as same-origin to the browser, and must not reach the sandbox's
  * endpoints, which have no sign-in. Callers on this machine use 127.0.0.1 or localhost.
  */
-export function refuseOtherHosts(req: IncomingMessage, res: ServerResponse): boolean {
+function refuseOtherHosts(req: IncomingMessage, res: ServerResponse): boolean {
   const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
   if (['127.0.0.1', 'localhost', '[::1]', ''].includes(host)) return false;
   res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' });
@@ -48,13 +48,13 @@ export function guardHosts(server: Server): void {
 /** Starts a server on loopback; port 0 picks a free one. */
 export async function listen(handler: Handler, port = 0, host = '127.0.0.1'): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
-    if (refuseOtherHosts(req, res)) return;
     handler(req, res).catch((error: unknown) => {
       console.error(error);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(String(error));
     });
   });
+  guardHosts(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

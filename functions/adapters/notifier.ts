@@ -10,10 +10,19 @@ import { type ChatChannel, slackMessage, teamsMessage } from '../core/chat';
 import { encodeTag, LITERAL_DATA, literalContent, MAIL_TAGS } from '../core/ses-content';
 import { entry } from '../core/timeline';
 import { clock } from './clock';
-import { remainingMs } from './invocation';
+import { attemptDeadline, mayStillRun, remainingMs } from './invocation';
 import { SendPacer } from './pacer';
 import { postWebhook } from './webhooks';
 import type { DeliverySlot, IncidentStore } from './store';
+
+export interface NotifierOptions {
+  /** The SES configuration set every email is sent with. */
+  configurationSet?: string | undefined;
+  /** Told of each channel's failed sends, for the metrics. */
+  onFailure?: (channel: Channel | ChatChannel, count: number) => void;
+  /** SMS claimed and settled together; by default one wave of sends. Only the resend bench sets it, to compare. */
+  smsBatch?: number;
+}
 
 export interface Delivery {
   /** A person's id, or the chat channel for a war-room post. */
@@ -41,20 +50,28 @@ interface Round {
   owner: string;
   ledger: Map<string, DeliverySlot>;
   /**
-   * Whether a slot claimed by another attempt is taken over. The workflow's retries do (Step Functions
-   * starts one only after the attempt before it ended); a send from outside the step does not, since
-   * the step may be sending that slot at that moment.
+   * Whether a slot claimed by another attempt is taken over once that attempt has ended. The
+   * workflow's retries do; a send from outside the step does not, since the step may be sending that
+   * slot at that moment or its own retry will.
    */
   takeOver: boolean;
+  /** When this attempt will have ended at the latest (its invocation's deadline), written with its claims. */
+  until: Date;
+  /** Earlier attempts whose claims this one has outwaited: ended, whatever their deadline said. */
+  outlived: Set<string>;
 }
+
+type Claim = Extract<DeliverySlot, { owner: string }>;
 
 /** `deferred`: not sent for want of time (SES throttled it until the invocation neared its end); the retry sends it. */
 type Outcome = { ok: true; messageId?: string } | { ok: false; error: string; deferred?: true };
 
 /** SES SendBulkEmail takes at most 50 destinations in one call. */
 const EMAIL_BATCH = 50;
-/** SMS go one per request (SNS has no batch for phone numbers); they are claimed and confirmed in batches. */
-const SMS_BATCH = 25;
+/**
+ * SMS go one per request (SNS has no batch for phone numbers), ten in flight; they are claimed and
+ * settled ten at a time, so that a batch is one wave of sends and is settled as soon as it is out.
+ */
 const SMS_IN_FLIGHT = 10;
 /**
  * A destination SES throttled (the account's send rate was exceeded, by this process or another) is
@@ -65,13 +82,22 @@ const TRANSIENT = 'TRANSIENT_FAILURE';
 const TRANSIENT_TRIES = 4;
 /** Stop claiming new batches (and retrying throttled ones) this close to the Lambda timeout; the workflow's retry sends the rest. */
 export const TIME_MARGIN_MS = 10_000;
+/** How often a retry looks again at slots an earlier attempt may still be sending. */
+const OUTWAIT_POLL_MS = 1_000;
 
 const slotOf = (o: Pick<Outgoing, 'person' | 'channel'>) => `${o.person.id}:${o.channel}`;
 const isSent = (slot: DeliverySlot | undefined) => Boolean(slot && 'sentAt' in slot);
+const isClaim = (slot: DeliverySlot | undefined): slot is Claim => Boolean(slot && 'owner' in slot);
 
 /** What one send came to, as a delivery of this attempt. */
 function delivery(recipient: string, name: string, channel: Delivery['channel'], outcome: Outcome): Delivery {
   return { recipient, name, channel, ok: outcome.ok, ...(outcome.ok ? {} : { error: outcome.error }) };
+}
+
+function newRound(incidentId: string, key: string, takeOver: boolean): Round {
+  // The ledger is read only when a claim meets slots already taken: a first attempt never reads it.
+  const until = attemptDeadline(clock.now());
+  return { incidentId, key, owner: randomUUID(), ledger: new Map(), takeOver, until, outlived: new Set() };
 }
 
 function chunks<T>(items: T[], size: number): T[][] {
@@ -85,10 +111,14 @@ function chunks<T>(items: T[], size: number): T[][] {
  *
  * Each message has a ledger item with one slot per recipient and channel. A batch is claimed in one
  * conditional write (the ledger is read only if that meets a slot already taken), sent, and settled
- * in one more: sent slots are never sent again, failed ones are
+ * in one more, right after the batch's send: sent slots are never sent again, failed ones are
  * released. An attempt that ended between claim and settle (a crash, a timeout) leaves claims that
- * the workflow's retry of the step takes over and sends: Step Functions starts a retry only after the
- * attempt before it has ended, so a claim from an earlier attempt is never one still being sent.
+ * the workflow's retry of the step takes over and sends, but only once that attempt cannot still be
+ * running: Step Functions may start a retry while the invocation before it runs on (a task timeout or
+ * a lost answer from Lambda does not stop it), so each claim carries its invocation's deadline, and
+ * the retry sends everything else, then watches the ledger until the slots are settled or the
+ * deadline has passed. What such a claim had sent before it died goes again: that window, one batch's
+ * send, is the at-least-once part of "exactly once" (`bench:resend` counts it).
  * Email goes in batches of 50 personalised messages per SES call, one per group of recipients who
  * read the same text (the same time zone); SMS one request per phone number, ten in flight, beside
  * the email.
@@ -99,16 +129,21 @@ function chunks<T>(items: T[], size: number): T[][] {
 export class Notifier {
   /** Email within the account's SES send rate, across every round this process sends. */
   private readonly pacer: SendPacer;
+  private readonly configurationSet: string | undefined;
+  private readonly onFailure: (channel: Channel | ChatChannel, count: number) => void;
+  private readonly smsBatch: number;
 
   constructor(
     private readonly ses: SESv2Client,
     private readonly sns: SNSClient,
     private readonly store: IncidentStore,
     private readonly config: OrganisationConfig,
-    private readonly configurationSet?: string,
-    private readonly onFailure: (channel: Channel | ChatChannel, count: number) => void = () => undefined,
+    options: NotifierOptions = {},
   ) {
     this.pacer = new SendPacer(config.aws.sesMaxSendRate);
+    this.configurationSet = options.configurationSet;
+    this.onFailure = options.onFailure ?? (() => undefined);
+    this.smsBatch = options.smsBatch ?? SMS_IN_FLIGHT;
   }
 
   /** Sends to people, and with `warRoom`, posts that notice to the configured chat channels as well. */
@@ -118,8 +153,7 @@ export class Notifier {
     recipients: Array<{ person: Person; channels: readonly Channel[]; notice: Notice }>,
     { warRoom }: { warRoom?: Notice } = {},
   ): Promise<Delivery[]> {
-    // The ledger is read only when a claim meets slots already taken: a first attempt never reads it.
-    const round: Round = { incidentId, key, owner: randomUUID(), ledger: new Map(), takeOver: true };
+    const round = newRound(incidentId, key, true);
     const wanted = recipients.flatMap(({ person, channels, notice }) =>
       channels.filter((c) => c === 'email' || person.phone).map((channel) => ({ person, channel, notice })),
     );
@@ -169,14 +203,29 @@ export class Notifier {
    */
   async textInstead(incidentId: string, key: string, person: Person, notice: Notice): Promise<Delivery[]> {
     if (!person.phone) return [];
-    const round: Round = { incidentId, key, owner: randomUUID(), ledger: new Map(), takeOver: false };
+    const round = newRound(incidentId, key, false);
     const deliveries = (await this.dispatch(round, [{ person, channel: 'sms', notice }])).map((d) => ({ ...d, fallback: true }));
     await this.recordFailures(incidentId, key, deliveries);
     return deliveries;
   }
 
-  /** Sends what the ledger does not show as sent, batch by batch; returns this attempt's deliveries. */
+  /**
+   * Sends what the ledger does not show as sent, batch by batch, then what an earlier attempt that
+   * may still be running held; returns this attempt's deliveries.
+   */
   private async dispatch(round: Round, items: Outgoing[]): Promise<Omit<Delivery, 'fallback'>[]> {
+    const deliveries: Omit<Delivery, 'fallback'>[] = [];
+    for (let todo = items; todo.length > 0;) {
+      deliveries.push(...(await this.lanes(round, todo)));
+      const held = todo.filter((o) => this.heldElsewhere(round, slotOf(o)));
+      if (held.length === 0 || !round.takeOver) break;
+      await this.outwait(round, held.map(slotOf));
+      todo = held;
+    }
+    return deliveries;
+  }
+
+  private async lanes(round: Round, items: Outgoing[]): Promise<Omit<Delivery, 'fallback'>[]> {
     const pending = items.filter((o) => !isSent(round.ledger.get(slotOf(o))));
     // Recipients who read the same text (the same time zone) share bulk calls.
     const emailGroups = Map.groupBy(
@@ -189,7 +238,7 @@ export class Notifier {
       [...emailGroups.values()].flatMap((group) => chunks(group, Math.min(EMAIL_BATCH, this.pacer.burst))),
       chunks(
         pending.filter((p) => p.channel === 'sms'),
-        SMS_BATCH,
+        this.smsBatch,
       ),
     ];
     const settled = await Promise.allSettled(lanes.map((batches) => this.lane(round, batches)));
@@ -235,13 +284,68 @@ export class Notifier {
     return deliveries;
   }
 
-  /** Claims the slots still unsent (see Round.takeOver); reads the ledger again if another attempt moved first. */
+  /** Whether this attempt may claim a slot: unclaimed, or (see Round.takeOver) claimed by an attempt that has ended. */
+  private claimable(round: Round, state: DeliverySlot | undefined): boolean {
+    if (!state) return true;
+    if (!isClaim(state) || !round.takeOver) return false;
+    return round.outlived.has(state.owner) || !mayStillRun(state, clock.now());
+  }
+
+  /** Claimed by another attempt that may still be sending it. */
+  private heldElsewhere(round: Round, slot: string): boolean {
+    const state = round.ledger.get(slot);
+    return isClaim(state) && state.owner !== round.owner && !this.claimable(round, state);
+  }
+
+  /**
+   * Watches the ledger until the slots held by earlier attempts are settled or those attempts'
+   * deadlines have passed; stops with DeliveryIncomplete (the workflow retries it) if this attempt's
+   * own time runs short first.
+   */
+  private async outwait(round: Round, slots: string[]): Promise<void> {
+    const { incidentId, key, ledger } = round;
+    const claims = slots.map((slot) => ledger.get(slot)).filter(isClaim);
+    const latest = Math.max(...claims.map((c) => Date.parse(c.until ?? c.at)));
+    // Counted on the system clock from now: the process clock may be a test's, which moves only when moved.
+    const endsAt = Date.now() + Math.max(0, latest - clock.now().getTime());
+    for (;;) {
+      if (Date.now() >= endsAt) {
+        for (const { owner } of claims) round.outlived.add(owner);
+        return;
+      }
+      if (remainingMs() - OUTWAIT_POLL_MS < TIME_MARGIN_MS) {
+        throw new DeliveryIncomplete(
+          `${slots.length} deliveries of ${key} for ${incidentId} are claimed by an earlier attempt that may still be sending them until ${new Date(latest).toISOString()}; the retry sends those it did not`,
+        );
+      }
+      await sleep(Math.min(OUTWAIT_POLL_MS, endsAt - Date.now()));
+      const fresh = await this.store.deliveryLedger(incidentId, key);
+      ledger.clear();
+      for (const [slot, state] of fresh) ledger.set(slot, state);
+      if (!slots.some((slot) => this.heldElsewhere(round, slot))) return;
+    }
+  }
+
+  /** Claims what of `slots` is free, outwaiting an earlier attempt that may still be sending some (retries only). */
+  private async claimWhenFree(round: Round, slots: string[]): Promise<Set<string>> {
+    const claimed = new Set<string>();
+    for (let todo = slots; todo.length > 0;) {
+      for (const slot of await this.claim(round, todo)) claimed.add(slot);
+      const held = todo.filter((slot) => this.heldElsewhere(round, slot));
+      if (held.length === 0 || !round.takeOver) break;
+      await this.outwait(round, held);
+      todo = held;
+    }
+    return claimed;
+  }
+
+  /** Claims the slots this attempt may (see claimable); reads the ledger again if another attempt moved first. */
   private async claim(round: Round, slots: string[]): Promise<Set<string>> {
-    const { incidentId, key, owner, ledger, takeOver } = round;
+    const { incidentId, key, owner, until, ledger } = round;
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      const open = slots.filter((slot) => !isSent(ledger.get(slot)) && (takeOver || !ledger.has(slot)));
+      const open = slots.filter((slot) => this.claimable(round, ledger.get(slot)));
       const claims = open.map((slot) => ({ slot, seen: ledger.get(slot) }));
-      if (await this.store.claimDeliveries(incidentId, key, owner, claims)) return new Set(open);
+      if (await this.store.claimDeliveries(incidentId, key, { owner, until }, claims)) return new Set(open);
       const fresh = await this.store.deliveryLedger(incidentId, key);
       ledger.clear();
       for (const [slot, state] of fresh) ledger.set(slot, state);
@@ -254,7 +358,7 @@ export class Notifier {
     const hooks = { slack: this.config.chat.slack, teams: this.config.chat.teams };
     const configured = (Object.keys(hooks) as ChatChannel[]).filter((c) => hooks[c]);
     if (configured.length === 0) return [];
-    const claimed = await this.claim(
+    const claimed = await this.claimWhenFree(
       round,
       configured.map((c) => `chat:${c}`),
     );
@@ -379,12 +483,12 @@ export class Notifier {
    * Alerts the operations contacts (the subscribers of the operations topic) once per incident and
    * key: the slot is claimed in the message's ledger before the publish and settled after it, as for
    * every other send, so a retried delivery of the same event alerts nobody twice. A claim left by an
-   * attempt that crashed is taken over: an alert sent twice is better than one never sent.
+   * attempt that has ended is taken over: an alert sent twice is better than one never sent.
    */
   async alertOperations(topicArn: string, incidentId: string, key: string, alert: { subject: string; message: string }) {
-    const round: Round = { incidentId, key, owner: randomUUID(), ledger: new Map(), takeOver: true };
+    const round = newRound(incidentId, key, true);
     const slot = 'operations:topic';
-    if (!(await this.claim(round, [slot])).has(slot)) return;
+    if (!(await this.claimWhenFree(round, [slot])).has(slot)) return;
     try {
       // SNS takes a subject of at most 100 printable ASCII characters (it becomes the email's subject).
       const subject = alert.subject.replace(/[^\x20-\x7e]/g, '?').slice(0, 100);

@@ -109,7 +109,8 @@ export interface IntakeLookup {
 }
 
 /** One recipient and channel of a message: claimed by an attempt that is sending it, or sent. */
-export type DeliverySlot = { owner: string; at: string } | { sentAt: string; messageId?: string };
+/** A slot claimed by an attempt (`until`: when that attempt will have ended at the latest), or sent. */
+export type DeliverySlot = { owner: string; at: string; until?: string } | { sentAt: string; messageId?: string };
 const SLOT_PREFIX = 'to:';
 
 export interface ActionLink {
@@ -638,17 +639,20 @@ export class IncidentStore {
   /**
    * Claims a batch of slots for one attempt in a single conditional write: each slot must still be as
    * the ledger was read (unclaimed, or claimed by the same earlier attempt that is being taken over).
-   * False when another attempt moved first; the caller reads the ledger again.
+   * `until` is when the claiming attempt will have ended at the latest. False when another attempt
+   * moved first; the caller reads the ledger again.
    */
   async claimDeliveries(
     incidentId: string,
     key: string,
-    owner: string,
+    claim: { owner: string; until: Date },
     slots: Array<{ slot: string; seen?: DeliverySlot }>,
   ): Promise<boolean> {
     if (slots.length === 0) return true;
     const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':claim': { owner, at: clock.now().toISOString() } };
+    const values: Record<string, unknown> = {
+      ':claim': { owner: claim.owner, at: clock.now().toISOString(), until: claim.until.toISOString() },
+    };
     const conditions: string[] = [];
     const sets: string[] = [];
     slots.forEach(({ slot, seen }, i) => {

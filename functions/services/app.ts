@@ -32,7 +32,10 @@ export function appContext(): App {
   app = {
     config: settings.config,
     store,
-    notifier: new Notifier(ses, sns, store, settings.config, settings.sesConfigurationSet, notificationFailed),
+    notifier: new Notifier(ses, sns, store, settings.config, {
+      configurationSet: settings.sesConfigurationSet,
+      onFailure: notificationFailed,
+    }),
     workflow: new WorkflowClient(sfn, settings.stateMachineArn),
     links: new LinkIssuer(store, settings.publicUrl, settings.linkTtlSeconds),
     clock,

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ses } from '../../functions/adapters/clients';
-import { withInvocation } from '../../functions/adapters/invocation';
+import { attemptsEndedBefore, withInvocation } from '../../functions/adapters/invocation';
 import type { Channel, Person } from '../../functions/core/config';
 import type { Notice } from '../../functions/core/messages';
 import { appContext } from '../../functions/services/app';
@@ -77,11 +77,11 @@ describe('every (incident, message, recipient, channel) goes out exactly once', 
     const { notifier, store } = appContext();
     const { mark, notice: message } = notice();
     const recipients = everyone(3, message, ['email']);
-    // The crashed attempt's claims, exactly as it wrote them before it died.
+    // The crashed attempt's claims, exactly as it wrote them before it died; its invocation's time is up.
     await store.claimDeliveries(
       'INC-20261127-BBBBBB',
       'update#1',
-      'crashed-attempt',
+      { owner: 'crashed-attempt', until: new Date(Date.now() - 1_000) },
       recipients.map((r) => ({ slot: `${r.person.id}:email` })),
     );
 
@@ -97,9 +97,9 @@ describe('every (incident, message, recipient, channel) goes out exactly once', 
     const { notifier } = appContext();
     const { mark, notice: message } = notice();
     const recipients = everyone(120, message, ['email']);
-    // Plenty of time for the first two batches, then less than the margin.
+    // Plenty of time for the round's deadline and the first two batches, then less than the margin.
     let asked = 0;
-    const closing = { getRemainingTimeInMillis: () => (++asked <= 2 ? 60_000 : 5_000) };
+    const closing = { getRemainingTimeInMillis: () => (++asked <= 3 ? 60_000 : 5_000) };
 
     const stopped = await withInvocation(closing, () => notifier.send('INC-20261127-CCCCCC', 'update#1', recipients)).catch(
       (e: Error) => e,
@@ -183,5 +183,89 @@ describe('every (incident, message, recipient, channel) goes out exactly once', 
     expect(timeline.map((e) => e.summary)).toEqual([
       `email to ${recipients[1]!.person.name} failed: MESSAGE_REJECTED: Email address is on the suppression list.`,
     ]);
+  });
+
+  describe('a slot claimed by an earlier attempt that may still be running', () => {
+    const claimedBy = async (id: string, holder: { owner: string; until: Date }, people: Array<{ person: Person }>) =>
+      appContext().store.claimDeliveries(
+        id,
+        'update#1',
+        holder,
+        people.map((r) => ({ slot: `${r.person.id}:email` })),
+      );
+
+    it('is not sent by the retry, which reports it once the running attempt settles it', async () => {
+      const { notifier, store } = appContext();
+      const { mark, notice: message } = notice();
+      const recipients = everyone(4, message, ['email']);
+      const held = recipients.slice(0, 2);
+      await claimedBy('INC-20261127-HELD01', { owner: 'running', until: new Date(Date.now() + 20_000) }, held);
+
+      const retry = notifier.send('INC-20261127-HELD01', 'update#1', recipients);
+      // The running attempt finishes its send while the retry watches.
+      await new Promise((done) => setTimeout(done, 300));
+      await store.settleDeliveries(
+        'INC-20261127-HELD01',
+        'update#1',
+        held.map((r) => ({ slot: `${r.person.id}:email`, messageId: 'sent-by-the-running-attempt' })),
+        [],
+      );
+      const deliveries = await retry;
+
+      expect((await sent(mark)).emails.sort()).toEqual(['person2@example.com', 'person3@example.com']);
+      expect(deliveries.filter((d) => d.earlier).map((d) => d.recipient)).toEqual(['p0', 'p1']);
+      expect(deliveries.filter((d) => !d.earlier).map((d) => d.recipient)).toEqual(['p2', 'p3']);
+    });
+
+    it('is sent by the retry, once, when the deadline of the attempt that claimed it passes unsettled', async () => {
+      const { notifier } = appContext();
+      const { mark, notice: message } = notice();
+      const recipients = everyone(2, message, ['email']);
+      const started = Date.now();
+      await claimedBy('INC-20261127-HELD02', { owner: 'died-quietly', until: new Date(started + 1_500) }, recipients);
+
+      const deliveries = await notifier.send('INC-20261127-HELD02', 'update#1', recipients);
+
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
+      expect(deliveries.map((d) => `${d.recipient} ${d.ok}`)).toEqual(['p0 true', 'p1 true']);
+      expect((await sent(mark)).emails.sort()).toEqual(['person0@example.com', 'person1@example.com']);
+    });
+
+    it('makes a retry short of time send everything else and stop with DeliveryIncomplete, naming the deadline', async () => {
+      const { notifier } = appContext();
+      const { mark, notice: message } = notice();
+      const recipients = everyone(3, message, ['email']);
+      const until = new Date(Date.now() + 60_000);
+      await claimedBy('INC-20261127-HELD03', { owner: 'running', until }, recipients.slice(0, 1));
+      const shortOfTime = { getRemainingTimeInMillis: () => 10_500 };
+
+      const stopped = await withInvocation(shortOfTime, () => notifier.send('INC-20261127-HELD03', 'update#1', recipients)).catch(
+        (e: Error) => e,
+      );
+
+      expect((stopped as Error).name).toBe('DeliveryIncomplete');
+      expect((stopped as Error).message).toBe(
+        `1 deliveries of update#1 for INC-20261127-HELD03 are claimed by an earlier attempt that may still be sending them until ${until.toISOString()}; the retry sends those it did not`,
+      );
+      expect((await sent(mark)).emails.sort()).toEqual(['person1@example.com', 'person2@example.com']);
+    });
+
+    it('is taken over at once when the sandbox has started again since, as its process is gone', async () => {
+      const { notifier } = appContext();
+      const { mark, notice: message } = notice();
+      const recipients = everyone(2, message, ['email']);
+      await claimedBy('INC-20261127-HELD04', { owner: 'previous-process', until: new Date(Date.now() + 60_000) }, recipients);
+      const before = new Date(Date.now() - 60_000);
+      await new Promise((done) => setTimeout(done, 5));
+      attemptsEndedBefore(new Date());
+      restore = () => attemptsEndedBefore(before);
+
+      const started = Date.now();
+      const deliveries = await notifier.send('INC-20261127-HELD04', 'update#1', recipients);
+
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(deliveries.map((d) => `${d.recipient} ${d.ok}`)).toEqual(['p0 true', 'p1 true']);
+      expect((await sent(mark)).emails).toHaveLength(2);
+    });
   });
 });

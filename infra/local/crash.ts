@@ -6,6 +6,8 @@
  *   enter:<State>        a task state was entered and its position kept, before its function runs
  *   done:<State>         a task's function returned, before the workflow goes on
  *   sent:email|sms       the local SES or SNS accepted that many messages, before it answers
+ *   sent:email@<round>   the local SES accepted that many emails of one message (its key up to any '#':
+ *                        page, initial, update, no-change, resolution, closed), before it answers
  *   answered:<route>     the API handled a request ("POST /incidents/{id}/actions"), before it answers
  *
  * Unset, every point is a no-op.

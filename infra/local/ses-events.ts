@@ -4,6 +4,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import { clock } from '../../functions/adapters/clock';
+import { decodeTag, MAIL_TAGS } from '../../functions/core/ses-content';
 import { close, listen } from './http-util';
 
 /*
@@ -66,6 +67,12 @@ function mergeTags(defaults: Tag[] = [], entry: Tag[] = []): Tag[] {
   const byName = new Map(defaults.map((t) => [t.Name, t.Value]));
   for (const t of entry) byName.set(t.Name, t.Value);
   return [...byName].map(([Name, Value]) => ({ Name, Value }));
+}
+
+/** The round an email belongs to, for crash points: its message key up to any '#' ("update#E1" is "update"). */
+function roundOf(tags: Tag[]): string {
+  const key = decodeTag(tags.find((t) => t.Name === MAIL_TAGS.message)?.Value ?? '') ?? '';
+  return key.replace(/#.*/, '');
 }
 
 function readAll(stream: IncomingMessage): Promise<Buffer> {
@@ -204,6 +211,9 @@ export class LocalSesWithEvents {
       // Kept before SES answers: what the endpoint said it sent, it has.
       for (const email of sent) this.options.ledger?.append({ messageId: email.messageId, to: email.to, tags: email.tags });
       crashPoint('sent', 'email', sent.length);
+      // Per message too (`update#<event>` counts as `update`), for a kill inside one round's sending.
+      for (const [round, emails] of Map.groupBy(sent, (email) => roundOf(email.tags)))
+        crashPoint('sent', `email@${round}`, emails.length);
       res.writeHead(answer.status, answer.headers);
       res.end(answer.body);
       if (req.method === 'POST' && answer.status === 200) {

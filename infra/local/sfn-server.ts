@@ -768,6 +768,7 @@ export class LocalStepFunctions {
     );
     try {
       const output = await done;
+      crashPoint('done', stateName);
       task.succeeded(output);
       return output as JsonValue;
     } catch (error) {

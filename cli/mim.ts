@@ -4,14 +4,18 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LEVELS } from '../functions/core/config';
+import { type Level, LEVELS } from '../functions/core/config';
+import { explainClassification } from '../functions/core/classify';
 import { readOrganisation } from '../functions/adapters/config-file';
 import { formatDuration } from '../functions/core/duration';
 import type { Incident } from '../functions/core/incident';
 import { formatTime, type Notice, renderEmail, renderSms } from '../functions/core/messages';
 import { previews } from '../functions/core/preview';
 import { smsSegments } from '../functions/core/sms';
-import { singleLine } from '../functions/core/text';
+import { singleLine, withoutControls } from '../functions/core/text';
+import type { Report } from '../functions/core/report';
+import { reportHtml } from '../functions/core/report-html';
+import { reportText } from '../functions/core/report-text';
 import { isCalendarDay, readTime, whoIsOnCall } from '../functions/core/roster';
 import type { TimelineEntry } from '../functions/core/timeline';
 import { shouldSign, signRequest } from './signing';
@@ -121,6 +125,8 @@ const zone = () => program.opts<{ tz?: string }>().tz ?? Intl.DateTimeFormat().r
  * that could act on the terminal (an ESC sequence in an alarm description).
  */
 const shown = singleLine;
+/** A report's lines, each shown as one line. */
+const shownReport = (text: string) => text.split('\n').map(withoutControls).join('\n');
 
 function printIncident(i: Incident): void {
   console.log(
@@ -378,6 +384,41 @@ program
     console.log(`HTML written to ${out}; open it in a browser.`);
   });
 
+program
+  .command('classify')
+  .description(
+    "dry run of the criteria: the verdict an alarm or a declaration would get, without opening anything (try a config's criteria before you deploy them)",
+  )
+  .option('--alarm <name>', 'an alarm, by name: the service its name maps to, urgency as for alarms')
+  .option('--service <name>', 'a declaration: the affected service')
+  .option('--impact <level>', `a declaration's impact: ${LEVELS.join(', ')}`, level)
+  .option('--urgency <level>', `a declaration's urgency: ${LEVELS.join(', ')}`, level)
+  .option('--explain', 'every reason, step by step')
+  .option('-c, --config <file>', 'organisation config', join(ROOT, 'config/organisation.yaml'))
+  .action((o: { alarm?: string; service?: string; impact?: Level; urgency?: Level; explain?: boolean; config: string }) => {
+    if (Boolean(o.alarm) === Boolean(o.service)) {
+      throw new CliError('give either --alarm <name>, or --service <name> with --impact and --urgency as a declaration would');
+    }
+    if (o.alarm && (o.impact || o.urgency)) {
+      throw new CliError(
+        'an alarm has no --impact or --urgency of its own: the criteria derive them (drop them, or ask with --service)',
+      );
+    }
+    const config = readOrganisation(o.config);
+    if (o.service && !config.services.some((s) => s.name === o.service)) {
+      console.log(`(${o.service} is not a service in ${o.config}: it is classified as an unknown service)`);
+    }
+    const question = o.alarm
+      ? { alarm: o.alarm }
+      : { service: o.service!, ...(o.impact ? { impact: o.impact } : {}), ...(o.urgency ? { urgency: o.urgency } : {}) };
+    const result = explainClassification(config, question);
+    console.log(
+      `${result.priority} ${result.verdict} (${shown(result.service)}: impact ${result.impact}, urgency ${result.urgency})`,
+    );
+    if (o.explain) for (const line of result.lines) console.log(`  ${shown(line)}`);
+    console.log('Nothing was opened: this is a dry run of the criteria.');
+  });
+
 /** A --day option must be a day of the calendar; refused before the API is asked. */
 function checkDay(day: string | undefined): void {
   if (day !== undefined && !isCalendarDay(day)) throw new CliError(`--day "${day}" is not a day; write one such as 2026-11-27`);
@@ -417,6 +458,28 @@ program
     if (items.length === 0) console.log(`Nothing quarantined on ${day}.`);
     for (const i of items)
       console.log(`${i.at}  ${shown(i.source)}\n  error: ${shown(i.error)}\n  raw:   ${shown(i.raw.slice(0, 300))}`);
+  });
+
+program
+  .command('report')
+  .description('how major incidents went: times to acknowledge, notify and resolve, updates on time, candidates, pages')
+  .option('--since <when>', 'a duration back from --until (30d, 12h) or a day (2026-11-01)', '30d')
+  .option('--until <day>', 'up to the start of this day, e.g. 2026-12-01 (default: now)')
+  .option('--service <name>', 'only this service')
+  .option('--html <file>', 'also write the report as a self-contained web page with charts, to forward')
+  .option('--json', 'print the report as JSON instead')
+  .action(async (o: { since: string; until?: string; service?: string; html?: string; json?: boolean }) => {
+    const query = new URLSearchParams({
+      since: o.since,
+      ...(o.until ? { until: o.until } : {}),
+      ...(o.service ? { service: o.service } : {}),
+    });
+    const report = await call<Report & { organisation: string }>('GET', `/reports?${query}`);
+    console.log(o.json ? JSON.stringify(report, null, 2) : shownReport(reportText(report)));
+    if (o.html) {
+      writeFileSync(o.html, reportHtml(report, report.organisation));
+      console.log(`\nWrote ${o.html}: one page, no external resources, to open or forward.`);
+    }
   });
 
 try {

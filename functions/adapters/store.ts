@@ -12,6 +12,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import { startsAfter } from '../core/alarm';
 import { OPEN_STATUSES, type Incident, type MimAction, type MimEvent, type RestartRequest } from '../core/incident';
+import type { IncidentKpis } from '../core/kpis';
 import type { TimelineDraft, TimelineEntry } from '../core/timeline';
 import { clock } from './clock';
 
@@ -907,6 +908,45 @@ export class IncidentStore {
 
   async quarantined(day: string): Promise<Quarantined[]> {
     return (await this.queryAll(`BAD#${day}`)).map((item) => clean<Quarantined>(item));
+  }
+
+  /**
+   * Keeps how an incident went, under the month it ended in: a report over a period reads those
+   * months' items (one query each, in order of ending), never the incidents or their timelines. The
+   * same incident ending the same way writes the same item, so a retried step writes it once.
+   */
+  async putOutcome(kpis: IncidentKpis): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: `REPORT#${kpis.endedAt.slice(0, 7)}`, sk: `${kpis.endedAt}#${kpis.id}`, kpis },
+      }),
+    );
+  }
+
+  /** How the incidents that ended from `since` (inclusive) to `until` (exclusive) went, in order of ending. */
+  async outcomes(since: Date, until: Date): Promise<IncidentKpis[]> {
+    const months: string[] = [];
+    for (
+      let m = new Date(Date.UTC(since.getUTCFullYear(), since.getUTCMonth(), 1));
+      m < until;
+      m.setUTCMonth(m.getUTCMonth() + 1)
+    ) {
+      months.push(m.toISOString().slice(0, 7));
+    }
+    const pages = await Promise.all(
+      months.map((month) =>
+        this.queryPages({
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': `REPORT#${month}`, ':from': since.toISOString(), ':to': until.toISOString() },
+        }),
+      ),
+    );
+    // BETWEEN includes its upper end: an incident that ended at exactly `until` belongs to the next period.
+    return pages.flat().flatMap((item) => {
+      const kpis = item.kpis as IncidentKpis;
+      return kpis.endedAt < until.toISOString() ? [kpis] : [];
+    });
   }
 
   private async queryAll(pk: string, prefix?: string): Promise<Record<string, unknown>[]> {

@@ -507,7 +507,19 @@ export function serviceOfAlarm(config: OrganisationConfig, alarm: AlarmSignal): 
 
 /** The service an alarm belongs to, by the alarm-name patterns in config. */
 export function serviceForAlarm(config: OrganisationConfig, alarmName: string): ServiceConfig | undefined {
-  return config.services.find((service) => service.alarms.some((glob) => globToRegExp(glob).test(alarmName)));
+  return alarmMapping(config, alarmName)?.service;
+}
+
+/** The first service whose alarm-name patterns take this name, and the pattern that does. */
+export function alarmMapping(
+  config: OrganisationConfig,
+  alarmName: string,
+): { service: ServiceConfig; pattern: string } | undefined {
+  for (const service of config.services) {
+    const pattern = service.alarms.find((glob) => globToRegExp(glob).test(alarmName));
+    if (pattern) return { service, pattern };
+  }
+  return undefined;
 }
 
 /**

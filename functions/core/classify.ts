@@ -1,3 +1,4 @@
+import { alarmMapping } from './alarm';
 import type { Level, OrganisationConfig, Priority } from './config';
 import type { Verdict } from './incident';
 
@@ -69,4 +70,39 @@ export function classify(config: OrganisationConfig, input: ClassificationInput)
     reasons.push(`minor: ${priority} is below the major-incident criteria; it goes to the normal incident queue`);
   }
   return { impact, urgency, priority, verdict, reasons };
+}
+
+/** What a dry run is asked: an alarm by its name, or a declaration's service, impact and urgency. */
+export type ClassificationQuestion = { alarm: string } | { service: string; impact?: Level; urgency?: Level };
+
+/**
+ * The verdict the criteria would give, and every reason, without opening anything: for an
+ * organisation to try its criteria (and a change to them) before an incident does.
+ */
+export function explainClassification(
+  config: OrganisationConfig,
+  question: ClassificationQuestion,
+): Classification & { service: string; lines: string[] } {
+  const lines: string[] = [];
+  let input: ClassificationInput;
+  if ('alarm' in question) {
+    const mapped = alarmMapping(config, question.alarm);
+    const service = mapped?.service;
+    lines.push(
+      mapped
+        ? `alarm ${question.alarm}: belongs to ${mapped.service.name} (its pattern ${mapped.pattern})`
+        : `alarm ${question.alarm}: matches no service's alarm patterns, so its incident's service is "unmapped"`,
+    );
+    input = { source: 'alarm', service: service?.name ?? 'unmapped' };
+  } else {
+    input = { source: 'manual', ...question };
+  }
+  const result = classify(config, input);
+  const outcome = {
+    major: 'opens a major incident and pages the on-call MIM',
+    candidate: 'opens a candidate: the on-call MIM is paged to accept it as major or reject it',
+    minor: 'goes to the normal incident queue: nobody is paged',
+  }[result.verdict];
+  lines.push(...result.reasons, `so it ${outcome}`);
+  return { ...result, service: input.service, lines };
 }

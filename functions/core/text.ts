@@ -8,6 +8,11 @@
 /** C0 and C1 control characters, DEL, and the Unicode line and paragraph separators. */
 const CONTROL_OR_BREAK = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
 
+/** A line as it stands, its spacing kept (a table's columns), with each control character a space. */
+export function withoutControls(line: string): string {
+  return line.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
+}
+
 /** One line: every run of line breaks, tabs and control characters becomes one space. */
 export function singleLine(text: string): string {
   return text.replace(CONTROL_OR_BREAK, ' ').replace(/ {2,}/g, ' ').trim();

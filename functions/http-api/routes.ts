@@ -13,6 +13,8 @@ import { crossSite, json, problem, type HttpRequest, type HttpResponse } from '.
 import { routeOf, routePath } from './route-table';
 import { actingRefusal, signerRefusal } from '../core/access';
 import { linkRoute } from './link-route';
+import { reportPeriod } from '../core/report';
+import { periodReport } from '../services/insight';
 
 export type { HttpRequest, HttpResponse } from './http';
 
@@ -301,6 +303,21 @@ export async function handleHttp(app: App, req: HttpRequest, now = app.clock.now
       const alarms = await app.store.alarmHistory(day);
       const service = req.query.service;
       return json(200, { day, alarms: service ? alarms.filter((a) => a.service === service) : alarms });
+    }
+    case 'GET /reports': {
+      const period = reportPeriod(req.query, now);
+      if ('error' in period) return problem(400, 'InvalidInput', period.error);
+      const service = req.query.service;
+      if (service !== undefined && !app.config.services.some((s) => s.name === service)) {
+        const names = app.config.services.map((s) => s.name).join(', ');
+        return problem(
+          400,
+          'InvalidInput',
+          `no service is named ${JSON.stringify(singleLine(service))} in the config; it has ${names}`,
+        );
+      }
+      const report = await periodReport(app, { ...period, ...(service ? { service } : {}) });
+      return json(200, { organisation: app.config.organisation, ...(service ? { service } : {}), ...report });
     }
     case 'GET /quarantine':
       if (!isCalendarDay(day)) return notADay(day);

@@ -28,6 +28,7 @@ import {
 import { escalationStep, whoIsOnCall } from '../core/roster';
 import { holdBeforePaging } from './hold';
 import { stopTakingAlarms } from './intake';
+import { recordOutcome } from './insight';
 import { entry, type TimelineKind } from '../core/timeline';
 import type { Channel } from '../core/config';
 import type { App } from './app';
@@ -93,21 +94,19 @@ const WAR_ROOM = { warRoom: true };
 
 /**
  * A stakeholder round: the notice to everyone who hears of the incident and to the war room, once
- * each, then the round's timeline line (its summary given what went where) with who got it.
+ * each, then the round's timeline line (its summary given what went where) with who got it, the
+ * round's key and the update it promised next (what the report judges punctuality by).
  */
 async function broadcast(
   app: App,
   incident: Incident,
   key: string,
   compose: (zone: string) => Notice,
-  line: { kind: TimelineKind; summary: (told: string) => string },
+  line: { kind: TimelineKind; summary: (told: string) => string; nextUpdateAt?: string },
 ) {
   const deliveries = await notify(app, incident, key, stakeholders(app.config, incident), compose, WAR_ROOM);
-  await app.store.appendTimeline(
-    incident.id,
-    entry(line.kind, line.summary(describeDeliveries(deliveries)), { detail: told(deliveries) }),
-    key,
-  );
+  const detail = { ...told(deliveries), round: key, ...(line.nextUpdateAt ? { nextUpdateAt: line.nextUpdateAt } : {}) };
+  await app.store.appendTimeline(incident.id, entry(line.kind, line.summary(describeDeliveries(deliveries)), { detail }), key);
   return deliveries;
 }
 
@@ -161,6 +160,7 @@ export async function handOffMinor(app: App, id: string): Promise<StepResult> {
     }),
     'handed-off',
   );
+  await recordOutcome(app, id);
   return { incidentId: id };
 }
 
@@ -509,6 +509,7 @@ export async function downgrade(app: App, id: string): Promise<StepResult> {
     entry('downgraded', `Downgraded to a normal incident; told ${describeDeliveries(deliveries)}`, { detail: told(deliveries) }),
     'downgraded',
   );
+  await recordOutcome(app, id);
   return { incidentId: id };
 }
 
@@ -545,6 +546,7 @@ function firstNotice(app: App, incident: Incident, due: string) {
     kind: 'notice-sent',
     summary: (to) =>
       `First stakeholder notice to ${to}; bridge ${app.config.bridge.url}; next update at ${formatTime(due, app.config.timeZone)}`,
+    nextUpdateAt: due,
   });
 }
 
@@ -613,6 +615,7 @@ export async function sendUpdate(app: App, id: string, mode: 'posted' | 'due', n
     const deliveries = await broadcast(app, incident, key, (zone) => updateNotice(app.config, incident, update, zone), {
       kind: 'update-sent',
       summary: (to) => `Update ${count} to ${to}; next update at ${next}`,
+      nextUpdateAt: due,
     });
     const reached = peopleReached(deliveries);
     await briefMim(
@@ -627,6 +630,7 @@ export async function sendUpdate(app: App, id: string, mode: 'posted' | 'due', n
     const deliveries = await broadcast(app, incident, key, (zone) => noChangeNotice(app.config, incident, zone), {
       kind: 'no-change-sent',
       summary: (to) => `No new information: "no change" update to ${to}; next update at ${next}`,
+      nextUpdateAt: due,
     });
     const reached = peopleReached(deliveries);
     const reminder = key.replace(/^no-change#/, 'reminder#');
@@ -736,5 +740,6 @@ export async function closeIncident(app: App, id: string, now = app.clock.now())
     { status: 'closed', closedAt: now.toISOString(), deadline: undefined },
     { status: ['review'] },
   );
+  await recordOutcome(app, id);
   return { incidentId: id };
 }

@@ -42,6 +42,30 @@ describe('the mim CLI', () => {
     );
   });
 
+  it('mim classify --explain gives the verdict and every reason for an alarm, and opens nothing', async () => {
+    const before = (await driver().api<{ incidents: unknown[] }>('GET', '/incidents?status=all')).body.incidents.length;
+
+    const result = await mim('classify', '--alarm', 'payments-5xx', '--explain');
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('P1 major (payments: impact high, urgency high)');
+    expect(result.stdout).toContain('  alarm payments-5xx: belongs to payments (its pattern payments-*)');
+    expect(result.stdout).toContain('  so it opens a major incident and pages the on-call MIM');
+    expect((await driver().api<{ incidents: unknown[] }>('GET', '/incidents?status=all')).body.incidents).toHaveLength(before);
+  });
+
+  it('mim classify asked for neither an alarm nor a service, or for both, says what to give', async () => {
+    const neither = await mim('classify');
+    const both = await mim('classify', '--alarm', 'x', '--service', 'payments');
+
+    for (const result of [neither, both]) {
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toBe(
+        'mim: give either --alarm <name>, or --service <name> with --impact and --urgency as a declaration would',
+      );
+    }
+  });
+
   it('an API that cannot be reached says how to start the sandbox', async () => {
     const result = await mim('--api', 'http://127.0.0.1:9', 'list');
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { classify } from '../../functions/core/classify';
+import { classify, explainClassification } from '../../functions/core/classify';
 import { parseConfig } from '../../functions/core/config';
 
 const config = parseConfig(readFileSync('config/organisation.yaml', 'utf8'));
@@ -43,5 +43,31 @@ describe('classification against the agreed criteria', () => {
 
     expect(result.reasons[0]).toBe('impact medium: unmapped is not a known service, so it is treated as tier 2');
     expect(result.priority).toBe('P2');
+  });
+});
+
+describe('a dry run of the criteria (mim classify --explain)', () => {
+  it('an alarm is explained from its name: the service its pattern maps it to, then each step of the criteria', () => {
+    const result = explainClassification(config, { alarm: 'reporting-lag' });
+
+    expect(result).toMatchObject({ service: 'reporting', priority: 'P3', verdict: 'minor' });
+    expect(result.lines[0]).toBe('alarm reporting-lag: belongs to reporting (its pattern reporting-*)');
+    expect(result.lines.at(-1)).toBe('so it goes to the normal incident queue: nobody is paged');
+  });
+
+  it('an alarm no pattern takes is explained as the unmapped service it would open', () => {
+    const result = explainClassification(config, { alarm: 'mystery-alarm' });
+
+    expect(result.service).toBe('unmapped');
+    expect(result.lines[0]).toBe(
+      'alarm mystery-alarm: matches no service\'s alarm patterns, so its incident\'s service is "unmapped"',
+    );
+  });
+
+  it('a declaration is explained with its own impact and urgency, and says a candidate pages the MIM to decide', () => {
+    const result = explainClassification(config, { service: 'payments', impact: 'high', urgency: 'medium' });
+
+    expect(result).toMatchObject({ priority: 'P2', verdict: 'candidate' });
+    expect(result.lines.at(-1)).toBe('so it opens a candidate: the on-call MIM is paged to accept it as major or reject it');
   });
 });

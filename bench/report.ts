@@ -53,6 +53,8 @@ function outcome(n: number): IncidentKpis {
     levelsReached: 1 + (n % 3),
     ...(n % 5 === 0 ? { candidate: n % 10 === 0 ? ('rejected' as const) : ('accepted' as const) } : {}),
     failedMessages: n % 7 === 0 ? 1 : 0,
+    criterion: `${['payments', 'checkout', 'reporting'][n % 3]} tier-1 alarms`,
+    feedback: { rightCall: n % 3 === 0 ? 1 : 0, notMajor: n % 6 === 1 ? 1 : 0 },
   };
 }
 

@@ -275,6 +275,10 @@ function actionCommand(
       `/incidents/${encodeURIComponent(id)}/actions`,
       body,
     );
+    if (action === 'feedback') {
+      console.log(`Your judgement of ${id} is ${result.repeated ? 'already ' : ''}recorded; mim report counts it per criterion.`);
+      return;
+    }
     console.log(
       `${action} ${result.repeated ? 'was already recorded' : 'recorded'} for ${id} (event ${result.eventId}); ${
         result.workflowStopped
@@ -313,6 +317,10 @@ actionCommand('update', 'post a status update to every audience', [
   ['--workaround <text>', 'workaround', 'workaround, if any', false],
 ]);
 actionCommand('resolve', 'resolve the incident', [['--resolution <text>', 'resolution', 'how it was resolved', true]]);
+actionCommand('feedback', 'judge the call: was it right to run this as a major incident? (mim report counts it per criterion)', [
+  ['--right-call <yes|no>', 'rightCall', 'yes, or no: it should not have been a major incident', true],
+  ['--comment <text>', 'comment', 'why (optional: it helps tune the criteria)', false],
+]);
 actionCommand('review', 'submit the post-incident review', [
   ['--summary <text>', 'summary', 'what happened and why', true],
   ['--lessons <text>', 'lessons', 'lessons and follow-up actions', true],

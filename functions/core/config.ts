@@ -176,6 +176,11 @@ export const configSchema = z
     }),
     review: z.strictObject({ dueIn: duration, remindEvery: duration }),
     /**
+     * Whose first stakeholder notice asks "was this the right call?" (every page asks the person paged):
+     * the members of these audiences. By default the audience named leadership, if there is one.
+     */
+    feedback: z.strictObject({ audiences: z.array(z.string().min(1)) }).optional(),
+    /**
      * The war-room add-on, off unless configured: the stakeholder updates also posted to a Slack or
      * Microsoft Teams channel through its incoming webhook. Never pages or anything with action links.
      */
@@ -243,6 +248,16 @@ export const configSchema = z
         });
       }
     };
+    const audienceNames = config.audiences.map((a) => a.name);
+    config.feedback?.audiences.forEach((name, i) => {
+      if (!audienceNames.includes(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['feedback', 'audiences', i],
+          message: `"${name}" is not one of the audiences; use one of: ${audienceNames.join(', ')}`,
+        });
+      }
+    });
     config.services.forEach((service, i) => {
       check(service.owner, ['services', i, 'owner']);
       service.stakeholders.forEach((id, j) => check(id, ['services', i, 'stakeholders', j]));

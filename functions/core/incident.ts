@@ -133,7 +133,16 @@ export interface RestartRequest {
 
 /** Something a person asked for; it waits in the incident's inbox until the workflow takes it. */
 export type MimAction =
-  'accept' | 'reject' | 'pass' | 'update' | 'change-priority' | 'resolve' | 'hand-over' | 'take-over' | 'submit-review';
+  | 'accept'
+  | 'reject'
+  | 'pass'
+  | 'update'
+  | 'change-priority'
+  | 'resolve'
+  | 'hand-over'
+  | 'take-over'
+  | 'submit-review'
+  | 'feedback';
 
 export interface MimEvent {
   id: string;
@@ -154,6 +163,8 @@ export interface MimEvent {
   update?: Omit<StatusUpdate, 'postedBy' | 'postedAt'>;
   resolution?: string;
   review?: { summary: string; lessons: string };
+  /** Feedback on the call: was it right to run this as a major incident? */
+  feedback?: { rightCall: boolean; comment?: string };
   /** Set when the workflow has taken it. */
   consumedAt?: string;
 }
@@ -161,13 +172,14 @@ export interface MimEvent {
 /** What each phase of the lifecycle accepts from people; anything else is refused with the reason. */
 export const ACTIONS_BY_STATUS: Readonly<Record<IncidentStatus, readonly MimAction[]>> = {
   declared: [],
-  paging: ['accept', 'reject', 'pass'],
-  active: ['update', 'change-priority', 'resolve', 'hand-over', 'take-over'],
-  resolved: [],
-  review: ['submit-review'],
-  closed: [],
+  paging: ['accept', 'reject', 'pass', 'feedback'],
+  active: ['update', 'change-priority', 'resolve', 'hand-over', 'take-over', 'feedback'],
+  resolved: ['feedback'],
+  review: ['submit-review', 'feedback'],
+  // Whether it was the right call is often clearest afterwards.
+  closed: ['feedback'],
   'handed-off': [],
-  downgraded: [],
+  downgraded: ['feedback'],
   recovered: [],
 };
 
@@ -235,7 +247,8 @@ function judge(
     }
     return undefined;
   }
-  const allowed = ACTIONS_BY_STATUS[incident.status];
+  // What moves the incident on; a judgement of the call (feedback) is taken nearly always and would only crowd the list.
+  const allowed = ACTIONS_BY_STATUS[incident.status].filter((a) => a !== 'feedback');
   return state(
     `${incident.id} is ${incident.status}, so "${action}" does not apply` +
       (allowed.length > 0 ? `; it accepts: ${allowed.join(', ')}` : ''),

@@ -35,6 +35,10 @@ export interface IncidentKpis {
   candidate?: 'accepted' | 'rejected';
   /** Messages that could not be delivered on any channel tried. */
   failedMessages: number;
+  /** The criterion that made it major or a candidate, as the report groups incidents for feedback. */
+  criterion: string;
+  /** Judgements of the call: how many said it was right, how many that it should not have been major. */
+  feedback: { rightCall: number; notMajor: number };
 }
 
 /**
@@ -140,6 +144,14 @@ export function incidentKpis(config: OrganisationConfig, incident: Incident, tim
   const rejected = first('rejected') ?? first('downgraded');
   const candidate: IncidentKpis['candidate'] =
     incident.verdict !== 'candidate' ? undefined : accepted ? 'accepted' : rejected ? 'rejected' : undefined;
+  const judgements = sorted
+    .filter((e) => e.kind === 'feedback-given')
+    .map((e) => (e.detail as { rightCall?: boolean } | undefined)?.rightCall);
+  const tier = config.services.find((s) => s.name === incident.service)?.tier ?? config.criteria.unknownServiceTier;
+  const criterion =
+    incident.source === 'alarm'
+      ? `${incident.service} tier-${tier} alarms`
+      : `declarations of ${incident.impact ?? 'unknown'} impact x ${incident.urgency ?? 'unknown'} urgency`;
   const failedMessages = sorted
     .filter((e) => e.kind === 'notification-failed')
     .reduce((n, e) => n + ((e.detail as { recipients?: unknown[] } | undefined)?.recipients?.length ?? 1), 0);
@@ -164,5 +176,7 @@ export function incidentKpis(config: OrganisationConfig, incident: Incident, tim
     levelsReached: pages.length === 0 ? 0 : Math.min(config.rota.levels.length, Math.max(...pages.map((p) => p.level)) + 1),
     ...optional('candidate', candidate),
     failedMessages,
+    criterion,
+    feedback: { rightCall: judgements.filter((j) => j === true).length, notMajor: judgements.filter((j) => j === false).length },
   };
 }

@@ -139,6 +139,8 @@ interface Links {
   update?: string;
   resolve?: string;
   review?: string;
+  /** Was this the right call? (a judgement of running it as a major incident) */
+  feedback?: string;
 }
 
 export function pageNotice(
@@ -172,6 +174,7 @@ export function pageNotice(
       ...(links.accept ? [{ label: 'Accept as MIM', url: links.accept }] : []),
       ...(links.reject ? [{ label: 'Reject candidate', url: links.reject }] : []),
       ...(links.pass ? [{ label: 'Pass to the next level', url: links.pass }] : []),
+      ...(links.feedback ? [{ label: 'Was this the right call?', url: links.feedback }] : []),
     ],
     sms: `MIM page ${incident.priority} ${incident.id} ${incident.service}: ${incident.title}. ${ask}: ${links.accept}`,
   };
@@ -214,7 +217,7 @@ function commonFields(config: OrganisationConfig, incident: Incident, zone: stri
   ];
 }
 
-export function initialNotice(config: OrganisationConfig, incident: Incident, zone: string): Notice {
+export function initialNotice(config: OrganisationConfig, incident: Incident, zone: string, links: Links = {}): Notice {
   const next = incident.nextUpdateAt ? formatTime(incident.nextUpdateAt, zone) : 'soon';
   return {
     template: 'initial',
@@ -229,7 +232,9 @@ export function initialNotice(config: OrganisationConfig, incident: Incident, zo
       ['Declared', formatTime(incident.declaredAt, zone)],
       ...commonFields(config, incident, zone),
     ],
-    actions: [],
+    actions: links.feedback
+      ? [{ label: 'Was this the right call? Yes, or it should not have been major', url: links.feedback }]
+      : [],
     sms: `${incident.priority} major incident ${incident.id} ${incident.service}: ${incident.title}. MIM ${incident.mim?.name}. Bridge ${config.bridge.dialIn ?? config.bridge.url}${config.bridge.pin ? ` PIN ${config.bridge.pin}` : ''}. Next update ${next}`,
   };
 }

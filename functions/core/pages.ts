@@ -12,7 +12,8 @@ h1{font-size:22px;margin:0 0 12px}dl{display:grid;grid-template-columns:max-cont
 dt{font-weight:bold}dd{margin:0}label{display:block;font-weight:bold;margin:12px 0 4px}
 textarea,input[type=text]{width:100%;box-sizing:border-box;font:inherit;padding:6px}
 button{margin-top:16px;padding:10px 20px;font:bold 16px Arial,sans-serif;background:#b00020;color:#fff;border:0;border-radius:4px;cursor:pointer}
-.error{color:#b00020;font-weight:bold}`;
+.error{color:#b00020;font-weight:bold}fieldset{border:0;padding:0;margin:12px 0 0}legend{font-weight:bold}
+label.choice{font-weight:normal;margin:6px 0}`;
 
 export function page(title: string, body: string): string {
   return `<!doctype html>
@@ -31,6 +32,7 @@ export const ACTION_LABELS: Record<MimAction, { title: string; button: string }>
   'hand-over': { title: 'Hand this incident to another MIM', button: 'Offer the handover' },
   'take-over': { title: 'Take over as Major Incident Manager', button: 'Take over as MIM' },
   'submit-review': { title: 'Submit the post-incident review', button: 'Submit review' },
+  feedback: { title: 'Was this the right call?', button: 'Send my judgement' },
 };
 
 interface Field {
@@ -39,6 +41,8 @@ interface Field {
   multiline?: boolean;
   required?: boolean;
   value?: string;
+  /** One of these, as radio buttons: [value, label]. */
+  choices?: Array<[string, string]>;
 }
 
 export function fieldsFor(action: MimAction, incident: Incident): Field[] {
@@ -92,6 +96,19 @@ export function fieldsFor(action: MimAction, incident: Incident): Field[] {
         { name: 'summary', label: 'What happened and why', multiline: true, required: true },
         { name: 'lessons', label: 'Lessons and follow-up actions', multiline: true, required: true },
       ];
+    case 'feedback':
+      return [
+        {
+          name: 'rightCall',
+          label: `Was it right to run ${incident.id} as a major incident?`,
+          required: true,
+          choices: [
+            ['yes', 'Yes, the right call'],
+            ['no', 'No, it should not have been major'],
+          ],
+        },
+        { name: 'comment', label: 'Why (optional: it helps tune the criteria)', multiline: true },
+      ];
   }
 }
 
@@ -144,6 +161,15 @@ export function confirmPage(options: {
   const fields = fieldsFor(action, incident)
     .map((f) => {
       const value = escapeHtml(values?.[f.name] ?? f.value ?? '');
+      if (f.choices) {
+        const options = f.choices
+          .map(
+            ([v, text]) =>
+              `<label class="choice"><input type="radio" name="${f.name}" value="${escapeHtml(v)}"${values?.[f.name] === v ? ' checked' : ''}${f.required ? ' required' : ''}> ${escapeHtml(text)}</label>`,
+          )
+          .join('');
+        return `<fieldset><legend>${escapeHtml(f.label)}</legend>${options}</fieldset>`;
+      }
       const input = f.multiline
         ? `<textarea id="${f.name}" name="${f.name}" rows="3"${f.required ? ' required' : ''}>${value}</textarea>`
         : `<input type="text" id="${f.name}" name="${f.name}" value="${value}"${f.required ? ' required' : ''}>`;

@@ -87,6 +87,20 @@ function cards(f: Figures): string {
   ].join('')}</div>`;
 }
 
+function overEscalationHtml(r: Report): string {
+  if (r.overEscalation.length === 0) return '<p>No major incident or candidate in this period.</p>';
+  const rows = r.overEscalation
+    .map(
+      (c) =>
+        `<tr><td>${escapeHtml(c.criterion)}</td><td class="n">${c.majors}</td><td class="n">${c.judgedNotMajor}</td><td class="n">${c.candidates}</td><td class="n">${c.rejected}</td></tr>`,
+    )
+    .join('');
+  const suggestions = r.overEscalation.flatMap((c) => (c.suggestion ? [`<li>${escapeHtml(c.suggestion)}</li>`] : []));
+  return `<div class="wide"><table><thead><tr><th>criterion</th><th>majors</th><th>judged not major</th><th>candidates</th><th>rejected</th></tr></thead><tbody>${rows}</tbody></table></div>${
+    suggestions.length ? `<ul>${suggestions.join('')}</ul>` : ''
+  }`;
+}
+
 export function reportHtml(r: Report, organisation: string): string {
   const f = r.overall;
   const day = (iso: string) => iso.slice(0, 16).replace('T', ' ');
@@ -128,6 +142,8 @@ ${cards(f)}
 <figure><figcaption>Time to acknowledge, per incident</figcaption>${bars(acknowledge, [COLOURS.bar])}</figure>
 <figure><figcaption>Pages per person (purple: at night in their zone)</figcaption>${bars(pages, [COLOURS.bar, COLOURS.night])}</figure>
 </div>
+<h2>Was it the right call?</h2>
+${overEscalationHtml(r)}
 <h2>By service</h2>
 <div class="wide"><table><thead><tr><th>service</th><th>incidents</th><th>acknowledge (median)</th><th>resolve (median)</th><th>updates on time</th><th>candidates accepted</th></tr></thead><tbody>${services}</tbody></table></div>
 <h2>Incidents</h2>

@@ -80,6 +80,23 @@ export function reportText(r: Report): string {
       ]),
     );
   }
+  if (r.overEscalation.length > 0) {
+    lines.push('', 'Was it the right call? Per criterion', '');
+    lines.push(
+      ...table([
+        ['criterion', 'majors', 'judged not major', 'candidates', 'rejected'],
+        ...r.overEscalation.map((c) => [
+          c.criterion,
+          String(c.majors),
+          String(c.judgedNotMajor),
+          String(c.candidates),
+          String(c.rejected),
+        ]),
+      ]),
+    );
+    const suggestions = r.overEscalation.flatMap((c) => (c.suggestion ? [`* ${c.suggestion}`] : []));
+    if (suggestions.length > 0) lines.push('', ...suggestions);
+  }
   if (r.incidents.length > 0) {
     lines.push('', 'Incidents', '');
     lines.push(

@@ -25,12 +25,57 @@ export interface Figures {
   failedMessages: number;
 }
 
+/** How often one criterion's majors were judged not major, and its candidates rejected; and what to do. */
+export interface CriterionFeedback {
+  criterion: string;
+  majors: number;
+  judgedNotMajor: number;
+  candidates: number;
+  rejected: number;
+  suggestion?: string;
+}
+
 export interface Report {
   since: string;
   until: string;
   overall: Figures;
   byService: Record<string, Figures>;
+  /** Per criterion that made incidents major or candidates, most judged not major first. */
+  overEscalation: CriterionFeedback[];
   incidents: IncidentKpis[];
+}
+
+/** A suggestion needs this many incidents of a criterion: fewer say little. */
+const SUGGEST_FROM = 3;
+
+/** Judged not major when more of those who judged it said so than said it was the right call. */
+const judgedNotMajor = (i: IncidentKpis) => i.feedback.notMajor > i.feedback.rightCall;
+
+function overEscalation(incidents: IncidentKpis[], days: number): CriterionFeedback[] {
+  const period = `in ${days} day${days === 1 ? '' : 's'}`;
+  return [...Map.groupBy(incidents, (i) => i.criterion)]
+    .map(([criterion, list]): CriterionFeedback => {
+      const majors = list.filter((i) => i.verdict === 'major');
+      const notMajor = majors.filter(judgedNotMajor).length;
+      const candidates = list.filter((i) => i.candidate !== undefined);
+      const rejected = candidates.filter((i) => i.candidate === 'rejected').length;
+      const suggestion =
+        majors.length >= SUGGEST_FROM && notMajor * 2 >= majors.length
+          ? `${criterion}: ${notMajor} of ${majors.length} majors ${period} judged not major; consider making them candidates`
+          : candidates.length >= SUGGEST_FROM && rejected * 4 >= candidates.length * 3
+            ? `${criterion}: ${rejected} of ${candidates.length} candidates ${period} rejected; consider treating them as below the criteria`
+            : undefined;
+      return {
+        criterion,
+        majors: majors.length,
+        judgedNotMajor: notMajor,
+        candidates: candidates.length,
+        rejected,
+        ...(suggestion ? { suggestion } : {}),
+      };
+    })
+    .filter((c) => c.majors + c.candidates > 0)
+    .sort((a, b) => b.judgedNotMajor + b.rejected - (a.judgedNotMajor + a.rejected) || a.criterion.localeCompare(b.criterion));
 }
 
 /** The value below which a share `p` of the sorted values lie (nearest rank). */
@@ -85,10 +130,12 @@ export function figures(incidents: IncidentKpis[]): Figures {
 export function report(incidents: IncidentKpis[], period: { since: string; until: string }): Report {
   const sorted = [...incidents].sort((a, b) => a.endedAt.localeCompare(b.endedAt));
   const services = Map.groupBy(sorted, (i) => i.service);
+  const days = Math.round((Date.parse(period.until) - Date.parse(period.since)) / 86_400_000);
   return {
     ...period,
     overall: figures(sorted),
     byService: Object.fromEntries([...services].sort(([a], [b]) => a.localeCompare(b)).map(([s, list]) => [s, figures(list)])),
+    overEscalation: overEscalation(sorted, Math.max(1, days)),
     incidents: sorted,
   };
 }

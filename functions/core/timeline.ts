@@ -34,6 +34,7 @@ export const TIMELINE_KINDS = [
   'review-reminder',
   'review-submitted',
   'closed',
+  'feedback-given',
   'action-refused',
   'notification-failed',
   'workflow-stopped',

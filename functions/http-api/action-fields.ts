@@ -40,9 +40,13 @@ export const ACTION_FIELDS = {
   }),
   resolve: z.object({ resolution: text('resolution') }),
   'submit-review': z.object({ summary: text('summary'), lessons: text('lessons') }),
+  feedback: z.object({
+    rightCall: z.enum(['yes', 'no'], { error: 'rightCall: answer yes (the right call) or no (it should not have been major)' }),
+    comment: optionalText,
+  }),
 } satisfies Record<MimAction, z.ZodType>;
 
-type ActionDetails = Pick<MimEvent, 'reason' | 'to' | 'priority' | 'update' | 'resolution' | 'review'>;
+type ActionDetails = Pick<MimEvent, 'reason' | 'to' | 'priority' | 'update' | 'resolution' | 'review' | 'feedback'>;
 
 export function details(
   app: App,
@@ -88,6 +92,11 @@ export function details(
       return { ok: true, value: { resolution: f.resolution! } };
     case 'submit-review':
       return { ok: true, value: { review: { summary: f.summary!, lessons: f.lessons! } } };
+    case 'feedback':
+      return {
+        ok: true,
+        value: { feedback: { rightCall: f.rightCall === 'yes', ...(f.comment ? { comment: f.comment } : {}) } },
+      };
     default:
       return { ok: true, value: {} };
   }

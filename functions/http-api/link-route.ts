@@ -131,6 +131,17 @@ export async function linkRoute(app: App, req: HttpRequest, linkId: string, now:
   }
   const submitted = await actOnLink(app, hash, event, incident);
   if ('refused' in submitted) return html(409, messagePage('This action no longer applies', submitted.refused, about));
+  if (link.action === 'feedback') {
+    const judged = event.feedback!.rightCall ? 'the right call' : 'it should not have been a major incident';
+    return html(
+      200,
+      messagePage(
+        'Thank you',
+        `Recorded for ${incident.id} as ${recipientName}: ${judged}. It counts in the report of how major incidents went, where it helps tune the criteria.`,
+        { incident },
+      ),
+    );
+  }
   return html(
     200,
     messagePage(

@@ -3,6 +3,7 @@ import { keyHash, newEventId } from '../core/ids';
 import { formatTime } from '../core/messages';
 import { type Incident, type MimEvent, refusalFor, type WorkflowStop } from '../core/incident';
 import type { App } from './app';
+import { recordFeedback } from './insight';
 
 /** A person's action that does not apply to the incident as it now stands; the message says why. */
 export class ActionRefused extends Error {
@@ -71,6 +72,12 @@ export async function submitAction(
   }
   const refusal = refusalFor(incident, event);
   if (refusal) return refuse(app, incident, keyed, refusal);
+  if (event.action === 'feedback') {
+    // A judgement of the call, not a step of the lifecycle: recorded now, whatever the workflow is doing.
+    const earlier = await recordFeedback(app, incident, event);
+    if (earlier) return refuse(app, incident, keyed, earlier);
+    return { event, delivered: true, ...(repeated ? { repeated } : {}) };
+  }
   if (event.action === 'accept' || event.action === 'reject') {
     // Decided now, not later by the workflow: whoever answers second is told so, not "done".
     const answer = { action: event.action, by: event.by, at: event.at, eventId: event.id };

@@ -74,6 +74,15 @@ export function describeDeliveries(deliveries: DeliveryOutcome[]): string {
  * Who got what, for the timeline entry of a round: the names reached on each channel and those not
  * reached, so that "did the CFO get the 14:30 update?" has an answer.
  */
+/** Who is asked whether an incident was the right call, beside those paged: the feedback audiences' members. */
+export function feedbackAudience(config: OrganisationConfig, incident: Incident): string[] {
+  const names = config.feedback?.audiences ?? ['leadership'];
+  const heard = new Set(stakeholders(config, incident).map((r) => r.person.id));
+  return [...new Set(config.audiences.filter((a) => names.includes(a.name)).flatMap((a) => a.members))].filter((id) =>
+    heard.has(id),
+  );
+}
+
 export function whoGotWhat(deliveries: DeliveryOutcome[]): Record<string, string[]> {
   const by: Record<string, string[]> = {};
   for (const d of deliveries) (by[d.ok ? d.channel : 'failed'] ??= []).push(d.ok ? d.name : `${d.name} (${d.channel})`);

@@ -1,4 +1,8 @@
+import { findPerson } from '../core/config';
+import type { Incident, MimEvent } from '../core/incident';
 import { incidentKpis } from '../core/kpis';
+import { formatTime } from '../core/messages';
+import { entry, type TimelineEntry } from '../core/timeline';
 import { report, type Report } from '../core/report';
 import type { App } from './app';
 
@@ -19,4 +23,41 @@ export async function periodReport(app: App, period: { since: Date; until: Date;
     since: period.since.toISOString(),
     until: period.until.toISOString(),
   });
+}
+
+/** Statuses in which an incident has ended: its outcome is kept, and feedback given later updates it. */
+const ENDED: ReadonlySet<Incident['status']> = new Set(['closed', 'downgraded', 'handed-off']);
+
+/**
+ * A person's judgement of the call (was it right to run this as a major incident?), on the timeline
+ * once per person: the first judgement counts. Returns why a second one is refused, or nothing when
+ * it was recorded (or is this same judgement, sent again). An incident that has ended has its
+ * outcome kept again, with the judgement counted.
+ */
+export async function recordFeedback(app: App, incident: Incident, event: MimEvent): Promise<string | undefined> {
+  const name = findPerson(app.config, event.by)?.name ?? event.by;
+  const { rightCall, comment } = event.feedback!;
+  const judged = rightCall ? 'the right call' : 'should not have been a major incident';
+  const line = entry('feedback-given', `${name} judged it ${judged}${comment ? `: ${comment}` : ''}`, {
+    actor: event.by,
+    channel: event.via,
+    at: event.at,
+    detail: {
+      rightCall,
+      ...(comment ? { comment } : {}),
+      eventId: event.id,
+      ...(event.principal ? { principal: event.principal } : {}),
+    },
+  });
+  const first = await app.store.appendTimeline(incident.id, line, `feedback#${event.by}`);
+  if (!first) {
+    const earlier = (await app.store.timeline(incident.id)).find(
+      (e): e is TimelineEntry => e.kind === 'feedback-given' && e.actor === event.by,
+    );
+    if (earlier && (earlier.detail as { eventId?: string } | undefined)?.eventId !== event.id) {
+      return `${name} already judged ${incident.id} at ${formatTime(earlier.at, app.config.timeZone)} (${earlier.summary.replace(`${name} judged it `, '')}); one judgement per person counts`;
+    }
+  }
+  if (ENDED.has(incident.status)) await recordOutcome(app, incident.id);
+  return undefined;
 }

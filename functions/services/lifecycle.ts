@@ -34,6 +34,7 @@ import type { Channel } from '../core/config';
 import type { App } from './app';
 import {
   describeDeliveries,
+  feedbackAudience,
   owners,
   peopleReached,
   priorityAudience,
@@ -76,13 +77,13 @@ async function notify(
   incident: Incident,
   key: string,
   recipients: Recipient[],
-  compose: (zone: string) => Notice,
+  compose: (zone: string, person?: Recipient['person']) => Notice,
   { warRoom = false } = {},
 ) {
   return app.notifier.send(
     incident.id,
     key,
-    recipients.map((r) => ({ person: r.person, channels: r.channels, notice: compose(zoneOf(app.config, r.person)) })),
+    recipients.map((r) => ({ person: r.person, channels: r.channels, notice: compose(zoneOf(app.config, r.person), r.person) })),
     warRoom ? { warRoom: compose(app.config.timeZone) } : {},
   );
 }
@@ -101,7 +102,7 @@ async function broadcast(
   app: App,
   incident: Incident,
   key: string,
-  compose: (zone: string) => Notice,
+  compose: (zone: string, person?: Recipient['person']) => Notice,
   line: { kind: TimelineKind; summary: (told: string) => string; nextUpdateAt?: string },
 ) {
   const deliveries = await notify(app, incident, key, stakeholders(app.config, incident), compose, WAR_ROOM);
@@ -197,6 +198,7 @@ export async function pageMim(app: App, id: string, now = app.clock.now()): Prom
       ...(incident.verdict === 'candidate' ? { reject: await app.links.issue(id, 'reject', person.id, now) } : {}),
       // Once every level is paged there is no next level to pass to.
       ...(exhausted ? {} : { pass: await app.links.issue(id, 'pass', person.id, now, level) }),
+      feedback: await app.links.issue(id, 'feedback', person.id, now),
     };
     recipients.push({
       person,
@@ -540,9 +542,19 @@ export async function mobilise(app: App, id: string, now = app.clock.now()): Pro
   return { incidentId: id, waitSeconds: waitFor(incident, now) };
 }
 
-/** The first stakeholder notice: who leads, the bridge, and when the next update comes. */
-function firstNotice(app: App, incident: Incident, due: string) {
-  return broadcast(app, incident, 'initial', (zone) => initialNotice(app.config, incident, zone), {
+/**
+ * The first stakeholder notice: who leads, the bridge, and when the next update comes; the members of
+ * the feedback audiences (leadership, by default) are asked whether this was the right call.
+ */
+async function firstNotice(app: App, incident: Incident, due: string) {
+  const asked = new Set(feedbackAudience(app.config, incident));
+  const links = new Map<string, string>();
+  for (const person of asked) links.set(person, await app.links.issue(incident.id, 'feedback', person, app.clock.now()));
+  const compose = (zone: string, person?: Recipient['person']) => {
+    const feedback = person && links.get(person.id);
+    return initialNotice(app.config, incident, zone, feedback ? { feedback } : {});
+  };
+  return broadcast(app, incident, 'initial', compose, {
     kind: 'notice-sent',
     summary: (to) =>
       `First stakeholder notice to ${to}; bridge ${app.config.bridge.url}; next update at ${formatTime(due, app.config.timeZone)}`,

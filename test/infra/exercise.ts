@@ -105,6 +105,9 @@ export async function exerciseEverything(lab: Lab): Promise<void> {
 
   await does(after, major, 'submit-review', 'dave', { summary: 'Bad deploy.', lessons: 'Canary deploys.' });
   await finished(after, major);
+  // A judgement of the call after the incident ended: recorded by the API, and the report kept again.
+  await does(after, major, 'feedback', 'irene', { rightCall: 'no', comment: 'One region only.' });
+  await after.api('GET', '/reports?since=1d');
   await after.startExecution(minor);
   await finished(after, minor);
 }

@@ -50,6 +50,14 @@ describe('organisation config', () => {
     ]);
   });
 
+  it('a feedback audience that is not one of the audiences is named, with the audiences there are', () => {
+    const problems = problemsOf(`${example}\nfeedback:\n  audiences: [leaders]\n`);
+
+    expect(problems).toEqual([
+      'feedback.audiences.0: "leaders" is not one of the audiences; use one of: leadership, service-desk',
+    ]);
+  });
+
   it('a phone number that is not E.164 is refused with the expected form', () => {
     const problems = problemsOf(example.replace('"+447700900101"', '"07700 900101"'));
 

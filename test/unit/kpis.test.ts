@@ -129,6 +129,8 @@ const kpis = (overrides: Partial<IncidentKpis>): IncidentKpis => ({
   pages: [],
   levelsReached: 1,
   failedMessages: 0,
+  criterion: 'checkout tier-1 alarms',
+  feedback: { rightCall: 0, notMajor: 0 },
   ...overrides,
 });
 
@@ -191,6 +193,59 @@ describe('the report over a period', () => {
     expect(text).toContain('0 incidents');
     expect(text).toMatch(/time to acknowledge\s+-\s+-\s+0/);
     expect(text).toContain('updates on time       none');
+  });
+});
+
+describe('feedback on over-escalation, per criterion', () => {
+  const period = { since: '2026-11-01T00:00:00.000Z', until: '2026-12-01T00:00:00.000Z' };
+  const judged = (n: number, notMajor: boolean) =>
+    kpis({ id: `INC-20261127-JUDGE${n}`, feedback: notMajor ? { rightCall: 0, notMajor: 2 } : { rightCall: 1, notMajor: 1 } });
+
+  it("suggests making a criterion's majors candidates when most of them were judged not major", () => {
+    const r = report([judged(1, true), judged(2, true), judged(3, false), judged(4, true)], period);
+
+    expect(r.overEscalation).toEqual([
+      {
+        criterion: 'checkout tier-1 alarms',
+        majors: 4,
+        judgedNotMajor: 3,
+        candidates: 0,
+        rejected: 0,
+        suggestion: 'checkout tier-1 alarms: 3 of 4 majors in 30 days judged not major; consider making them candidates',
+      },
+    ]);
+  });
+
+  it("suggests treating a criterion's candidates as below the criteria when nearly all are rejected, and suggests nothing from too few", () => {
+    const candidate = (n: number, answer: 'accepted' | 'rejected') =>
+      kpis({
+        id: `INC-20261127-CAND0${n}`,
+        verdict: 'candidate',
+        candidate: answer,
+        criterion: 'declarations of high impact x medium urgency',
+      });
+
+    const many = report(
+      [1, 2, 3].map((n) => candidate(n, 'rejected')),
+      period,
+    );
+    const few = report([candidate(1, 'rejected'), candidate(2, 'rejected')], period);
+
+    expect(many.overEscalation[0]!.suggestion).toBe(
+      'declarations of high impact x medium urgency: 3 of 3 candidates in 30 days rejected; consider treating them as below the criteria',
+    );
+    expect(few.overEscalation[0]!.suggestion).toBeUndefined();
+  });
+
+  it("counts the judgements on an incident's timeline, and names the criterion that made it major", () => {
+    const result = incidentKpis(config, closed({ source: 'alarm' }), [
+      line('14:30', 'feedback-given', { rightCall: false }),
+      line('14:31', 'feedback-given', { rightCall: true }),
+      line('14:32', 'feedback-given', { rightCall: false }),
+    ]);
+
+    expect(result.feedback).toEqual({ rightCall: 1, notMajor: 2 });
+    expect(result.criterion).toBe('checkout tier-1 alarms');
   });
 });
 

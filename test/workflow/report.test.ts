@@ -80,6 +80,9 @@ describe('workflow: the report over incidents run through the real lifecycle', (
     await act(driver(), c, 'reject', mimC, { reason: 'One merchant only; the normal queue has it.' });
     await finished(driver(), c);
 
+    // Leadership judges A after it closed: its kept outcome counts the judgement.
+    await act(driver(), a, 'feedback', 'irene', { rightCall: 'no', comment: 'A blip.' });
+
     const { status, body } = await driver().api<Report>('GET', '/reports?since=1d');
 
     expect(status).toBe(200);
@@ -106,6 +109,10 @@ describe('workflow: the report over incidents run through the real lifecycle', (
       candidates: { accepted: 0, rejected: 1, rate: 0 },
     });
     expect(Object.values(body.overall.pages).reduce((n, p) => n + p.pages, 0)).toBe(3);
+    expect(body.overEscalation).toEqual([
+      { criterion: 'declarations of high impact x high urgency', majors: 2, judgedNotMajor: 1, candidates: 0, rejected: 0 },
+      { criterion: 'declarations of high impact x medium urgency', majors: 0, judgedNotMajor: 0, candidates: 1, rejected: 1 },
+    ]);
   });
 
   it('mim report prints the figures as a table and writes them as one page with charts, which a browser shows whole', async () => {

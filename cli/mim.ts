@@ -241,10 +241,17 @@ program
     }
   });
 
+/** The name commander gives an option's value: "--root-cause <text>" is rootCause. */
+const optionName = (flag: string) =>
+  flag
+    .split(' ')[0]!
+    .replace(/^--/, '')
+    .replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
 function actionCommand(
   name: string,
   description: string,
-  fields: Array<[flag: string, key: string, help: string, required: boolean]>,
+  fields: Array<[flag: string, key: string, help: string, required: boolean | 'repeatable']>,
 ) {
   const cmd = program
     .command(name)
@@ -252,10 +259,13 @@ function actionCommand(
     .argument('<incident-id>')
     .requiredOption('--by <person>', 'who acts (a person id from the config)');
   for (const [flag, , help, required] of fields) {
-    if (required) cmd.requiredOption(flag, help);
+    if (required === 'repeatable') cmd.option(flag, help, (value: string, all: string[] = []) => [...all, value]);
+    else if (required) cmd.requiredOption(flag, help);
     else cmd.option(flag, help);
   }
-  cmd.action(async (id: string, o: Record<string, string>) => {
+  cmd.action(async (id: string, given: Record<string, string | string[]>) => {
+    // A repeated option is sent as the lines of one field, as a form's textarea sends it.
+    const o = Object.fromEntries(Object.entries(given).map(([k, v]) => [k, Array.isArray(v) ? v.join('\n') : v]));
     const action =
       (
         {
@@ -266,9 +276,12 @@ function actionCommand(
         } as Record<string, string>
       )[name] ?? name;
     const body = Object.fromEntries(
-      [['action', action], ['by', o.by], ['idempotencyKey', randomUUID()], ...fields.map(([, key]) => [key, o[key]])].filter(
-        ([, v]) => v !== undefined,
-      ),
+      [
+        ['action', action],
+        ['by', o.by],
+        ['idempotencyKey', randomUUID()],
+        ...fields.map(([flag, key]) => [key, o[optionName(flag)]]),
+      ].filter(([, v]) => v !== undefined),
     );
     const result = await call<{ eventId: string; delivered: boolean; repeated?: boolean; workflowStopped?: { reason: string } }>(
       'POST',
@@ -322,8 +335,17 @@ actionCommand('feedback', 'judge the call: was it right to run this as a major i
   ['--comment <text>', 'comment', 'why (optional: it helps tune the criteria)', false],
 ]);
 actionCommand('review', 'submit the post-incident review', [
-  ['--summary <text>', 'summary', 'what happened and why', true],
-  ['--lessons <text>', 'lessons', 'lessons and follow-up actions', true],
+  ['--summary <text>', 'summary', 'what happened', true],
+  ['--root-cause <text>', 'rootCause', 'the root cause', false],
+  ['--contributing <text>', 'contributingFactors', 'contributing factors', false],
+  ['--went-well <text>', 'wentWell', 'what went well', false],
+  ['--lessons <text>', 'lessons', 'the lessons', true],
+  [
+    '--action <item>',
+    'actionItems',
+    'an action item, as "owner, due day, what" (dave, 2026-12-15, add a canary stage); repeat for more',
+    'repeatable',
+  ],
 ]);
 
 program

@@ -752,6 +752,11 @@ export class IncidentStore {
     }
   }
 
+  /** Every action people took on the incident, taken or not, in order. */
+  async inbox(incidentId: string): Promise<MimEvent[]> {
+    return (await this.queryAll(`INC#${incidentId}`, 'INBOX#')).map((item) => clean<MimEvent>(item));
+  }
+
   async findEvent(incidentId: string, eventId: string): Promise<MimEvent | undefined> {
     const items = await this.queryAll(`INC#${incidentId}`, 'INBOX#');
     const found = items.find((item) => item.id === eventId);

@@ -48,6 +48,25 @@ export interface AlarmSummary {
   account?: string;
 }
 
+/** Something the review decided must be done, by whom and by when; followed up until it is done. */
+export interface ActionItem {
+  title: string;
+  /** A person id from the config. */
+  owner: string;
+  /** A day, as 2026-12-15: due by its end, in the organisation's zone. */
+  due: string;
+}
+
+/** What a post-incident review says: the review form's fields. */
+export interface ReviewWriteUp {
+  summary: string;
+  rootCause?: string;
+  contributingFactors?: string;
+  wentWell?: string;
+  lessons: string;
+  actionItems?: ActionItem[];
+}
+
 export interface Incident {
   id: string;
   title: string;
@@ -93,7 +112,7 @@ export interface Incident {
   lastRound?: string;
   resolvedAt?: string;
   resolution?: string;
-  review?: { owner: Actor; dueAt: string; submittedAt?: string; summary?: string; lessons?: string };
+  review?: { owner: Actor; dueAt: string; submittedAt?: string } & Partial<ReviewWriteUp>;
   closedAt?: string;
   rejection?: { by: string; reason: string; at: string };
   /** A handover the MIM offered: it takes effect only when `to` takes over. */
@@ -162,7 +181,7 @@ export interface MimEvent {
   to?: string;
   update?: Omit<StatusUpdate, 'postedBy' | 'postedAt'>;
   resolution?: string;
-  review?: { summary: string; lessons: string };
+  review?: ReviewWriteUp;
   /** Feedback on the call: was it right to run this as a major incident? */
   feedback?: { rightCall: boolean; comment?: string };
   /** Set when the workflow has taken it. */

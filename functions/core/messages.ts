@@ -17,6 +17,8 @@ export interface Notice {
   intro: string;
   fields: Array<[label: string, value: string]>;
   list?: { title: string; items: string[] };
+  /** Further lists after `list` (a review's draft: its alarms, updates, who was told what). */
+  sections?: Array<{ title: string; items: string[] }>;
   actions: Array<{ label: string; url: string }>;
   sms: string;
 }
@@ -84,7 +86,11 @@ function renderBuiltIn(notice: Notice, config: OrganisationConfig): RenderedEmai
     notice.intro,
     '',
     ...notice.fields.map(([label, value]) => `${label}: ${value}`),
-    ...(notice.list ? ['', `${notice.list.title}:`, ...notice.list.items.map((item) => `  - ${item}`)] : []),
+    ...[...(notice.list ? [notice.list] : []), ...(notice.sections ?? [])].flatMap((list) => [
+      '',
+      `${list.title}:`,
+      ...list.items.map((item) => `  - ${item}`),
+    ]),
     ...(notice.actions.length ? ['', ...notice.actions.map((a) => `${a.label}: ${a.url}`)] : []),
     '',
     `-- ${config.organisation} major incident management`,
@@ -105,14 +111,14 @@ ${notice.fields
   )
   .join('\n')}
 </table>
-${
-  notice.list
-    ? `<h2 style="font:bold 15px Arial,sans-serif;margin:0 0 8px">${escapeHtml(notice.list.title)}</h2>
+${[...(notice.list ? [notice.list] : []), ...(notice.sections ?? [])]
+  .map(
+    (list) => `<h2 style="font:bold 15px Arial,sans-serif;margin:0 0 8px">${escapeHtml(list.title)}</h2>
 <ul style="font:13px Arial,sans-serif;color:#222;margin:0 0 16px;padding-left:20px">
-${notice.list.items.map((item) => `<li>${escapeHtml(item)}</li>`).join('\n')}
-</ul>`
-    : ''
-}
+${list.items.map((item) => `<li>${escapeHtml(item)}</li>`).join('\n')}
+</ul>`,
+  )
+  .join('\n')}
 ${notice.actions
   .map(
     (a) =>
@@ -457,36 +463,58 @@ export function reviewNotice(
   timeline: TimelineEntry[],
   links: Links,
   reminder: boolean,
+  draft: { fields: Array<[string, string]>; sections: Array<{ title: string; items: string[] }> } = { fields: [], sections: [] },
 ): Notice {
   const due = incident.review ? formatTime(incident.review.dueAt, zone) : '';
   return {
     template: 'review',
     subject: `${reminder ? 'Reminder: ' : ''}Post-incident review for ${headline(incident)} due ${due}`,
     heading: `${reminder ? 'Reminder: the' : 'The'} post-incident review of ${incident.id} is yours`,
-    intro: `Capture what happened, why, and what will prevent a repeat. It is due at ${due}; reminders continue until it is submitted.`,
+    intro: `Its first draft is below: how it went, the alarms, every update as posted, who was told what. Add what happened, the root cause, what went well, the lessons and the action items (each with an owner and a due day). It is due at ${due}; reminders continue until it is submitted.`,
     fields: [
       ['Incident', incident.id],
       ['Service', incident.service],
       ['Priority', incident.priority ?? ''],
       ['Resolution', incident.resolution ?? ''],
+      ...draft.fields,
     ],
     list: { title: 'Timeline', items: timeline.map((e) => `${formatTime(e.at, zone)} ${e.summary}`) },
+    sections: draft.sections,
     actions: actionsFrom(links),
     sms: `${reminder ? 'Reminder: ' : ''}PIR for ${incident.id} due ${due}: ${links.review}`,
   };
 }
 
-export function closedNotice(config: OrganisationConfig, incident: Incident, zone: string): Notice {
+export function closedNotice(
+  config: OrganisationConfig,
+  incident: Incident,
+  zone: string,
+  figures: Array<[string, string]> = [],
+): Notice {
+  const review = incident.review;
+  const items = review?.actionItems ?? [];
   return {
     template: 'closed',
     subject: `Review published: ${headline(incident)}`,
     heading: `Post-incident review of ${incident.id} submitted`,
-    intro: incident.review?.summary ?? 'The review is complete.',
+    intro: review?.summary ?? 'The review is complete.',
     fields: [
       ['Incident', incident.id],
-      ['Lessons', incident.review?.lessons ?? ''],
-      ['Owner', incident.review?.owner.name ?? ''],
+      ...(review?.rootCause ? ([['Root cause', review.rootCause]] as Array<[string, string]>) : []),
+      ...(review?.contributingFactors ? ([['Contributing factors', review.contributingFactors]] as Array<[string, string]>) : []),
+      ...(review?.wentWell ? ([['What went well', review.wentWell]] as Array<[string, string]>) : []),
+      ['Lessons', review?.lessons ?? ''],
+      ['Owner', review?.owner.name ?? ''],
+      ...figures,
     ],
+    ...(items.length
+      ? {
+          list: {
+            title: 'Action items',
+            items: items.map((i) => `${i.title} (${config.people[i.owner]?.name ?? i.owner}, by ${i.due})`),
+          },
+        }
+      : {}),
     actions: [],
     sms: `${incident.id} review published and incident closed.`,
   };

@@ -93,8 +93,23 @@ export function fieldsFor(action: MimAction, incident: Incident): Field[] {
       return [];
     case 'submit-review':
       return [
-        { name: 'summary', label: 'What happened and why', multiline: true, required: true },
-        { name: 'lessons', label: 'Lessons and follow-up actions', multiline: true, required: true },
+        {
+          name: 'summary',
+          label: 'What happened',
+          multiline: true,
+          required: true,
+          value: incident.resolution ? `${incident.title}. Resolved: ${incident.resolution}` : incident.title,
+        },
+        { name: 'rootCause', label: 'Root cause', multiline: true },
+        { name: 'contributingFactors', label: 'Contributing factors', multiline: true },
+        { name: 'wentWell', label: 'What went well', multiline: true },
+        { name: 'lessons', label: 'Lessons', multiline: true, required: true },
+        {
+          name: 'actionItems',
+          label:
+            'Action items, one a line: owner, due day, what is to be done (such as: dave, 2026-12-15, add a canary stage). Each owner is reminded until it is done.',
+          multiline: true,
+        },
       ];
     case 'feedback':
       return [

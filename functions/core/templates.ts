@@ -82,6 +82,8 @@ export interface TemplateView {
   fields: Array<{ label: string; value: string }>;
   field: Record<string, string>;
   list?: { title: string; items: string[] };
+  /** Further lists, each `{title, items}` (a review's draft). */
+  sections: Array<{ title: string; items: string[] }>;
   actions: Array<{ label: string; url: string }>;
   bridge: OrganisationConfig['bridge'];
 }
@@ -95,6 +97,7 @@ export function templateView(
     sms: string;
     fields: Array<[string, string]>;
     list?: { title: string; items: string[] };
+    sections?: Array<{ title: string; items: string[] }>;
     actions: Array<{ label: string; url: string }>;
   },
   config: OrganisationConfig,
@@ -108,6 +111,7 @@ export function templateView(
     fields: notice.fields.map(([label, value]) => ({ label, value })),
     field: Object.fromEntries(notice.fields.map(([label, value]) => [camel(label), value])),
     ...(notice.list ? { list: notice.list } : {}),
+    sections: notice.sections ?? [],
     actions: notice.actions,
     bridge: config.bridge,
   };

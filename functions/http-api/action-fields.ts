@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { findPerson, PRIORITIES, type Priority } from '../core/config';
 import type { MimAction, MimEvent } from '../core/incident';
 import type { App } from '../services/app';
+import { MAX_ACTION_ITEMS, parseActionItems } from '../core/review';
 
 export const text = (what: string) =>
   z
@@ -39,7 +40,22 @@ export const ACTION_FIELDS = {
     workaround: optionalText,
   }),
   resolve: z.object({ resolution: text('resolution') }),
-  'submit-review': z.object({ summary: text('summary'), lessons: text('lessons') }),
+  'submit-review': z.object({
+    summary: text('summary'),
+    rootCause: optionalText,
+    contributingFactors: optionalText,
+    wentWell: optionalText,
+    lessons: text('lessons'),
+    // One a line, "owner, due day, what" (a form, the CLI), or a list (the API).
+    actionItems: z
+      .union([
+        z.string().max(20_000),
+        z
+          .array(z.object({ owner: z.string().max(100), due: z.string().max(20), title: z.string().max(500) }))
+          .max(MAX_ACTION_ITEMS),
+      ])
+      .optional(),
+  }),
   feedback: z.object({
     rightCall: z.enum(['yes', 'no'], { error: 'rightCall: answer yes (the right call) or no (it should not have been major)' }),
     comment: optionalText,
@@ -90,8 +106,24 @@ export function details(
       };
     case 'resolve':
       return { ok: true, value: { resolution: f.resolution! } };
-    case 'submit-review':
-      return { ok: true, value: { review: { summary: f.summary!, lessons: f.lessons! } } };
+    case 'submit-review': {
+      const given = (result.data as { actionItems?: Parameters<typeof parseActionItems>[1] }).actionItems;
+      const parsed = given === undefined ? { items: [] } : parseActionItems(app.config, given, app.clock.now());
+      if ('error' in parsed) return { ok: false, error: parsed.error };
+      return {
+        ok: true,
+        value: {
+          review: {
+            summary: f.summary!,
+            ...(f.rootCause ? { rootCause: f.rootCause } : {}),
+            ...(f.contributingFactors ? { contributingFactors: f.contributingFactors } : {}),
+            ...(f.wentWell ? { wentWell: f.wentWell } : {}),
+            lessons: f.lessons!,
+            ...(parsed.items.length ? { actionItems: parsed.items } : {}),
+          },
+        },
+      };
+    }
     case 'feedback':
       return {
         ok: true,

@@ -29,6 +29,7 @@ import { escalationStep, whoIsOnCall } from '../core/roster';
 import { holdBeforePaging } from './hold';
 import { stopTakingAlarms } from './intake';
 import { recordOutcome } from './insight';
+import { reviewDraft } from '../core/review';
 import { entry, type TimelineKind } from '../core/timeline';
 import type { Channel } from '../core/config';
 import type { App } from './app';
@@ -492,7 +493,7 @@ async function apply(app: App, incident: Incident, event: MimEvent, now: Date): 
         incident.id,
         {
           ...common,
-          review: { ...incident.review!, submittedAt: event.at, summary: event.review!.summary, lessons: event.review!.lessons },
+          review: { ...incident.review!, submittedAt: event.at, ...event.review! },
         },
         { status: ['review'] },
       );
@@ -703,11 +704,14 @@ async function sendReview(app: App, incident: Incident, reminder: boolean, now: 
   if (!owner) return timeline.length;
   const links = { review: await app.links.issue(incident.id, 'submit-review', owner.id, now) };
   const key = reminder ? `review-reminder#${incident.reminderCount}` : 'review-opened';
+  const zone = zoneOf(app.config, owner);
+  const updates = (await app.store.inbox(incident.id)).filter((e) => e.action === 'update');
+  const draft = reviewDraft(app.config, incident, timeline, updates, zone);
   await app.notifier.send(incident.id, key, [
     {
       person: owner,
       channels: ['email'],
-      notice: reviewNotice(app.config, incident, zoneOf(app.config, owner), timeline, links, reminder),
+      notice: reviewNotice(app.config, incident, zone, timeline, links, reminder, draft),
     },
   ]);
   return timeline.length;
@@ -743,7 +747,8 @@ export async function closeIncident(app: App, id: string, now = app.clock.now())
   // The notice first, then the status: an incident shown as closed has told everyone, and a step
   // stopped in between leaves it in review, still open and redrivable, its notice half sent in the
   // ledger for the retry to finish.
-  await broadcast(app, incident, 'closed', (zone) => closedNotice(app.config, incident, zone), {
+  const figures = reviewDraft(app.config, incident, await app.store.timeline(id), [], app.config.timeZone).fields;
+  await broadcast(app, incident, 'closed', (zone) => closedNotice(app.config, incident, zone, figures), {
     kind: 'closed',
     summary: (to) => `Closed; review published to ${to}`,
   });

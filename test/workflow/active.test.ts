@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { act, activeIncident, finished, UPDATE } from '../support/incidents';
 import { useSandbox } from '../support/sandbox';
@@ -65,6 +66,58 @@ describe('workflow: the active incident and its review', () => {
     expect(review.text).toMatch(/Dave Dixon accepted and is the Major Incident Manager/);
     const { incident } = await driver().incident(id);
     expect(incident).toMatchObject({ status: 'closed', review: { summary: 'A bad deploy.', lessons: 'Canary deploys.' } });
+  });
+});
+
+describe('workflow: the review writes its own first draft', () => {
+  it('the draft carries how it went, every update as posted and who was told what; the published review carries the write-up, its action items and the figures', async () => {
+    const id = await activeIncident(driver());
+    await act(driver(), id, 'update', 'dave', UPDATE);
+    await driver().waitForTimeline(id, 'update-sent');
+    await act(driver(), id, 'resolve', 'dave', { resolution: 'Gateway rolled back.' });
+    const draft = await driver().waitForEmail('dave@example.com', new RegExp(`Post-incident review for ${id}`));
+    const due = DateTime.fromJSDate(sandbox().clock.now(), { zone: 'Europe/London' }).plus({ days: 7 }).toISODate()!;
+
+    const submitted = await act(driver(), id, 'submit-review', 'dave', {
+      summary: 'A bad gateway deploy failed card payments.',
+      rootCause: 'A config change shipped without a canary.',
+      wentWell: 'Paged and acknowledged within a minute.',
+      lessons: 'Canary every gateway change.',
+      actionItems: `dave, ${due}, Add a canary stage to the gateway pipeline`,
+    });
+    await finished(driver(), id);
+
+    expect(draft.text).toMatch(/Time to acknowledge: /);
+    expect(draft.text).toMatch(/Updates on time: /);
+    expect(draft.text).toContain('Updates as posted:');
+    expect(draft.text).toContain(`Dave Dixon: impact: ${UPDATE.impact}; status: ${UPDATE.status}; actions: ${UPDATE.actions}`);
+    expect(draft.text).toContain('Who was told what, and when:');
+    expect(submitted.status).toBe(202);
+    const published = await driver().waitForEmail('irene@example.com', new RegExp(`Review published: .*${id}`));
+    expect(published.text).toContain('Root cause: A config change shipped without a canary.');
+    expect(published.text).toContain('What went well: Paged and acknowledged within a minute.');
+    expect(published.text).toContain(`Action items:\n  - Add a canary stage to the gateway pipeline (Dave Dixon, by ${due})`);
+    expect(published.text).toMatch(/Time to resolve: /);
+  });
+
+  it('an action item that names nobody, or no real day, is refused with how to write one, and the review stays open', async () => {
+    const id = await activeIncident(driver());
+    await act(driver(), id, 'resolve', 'dave', { resolution: 'Rolled back.' });
+    await driver().waitForTimeline(id, 'review-opened');
+
+    const nobody = await act(driver(), id, 'submit-review', 'dave', {
+      summary: 's',
+      lessons: 'l',
+      actionItems: 'zed, 2099-01-01, x',
+    });
+    const noDay = await act(driver(), id, 'submit-review', 'dave', { summary: 's', lessons: 'l', actionItems: 'dave, soon, x' });
+
+    expect(nobody.status).toBe(400);
+    expect(nobody.body.message).toMatch(/^submit-review needs: action item 1: "zed" is not a person in the config/);
+    expect(noDay.body.message).toBe(
+      'submit-review needs: action item 1: write it as "owner, due day, what is to be done", such as "dave, 2026-12-15, add a canary stage"',
+    );
+    expect((await driver().incident(id)).incident.status).toBe('review');
   });
 });
 

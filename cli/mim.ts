@@ -8,7 +8,7 @@ import { type Level, LEVELS } from '../functions/core/config';
 import { explainClassification } from '../functions/core/classify';
 import { readOrganisation } from '../functions/adapters/config-file';
 import { formatDuration } from '../functions/core/duration';
-import type { Incident } from '../functions/core/incident';
+import type { Incident, TrackedActionItem } from '../functions/core/incident';
 import { formatTime, type Notice, renderEmail, renderSms } from '../functions/core/messages';
 import { previews } from '../functions/core/preview';
 import { smsSegments } from '../functions/core/sms';
@@ -273,6 +273,7 @@ function actionCommand(
           handover: 'hand-over',
           takeover: 'take-over',
           priority: 'change-priority',
+          done: 'complete-action',
         } as Record<string, string>
       )[name] ?? name;
     const body = Object.fromEntries(
@@ -288,6 +289,10 @@ function actionCommand(
       `/incidents/${encodeURIComponent(id)}/actions`,
       body,
     );
+    if (action === 'complete-action') {
+      console.log(`Action item ${o.item} of ${id} is ${result.repeated ? 'already ' : ''}marked done; its reminders stop.`);
+      return;
+    }
     if (action === 'feedback') {
       console.log(`Your judgement of ${id} is ${result.repeated ? 'already ' : ''}recorded; mim report counts it per criterion.`);
       return;
@@ -333,6 +338,9 @@ actionCommand('resolve', 'resolve the incident', [['--resolution <text>', 'resol
 actionCommand('feedback', 'judge the call: was it right to run this as a major incident? (mim report counts it per criterion)', [
   ['--right-call <yes|no>', 'rightCall', 'yes, or no: it should not have been a major incident', true],
   ['--comment <text>', 'comment', 'why (optional: it helps tune the criteria)', false],
+]);
+actionCommand('done', "mark an action item of the incident's review done (its owner's or the review owner's to do)", [
+  ['--item <n>', 'item', 'its number in the review, from 1 (mim actions lists them)', true],
 ]);
 actionCommand('review', 'submit the post-incident review', [
   ['--summary <text>', 'summary', 'what happened', true],
@@ -412,6 +420,27 @@ program
     console.log(`Subject: ${email.subject}\n\n${email.text}\n`);
     console.log(`SMS (${sms.length} characters, ${segments.count} ${segments.encoding} segment(s)):\n${sms}\n`);
     console.log(`HTML written to ${out}; open it in a browser.`);
+  });
+
+program
+  .command('actions')
+  .description('the open action items of every review, soonest due first: who owns each, and which are overdue')
+  .option('--overdue', 'only those whose due day has passed')
+  .action(async (o: { overdue?: boolean }) => {
+    const { items } = await call<{ items: Array<TrackedActionItem & { overdue: boolean }> }>('GET', '/actions');
+    const shownItems = o.overdue ? items.filter((i) => i.overdue) : items;
+    if (shownItems.length === 0) {
+      console.log(o.overdue ? 'No action item is overdue.' : 'No action item is open.');
+      return;
+    }
+    for (const i of shownItems) {
+      console.log(
+        `${i.due}${i.overdue ? ' OVERDUE' : ''}  ${i.incidentId} item ${i.n}  ${shown(i.owner)}: ${shown(i.title)}${i.reminders ? `  (reminded ${i.reminders}x)` : ''}`,
+      );
+    }
+    console.log(
+      `\n${shownItems.length} open${o.overdue ? ' and overdue' : ''}. Mark one done: mim done <incident> --item <n> --by <person>`,
+    );
   });
 
 program

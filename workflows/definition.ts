@@ -23,6 +23,7 @@ export const WORKFLOW_FUNCTIONS = {
   OpenReview: 'open-review',
   RemindReview: 'remind-review',
   CloseIncident: 'close-incident',
+  FollowUpActions: 'follow-up-actions',
 } as const;
 
 export type WorkflowFunction = keyof typeof WORKFLOW_FUNCTIONS;

@@ -11,7 +11,14 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { startsAfter } from '../core/alarm';
-import { OPEN_STATUSES, type Incident, type MimAction, type MimEvent, type RestartRequest } from '../core/incident';
+import {
+  OPEN_STATUSES,
+  type Incident,
+  type MimAction,
+  type MimEvent,
+  type RestartRequest,
+  type TrackedActionItem,
+} from '../core/incident';
 import type { IncidentKpis } from '../core/kpis';
 import type { TimelineDraft, TimelineEntry } from '../core/timeline';
 import { clock } from './clock';
@@ -29,6 +36,8 @@ import { clock } from './clock';
  *   INC#<id>                INBOX#<time>#<eventId>   an MIM action waiting for the workflow; consumedAt once taken
  *   INC#<id>                KEY#<hash>               an action's idempotency key: its event, and its refusal if refused
  *   INC#<id>                WAIT                     the task token of the workflow's current wait
+ *   INC#<id>                ACTION#<nn>              an action item of the review, followed up until done; while
+ *                                                    open, gsi1pk ACTION#OPEN, gsi1sk <due>#<id>#<nn>
  *   ACT#<sha256(link id)>   LINK                     an action link: incident, action, recipient, expiry, use
  *   DEDUP#<key>             DEDUP                    the alarm grouping window: incident id, expiry, ready (the
  *                                                    incident is stored and its workflow started), closed
@@ -750,6 +759,95 @@ export class IncidentStore {
       if (isConditionFailure(error)) return undefined;
       throw error;
     }
+  }
+
+  /**
+   * Keeps a published review's action items, each once (a retried close writes none twice), open in
+   * the index of open action items until done.
+   */
+  async putActionItems(items: TrackedActionItem[]): Promise<void> {
+    for (const item of items) {
+      const n = String(item.n).padStart(2, '0');
+      try {
+        await this.db.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: {
+              pk: `INC#${item.incidentId}`,
+              sk: `ACTION#${n}`,
+              gsi1pk: 'ACTION#OPEN',
+              gsi1sk: `${item.due}#${item.incidentId}#${n}`,
+              ...item,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
+  }
+
+  async actionItems(incidentId: string): Promise<TrackedActionItem[]> {
+    return (await this.queryAll(`INC#${incidentId}`, 'ACTION#')).map((item) => clean<TrackedActionItem>(item));
+  }
+
+  /** Every open action item, soonest due first, from the index (never a scan). */
+  async openActionItems(): Promise<TrackedActionItem[]> {
+    const items = await this.queryPages({
+      IndexName: GSI_OPEN,
+      KeyConditionExpression: 'gsi1pk = :open',
+      ExpressionAttributeValues: { ':open': 'ACTION#OPEN' },
+    });
+    return items.map((item) => clean<TrackedActionItem>(item));
+  }
+
+  /**
+   * Marks an action item done, once: 'done', or what stood in the way (no such item; done already,
+   * by this same event or another).
+   */
+  async completeActionItem(
+    incidentId: string,
+    n: number,
+    done: { by: string; at: string; eventId: string },
+  ): Promise<'done' | 'missing' | TrackedActionItem> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `INC#${incidentId}`, sk: `ACTION#${String(n).padStart(2, '0')}` },
+          UpdateExpression: 'SET doneAt = :at, doneBy = :by, doneEvent = :event REMOVE gsi1pk, gsi1sk',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(doneAt)',
+          ExpressionAttributeValues: { ':at': done.at, ':by': done.by, ':event': done.eventId },
+        }),
+      );
+      return 'done';
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const { Item } = await this.db.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: { pk: `INC#${incidentId}`, sk: `ACTION#${String(n).padStart(2, '0')}` },
+          ConsistentRead: true,
+        }),
+      );
+      return Item ? clean<TrackedActionItem>(Item) : 'missing';
+    }
+  }
+
+  /** Records a follow-up of an open action item (its `count`th reminder, or the MIM told it is overdue). */
+  async noteFollowUp(
+    item: TrackedActionItem,
+    change: { reminders: number; remindedAt: string } | { overdueToldAt: string },
+  ): Promise<void> {
+    const names = Object.keys(change);
+    await this.conditionally(
+      { pk: `INC#${item.incidentId}`, sk: `ACTION#${String(item.n).padStart(2, '0')}` },
+      `SET ${names.map((k) => `#${k} = :${k}`).join(', ')}`,
+      'attribute_exists(pk)',
+      Object.fromEntries(names.map((k) => [`#${k}`, k])),
+      Object.fromEntries(Object.entries(change).map(([k, v]) => [`:${k}`, v])),
+    );
   }
 
   /** Every action people took on the incident, taken or not, in order. */

@@ -174,7 +174,12 @@ export const configSchema = z
       dialIn: z.string().min(1).optional(),
       pin: z.string().min(1).optional(),
     }),
-    review: z.strictObject({ dueIn: duration, remindEvery: duration }),
+    review: z.strictObject({
+      dueIn: duration,
+      remindEvery: duration,
+      /** How often an open action item's owner is reminded, until it is done or its due day has passed. */
+      actionReminders: duration.default(86_400),
+    }),
     /**
      * Whose first stakeholder notice asks "was this the right call?" (every page asks the person paged):
      * the members of these audiences. By default the audience named leadership, if there is one.

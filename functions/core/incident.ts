@@ -57,6 +57,24 @@ export interface ActionItem {
   due: string;
 }
 
+/** An action item as it is followed up once the review is published. */
+export interface TrackedActionItem extends ActionItem {
+  incidentId: string;
+  service: string;
+  /** Its number in the review, from 1. */
+  n: number;
+  createdAt: string;
+  doneAt?: string;
+  doneBy?: string;
+  /** The event that marked it done, so that the same one sent again is known as a repeat. */
+  doneEvent?: string;
+  /** Reminders sent to its owner, and when the last went. */
+  reminders?: number;
+  remindedAt?: string;
+  /** When the MIM was told that it is overdue (once). */
+  overdueToldAt?: string;
+}
+
 /** What a post-incident review says: the review form's fields. */
 export interface ReviewWriteUp {
   summary: string;
@@ -161,7 +179,8 @@ export type MimAction =
   | 'hand-over'
   | 'take-over'
   | 'submit-review'
-  | 'feedback';
+  | 'feedback'
+  | 'complete-action';
 
 export interface MimEvent {
   id: string;
@@ -182,6 +201,8 @@ export interface MimEvent {
   update?: Omit<StatusUpdate, 'postedBy' | 'postedAt'>;
   resolution?: string;
   review?: ReviewWriteUp;
+  /** An action item of the review (1 for the first), marked done. */
+  item?: number;
   /** Feedback on the call: was it right to run this as a major incident? */
   feedback?: { rightCall: boolean; comment?: string };
   /** Set when the workflow has taken it. */
@@ -196,7 +217,7 @@ export const ACTIONS_BY_STATUS: Readonly<Record<IncidentStatus, readonly MimActi
   resolved: ['feedback'],
   review: ['submit-review', 'feedback'],
   // Whether it was the right call is often clearest afterwards.
-  closed: ['feedback'],
+  closed: ['feedback', 'complete-action'],
   'handed-off': [],
   downgraded: ['feedback'],
   recovered: [],

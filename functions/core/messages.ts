@@ -147,6 +147,8 @@ interface Links {
   review?: string;
   /** Was this the right call? (a judgement of running it as a major incident) */
   feedback?: string;
+  /** Mark an action item done. */
+  done?: string;
 }
 
 export function pageNotice(
@@ -517,6 +519,58 @@ export function closedNotice(
       : {}),
     actions: [],
     sms: `${incident.id} review published and incident closed.`,
+  };
+}
+
+/** An action item of a published review, to its owner: assigned, or a reminder, with the link to mark it done. */
+export function actionItemNotice(
+  config: OrganisationConfig,
+  incident: Incident,
+  item: { n: number; title: string; due: string; reminders?: number },
+  zone: string,
+  links: Links,
+  reminder: boolean,
+): Notice {
+  const from = incident.review?.owner.name ?? incident.mim?.name ?? 'the MIM';
+  return {
+    template: 'action-item',
+    subject: `${reminder ? 'Reminder: ' : ''}Action item from the review of ${incident.id}, due ${item.due}`,
+    heading: `${reminder ? 'Reminder: an' : 'An'} action item is yours`,
+    intro: `The post-incident review of ${incident.id} (${incident.service}: ${incident.title}) gave you this to do by the end of ${item.due}. ${
+      reminder ? 'It is not marked done yet. ' : ''
+    }Reminders follow until it is marked done; once the day has passed, ${from} is told.`,
+    fields: [
+      ['Action', item.title],
+      ['Due', item.due],
+      ['Incident', incident.id],
+      ['Review by', from],
+    ],
+    actions: links.done ? [{ label: 'Mark it done', url: links.done }] : [],
+    sms: `${reminder ? 'Reminder: ' : ''}${incident.id} action item due ${item.due}: ${item.title}`.slice(0, 300),
+  };
+}
+
+/** To the MIM who owned the review: an action item's due day has passed and it is not done. */
+export function actionOverdueNotice(
+  config: OrganisationConfig,
+  incident: Incident,
+  item: { n: number; title: string; due: string; owner: string },
+  zone: string,
+): Notice {
+  const owner = config.people[item.owner]?.name ?? item.owner;
+  return {
+    template: 'action-overdue',
+    subject: `Overdue: an action item of ${incident.id} (${owner}, due ${item.due})`,
+    heading: 'An action item from your review is overdue',
+    intro: `"${item.title}", ${owner}'s to do by the end of ${item.due}, is not marked done. Reminders to them have stopped; follow it up with them.`,
+    fields: [
+      ['Action', item.title],
+      ['Owner', owner],
+      ['Due', item.due],
+      ['Incident', incident.id],
+    ],
+    actions: [],
+    sms: `${incident.id} action item overdue: ${owner}, ${item.title}`.slice(0, 300),
   };
 }
 

@@ -33,6 +33,7 @@ export const ACTION_LABELS: Record<MimAction, { title: string; button: string }>
   'take-over': { title: 'Take over as Major Incident Manager', button: 'Take over as MIM' },
   'submit-review': { title: 'Submit the post-incident review', button: 'Submit review' },
   feedback: { title: 'Was this the right call?', button: 'Send my judgement' },
+  'complete-action': { title: 'Mark this action item done', button: 'Mark it done' },
 };
 
 interface Field {
@@ -111,6 +112,8 @@ export function fieldsFor(action: MimAction, incident: Incident): Field[] {
           multiline: true,
         },
       ];
+    case 'complete-action':
+      return [];
     case 'feedback':
       return [
         {
@@ -170,8 +173,10 @@ export function confirmPage(options: {
   recipientName: string;
   values?: Record<string, string>;
   error?: string;
+  /** What exactly the link acts on, when the incident alone does not say (an action item). */
+  detail?: string;
 }): string {
-  const { incident, action, recipientName, values, error } = options;
+  const { incident, action, recipientName, values, error, detail } = options;
   const label = ACTION_LABELS[action];
   const fields = fieldsFor(action, incident)
     .map((f) => {
@@ -196,6 +201,7 @@ export function confirmPage(options: {
     `<h1>${escapeHtml(label.title)}</h1>
 <p>This link was sent to <strong>${escapeHtml(recipientName)}</strong>. Nothing has happened yet: press the button to act.</p>
 ${summary(incident)}
+${detail ? `<p><strong>${escapeHtml(detail)}</strong></p>` : ''}
 ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
 <form method="post">
 <input type="hidden" name="confirm" value="${escapeHtml(action)}">

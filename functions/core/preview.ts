@@ -1,6 +1,8 @@
 import type { OrganisationConfig } from './config';
 import type { Incident, StatusUpdate } from './incident';
 import {
+  actionItemNotice,
+  actionOverdueNotice,
   closedNotice,
   emailUndeliveredNotice,
   downgradeNotice,
@@ -134,6 +136,22 @@ export function previews(config: OrganisationConfig, at: Date): Record<TemplateN
     resolution: () => resolutionNotice(config, incident, zone),
     review: () => reviewNotice(config, incident, zone, timeline, { review: LINK }, false),
     closed: () => closedNotice(config, incident, zone),
+    'action-item': () =>
+      actionItemNotice(
+        config,
+        incident,
+        { n: 1, title: 'Add a canary stage to the gateway pipeline', due: '2026-12-15' },
+        zone,
+        { done: LINK },
+        false,
+      ),
+    'action-overdue': () =>
+      actionOverdueNotice(
+        config,
+        incident,
+        { n: 1, title: 'Add a canary stage to the gateway pipeline', due: '2026-12-15', owner: 'dave' },
+        zone,
+      ),
     'alarm-status': () =>
       alarmStatusNotice(config, { ...incident, status: 'active' }, 'monitoring-gap', {
         alarmName: 'payments-5xx',

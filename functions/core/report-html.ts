@@ -87,6 +87,17 @@ function cards(f: Figures): string {
   ].join('')}</div>`;
 }
 
+function actionItemsHtml(r: Report): string {
+  if (!r.actionItems?.length) return '';
+  const rows = r.actionItems
+    .map(
+      (i) =>
+        `<tr><td>${escapeHtml(i.due)}${i.overdue ? ' <strong>overdue</strong>' : ''}</td><td>${escapeHtml(i.incidentId)}</td><td class="n">${i.n}</td><td>${escapeHtml(i.owner)}</td><td>${escapeHtml(i.title)}</td></tr>`,
+    )
+    .join('');
+  return `<h2>Open action items</h2><div class="wide"><table><thead><tr><th>due</th><th>incident</th><th>item</th><th>owner</th><th>what</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+}
+
 function overEscalationHtml(r: Report): string {
   if (r.overEscalation.length === 0) return '<p>No major incident or candidate in this period.</p>';
   const rows = r.overEscalation
@@ -144,6 +155,7 @@ ${cards(f)}
 </div>
 <h2>Was it the right call?</h2>
 ${overEscalationHtml(r)}
+${actionItemsHtml(r)}
 <h2>By service</h2>
 <div class="wide"><table><thead><tr><th>service</th><th>incidents</th><th>acknowledge (median)</th><th>resolve (median)</th><th>updates on time</th><th>candidates accepted</th></tr></thead><tbody>${services}</tbody></table></div>
 <h2>Incidents</h2>

@@ -97,6 +97,16 @@ export function reportText(r: Report): string {
     const suggestions = r.overEscalation.flatMap((c) => (c.suggestion ? [`* ${c.suggestion}`] : []));
     if (suggestions.length > 0) lines.push('', ...suggestions);
   }
+  if (r.actionItems?.length) {
+    const overdue = r.actionItems.filter((i) => i.overdue).length;
+    lines.push('', `Open action items: ${r.actionItems.length}${overdue ? `, ${overdue} overdue` : ''}`, '');
+    lines.push(
+      ...table([
+        ['due', 'incident', 'item', 'owner', 'what'],
+        ...r.actionItems.map((i) => [`${i.due}${i.overdue ? ' OVERDUE' : ''}`, i.incidentId, String(i.n), i.owner, i.title]),
+      ]),
+    );
+  }
   if (r.incidents.length > 0) {
     lines.push('', 'Incidents', '');
     lines.push(

@@ -43,6 +43,8 @@ export interface Report {
   /** Per criterion that made incidents major or candidates, most judged not major first. */
   overEscalation: CriterionFeedback[];
   incidents: IncidentKpis[];
+  /** The reviews' action items still open now (whenever their incident ended), soonest due first. */
+  actionItems?: Array<{ incidentId: string; n: number; title: string; owner: string; due: string; overdue: boolean }>;
 }
 
 /** A suggestion needs this many incidents of a criterion: fewer say little. */

@@ -8,6 +8,8 @@ import type { TimelineEntry } from './timeline';
 
 /** A review lists at most this many action items: more is a project plan, not a review's follow-up. */
 export const MAX_ACTION_ITEMS = 20;
+/** Action items are followed up by the incident's workflow, which Step Functions runs for up to a year. */
+export const MAX_DUE_DAYS = 180;
 const ACTION_ITEM = /^([^,|]+?)\s*[,|]\s*(\d{4}-\d{2}-\d{2})\s*[,|]\s*(.+)$/;
 
 /** The day it is in the organisation's zone, as 2026-12-01. */
@@ -55,6 +57,12 @@ export function parseActionItems(
       return { error: `${n}: "${item.due}" is not a day; write one as 2026-12-15` };
     }
     if (item.due < from) return { error: `${n}: due ${item.due} is before today (${from})` };
+    const latest = DateTime.fromISO(from, { zone: config.timeZone }).plus({ days: MAX_DUE_DAYS }).toISODate()!;
+    if (item.due > latest) {
+      return {
+        error: `${n}: due ${item.due} is more than ${MAX_DUE_DAYS} days ahead (after ${latest}); split it into steps due sooner`,
+      };
+    }
     if (item.title.length === 0 || item.title.length > 500)
       return { error: `${n}: say what is to be done, in at most 500 characters` };
     items.push(item);

@@ -20,6 +20,8 @@ export const TEMPLATE_NAMES = [
   'resolution',
   'review',
   'closed',
+  'action-item',
+  'action-overdue',
   'workflow-stopped',
   'email-undelivered',
   'alarm-status',

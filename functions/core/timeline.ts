@@ -35,6 +35,8 @@ export const TIMELINE_KINDS = [
   'review-submitted',
   'closed',
   'feedback-given',
+  'action-item-done',
+  'action-item-overdue',
   'action-refused',
   'notification-failed',
   'workflow-stopped',

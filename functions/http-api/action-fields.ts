@@ -56,13 +56,21 @@ export const ACTION_FIELDS = {
       ])
       .optional(),
   }),
+  'complete-action': z.object({
+    item: z.coerce
+      .number({ error: 'item: the number of the action item in the review, from 1' })
+      .int('item: a whole number, from 1')
+      .min(1, 'item: from 1')
+      .max(MAX_ACTION_ITEMS, `item: a review has at most ${MAX_ACTION_ITEMS}`)
+      .optional(),
+  }),
   feedback: z.object({
     rightCall: z.enum(['yes', 'no'], { error: 'rightCall: answer yes (the right call) or no (it should not have been major)' }),
     comment: optionalText,
   }),
 } satisfies Record<MimAction, z.ZodType>;
 
-type ActionDetails = Pick<MimEvent, 'reason' | 'to' | 'priority' | 'update' | 'resolution' | 'review' | 'feedback'>;
+type ActionDetails = Pick<MimEvent, 'reason' | 'to' | 'priority' | 'update' | 'resolution' | 'review' | 'feedback' | 'item'>;
 
 export function details(
   app: App,
@@ -123,6 +131,10 @@ export function details(
           },
         },
       };
+    }
+    case 'complete-action': {
+      const item = (result.data as { item?: number }).item;
+      return { ok: true, value: item === undefined ? {} : { item } };
     }
     case 'feedback':
       return {

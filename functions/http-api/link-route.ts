@@ -5,6 +5,7 @@ import { ACTION_LABELS, confirmPage, messagePage } from '../core/pages';
 import { ActionRefused, type Submitted, submitAction } from '../services/actions';
 import type { App } from '../services/app';
 import { details } from './action-fields';
+import { describeActionItem } from '../core/review';
 import { crossSite, html, type HttpRequest, type HttpResponse } from './http';
 
 function nameOf(app: App, personId: string): string {
@@ -23,6 +24,12 @@ async function actOnLink(app: App, hash: string, event: MimEvent, incident?: Inc
   }
   await app.store.useLink(hash, event.by, at);
   return submitted;
+}
+
+/** An action item's link says which item it marks done. */
+function itemOf(app: App, incident: Incident, link: { action: string; step?: number }): { detail?: string } {
+  const item = link.action === 'complete-action' && link.step ? incident.review?.actionItems?.[link.step - 1] : undefined;
+  return item ? { detail: `Action item ${link.step}: ${describeActionItem(app.config, item)}` } : {};
 }
 
 export async function linkRoute(app: App, req: HttpRequest, linkId: string, now: Date): Promise<HttpResponse> {
@@ -74,7 +81,7 @@ export async function linkRoute(app: App, req: HttpRequest, linkId: string, now:
   if (refusal) return html(410, messagePage('This link no longer applies', `${refusal}.`, about), req.method);
 
   if (req.method === 'GET' || req.method === 'HEAD') {
-    return html(200, confirmPage({ incident, action: link.action, recipientName }), req.method);
+    return html(200, confirmPage({ incident, action: link.action, recipientName, ...itemOf(app, incident, link) }), req.method);
   }
   if (crossSite(req)) {
     return html(
@@ -131,6 +138,18 @@ export async function linkRoute(app: App, req: HttpRequest, linkId: string, now:
   }
   const submitted = await actOnLink(app, hash, event, incident);
   if ('refused' in submitted) return html(409, messagePage('This action no longer applies', submitted.refused, about));
+  if (link.action === 'complete-action') {
+    return html(
+      200,
+      messagePage(
+        'Marked done',
+        `Action item ${link.step} of ${incident.id} is marked done, as ${recipientName}. Its reminders stop.`,
+        {
+          incident,
+        },
+      ),
+    );
+  }
   if (link.action === 'feedback') {
     const judged = event.feedback!.rightCall ? 'the right call' : 'it should not have been a major incident';
     return html(

@@ -27,6 +27,7 @@ export const API_ROUTES = [
   { path: '/alarms', methods: ['GET'], access: 'management' },
   { path: '/quarantine', methods: ['GET'], access: 'management' },
   { path: '/reports', methods: ['GET'], access: 'management' },
+  { path: '/actions', methods: ['GET'], access: 'management' },
 ] as const satisfies readonly ApiRoute[];
 
 const MATCHERS = API_ROUTES.map((route) => ({

@@ -15,6 +15,7 @@ import { actingRefusal, signerRefusal } from '../core/access';
 import { linkRoute } from './link-route';
 import { reportPeriod } from '../core/report';
 import { periodReport } from '../services/insight';
+import { openActionItems } from '../services/follow-up';
 
 export type { HttpRequest, HttpResponse } from './http';
 
@@ -319,6 +320,8 @@ export async function handleHttp(app: App, req: HttpRequest, now = app.clock.now
       const report = await periodReport(app, { ...period, ...(service ? { service } : {}) });
       return json(200, { organisation: app.config.organisation, ...(service ? { service } : {}), ...report });
     }
+    case 'GET /actions':
+      return json(200, { items: await openActionItems(app, now) });
     case 'GET /quarantine':
       if (!isCalendarDay(day)) return notADay(day);
       return json(200, { day, items: await app.store.quarantined(day) });

@@ -4,6 +4,7 @@ import { formatTime } from '../core/messages';
 import { type Incident, type MimEvent, refusalFor, type WorkflowStop } from '../core/incident';
 import type { App } from './app';
 import { recordFeedback } from './insight';
+import { completeActionItem } from './follow-up';
 
 /** A person's action that does not apply to the incident as it now stands; the message says why. */
 export class ActionRefused extends Error {
@@ -76,6 +77,12 @@ export async function submitAction(
     // A judgement of the call, not a step of the lifecycle: recorded now, whatever the workflow is doing.
     const earlier = await recordFeedback(app, incident, event);
     if (earlier) return refuse(app, incident, keyed, earlier);
+    return { event, delivered: true, ...(repeated ? { repeated } : {}) };
+  }
+  if (event.action === 'complete-action') {
+    // After the close there is no inbox to wait in: the item is marked at once, and the follow-up told.
+    const refused = await completeActionItem(app, incident, event);
+    if (refused) return refuse(app, incident, keyed, refused);
     return { event, delivered: true, ...(repeated ? { repeated } : {}) };
   }
   if (event.action === 'accept' || event.action === 'reject') {

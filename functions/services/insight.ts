@@ -4,6 +4,7 @@ import { incidentKpis } from '../core/kpis';
 import { formatTime } from '../core/messages';
 import { entry, type TimelineEntry } from '../core/timeline';
 import { report, type Report } from '../core/report';
+import { openActionItems } from './follow-up';
 import type { App } from './app';
 
 /**
@@ -18,11 +19,23 @@ export async function recordOutcome(app: App, id: string): Promise<void> {
 
 /** The report over the incidents that ended in a period, optionally of one service. */
 export async function periodReport(app: App, period: { since: Date; until: Date; service?: string }): Promise<Report> {
-  const outcomes = await app.store.outcomes(period.since, period.until);
-  return report(period.service ? outcomes.filter((o) => o.service === period.service) : outcomes, {
-    since: period.since.toISOString(),
-    until: period.until.toISOString(),
-  });
+  const [outcomes, open] = await Promise.all([
+    app.store.outcomes(period.since, period.until),
+    openActionItems(app, app.clock.now()),
+  ]);
+  const mine = <T extends { service: string }>(list: T[]) =>
+    period.service ? list.filter((o) => o.service === period.service) : list;
+  return {
+    ...report(mine(outcomes), { since: period.since.toISOString(), until: period.until.toISOString() }),
+    actionItems: mine(open).map(({ incidentId, n, title, owner, due, overdue }) => ({
+      incidentId,
+      n,
+      title,
+      owner,
+      due,
+      overdue,
+    })),
+  };
 }
 
 /** Statuses in which an incident has ended: its outcome is kept, and feedback given later updates it. */

@@ -29,6 +29,7 @@ import { escalationStep, whoIsOnCall } from '../core/roster';
 import { holdBeforePaging } from './hold';
 import { stopTakingAlarms } from './intake';
 import { recordOutcome } from './insight';
+import { assignActionItems, followUpActionItems } from './follow-up';
 import { reviewDraft } from '../core/review';
 import { entry, type TimelineKind } from '../core/timeline';
 import type { Channel } from '../core/config';
@@ -57,6 +58,8 @@ export interface StepResult {
   resume?: 'new' | 'held' | Incident['status'];
   pageLevel?: number;
   action?: MimEvent['action'] | 'none';
+  /** After the close: whether the review's action items still need following up. */
+  followUp?: boolean;
 }
 
 async function load(app: App, id: string): Promise<Incident> {
@@ -758,5 +761,12 @@ export async function closeIncident(app: App, id: string, now = app.clock.now())
     { status: ['review'] },
   );
   await recordOutcome(app, id);
-  return { incidentId: id };
+  // The review's action items are the workflow's to follow up from here, until each is done or overdue.
+  await assignActionItems(app, incident, now);
+  return { incidentId: id, ...(await followUpActionItems(app, incident, now)) };
+}
+
+/** A pass of the action items' follow-up: reminders due, overdue items told; whether to go on. */
+export async function followUp(app: App, id: string, now = app.clock.now()): Promise<StepResult> {
+  return { incidentId: id, ...(await followUpActionItems(app, await load(app, id), now)) };
 }

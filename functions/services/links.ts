@@ -10,7 +10,8 @@ export class LinkIssuer {
   ) {}
 
   /** A single-use link that lets `recipient` take `action`; only the id's hash is stored. */
-  async issue(incidentId: string, action: MimAction, recipient: string, now: Date, step?: number): Promise<string> {
+  /** A link for one action by one person; `until` when it must outlive the usual time (an action item's, past its due day). */
+  async issue(incidentId: string, action: MimAction, recipient: string, now: Date, step?: number, until?: Date): Promise<string> {
     if (!this.publicUrl) {
       throw new Error('PUBLIC_URL is not set, so this function cannot mint action links; give it the HTTP API base URL');
     }
@@ -21,7 +22,7 @@ export class LinkIssuer {
       action,
       recipient,
       createdAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + this.ttlSeconds * 1000).toISOString(),
+      expiresAt: (until ?? new Date(now.getTime() + this.ttlSeconds * 1000)).toISOString(),
       ...(step === undefined ? {} : { step }),
     });
     return `${this.publicUrl}/a/${id}`;

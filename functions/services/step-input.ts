@@ -25,7 +25,7 @@ export const parseStep = parser(step);
 export const parseEscalation = parser(step.extend({ pageLevel: z.number().int().min(0), passed: z.boolean().default(false) }));
 export const parseWait = parser(
   step.extend({
-    phase: z.enum(['hold', 'acknowledge', 'active', 'review']),
+    phase: z.enum(['hold', 'acknowledge', 'active', 'review', 'follow-up']),
     taskToken: z.string().min(1),
     // How long the wait was given (its TimeoutSecondsPath), to tell a wait begun with stale input.
     waitSeconds: z.number().int().min(1).optional(),

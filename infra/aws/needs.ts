@@ -81,7 +81,10 @@ export const FUNCTION_NEEDS: Record<FunctionFolder, FunctionNeeds> = {
   'resolve-incident': { table: READ_WRITE, email: true, sms: true },
   'open-review': { table: [...READ_WRITE, 'Query'], email: true, sms: true, links: true },
   'remind-review': { table: [...READ_WRITE, 'Query'], email: true, sms: true, links: true },
-  'close-incident': { table: [...READ_WRITE, 'Query'], email: true, sms: true },
+  // Gives the review's action items to their owners, each with a link to mark it done.
+  'close-incident': { table: [...READ_WRITE, 'Query'], email: true, sms: true, links: true },
+  // Reminds action items' owners and tells the review's owner of overdue ones (email; SMS as the fallback).
+  'follow-up-actions': { table: [...READ_WRITE, 'Query'], email: true, sms: true, links: true },
   // A stopped execution (from EventBridge): reads it again, records the stop, alerts operations, tells the MIM.
   'record-failure': { table: READ_WRITE, email: true, sms: true, executions: ['DescribeExecution'], operations: true },
   // Reads the incident, writes the timeline once (reading the entry back on a redelivery), and texts

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DateTime } from 'luxon';
+import { dynamo } from '../../functions/adapters/clients';
 import { appContext } from '../../functions/services/app';
 import type { SandboxDriver } from '../../infra/local/driver';
 import { act, declare, finished, raced, UPDATE } from '../support/incidents';
@@ -103,13 +106,47 @@ export async function exerciseEverything(lab: Lab): Promise<void> {
   ]);
   await after.emailSending(true);
 
-  await does(after, major, 'submit-review', 'dave', { summary: 'Bad deploy.', lessons: 'Canary deploys.' });
-  await finished(after, major);
+  await actionItemsFollowedUp(after, major);
   // A judgement of the call after the incident ended: recorded by the API, and the report kept again.
   await does(after, major, 'feedback', 'irene', { rightCall: 'no', comment: 'One region only.' });
   await after.api('GET', '/reports?since=1d');
   await after.startExecution(minor);
   await finished(after, minor);
+}
+
+/**
+ * The review with two action items due today: after the close, the second's due day is moved to
+ * yesterday (as if a day had passed), and marking the first done wakes the follow-up, which tells
+ * the review's owner the second is overdue (by text, while email sending is paused), and ends.
+ */
+async function actionItemsFollowedUp(driver: SandboxDriver, id: string): Promise<void> {
+  const today = DateTime.now().setZone('Europe/London').toISODate()!;
+  await does(driver, id, 'submit-review', 'dave', {
+    summary: 'Bad deploy.',
+    lessons: 'Canary deploys.',
+    actionItems: `dave, ${today}, Add a canary stage\nerin, ${today}, Write the runbook`,
+  });
+  await driver.waitForTimeline(id, 'closed');
+  await driver.waitFor(
+    `${id} to follow up its action items`,
+    async () => (await appContext().store.getWait(id))?.phase === 'follow-up' || undefined,
+  );
+  const yesterday = DateTime.now().setZone('Europe/London').minus({ days: 1 }).toISODate()!;
+  await dynamo.send(
+    new UpdateCommand({
+      TableName: driver.sandbox.tableName,
+      Key: { pk: `INC#${id}`, sk: 'ACTION#02' },
+      UpdateExpression: 'SET due = :due',
+      ExpressionAttributeValues: { ':due': yesterday },
+    }),
+  );
+  // Email refused at sending: the review's owner is texted that the item is overdue instead.
+  await driver.emailSending(false);
+  await does(driver, id, 'complete-action', 'dave', { item: '1' });
+  await driver.waitForTimeline(id, 'action-item-overdue');
+  await finished(driver, id);
+  await driver.emailSending(true);
+  await driver.api('GET', '/actions');
 }
 
 /** Refused by email while sending is paused, with the owner texted instead: waits for that timeline line. */

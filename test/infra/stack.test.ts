@@ -448,6 +448,7 @@ describe('CDK: the HTTP API', () => {
       .sort();
 
     expect(iam).toEqual([
+      'GET /actions',
       'GET /alarms',
       'GET /incidents',
       'GET /incidents/{id}',
@@ -474,6 +475,7 @@ describe('CDK: the HTTP API', () => {
     expect(others).toEqual([]);
     expect(statement!.Action).toBe('execute-api:Invoke');
     expect(routes).toEqual([
+      'GET /actions',
       'GET /alarms',
       'GET /incidents',
       'GET /incidents/*',

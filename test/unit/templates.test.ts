@@ -99,7 +99,7 @@ describe('template overrides in the config folder', () => {
 
   it('every message about a major incident, from the page to the resolution, carries the bridge', () => {
     const config = parseConfig(yaml);
-    const afterwards = ['hand-off', 'downgrade', 'review', 'closed'];
+    const afterwards = ['hand-off', 'downgrade', 'review', 'closed', 'action-item', 'action-overdue'];
 
     const missing = Object.entries(previews(config, SAMPLE_AT))
       .filter(([name]) => !afterwards.includes(name))

@@ -51,7 +51,7 @@ describe('workflow: the active incident and its review', () => {
     const execution = await finished(driver(), id);
 
     expect(execution.status).toBe('SUCCEEDED');
-    expect((await driver().statePath(id)).slice(-9)).toEqual([
+    expect((await driver().statePath(id)).slice(-10)).toEqual([
       'ResolveIncident',
       'OpenReview',
       'AwaitReview',
@@ -60,6 +60,7 @@ describe('workflow: the active incident and its review', () => {
       'TakeReview',
       'RouteReview',
       'CloseIncident',
+      'RouteClosed',
       'Closed',
     ]);
     expect(review.text).toContain('Timeline:');
@@ -85,7 +86,7 @@ describe('workflow: the review writes its own first draft', () => {
       lessons: 'Canary every gateway change.',
       actionItems: `dave, ${due}, Add a canary stage to the gateway pipeline`,
     });
-    await finished(driver(), id);
+    await driver().waitForTimeline(id, 'closed');
 
     expect(draft.text).toMatch(/Time to acknowledge: /);
     expect(draft.text).toMatch(/Updates on time: /);

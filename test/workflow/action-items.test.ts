@@ -1,0 +1,111 @@
+import { DateTime } from 'luxon';
+import { describe, expect, it } from 'vitest';
+import { appContext } from '../../functions/services/app';
+import { pageText } from '../../infra/local/driver';
+import { act, activeIncident, finished } from '../support/incidents';
+import { fastConfigWith, useSandbox } from '../support/sandbox';
+
+// On virtual time: nothing moves until the test moves it, so a day of reminders passes at once.
+const config = fastConfigWith('action-items', {
+  cadence: { P1: '1h', P2: '1h' },
+  review: { remindEvery: '12h', actionReminders: '1d' },
+});
+const { driver, sandbox } = useSandbox(config, { virtualTime: true });
+
+const day = (plusDays: number) =>
+  DateTime.fromJSDate(sandbox().clock.now(), { zone: 'Europe/London' }).plus({ days: plusDays }).toISODate()!;
+
+/** An incident through its review to the close, with these action items. */
+async function closedWith(actionItems: string): Promise<string> {
+  const id = await activeIncident(driver());
+  await act(driver(), id, 'resolve', 'dave', { resolution: 'Rolled back.' });
+  await driver().waitForTimeline(id, 'review-opened');
+  const submitted = await act(driver(), id, 'submit-review', 'dave', {
+    summary: 'A bad deploy.',
+    lessons: 'Canary.',
+    actionItems,
+  });
+  if (submitted.status !== 202) throw new Error(`submit-review answered ${submitted.status}: ${submitted.body.message}`);
+  await driver().waitForTimeline(id, 'closed');
+  return id;
+}
+
+/** Waits until the follow-up waits again (a new wait), so that moving time ends that wait. */
+async function followUpWaits(id: string, after?: string): Promise<string> {
+  const wait = await driver().waitFor(`${id} to wait for its action items`, async () => {
+    const current = await appContext().store.getWait(id);
+    return current?.phase === 'follow-up' && current.token !== after ? current : undefined;
+  });
+  return wait.token;
+}
+
+describe("workflow: a review's action items are followed up", () => {
+  it('each goes to its owner with a link to mark it done; when the last is done the workflow ends', async () => {
+    const id = await closedWith(`erin, ${day(7)}, Add a canary stage\ndave, ${day(7)}, Write the rollback runbook`);
+    const given = await driver().waitForEmail('erin@example.com', new RegExp(`Action item from the review of ${id}`));
+    const link = driver().linkIn(given, 'Mark it done');
+
+    const shown = await fetch(link);
+    const pressed = await driver().pressButton(link, {});
+    await followUpWaits(id);
+    const byApi = await act(driver(), id, 'complete-action', 'dave', { item: '2' });
+    const execution = await finished(driver(), id);
+
+    expect(pageText(await shown.text())).toContain(`Action item 1: Add a canary stage (Erin Evans, by ${day(7)})`);
+    expect(pageText(pressed.text)).toContain(`Action item 1 of ${id} is marked done, as Erin Evans.`);
+    expect(byApi.status).toBe(202);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect((await driver().statePath(id)).slice(-4)).toEqual(['AwaitFollowUp', 'FollowUpActions', 'RouteClosed', 'Closed']);
+    const { timeline } = await driver().incident(id);
+    // Both at the same virtual instant: in either order.
+    expect(
+      timeline
+        .filter((e) => e.kind === 'action-item-done')
+        .map((e) => e.summary)
+        .sort(),
+    ).toEqual([
+      `Dave Dixon marked action item 2 done: Write the rollback runbook (Dave Dixon, by ${day(7)})`,
+      `Erin Evans marked action item 1 done: Add a canary stage (Erin Evans, by ${day(7)})`,
+    ]);
+  });
+
+  it('an open item is reminded daily until its day has passed; then the review owner is told once, and the workflow ends', async () => {
+    const due = day(1);
+    const id = await closedWith(`erin, ${due}, Add a canary stage`);
+    let token = await followUpWaits(id);
+
+    sandbox().time!.advance(86_400_000);
+    token = await followUpWaits(id, token);
+    const reminder = await driver().waitForEmail(
+      'erin@example.com',
+      new RegExp(`Reminder: Action item from the review of ${id}`),
+    );
+    sandbox().time!.advance(2 * 86_400_000);
+    await finished(driver(), id);
+
+    expect(driver().linkIn(reminder, 'Mark it done')).toMatch(/\/a\//);
+    const overdue = await driver().waitForEmail('dave@example.com', new RegExp(`Overdue: an action item of ${id}`));
+    expect(overdue.text).toContain(`"Add a canary stage", Erin Evans's to do by the end of ${due}, is not marked done.`);
+    const { timeline } = await driver().incident(id);
+    expect(timeline.filter((e) => e.kind === 'action-item-overdue')).toHaveLength(1);
+    const { body } = await driver().api<{ items: Array<{ incidentId: string; overdue: boolean }> }>('GET', '/actions');
+    expect(body.items.filter((i) => i.incidentId === id)).toEqual([expect.objectContaining({ overdue: true })]);
+  });
+
+  it('only its owner or the review owner marks an item done, and an item that is not there is named as such', async () => {
+    const id = await closedWith(`erin, ${day(7)}, Add a canary stage`);
+    await followUpWaits(id);
+
+    const stranger = await act(driver(), id, 'complete-action', 'henry', { item: '1' });
+    const missing = await act(driver(), id, 'complete-action', 'dave', { item: '2' });
+    const done = await act(driver(), id, 'complete-action', 'dave', { item: '1' });
+    const again = await act(driver(), id, 'complete-action', 'erin', { item: '1' });
+
+    expect(stranger.status).toBe(409);
+    expect(stranger.body.message).toBe(`action item 1 of ${id} is Erin Evans's; only they or the review's owner mark it done`);
+    expect(missing.body.message).toBe(`${id} has no action item 2; its items are 1 to 1`);
+    expect(done.status).toBe(202);
+    expect(again.body.message).toMatch(new RegExp(`^action item 1 of ${id} was marked done by Dave Dixon at `));
+    await finished(driver(), id);
+  });
+});

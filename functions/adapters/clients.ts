@@ -3,13 +3,43 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { currentMeter } from './meter';
+
+/** Reads: what these requests consume is read capacity; every other request's is write capacity. */
+const READS = new Set(['GetItemCommand', 'BatchGetItemCommand', 'QueryCommand', 'ScanCommand', 'TransactGetItemsCommand']);
+
+/**
+ * Every request asks DynamoDB what it consumed (ReturnConsumedCapacity: TOTAL, which costs nothing),
+ * and the current invocation's meter adds it up: an incident's cost counts what its steps really used.
+ */
+function meterCapacity(client: DynamoDBClient): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { ReturnConsumedCapacity?: string };
+      input.ReturnConsumedCapacity ??= 'TOTAL';
+      const result = await next(args);
+      const meter = currentMeter();
+      const consumed = (result.output as { ConsumedCapacity?: { CapacityUnits?: number } | Array<{ CapacityUnits?: number }> })
+        .ConsumedCapacity;
+      if (meter && consumed) {
+        const units = (Array.isArray(consumed) ? consumed : [consumed]).reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
+        if (READS.has(context.commandName ?? '')) meter.readUnits += units;
+        else meter.writeUnits += units;
+      }
+      return result;
+    },
+    { step: 'initialize', name: 'meterConsumedCapacity' },
+  );
+}
 
 /*
  * One client per service per process, created at module load so warm invocations reuse connections.
  * Endpoints come from the SDK's standard AWS_ENDPOINT_URL_<SERVICE> variables: the sandbox sets them,
  * production leaves them unset. Nothing here knows which runtime it is in.
  */
-export const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+const dynamoClient = new DynamoDBClient({});
+meterCapacity(dynamoClient);
+export const dynamo = DynamoDBDocumentClient.from(dynamoClient, {
   marshallOptions: { removeUndefinedValues: true },
 });
 /**

@@ -11,6 +11,9 @@ import { encodeTag, LITERAL_DATA, literalContent, MAIL_TAGS } from '../core/ses-
 import { entry } from '../core/timeline';
 import { clock } from './clock';
 import { attemptDeadline, mayStillRun, remainingMs } from './invocation';
+import { currentMeter } from './meter';
+import { smsPricePrefix } from '../core/cost';
+import { smsSegments } from '../core/sms';
 import { SendPacer } from './pacer';
 import { postWebhook } from './webhooks';
 import type { DeliverySlot, IncidentStore } from './store';
@@ -425,9 +428,11 @@ export class Notifier {
         break;
       }
       const again: number[] = [];
+      const meter = currentMeter();
       waiting.forEach((i, n) => {
         const result = results[n];
         if (result?.Status === 'SUCCESS') {
+          if (meter) meter.emails += 1;
           outcomes[i] = { ok: true, ...(result.MessageId ? { messageId: result.MessageId } : {}) };
           return;
         }
@@ -458,11 +463,12 @@ export class Notifier {
     return pMap(
       batch,
       async ({ person, notice }): Promise<Outcome> => {
+        const message = renderSms(notice, this.config);
         try {
           const reply = await this.sns.send(
             new PublishCommand({
               PhoneNumber: person.phone,
-              Message: renderSms(notice, this.config),
+              Message: message,
               MessageAttributes: {
                 'AWS.SNS.SMS.SMSType': attribute('Transactional'),
                 ...(senderId ? { 'AWS.SNS.SMS.SenderID': attribute(senderId) } : {}),
@@ -470,6 +476,11 @@ export class Notifier {
               },
             }),
           );
+          const meter = currentMeter();
+          if (meter) {
+            const prefix = smsPricePrefix(this.config.costs, person.phone!);
+            meter.smsSegments[prefix] = (meter.smsSegments[prefix] ?? 0) + smsSegments(message).count;
+          }
           return { ok: true, ...(reply.MessageId ? { messageId: reply.MessageId } : {}) };
         } catch (error) {
           return { ok: false, error: describeError(error) };

@@ -19,7 +19,9 @@ import {
   type RestartRequest,
   type TrackedActionItem,
 } from '../core/incident';
+import type { Usage } from '../core/cost';
 import type { IncidentKpis } from '../core/kpis';
+import type { Meter } from './meter';
 import type { TimelineDraft, TimelineEntry } from '../core/timeline';
 import { clock } from './clock';
 
@@ -36,6 +38,7 @@ import { clock } from './clock';
  *   INC#<id>                INBOX#<time>#<eventId>   an MIM action waiting for the workflow; consumedAt once taken
  *   INC#<id>                KEY#<hash>               an action's idempotency key: its event, and its refusal if refused
  *   INC#<id>                WAIT                     the task token of the workflow's current wait
+ *   INC#<id>                USAGE                    what the incident's invocations used (added up by each), for its cost
  *   INC#<id>                ACTION#<nn>              an action item of the review, followed up until done; while
  *                                                    open, gsi1pk ACTION#OPEN, gsi1sk <due>#<id>#<nn>
  *   ACT#<sha256(link id)>   LINK                     an action link: incident, action, recipient, expiry, use
@@ -848,6 +851,55 @@ export class IncidentStore {
       Object.fromEntries(names.map((k) => [`#${k}`, k])),
       Object.fromEntries(Object.entries(change).map(([k, v]) => [`:${k}`, v])),
     );
+  }
+
+  /**
+   * Adds one invocation's use to its incident's: one write, whatever it used (ADD, so that
+   * concurrent invocations add up); that write is counted in it.
+   */
+  async addUsage(incidentId: string, used: { gbSeconds: number; meter: Meter }): Promise<void> {
+    const names: Record<string, string> = {};
+    const values: Record<string, number> = {
+      ':one': 1,
+      ':gbs': used.gbSeconds,
+      ':r': used.meter.readUnits,
+      ':w': used.meter.writeUnits + 1,
+      ':e': used.meter.emails,
+    };
+    const sms = Object.entries(used.meter.smsSegments).map(([prefix, n], i) => {
+      names[`#s${i}`] = `sms${prefix}`;
+      values[`:s${i}`] = n;
+      return `#s${i} :s${i}`;
+    });
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: `INC#${incidentId}`, sk: 'USAGE' },
+        UpdateExpression: `ADD invocations :one, gbSeconds :gbs, readUnits :r, writeUnits :w, emails :e${sms.length ? `, ${sms.join(', ')}` : ''}`,
+        ...(sms.length ? { ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  /** What the incident's invocations have used so far (nothing yet: zeros). */
+  async usage(incidentId: string): Promise<Omit<Usage, 'stateTransitions'>> {
+    const { Item = {} } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: `INC#${incidentId}`, sk: 'USAGE' }, ConsistentRead: true }),
+    );
+    const n = (name: string) => Number(Item[name] ?? 0);
+    return {
+      lambdaInvocations: n('invocations'),
+      lambdaGbSeconds: n('gbSeconds'),
+      dynamoReadUnits: n('readUnits'),
+      dynamoWriteUnits: n('writeUnits'),
+      emails: n('emails'),
+      smsSegments: Object.fromEntries(
+        Object.keys(Item)
+          .filter((k) => k.startsWith('sms'))
+          .map((k) => [k.slice(3), n(k)]),
+      ),
+    };
   }
 
   /** Every action people took on the incident, taken or not, in order. */

@@ -1,5 +1,6 @@
 import {
   DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
   ExecutionAlreadyExists,
   type ExecutionStatus,
   RedriveExecutionCommand,
@@ -32,6 +33,33 @@ export class WorkflowClient {
   private machine(): string {
     if (!this.stateMachineArn) throw new Error('STATE_MACHINE_ARN is not set, so this function cannot reach the workflow');
     return this.stateMachineArn;
+  }
+
+  /**
+   * How many state transitions the incident's execution has made so far (each state entered, retries
+   * included: what Step Functions bills), read from its history page by page; 0 for an incident whose
+   * execution there is none of (its steps run by hand).
+   */
+  async stateTransitions(incidentId: string): Promise<number> {
+    let count = 0;
+    let nextToken: string | undefined;
+    do {
+      const page = await this.sfn
+        .send(
+          new GetExecutionHistoryCommand({
+            executionArn: this.executionArn(incidentId),
+            maxResults: 1000,
+            ...(nextToken ? { nextToken } : {}),
+          }),
+        )
+        .catch((error: Error) => {
+          if (error.name === 'ExecutionDoesNotExist') return { events: [], nextToken: undefined as string | undefined };
+          throw error;
+        });
+      count += (page.events ?? []).filter((e) => e.type?.endsWith('StateEntered')).length;
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return count;
   }
 
   /** The incident's execution: the state machine's, named after the incident. */

@@ -1,6 +1,7 @@
 import { IANAZone } from 'luxon';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
+import { DEFAULT_PRICES, type PriceTable } from './cost';
 import { parseTemplates, type TemplateOverrides } from './templates';
 import { DURATION_PATTERN, parseDuration } from './duration';
 
@@ -14,6 +15,9 @@ export type Channel = (typeof CHANNELS)[number];
 const timeZone = z.string().refine((zone) => IANAZone.isValidZone(zone), {
   message: 'expected an IANA time zone such as Europe/London or America/New_York',
 });
+/** A price in USD, such as 0.0000166667. */
+const price = z.number().nonnegative('expected a price in USD, zero or more');
+
 const duration = z
   .string()
   .regex(DURATION_PATTERN, 'expected a duration such as 30s, 15m, 4h or 5d')
@@ -185,6 +189,36 @@ export const configSchema = z
      * the members of these audiences. By default the audience named leadership, if there is one.
      */
     feedback: z.strictObject({ audiences: z.array(z.string().min(1)) }).optional(),
+    /**
+     * The prices an incident's cost is computed at (USD): by default us-east-1's list prices of the
+     * date in functions/core/cost.ts. Give the ones you differ on; `sms` maps E.164 prefixes to a
+     * price per segment, merged over the defaults.
+     */
+    costs: z
+      .strictObject({
+        region: z.string().min(1).optional(),
+        asOf: z.string().min(1).optional(),
+        stateTransition: price.optional(),
+        lambdaGbSecond: price.optional(),
+        lambdaRequest: price.optional(),
+        dynamoWrite: price.optional(),
+        dynamoRead: price.optional(),
+        email: price.optional(),
+        sms: z
+          .record(z.string(), price)
+          .superRefine((sms, ctx) => {
+            for (const prefix of Object.keys(sms).filter((p) => !/^(\+\d{1,4}|default)$/.test(p))) {
+              ctx.addIssue({ code: 'custom', path: [prefix], message: 'expected an E.164 prefix such as +44, or default' });
+            }
+          })
+          .optional(),
+      })
+      .default({})
+      .transform(({ sms, ...given }): PriceTable => ({
+        ...DEFAULT_PRICES,
+        ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)),
+        sms: { ...DEFAULT_PRICES.sms, ...sms },
+      })),
     /**
      * The war-room add-on, off unless configured: the stakeholder updates also posted to a Slack or
      * Microsoft Teams channel through its incoming webhook. Never pages or anything with action links.

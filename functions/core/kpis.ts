@@ -39,6 +39,8 @@ export interface IncidentKpis {
   criterion: string;
   /** Judgements of the call: how many said it was right, how many that it should not have been major. */
   feedback: { rightCall: number; notMajor: number };
+  /** What it cost on AWS up to its close (USD), from its timeline's cost line. */
+  cost?: { infrastructure: number; messages: number; total: number };
 }
 
 /**
@@ -113,6 +115,12 @@ function promisesKept(all: Round[]): UpdatePromise[] {
   return kept;
 }
 
+function costOf(timeline: TimelineEntry[]): IncidentKpis['cost'] {
+  const cost = (timeline.find((e) => e.kind === 'cost-computed')?.detail as { cost?: Record<string, unknown> } | undefined)?.cost;
+  if (!cost || typeof cost.total !== 'number') return undefined;
+  return { infrastructure: Number(cost.infrastructure), messages: Number(cost.messages), total: cost.total };
+}
+
 function atNight(at: string, zone: string): boolean {
   const hour = DateTime.fromISO(at, { zone }).hour;
   return hour >= NIGHT.from || hour < NIGHT.to;
@@ -176,6 +184,7 @@ export function incidentKpis(config: OrganisationConfig, incident: Incident, tim
     levelsReached: pages.length === 0 ? 0 : Math.min(config.rota.levels.length, Math.max(...pages.map((p) => p.level)) + 1),
     ...optional('candidate', candidate),
     failedMessages,
+    ...optional('cost', costOf(sorted)),
     criterion,
     feedback: { rightCall: judgements.filter((j) => j === true).length, notMajor: judgements.filter((j) => j === false).length },
   };

@@ -1,6 +1,7 @@
 import escapeHtml from 'escape-html';
 import type { Figures, Report } from './report';
 import { humanDuration, outOf, percent } from './report-text';
+import { usd } from './cost';
 
 /*
  * The report as one self-contained page, to forward: styles inline, charts as inline SVG, no script
@@ -84,6 +85,10 @@ function cards(f: Figures): string {
     card(humanDuration(f.timeToResolve.median), `median time to resolve (p90 ${humanDuration(f.timeToResolve.p90)})`),
     card(percent(f.promises.rate), `of ${f.promises.count} promised updates on time`),
     card(percent(f.candidates.rate), `of ${f.candidates.accepted + f.candidates.rejected} candidates accepted as major`),
+    card(
+      f.cost.medianPerIncident === undefined ? '-' : usd(f.cost.medianPerIncident),
+      `median cost on AWS an incident (${usd(f.cost.total)} in all, ${usd(f.cost.messages)} of it messages)`,
+    ),
   ].join('')}</div>`;
 }
 

@@ -1,3 +1,4 @@
+import { usd } from './cost';
 import type { Figures, Report, Spread } from './report';
 
 /** A duration as people read it in a report: "45s", "4m 10s", "2h 05m", "3d 4h". */
@@ -53,6 +54,11 @@ function summary(f: Figures): string[] {
     `candidates accepted   ${outOf(f.candidates.accepted, f.candidates.accepted + f.candidates.rejected)}`,
     `pages                 ${pages || 'none'}`,
     `failed messages       ${f.failedMessages}`,
+    `cost on AWS           ${
+      f.cost.incidents === 0
+        ? 'not computed for any of them'
+        : `${usd(f.cost.total)} for ${f.cost.incidents} (infrastructure ${usd(f.cost.infrastructure)}, messages ${usd(f.cost.messages)}; median ${usd(f.cost.medianPerIncident!)} an incident)`
+    }`,
   ];
 }
 

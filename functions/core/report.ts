@@ -23,6 +23,8 @@ export interface Figures {
   /** Pages per person (by id), and how many of them came at night in that person's zone. */
   pages: Record<string, { pages: number; atNight: number }>;
   failedMessages: number;
+  /** What the incidents cost on AWS (USD), of those whose cost was computed at their close. */
+  cost: { incidents: number; total: number; infrastructure: number; messages: number; medianPerIncident?: number };
 }
 
 /** How often one criterion's majors were judged not major, and its candidates rejected; and what to do. */
@@ -95,6 +97,22 @@ function spread(values: Array<number | undefined>): Spread {
 
 const share = (part: number, whole: number) => (whole === 0 ? {} : { rate: part / whole });
 
+function costs(incidents: IncidentKpis[]): Figures['cost'] {
+  const known = incidents.flatMap((i) => (i.cost ? [i.cost] : []));
+  const sum = (pick: (c: NonNullable<IncidentKpis['cost']>) => number) => known.reduce((n, c) => n + pick(c), 0);
+  const median = percentile(
+    known.map((c) => c.total).sort((a, b) => a - b),
+    0.5,
+  );
+  return {
+    incidents: known.length,
+    total: sum((c) => c.total),
+    infrastructure: sum((c) => c.infrastructure),
+    messages: sum((c) => c.messages),
+    ...(median === undefined ? {} : { medianPerIncident: median }),
+  };
+}
+
 export function figures(incidents: IncidentKpis[]): Figures {
   const byPriority = Object.fromEntries([...PRIORITIES, 'none'].map((p) => [p, 0])) as Figures['byPriority'];
   for (const i of incidents) byPriority[i.priority ?? 'none'] += 1;
@@ -125,6 +143,7 @@ export function figures(incidents: IncidentKpis[]): Figures {
     candidates: { accepted, rejected, ...share(accepted, accepted + rejected) },
     pages,
     failedMessages: incidents.reduce((n, i) => n + i.failedMessages, 0),
+    cost: costs(incidents),
   };
 }
 

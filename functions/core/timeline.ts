@@ -34,6 +34,7 @@ export const TIMELINE_KINDS = [
   'review-reminder',
   'review-submitted',
   'closed',
+  'cost-computed',
   'feedback-given',
   'action-item-done',
   'action-item-overdue',

@@ -7,6 +7,8 @@ import { runtime } from '../adapters/runtime';
 import { IncidentStore } from '../adapters/store';
 import { WorkflowClient } from '../adapters/workflow';
 import { LinkIssuer } from './links';
+import { onInvocationEnd } from '../adapters/meter';
+import { INCIDENT_ID_PATTERN } from '../core/ids';
 
 export interface App {
   config: ReturnType<typeof runtime>['config'];
@@ -29,6 +31,12 @@ export function appContext(): App {
   if (app) return app;
   const settings = runtime();
   const store = new IncidentStore(dynamo, settings.tableName);
+  // What each invocation of an incident's step used is added to the incident's, for its cost.
+  onInvocationEnd(async ({ event, memoryMb, billedMs, meter }) => {
+    const incidentId = (event as { incidentId?: unknown } | null)?.incidentId;
+    if (typeof incidentId !== 'string' || !INCIDENT_ID_PATTERN.test(incidentId)) return;
+    await store.addUsage(incidentId, { gbSeconds: (memoryMb / 1024) * (billedMs / 1000), meter });
+  });
   app = {
     config: settings.config,
     store,

@@ -1,5 +1,6 @@
 import { findPerson } from '../core/config';
 import type { Incident, MimEvent } from '../core/incident';
+import { describeCost, incidentCost, type Usage } from '../core/cost';
 import { incidentKpis } from '../core/kpis';
 import { formatTime } from '../core/messages';
 import { entry, type TimelineEntry } from '../core/timeline';
@@ -15,6 +16,17 @@ export async function recordOutcome(app: App, id: string): Promise<void> {
   const [incident, timeline] = await Promise.all([app.store.getIncident(id), app.store.timeline(id)]);
   if (!incident) return;
   await app.store.putOutcome(incidentKpis(app.config, incident, timeline));
+}
+
+/**
+ * At the close: what the incident cost on AWS so far, from what its invocations used and its
+ * execution's state transitions, at the config's prices; on the timeline once.
+ */
+export async function recordCost(app: App, id: string): Promise<void> {
+  const [used, stateTransitions] = await Promise.all([app.store.usage(id), app.workflow.stateTransitions(id)]);
+  const usage: Usage = { ...used, stateTransitions };
+  const cost = incidentCost(usage, app.config.costs);
+  await app.store.appendTimeline(id, entry('cost-computed', describeCost(usage, cost), { detail: { usage, cost } }), 'cost');
 }
 
 /** The report over the incidents that ended in a period, optionally of one service. */

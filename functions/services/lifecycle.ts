@@ -28,7 +28,7 @@ import {
 import { escalationStep, whoIsOnCall } from '../core/roster';
 import { holdBeforePaging } from './hold';
 import { stopTakingAlarms } from './intake';
-import { recordOutcome } from './insight';
+import { recordCost, recordOutcome } from './insight';
 import { assignActionItems, followUpActionItems } from './follow-up';
 import { reviewDraft } from '../core/review';
 import { entry, type TimelineKind } from '../core/timeline';
@@ -760,6 +760,7 @@ export async function closeIncident(app: App, id: string, now = app.clock.now())
     { status: 'closed', closedAt: now.toISOString(), deadline: undefined },
     { status: ['review'] },
   );
+  await recordCost(app, id);
   await recordOutcome(app, id);
   // The review's action items are the workflow's to follow up from here, until each is done or overdue.
   await assignActionItems(app, incident, now);

@@ -94,7 +94,10 @@ export class IncidentFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: 'major-incident',
         ...(needs.links ? { PUBLIC_URL: system.publicUrl, LINK_TTL: system.linkTtl } : {}),
         ...(needs.email ? { SES_CONFIGURATION_SET: system.configurationSetName } : {}),
-        ...(needs.workflow?.includes('StartExecution') || needs.executions?.includes('RedriveExecution')
+        // The execution's ARN is built from the state machine's (an incident's execution is named after it).
+        ...(needs.workflow?.includes('StartExecution') ||
+        needs.executions?.includes('RedriveExecution') ||
+        needs.executions?.includes('GetExecutionHistory')
           ? { STATE_MACHINE_ARN: system.stateMachineArn }
           : {}),
         ...(needs.operations ? { OPERATIONS_TOPIC_ARN: system.operationsTopicArn } : {}),

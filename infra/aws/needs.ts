@@ -32,7 +32,7 @@ export interface FunctionNeeds {
   /** Step Functions calls on the incident state machine; StartExecution also needs its ARN in the environment. */
   workflow?: Array<'StartExecution' | 'SendTaskSuccess'>;
   /** Step Functions calls on the state machine's executions (an incident's execution is named after it). */
-  executions?: Array<'DescribeExecution' | 'RedriveExecution'>;
+  executions?: Array<'DescribeExecution' | 'RedriveExecution' | 'GetExecutionHistory'>;
   /** Alerts the operations contacts through the operations topic, so needs its ARN. */
   operations?: true;
   /** Mints action links, so needs the API's public URL. */
@@ -70,7 +70,8 @@ export const FUNCTION_NEEDS: Record<FunctionFolder, FunctionNeeds> = {
   'page-mim': { table: READ_WRITE, email: true, sms: true, links: true },
   // Hands an event already in the inbox to its own wait at once: SendTaskSuccess.
   // Reads the incident's deadline, to wake a wait begun with stale input (a redrive on AWS).
-  'await-event': { table: ['GetItem', 'PutItem', 'Query'], workflow: ['SendTaskSuccess'] },
+  // Like every function given an incident, adds what its invocation used to the incident's (UpdateItem).
+  'await-event': { table: ['GetItem', 'PutItem', 'UpdateItem', 'Query'], workflow: ['SendTaskSuccess'] },
   // Applies MIM actions; a handover offers the incident (and its take-over link) by email and SMS.
   'take-event': { table: [...READ_WRITE, 'Query'], email: true, sms: true, links: true },
   // Once the escalation policy is exhausted, leadership is told that no MIM has acknowledged.
@@ -81,8 +82,15 @@ export const FUNCTION_NEEDS: Record<FunctionFolder, FunctionNeeds> = {
   'resolve-incident': { table: READ_WRITE, email: true, sms: true },
   'open-review': { table: [...READ_WRITE, 'Query'], email: true, sms: true, links: true },
   'remind-review': { table: [...READ_WRITE, 'Query'], email: true, sms: true, links: true },
-  // Gives the review's action items to their owners, each with a link to mark it done.
-  'close-incident': { table: [...READ_WRITE, 'Query'], email: true, sms: true, links: true },
+  // Gives the review's action items to their owners, each with a link to mark it done; reads its
+  // execution's history for the state transitions of the incident's cost.
+  'close-incident': {
+    table: [...READ_WRITE, 'Query'],
+    email: true,
+    sms: true,
+    links: true,
+    executions: ['GetExecutionHistory'],
+  },
   // Reminds action items' owners and tells the review's owner of overdue ones (email; SMS as the fallback).
   'follow-up-actions': { table: [...READ_WRITE, 'Query'], email: true, sms: true, links: true },
   // A stopped execution (from EventBridge): reads it again, records the stop, alerts operations, tells the MIM.

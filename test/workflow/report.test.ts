@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../infra/local/sandbox';
 import { haveChromium, launchChromium } from '../support/browser';
+import type { Usage } from '../../functions/core/cost';
 import type { Report } from '../../functions/core/report';
 import { appContext } from '../../functions/services/app';
 import { act, declare, finished, UPDATE } from '../support/incidents';
@@ -100,6 +101,17 @@ describe('workflow: the report over incidents run through the real lifecycle', (
       promises: [{ outcome: 'no-change', lateSeconds: 6 * 60 }, { outcome: 'on-time' }, { outcome: 'on-time' }],
     });
     expect(byId[c]).toMatchObject({ candidate: 'rejected', outcome: 'downgraded', priority: 'P2', promises: [] });
+    // What each closed incident cost, computed at its close from what its steps used: its execution's
+    // transitions, its invocations, its table units and its messages.
+    const costLine = (await driver().incident(a)).timeline.find((e) => e.kind === 'cost-computed')!;
+    const usage = (costLine.detail as { usage: Usage }).usage;
+    expect(usage.stateTransitions).toBeGreaterThan(10);
+    expect(usage.lambdaInvocations).toBeGreaterThan(5);
+    expect(usage.dynamoWriteUnits).toBeGreaterThan(usage.lambdaInvocations);
+    expect(usage.emails).toBeGreaterThan(0);
+    expect(costLine.summary).toMatch(/^Cost on AWS: USD [\d.]+: infrastructure USD 0\.\d{4} \(\d+ state transitions, /);
+    expect(body.overall.cost.incidents).toBe(2);
+    expect(body.overall.cost.total).toBeCloseTo(byId[a]!.cost!.total + byId[b]!.cost!.total, 10);
     expect(body.overall).toMatchObject({
       incidents: 3,
       byPriority: { P1: 2, P2: 1, P3: 0, P4: 0, none: 0 },

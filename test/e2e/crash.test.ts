@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeTag, MAIL_TAGS } from '../../functions/core/ses-content';
 import type { Incident } from '../../functions/core/incident';
@@ -121,6 +122,27 @@ class SandboxProcess {
     return this.call<{ incident: Incident; timeline: TimelineEntry[] }>('GET', `/incidents/${id}`);
   }
 
+  /** Until the incident's execution has ended: its last step has returned (a kill point may be after the close). */
+  async finished(id: string): Promise<void> {
+    const region = process.env.AWS_REGION ?? 'us-east-1';
+    const sfn = new SFNClient({
+      endpoint: `http://127.0.0.1:${this.port + 4}`,
+      region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
+    const executionArn = `arn:aws:states:${region}:000000000000:execution:major-incident:${id}`;
+    for (let i = 0; i < 1200; i += 1) {
+      try {
+        if ((await sfn.send(new DescribeExecutionCommand({ executionArn }))).status !== 'RUNNING') return;
+      } catch {
+        await this.recover();
+      }
+      await sleep(50);
+    }
+    throw new Error(`${id}: the execution did not end`);
+  }
+
   async waitFor(id: string, done: (x: { incident: Incident; timeline: TimelineEntry[] }) => boolean, what: string) {
     for (let i = 0; i < 1200; i += 1) {
       const state = await this.incident(id);
@@ -167,6 +189,7 @@ async function trial(crash?: string): Promise<Trial> {
     await act(id, 'resolve', { resolution: 'Rolled back.' });
     await sandbox.waitFor(id, has('review-opened'), 'the review');
     await act(id, 'submit-review', { summary: 'A bad deploy.', lessons: 'Canary first.' });
+    await sandbox.finished(id);
     const { incident, timeline } = await sandbox.waitFor(
       id,
       (x) => x.incident.status === 'closed' && has('closed')(x),

@@ -92,6 +92,31 @@ describe("workflow: a review's action items are followed up", () => {
     expect(body.items.filter((i) => i.incidentId === id)).toEqual([expect.objectContaining({ overdue: true })]);
   });
 
+  it('a review submitted twice before the first is taken leaves the follow-up waiting, the second refused on the timeline', async () => {
+    const id = await activeIncident(driver());
+    await act(driver(), id, 'resolve', 'dave', { resolution: 'Rolled back.' });
+    await driver().waitForTimeline(id, 'review-opened');
+    const review = { summary: 'A bad deploy.', lessons: 'Canary.', actionItems: `erin, ${day(7)}, Add a canary stage` };
+    // The form and the CLI at once: both accepted, as the incident is still in review when each arrives.
+    await Promise.all([
+      act(driver(), id, 'submit-review', 'dave', review),
+      act(driver(), id, 'submit-review', 'dave', { ...review, summary: 'Again.' }),
+    ]);
+    await driver().waitForTimeline(id, 'closed');
+    await followUpWaits(id);
+
+    const before = (await driver().statePath(id)).length;
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const after = (await driver().statePath(id)).length;
+
+    // The clock stands still: nothing falls due, so nothing moves.
+    expect(after - before).toBeLessThan(3);
+    const refused = (await driver().incident(id)).timeline.filter((e) => e.kind === 'action-refused');
+    expect(refused.map((e) => e.summary)).toEqual([
+      `submit-review by dave refused: the review of ${id} was already submitted, and the incident is closed`,
+    ]);
+  });
+
   it('only its owner or the review owner marks an item done, and an item that is not there is named as such', async () => {
     const id = await closedWith(`erin, ${day(7)}, Add a canary stage`);
     await followUpWaits(id);

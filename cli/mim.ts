@@ -464,13 +464,11 @@ program
       );
     }
     const config = readOrganisation(o.config);
-    if (o.service && !config.services.some((s) => s.name === o.service)) {
-      console.log(`(${o.service} is not a service in ${o.config}: it is classified as an unknown service)`);
-    }
     const question = o.alarm
       ? { alarm: o.alarm }
       : { service: o.service!, ...(o.impact ? { impact: o.impact } : {}), ...(o.urgency ? { urgency: o.urgency } : {}) };
     const result = explainClassification(config, question);
+    if (result.refused) throw new CliError(result.lines[0]!);
     console.log(
       `${result.priority} ${result.verdict} (${shown(result.service)}: impact ${result.impact}, urgency ${result.urgency})`,
     );

@@ -8,6 +8,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 export interface Meter {
   readUnits: number;
   writeUnits: number;
+  /** Messages by the incident they were for (an invocation may send for one it was not given: a mail event's SMS). */
+  messages: Record<string, Messages>;
+}
+
+export interface Messages {
   emails: number;
   /** SMS segments by price prefix ("+44", "default"). */
   smsSegments: Record<string, number>;
@@ -23,7 +28,16 @@ export interface InvocationEnd {
 const current = new AsyncLocalStorage<Meter>();
 const listeners: Array<(end: InvocationEnd) => Promise<void>> = [];
 
-export const newMeter = (): Meter => ({ readUnits: 0, writeUnits: 0, emails: 0, smsSegments: {} });
+export const newMeter = (): Meter => ({ readUnits: 0, writeUnits: 0, messages: Object.create(null) as Record<string, Messages> });
+
+/** Counts a message sent for an incident in the current invocation's meter (none outside one). */
+export function meterMessage(incidentId: string, sent: { email: true } | { smsPrefix: string; segments: number }): void {
+  const meter = current.getStore();
+  if (!meter) return;
+  const of = (meter.messages[incidentId] ??= { emails: 0, smsSegments: {} });
+  if ('email' in sent) of.emails += 1;
+  else of.smsSegments[sent.smsPrefix] = (of.smsSegments[sent.smsPrefix] ?? 0) + sent.segments;
+}
 
 /** Runs an invocation with a meter of its own. */
 export function metered<T>(meter: Meter, run: () => Promise<T>): Promise<T> {

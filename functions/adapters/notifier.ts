@@ -11,7 +11,7 @@ import { encodeTag, LITERAL_DATA, literalContent, MAIL_TAGS } from '../core/ses-
 import { entry } from '../core/timeline';
 import { clock } from './clock';
 import { attemptDeadline, mayStillRun, remainingMs } from './invocation';
-import { currentMeter } from './meter';
+import { meterMessage } from './meter';
 import { smsPricePrefix } from '../core/cost';
 import { smsSegments } from '../core/sms';
 import { SendPacer } from './pacer';
@@ -263,7 +263,8 @@ export class Notifier {
       const open = await this.claim(round, batch.map(slotOf));
       const claimed = batch.filter((o) => open.has(slotOf(o)));
       if (claimed.length === 0) continue;
-      const outcomes = claimed[0]!.channel === 'email' ? await this.emails(round, claimed) : await this.texts(claimed);
+      const outcomes =
+        claimed[0]!.channel === 'email' ? await this.emails(round, claimed) : await this.texts(incidentId, claimed);
       const sent = claimed.flatMap((o, i) => {
         const outcome = outcomes[i]!;
         return outcome.ok ? [{ slot: slotOf(o), ...(outcome.messageId ? { messageId: outcome.messageId } : {}) }] : [];
@@ -428,11 +429,10 @@ export class Notifier {
         break;
       }
       const again: number[] = [];
-      const meter = currentMeter();
       waiting.forEach((i, n) => {
         const result = results[n];
         if (result?.Status === 'SUCCESS') {
-          if (meter) meter.emails += 1;
+          meterMessage(incidentId, { email: true });
           outcomes[i] = { ok: true, ...(result.MessageId ? { messageId: result.MessageId } : {}) };
           return;
         }
@@ -456,7 +456,7 @@ export class Notifier {
     return outcomes;
   }
 
-  private async texts(batch: Outgoing[]): Promise<Outcome[]> {
+  private async texts(incidentId: string, batch: Outgoing[]): Promise<Outcome[]> {
     // Set per message rather than account-wide, so deploying this system changes no account setting.
     const { senderId, originationNumber } = this.config.sms;
     const attribute = (value: string) => ({ DataType: 'String', StringValue: value });
@@ -476,11 +476,10 @@ export class Notifier {
               },
             }),
           );
-          const meter = currentMeter();
-          if (meter) {
-            const prefix = smsPricePrefix(this.config.costs, person.phone!);
-            meter.smsSegments[prefix] = (meter.smsSegments[prefix] ?? 0) + smsSegments(message).count;
-          }
+          meterMessage(incidentId, {
+            smsPrefix: smsPricePrefix(this.config.costs, person.phone!),
+            segments: smsSegments(message).count,
+          });
           return { ok: true, ...(reply.MessageId ? { messageId: reply.MessageId } : {}) };
         } catch (error) {
           return { ok: false, error: describeError(error) };

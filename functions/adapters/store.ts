@@ -21,7 +21,7 @@ import {
 } from '../core/incident';
 import type { Usage } from '../core/cost';
 import type { IncidentKpis } from '../core/kpis';
-import type { Meter } from './meter';
+import type { Messages } from './meter';
 import type { TimelineDraft, TimelineEntry } from '../core/timeline';
 import { clock } from './clock';
 
@@ -857,16 +857,19 @@ export class IncidentStore {
    * Adds one invocation's use to its incident's: one write, whatever it used (ADD, so that
    * concurrent invocations add up); that write is counted in it.
    */
-  async addUsage(incidentId: string, used: { gbSeconds: number; meter: Meter }): Promise<void> {
+  async addUsage(
+    incidentId: string,
+    used: { invocations: number; gbSeconds: number; readUnits: number; writeUnits: number } & Messages,
+  ): Promise<void> {
     const names: Record<string, string> = {};
     const values: Record<string, number> = {
-      ':one': 1,
+      ':one': used.invocations,
       ':gbs': used.gbSeconds,
-      ':r': used.meter.readUnits,
-      ':w': used.meter.writeUnits + 1,
-      ':e': used.meter.emails,
+      ':r': used.readUnits,
+      ':w': used.writeUnits + 1,
+      ':e': used.emails,
     };
-    const sms = Object.entries(used.meter.smsSegments).map(([prefix, n], i) => {
+    const sms = Object.entries(used.smsSegments).map(([prefix, n], i) => {
       names[`#s${i}`] = `sms${prefix}`;
       values[`:s${i}`] = n;
       return `#s${i} :s${i}`;

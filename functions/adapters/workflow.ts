@@ -56,7 +56,10 @@ export class WorkflowClient {
           if (error.name === 'ExecutionDoesNotExist') return { events: [], nextToken: undefined as string | undefined };
           throw error;
         });
+      const of = (type: string) => (page.events ?? []).filter((e) => e.type === type).length;
+      // Each state entered, and each retry of a task (scheduled again without being entered again).
       count += (page.events ?? []).filter((e) => e.type?.endsWith('StateEntered')).length;
+      count += Math.max(0, of('TaskScheduled') - of('TaskStateEntered'));
       nextToken = page.nextToken;
     } while (nextToken);
     return count;

@@ -82,8 +82,18 @@ export type ClassificationQuestion = { alarm: string } | { service: string; impa
 export function explainClassification(
   config: OrganisationConfig,
   question: ClassificationQuestion,
-): Classification & { service: string; lines: string[] } {
+): Classification & { service: string; lines: string[]; refused?: true } {
   const lines: string[] = [];
+  if ('service' in question && !config.services.some((s) => s.name === question.service)) {
+    // As the API answers such a declaration: refused, so there is no verdict to explain.
+    const names = config.services.map((s) => s.name).join(', ');
+    return {
+      ...classify(config, { source: 'manual', ...question }),
+      service: question.service,
+      refused: true,
+      lines: [`${question.service} is not a service in the config, so a declaration for it is refused; services: ${names}`],
+    };
+  }
   let input: ClassificationInput;
   if ('alarm' in question) {
     const mapped = alarmMapping(config, question.alarm);

@@ -59,7 +59,8 @@ function overEscalation(incidents: IncidentKpis[], days: number): CriterionFeedb
   const period = `in ${days} day${days === 1 ? '' : 's'}`;
   return [...Map.groupBy(incidents, (i) => i.criterion)]
     .map(([criterion, list]): CriterionFeedback => {
-      const majors = list.filter((i) => i.verdict === 'major');
+      // Run as a major: declared one, or a candidate the MIM accepted.
+      const majors = list.filter((i) => i.verdict === 'major' || i.candidate === 'accepted');
       const notMajor = majors.filter(judgedNotMajor).length;
       const candidates = list.filter((i) => i.candidate !== undefined);
       const rejected = candidates.filter((i) => i.candidate === 'rejected').length;
@@ -191,6 +192,9 @@ export function reportPeriod(
   else if (DAY.test(text)) since = instant(text, 'since');
   else return { error: `since=${JSON.stringify(text)} is neither a duration (30d, 12h) nor a day (2026-11-01)` };
   if (typeof since === 'string') return { error: since };
+  if (Number.isNaN(since.getTime()) || until.getTime() - since.getTime() > MAX_REPORT_DAYS * 86_400_000) {
+    return { error: `a report covers at most ${MAX_REPORT_DAYS} days; ask for a shorter period (since=90d, or since and until)` };
+  }
   if (since >= until) return { error: `since (${since.toISOString()}) must come before until (${until.toISOString()})` };
   if (until.getTime() - since.getTime() > MAX_REPORT_DAYS * 86_400_000) {
     return { error: `a report covers at most ${MAX_REPORT_DAYS} days; ask for a shorter period (since=90d, or since and until)` };

@@ -4,6 +4,7 @@ import type { ActionItem, Incident, MimEvent } from './incident';
 import { incidentKpis } from './kpis';
 import { formatTime } from './messages';
 import { humanDuration, outOf } from './report-text';
+import { singleLine } from './text';
 import type { TimelineEntry } from './timeline';
 
 /** A review lists at most this many action items: more is a project plan, not a review's follow-up. */
@@ -24,7 +25,7 @@ export function today(config: OrganisationConfig, now: Date): string {
  */
 export function parseActionItems(
   config: OrganisationConfig,
-  given: string | Array<{ owner: string; due: string; title: string }>,
+  given: string | unknown[],
   now: Date,
 ): { items: ActionItem[] } | { error: string } {
   const lines =
@@ -47,7 +48,15 @@ export function parseActionItems(
           error: `${n}: write it as "owner, due day, what is to be done", such as "dave, 2026-12-15, add a canary stage"`,
         };
       item = { owner: match[1]!.trim(), due: match[2]!, title: match[3]!.trim() };
-    } else item = { owner: line.owner.trim(), due: line.due.trim(), title: line.title.trim() };
+    } else {
+      const { owner, due, title } = (line ?? {}) as Record<string, unknown>;
+      if (typeof owner !== 'string' || typeof due !== 'string' || typeof title !== 'string') {
+        return {
+          error: `${n}: give owner, due and title, such as {"owner": "dave", "due": "2026-12-15", "title": "add a canary stage"}`,
+        };
+      }
+      item = { owner: owner.trim(), due: due.trim(), title: singleLine(title) };
+    }
     if (!config.people[item.owner]) {
       return {
         error: `${n}: "${item.owner}" is not a person in the config; use a person id such as ${Object.keys(config.people).slice(0, 3).join(', ')}`,

@@ -19,6 +19,8 @@ const optionalText = z
   .optional()
   .transform((t) => (t ? t : undefined));
 
+const RIGHT_CALL = 'rightCall: answer yes (the right call) or no (it should not have been major)';
+
 /** The fields each action takes, the same from a link's form and from the API. */
 export const ACTION_FIELDS = {
   accept: z.object({}),
@@ -48,24 +50,41 @@ export const ACTION_FIELDS = {
     lessons: text('lessons'),
     // One a line, "owner, due day, what" (a form, the CLI), or a list (the API).
     actionItems: z
-      .union([
-        z.string().max(20_000),
-        z
-          .array(z.object({ owner: z.string().max(100), due: z.string().max(20), title: z.string().max(500) }))
-          .max(MAX_ACTION_ITEMS),
-      ])
+      .union([z.string().max(20_000, 'actionItems: at most 20,000 characters'), z.array(z.unknown()).max(1_000)], {
+        error: 'actionItems: lines of "owner, due day, what", or a list of {owner, due, title}',
+      })
       .optional(),
   }),
   'complete-action': z.object({
-    item: z.coerce
-      .number({ error: 'item: the number of the action item in the review, from 1' })
-      .int('item: a whole number, from 1')
-      .min(1, 'item: from 1')
-      .max(MAX_ACTION_ITEMS, `item: a review has at most ${MAX_ACTION_ITEMS}`)
+    // A number, or its digits (from a form or the CLI); nothing else passes for one.
+    item: z
+      .union(
+        [
+          z.number(),
+          z
+            .string()
+            .regex(/^\d{1,3}$/)
+            .transform(Number),
+        ],
+        {
+          error: 'item: the number of the action item in the review, from 1',
+        },
+      )
+      .pipe(
+        z
+          .number()
+          .int('item: a whole number, from 1')
+          .min(1, 'item: from 1')
+          .max(MAX_ACTION_ITEMS, `item: a review has at most ${MAX_ACTION_ITEMS}`),
+      )
       .optional(),
   }),
   feedback: z.object({
-    rightCall: z.enum(['yes', 'no'], { error: 'rightCall: answer yes (the right call) or no (it should not have been major)' }),
+    rightCall: z
+      .string({ error: RIGHT_CALL })
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['yes', 'no'], { error: RIGHT_CALL })),
     comment: optionalText,
   }),
 } satisfies Record<MimAction, z.ZodType>;

@@ -13,6 +13,7 @@ import {
 import { entry } from '../core/timeline';
 import { updateRound } from '../core/transitions';
 import type { App } from './app';
+import { feedbackLinkUntil } from './insight';
 import { feedbackAudience, peopleReached, type Recipient } from './audiences';
 import { load, waitFor, broadcast, briefMim, type StepResult } from './steps';
 
@@ -54,7 +55,10 @@ export async function mobilise(app: App, id: string, now = app.clock.now()): Pro
 async function firstNotice(app: App, incident: Incident, due: string) {
   const asked = new Set(feedbackAudience(app.config, incident));
   const links = new Map<string, string>();
-  for (const person of asked) links.set(person, await app.links.issue(incident.id, 'feedback', person, app.clock.now()));
+  const now = app.clock.now();
+  for (const person of asked) {
+    links.set(person, await app.links.issue(incident.id, 'feedback', person, now, undefined, feedbackLinkUntil(now)));
+  }
   const compose = (zone: string, person?: Recipient['person']) => {
     const feedback = person && links.get(person.id);
     return initialNotice(app.config, incident, zone, feedback ? { feedback } : {});

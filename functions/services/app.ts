@@ -32,10 +32,25 @@ export function appContext(): App {
   const settings = runtime();
   const store = new IncidentStore(dynamo, settings.tableName);
   // What each invocation of an incident's step used is added to the incident's, for its cost.
+  // A step given its incident adds everything it used; any other invocation (a mail event, the
+  // intake, the API) adds the messages it sent for each incident, for the messages are most of the cost.
   onInvocationEnd(async ({ event, memoryMb, billedMs, meter }) => {
-    const incidentId = (event as { incidentId?: unknown } | null)?.incidentId;
-    if (typeof incidentId !== 'string' || !INCIDENT_ID_PATTERN.test(incidentId)) return;
-    await store.addUsage(incidentId, { gbSeconds: (memoryMb / 1024) * (billedMs / 1000), meter });
+    const given = (event as { incidentId?: unknown } | null)?.incidentId;
+    const step = typeof given === 'string' && INCIDENT_ID_PATTERN.test(given) ? given : undefined;
+    const none = { emails: 0, smsSegments: {} };
+    if (step) {
+      await store.addUsage(step, {
+        invocations: 1,
+        gbSeconds: (memoryMb / 1024) * (billedMs / 1000),
+        readUnits: meter.readUnits,
+        writeUnits: meter.writeUnits,
+        ...(meter.messages[step] ?? none),
+      });
+    }
+    for (const [incidentId, messages] of Object.entries(meter.messages)) {
+      if (incidentId !== step)
+        await store.addUsage(incidentId, { invocations: 0, gbSeconds: 0, readUnits: 0, writeUnits: 0, ...messages });
+    }
   });
   app = {
     config: settings.config,

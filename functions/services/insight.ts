@@ -50,6 +50,9 @@ export async function periodReport(app: App, period: { since: Date; until: Date;
   };
 }
 
+/** A feedback link lives a month: whether it was the right call is often clearest once it is over. */
+export const feedbackLinkUntil = (now: Date) => new Date(now.getTime() + 30 * 86_400_000);
+
 /** Statuses in which an incident has ended: its outcome is kept, and feedback given later updates it. */
 const ENDED: ReadonlySet<Incident['status']> = new Set(['closed', 'downgraded', 'handed-off']);
 

@@ -4,7 +4,7 @@ import { downgradeNotice, handOffNotice, noAcknowledgementNotice, pageNotice } f
 import { escalationStep, whoIsOnCall } from '../core/roster';
 import { holdBeforePaging } from './hold';
 import { stopTakingAlarms } from './intake';
-import { recordOutcome } from './insight';
+import { feedbackLinkUntil, recordOutcome } from './insight';
 import { entry } from '../core/timeline';
 import type { App } from './app';
 import { describeDeliveries, owners, stakeholders } from './audiences';
@@ -62,7 +62,6 @@ export async function handOffMinor(app: App, id: string): Promise<StepResult> {
     }),
     'handed-off',
   );
-  await recordOutcome(app, id);
   return { incidentId: id };
 }
 /** Pages whoever holds the current escalation step (every level once the policy is exhausted). */
@@ -98,7 +97,7 @@ export async function pageMim(app: App, id: string, now = app.clock.now()): Prom
       ...(incident.verdict === 'candidate' ? { reject: await app.links.issue(id, 'reject', person.id, now) } : {}),
       // Once every level is paged there is no next level to pass to.
       ...(exhausted ? {} : { pass: await app.links.issue(id, 'pass', person.id, now, level) }),
-      feedback: await app.links.issue(id, 'feedback', person.id, now),
+      feedback: await app.links.issue(id, 'feedback', person.id, now, undefined, feedbackLinkUntil(now)),
     };
     recipients.push({
       person,

@@ -63,8 +63,7 @@ export const FUNCTION_NEEDS: Record<FunctionFolder, FunctionNeeds> = {
   'classify-incident': { table: READ_WRITE },
   // Emails only; but whoever an email is refused to is texted instead (the notifier's fallback), so SMS
   // too, as for downgrade-candidate, open-review and remind-review.
-  // Each step that ends an incident keeps how it went for the report, from its timeline (Query).
-  'hand-off-minor': { table: [...READ_WRITE, 'Query'], email: true, sms: true },
+  'hand-off-minor': { table: READ_WRITE, email: true, sms: true },
   // Closes the grouping window to decide a hold, reads the incident's alarms (Query), reopens it to page.
   'end-hold': { table: [...READ_WRITE, 'Query'], intakeTimeout: true },
   'page-mim': { table: READ_WRITE, email: true, sms: true, links: true },
@@ -76,6 +75,7 @@ export const FUNCTION_NEEDS: Record<FunctionFolder, FunctionNeeds> = {
   'take-event': { table: [...READ_WRITE, 'Query'], email: true, sms: true, links: true },
   // Once the escalation policy is exhausted, leadership is told that no MIM has acknowledged.
   'escalate-page': { table: READ_WRITE, email: true, sms: true },
+  // Keeps how the rejected candidate went for the report, from its timeline (Query).
   'downgrade-candidate': { table: [...READ_WRITE, 'Query'], email: true, sms: true },
   'mobilise-response': { table: READ_WRITE, email: true, sms: true, links: true },
   'send-update': { table: [...READ_WRITE, 'Query'], email: true, sms: true, links: true },

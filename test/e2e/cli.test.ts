@@ -1,9 +1,11 @@
+import { DateTime } from 'luxon';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { act, activeIncident } from '../support/incidents';
 import { useSandbox } from '../support/sandbox';
 
 const exec = promisify(execFile);
@@ -115,6 +117,59 @@ describe('the mim CLI', () => {
     expect(result.stdout).toMatch(/SMS \(\d+ characters, 1 GSM-7 segment\(s\)\)/);
     expect(readFileSync(out, 'utf8')).toContain('<html');
     expect(unknown.stderr).toMatch(/^mim: no template "nope"; the templates are: page, candidate-page, /);
+  });
+
+  it('a review with its action items, the open items, marking one done and judging the call: all by the CLI', async () => {
+    const api = sandbox().urls.api;
+    const id = await activeIncident(driver());
+    await act(driver(), id, 'resolve', 'dave', { resolution: 'Rolled back.' });
+    await driver().waitForTimeline(id, 'review-opened');
+    const due = DateTime.fromJSDate(sandbox().clock.now(), { zone: 'Europe/London' }).plus({ days: 7 }).toISODate()!;
+
+    const reviewed = await mim(
+      '--api',
+      api,
+      'review',
+      id,
+      '--by',
+      'dave',
+      '--summary',
+      'A bad deploy.',
+      '--root-cause',
+      'No canary stage.',
+      '--lessons',
+      'Canary every gateway change.',
+      '--action',
+      `erin, ${due}, Add a canary stage`,
+    );
+    await driver().waitForTimeline(id, 'closed');
+    const listed = await mim('--api', api, 'actions');
+    const done = await mim('--api', api, 'done', id, '--item', '1', '--by', 'erin');
+    const judged = await mim(
+      '--api',
+      api,
+      'feedback',
+      id,
+      '--by',
+      'irene',
+      '--right-call',
+      'No',
+      '--comment',
+      'One region only.',
+    );
+
+    expect(reviewed.code).toBe(0);
+    expect(listed.stdout).toContain(`${due}  ${id} item 1  erin: Add a canary stage`);
+    expect(done.stdout).toBe(`Action item 1 of ${id} is marked done; its reminders stop.\n`);
+    expect(judged.stdout).toBe(`Your judgement of ${id} is recorded; mim report counts it per criterion.\n`);
+    const { incident, timeline } = await driver().incident(id);
+    expect(incident.review).toMatchObject({
+      rootCause: 'No canary stage.',
+      actionItems: [{ owner: 'erin', due, title: 'Add a canary stage' }],
+    });
+    expect(timeline.find((e) => e.kind === 'feedback-given')?.summary).toBe(
+      'Irene Ito judged it should not have been a major incident: One region only.',
+    );
   });
 
   it('declares an incident and shows it with its timeline', async () => {

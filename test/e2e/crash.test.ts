@@ -24,10 +24,18 @@ import { fastConfigWith } from '../support/sandbox';
 // Pages wait a minute (no escalation while the sandbox restarts); updates are due every 3 s.
 const config = fastConfigWith('crash', { rota: { ackWindow: '1m' } });
 
+/**
+ * Each trial's ports, handed out in turn below Linux's ephemeral range (32768 and up, where the OS
+ * puts every port-0 listener of the other test files): a trial restarted on its ports cannot find one
+ * taken by another trial, or by anything else the suite started, in the moment it was down.
+ */
+let nextBase = 20_000 + Math.floor(Math.random() * 400) * 25;
+
 /** Five consecutive ports nothing listens on: API, DynamoDB, SES, SNS, Step Functions. */
 async function freePorts(): Promise<number> {
   for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const base = nextBase;
+    nextBase = nextBase + 5 >= 32_000 ? 20_000 : nextBase + 5;
     const free = await Promise.all(
       [0, 1, 2, 3, 4].map(
         (i) =>

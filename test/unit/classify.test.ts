@@ -64,6 +64,14 @@ describe('a dry run of the criteria (mim classify --explain)', () => {
     );
   });
 
+  it('a declaration for a service that is not in the config is explained as refused, as the API refuses it', () => {
+    const result = explainClassification(config, { service: 'no-such-service', impact: 'high', urgency: 'high' });
+
+    expect(result.lines).toEqual([
+      'no-such-service is not a service in the config, so a declaration for it is refused; services: payments, checkout, reporting',
+    ]);
+  });
+
   it('a declaration is explained with its own impact and urgency, and says a candidate pages the MIM to decide', () => {
     const result = explainClassification(config, { service: 'payments', impact: 'high', urgency: 'medium' });
 

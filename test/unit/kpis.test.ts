@@ -237,6 +237,24 @@ describe('feedback on over-escalation, per criterion', () => {
     expect(few.overEscalation[0]!.suggestion).toBeUndefined();
   });
 
+  it('counts a candidate accepted and run as a major among the majors judged, as it was run as one', () => {
+    const accepted = [1, 2, 3].map((n) =>
+      kpis({
+        id: `INC-20261127-CAND0${n}`,
+        verdict: 'candidate',
+        candidate: 'accepted',
+        feedback: { rightCall: 0, notMajor: 3 },
+      }),
+    );
+
+    expect(report(accepted, period).overEscalation[0]).toMatchObject({
+      majors: 3,
+      judgedNotMajor: 3,
+      candidates: 3,
+      rejected: 0,
+    });
+  });
+
   it("counts the judgements on an incident's timeline, and names the criterion that made it major", () => {
     const result = incidentKpis(config, closed({ source: 'alarm' }), [
       line('14:30', 'feedback-given', { rightCall: false }),
@@ -261,6 +279,10 @@ describe('the period a report asks for', () => {
       since: new Date('2026-11-01T00:00:00Z'),
       until: new Date('2026-11-15T00:00:00Z'),
     });
+  });
+
+  it('refuses a duration too long to be a date, in words, rather than an invalid date', () => {
+    expect(reportPeriod({ since: '99999999999999d' }, now)).toMatchObject({ error: /at most 400 days/ });
   });
 
   it('refuses what is not a duration or a day, a backward period, and more than 400 days, saying how to ask', () => {

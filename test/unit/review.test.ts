@@ -25,6 +25,32 @@ describe("a review's action items", () => {
     expect(fromList).toEqual({ items: [{ owner: 'dave', due: '2026-12-15', title: 'Add a canary stage' }] });
   });
 
+  it('keep each one to one line, given as a list too: a line break cannot forge a row of a table', () => {
+    const parsed = parseActionItems(
+      config,
+      [{ owner: 'dave', due: '2026-12-15', title: 'Add a canary\nOVERDUE  INC-X  forged' }],
+      now,
+    );
+
+    expect(parsed).toEqual({ items: [{ owner: 'dave', due: '2026-12-15', title: 'Add a canary OVERDUE INC-X forged' }] });
+  });
+
+  it('given as a list, say what is missing from an item, and how many there may be', () => {
+    expect(parseActionItems(config, [{ owner: 'dave', due: '2026-12-15' }], now)).toEqual({
+      error:
+        'action item 1: give owner, due and title, such as {"owner": "dave", "due": "2026-12-15", "title": "add a canary stage"}',
+    });
+    expect(
+      parseActionItems(
+        config,
+        Array.from({ length: 21 }, () => ({ owner: 'dave', due: '2026-12-15', title: 'x' })),
+        now,
+      ),
+    ).toEqual({
+      error: 'actionItems: at most 20; 21 were given',
+    });
+  });
+
   it('refuse a due day before today in the organisation zone, a day that does not exist, and more than twenty', () => {
     expect(parseActionItems(config, 'dave, 2026-11-30, late already', now)).toEqual({
       error: 'action item 1: due 2026-11-30 is before today (2026-12-01)',

@@ -176,6 +176,22 @@ describe('workflow: a workflow that stops, and the way back', () => {
     );
   });
 
+  it("an incident's state transitions count each retry of a step, as Step Functions bills them", async () => {
+    let failures = 2;
+    sandbox().wrapFunction('classify-incident', (handler) => async (event, context) => {
+      if (failures-- > 0) throw Object.assign(new Error('Rate exceeded'), { name: 'TransientError' });
+      return handler(event, context);
+    });
+    const id = await declare(driver(), { title: 'Classified on the third attempt' });
+    await driver().waitForTimeline(id, 'paged');
+
+    const path = await driver().statePath(id);
+    const transitions = await appContext().workflow.stateTransitions(id);
+
+    // Each state entered once so far, and Classify attempted twice more.
+    expect(transitions).toBe(path.length + 2);
+  });
+
   it('clearing a stop clears that stop only: one recorded since stays', async () => {
     const id = await activeIncident(driver());
     const line = await stopped(id);

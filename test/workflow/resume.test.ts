@@ -81,6 +81,8 @@ describe('workflow: a sandbox restarted on kept data', () => {
 
   it('a step cut short by the stop is done on restart: the first notice goes, not "no change"', async () => {
     await driver.waitForTimeline(interrupted, 'notice-sent');
+    // The MIM's brief goes after the notice's line, in the same step.
+    await driver.waitForEmail('dave@example.com', new RegExp(`You are the MIM for .*${interrupted}`));
 
     const { timeline } = await driver.incident(interrupted);
     expect((await driver.statePath(interrupted))[0]).toBe('Mobilise');

@@ -45,17 +45,7 @@ writeFileSync(configPath, stringify(config));
 
 const sandbox = await startSandbox({ configPath, virtualTime: true });
 const driver = new SandboxDriver(sandbox);
-const { appContext } = await import('../functions/services/app');
-const store = appContext().store;
 const minutes = (n: number) => sandbox.time!.advance(n * 60_000);
-async function waiting(id: string, phase: string, after?: string): Promise<string> {
-  return (
-    await driver.waitFor(`${id} to wait (${phase})`, async () => {
-      const wait = await store.getWait(id);
-      return wait?.phase === phase && wait.token !== after ? wait : undefined;
-    })
-  ).token;
-}
 const act = (id: string, action: string, by: string, fields: Record<string, string> = {}) =>
   driver.api('POST', `/incidents/${id}/actions`, { action, by, ...fields });
 
@@ -72,24 +62,24 @@ try {
   const mim = (await driver.incident(id)).incident.pagedNow![0]!;
   minutes(2);
   await act(id, 'accept', mim);
-  let token = await waiting(id, 'active');
+  let token = await driver.nextWait(id, 'active');
   // Updates every 30 minutes: the MIM posts before rounds 1, 3, 5 and 7; the others go as "no change" (the eighth as the four hours run out).
   for (let round = 1; round <= 7; round += 1) {
     if (round % 2 === 1) {
       minutes(20);
       await act(id, 'update', mim, { impact: 'Card payments failing', status: `Round ${round}.`, actions: 'Working on it.' });
       await driver.waitForTimeline(id, 'update-sent', Math.ceil(round / 2));
-      token = await waiting(id, 'active', token);
+      token = await driver.nextWait(id, 'active', token);
       minutes(30);
     } else {
       await driver.waitForTimeline(id, 'no-change-sent', round / 2);
-      token = await waiting(id, 'active', token);
+      token = await driver.nextWait(id, 'active', token);
     }
   }
   // Resolved four hours after it was declared.
   const declared = Date.parse((await driver.incident(id)).incident.declaredAt);
   sandbox.time!.advance(declared + 4 * 3_600_000 - sandbox.clock.now().getTime());
-  token = await waiting(id, 'active', token);
+  token = await driver.nextWait(id, 'active', token);
   await act(id, 'resolve', mim, { resolution: 'Rolled back.' });
   await driver.waitForTimeline(id, 'review-opened');
   await act(id, 'submit-review', mim, { summary: 'A bad deploy.', lessons: 'Canary.' });

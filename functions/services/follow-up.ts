@@ -72,6 +72,7 @@ export async function followUpActionItems(
     }
     const last = Date.parse(item.remindedAt ?? item.createdAt);
     if (now.getTime() - last >= every) {
+      if (await doneSince(app, item)) continue;
       // Sent (once, by its ledger key) before it is counted: a retry finds it sent and counts it.
       const count = (item.reminders ?? 0) + 1;
       await sendItem(app, incident, item, count, now);
@@ -81,6 +82,11 @@ export async function followUpActionItems(
   }
   if (followed.length === 0) return { followUp: false };
   return { followUp: true, waitSeconds: Math.max(1, Math.ceil((Math.min(...followed) - now.getTime()) / 1000)) };
+}
+
+/** Marked done since this pass read it: no reminder then. */
+async function doneSince(app: App, item: TrackedActionItem): Promise<boolean> {
+  return Boolean((await app.store.actionItems(item.incidentId)).find((i) => i.n === item.n)?.doneAt);
 }
 
 async function tellOverdue(app: App, incident: Incident, item: TrackedActionItem, now: Date): Promise<void> {

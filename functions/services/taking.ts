@@ -33,10 +33,18 @@ export async function awaitEvent(
 ): Promise<void> {
   const now = app.clock.now();
   await app.store.setWait(input.incidentId, { token: input.taskToken, phase: input.phase, since: now.toISOString() });
+  if (input.phase === 'follow-up') {
+    // The follow-up after the close takes no inbox events (its wake is an action item marked done). An
+    // item marked done before this wait was registered could not wake it: if that left nothing to
+    // follow, the follow-up ends now rather than at the next reminder's time.
+    const items = await app.store.actionItems(input.incidentId);
+    if (items.every((i) => i.doneAt || i.overdueToldAt)) {
+      await app.workflow.deliver(input.taskToken, { incidentId: input.incidentId, eventId: 'none', at: now.toISOString() });
+    }
+    return;
+  }
   // A hold before paging takes no actions (nobody has been paged): they wait for the page's wait.
-  // A hold before paging takes no actions (nobody has been paged), nor does the follow-up after the
-  // close (its wake is an action item marked done, which is no inbox event): they stay for whoever takes them.
-  const [pending] = input.phase === 'hold' || input.phase === 'follow-up' ? [] : await app.store.pendingEvents(input.incidentId);
+  const [pending] = input.phase === 'hold' ? [] : await app.store.pendingEvents(input.incidentId);
   if (pending) {
     await app.workflow.deliver(input.taskToken, { incidentId: input.incidentId, eventId: pending.id, at: pending.at });
     return;

@@ -132,6 +132,20 @@ export class SandboxDriver {
     }
   }
 
+  /**
+   * Until the incident's workflow waits in `phase` with a wait other than `after` (a new one has
+   * begun): its token. On virtual time, moving the clock before then would end no wait.
+   */
+  async nextWait(id: string, phase: string, after?: string): Promise<string> {
+    // The handlers' own store, as they run in this process.
+    const { appContext } = await import('../../functions/services/app');
+    const wait = await this.waitFor(`${id} to wait (${phase})`, async () => {
+      const current = await appContext().store.getWait(id);
+      return current?.phase === phase && current.token !== after ? current : undefined;
+    });
+    return wait.token;
+  }
+
   async waitForTimeline(id: string, kind: TimelineKind, count = 1, timeoutMs?: number): Promise<TimelineEntry> {
     return this.waitFor(
       `${count} "${kind}" timeline entr${count === 1 ? 'y' : 'ies'} on ${id}`,

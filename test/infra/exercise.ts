@@ -127,10 +127,7 @@ async function actionItemsFollowedUp(driver: SandboxDriver, id: string): Promise
     actionItems: `dave, ${today}, Add a canary stage\nerin, ${today}, Write the runbook`,
   });
   await driver.waitForTimeline(id, 'closed');
-  await driver.waitFor(
-    `${id} to follow up its action items`,
-    async () => (await appContext().store.getWait(id))?.phase === 'follow-up' || undefined,
-  );
+  await driver.nextWait(id, 'follow-up');
   const yesterday = DateTime.now().setZone('Europe/London').minus({ days: 1 }).toISODate()!;
   await dynamo.send(
     new UpdateCommand({

@@ -1,6 +1,5 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { appContext } from '../../functions/services/app';
 import { pageText } from '../../infra/local/driver';
 import { act, activeIncident, finished } from '../support/incidents';
 import { fastConfigWith, useSandbox } from '../support/sandbox';
@@ -30,15 +29,6 @@ async function closedWith(actionItems: string): Promise<string> {
   return id;
 }
 
-/** Waits until the follow-up waits again (a new wait), so that moving time ends that wait. */
-async function followUpWaits(id: string, after?: string): Promise<string> {
-  const wait = await driver().waitFor(`${id} to wait for its action items`, async () => {
-    const current = await appContext().store.getWait(id);
-    return current?.phase === 'follow-up' && current.token !== after ? current : undefined;
-  });
-  return wait.token;
-}
-
 describe("workflow: a review's action items are followed up", () => {
   it('each goes to its owner with a link to mark it done; when the last is done the workflow ends', async () => {
     const id = await closedWith(`erin, ${day(7)}, Add a canary stage\ndave, ${day(7)}, Write the rollback runbook`);
@@ -47,7 +37,7 @@ describe("workflow: a review's action items are followed up", () => {
 
     const shown = await fetch(link);
     const pressed = await driver().pressButton(link, {});
-    await followUpWaits(id);
+    await driver().nextWait(id, 'follow-up');
     const byApi = await act(driver(), id, 'complete-action', 'dave', { item: '2' });
     const execution = await finished(driver(), id);
 
@@ -72,10 +62,10 @@ describe("workflow: a review's action items are followed up", () => {
   it('an open item is reminded daily until its day has passed; then the review owner is told once, and the workflow ends', async () => {
     const due = day(1);
     const id = await closedWith(`erin, ${due}, Add a canary stage`);
-    let token = await followUpWaits(id);
+    let token = await driver().nextWait(id, 'follow-up');
 
     sandbox().time!.advance(86_400_000);
-    token = await followUpWaits(id, token);
+    token = await driver().nextWait(id, 'follow-up', token);
     const reminder = await driver().waitForEmail(
       'erin@example.com',
       new RegExp(`Reminder: Action item from the review of ${id}`),
@@ -103,7 +93,7 @@ describe("workflow: a review's action items are followed up", () => {
       act(driver(), id, 'submit-review', 'dave', { ...review, summary: 'Again.' }),
     ]);
     await driver().waitForTimeline(id, 'closed');
-    await followUpWaits(id);
+    await driver().nextWait(id, 'follow-up');
 
     const before = (await driver().statePath(id)).length;
     await new Promise((resolve) => setTimeout(resolve, 1_500));
@@ -117,9 +107,28 @@ describe("workflow: a review's action items are followed up", () => {
     ]);
   });
 
+  it('an item marked done before the follow-up has begun to wait still ends the workflow at once, not at the next reminder', async () => {
+    // The follow-up's wait is slow to register: the item is marked done before it is there to be woken.
+    let slowed = false;
+    sandbox().wrapFunction('await-event', (handler) => async (event, context) => {
+      if ((event as { phase?: string }).phase === 'follow-up' && !slowed) {
+        slowed = true;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      return handler(event, context);
+    });
+    const id = await closedWith(`erin, ${day(7)}, Add a canary stage`);
+
+    const done = await act(driver(), id, 'complete-action', 'erin', { item: '1' });
+    const execution = await finished(driver(), id);
+
+    expect(done.status).toBe(202);
+    expect(execution.status).toBe('SUCCEEDED');
+  });
+
   it('only its owner or the review owner marks an item done, and an item that is not there is named as such', async () => {
     const id = await closedWith(`erin, ${day(7)}, Add a canary stage`);
-    await followUpWaits(id);
+    await driver().nextWait(id, 'follow-up');
 
     const stranger = await act(driver(), id, 'complete-action', 'henry', { item: '1' });
     const missing = await act(driver(), id, 'complete-action', 'dave', { item: '2' });

@@ -8,7 +8,6 @@ import { ROOT } from '../../infra/local/sandbox';
 import { haveChromium, launchChromium } from '../support/browser';
 import type { Usage } from '../../functions/core/cost';
 import type { Report } from '../../functions/core/report';
-import { appContext } from '../../functions/services/app';
 import { act, declare, finished, UPDATE } from '../support/incidents';
 import { fastConfigWith, useSandbox } from '../support/sandbox';
 
@@ -21,15 +20,6 @@ const config = fastConfigWith('report', {
 const { driver, sandbox } = useSandbox(config, { virtualTime: true });
 
 const minutes = (n: number) => sandbox().time!.advance(n * 60_000);
-
-/** Waits until the incident's workflow waits again (a new wait of that phase has begun), so that moving time ends that wait. */
-async function waiting(id: string, phase: string, after?: string): Promise<string> {
-  const wait = await driver().waitFor(`${id} to wait (${phase})`, async () => {
-    const current = await appContext().store.getWait(id);
-    return current?.phase === phase && current.token !== after ? current : undefined;
-  });
-  return wait.token;
-}
 
 async function paged(id: string): Promise<string> {
   await driver().waitForTimeline(id, 'paged');
@@ -49,10 +39,10 @@ describe('workflow: the report over incidents run through the real lifecycle', (
     const mimA = await paged(a);
     minutes(1);
     await act(driver(), a, 'accept', mimA);
-    let token = await waiting(a, 'active');
+    let token = await driver().nextWait(a, 'active');
     minutes(10);
     await act(driver(), a, 'update', mimA, UPDATE);
-    token = await waiting(a, 'active', token);
+    token = await driver().nextWait(a, 'active', token);
     minutes(5);
     await act(driver(), a, 'resolve', mimA, { resolution: 'Rolled back.' });
     await reviewedAndClosed(a, mimA);
@@ -63,13 +53,13 @@ describe('workflow: the report over incidents run through the real lifecycle', (
     const mimB = await paged(b);
     minutes(4);
     await act(driver(), b, 'accept', mimB);
-    token = await waiting(b, 'active');
+    token = await driver().nextWait(b, 'active');
     minutes(30);
     await driver().waitForTimeline(b, 'no-change-sent');
-    token = await waiting(b, 'active', token);
+    token = await driver().nextWait(b, 'active', token);
     minutes(6);
     await act(driver(), b, 'update', mimB, UPDATE);
-    token = await waiting(b, 'active', token);
+    token = await driver().nextWait(b, 'active', token);
     minutes(2);
     await act(driver(), b, 'resolve', mimB, { resolution: 'Failed over.' });
     await reviewedAndClosed(b, mimB);

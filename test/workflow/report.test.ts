@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -161,5 +162,28 @@ describe('workflow: the report over incidents run through the real lifecycle', (
 
     expect(status).toBe(400);
     expect(body.message).toBe('since="lastweek" is neither a duration (30d, 12h) nor a day (2026-11-01)');
+  });
+
+  it('an action item left open past its due day is listed as overdue by the report', async () => {
+    const d = await declare(driver(), { title: 'With an action item' });
+    const mimD = await paged(d);
+    await act(driver(), d, 'accept', mimD);
+    await driver().nextWait(d, 'active');
+    await act(driver(), d, 'resolve', mimD, { resolution: 'Rolled back.' });
+    await driver().waitForTimeline(d, 'review-opened');
+    const due = DateTime.fromJSDate(sandbox().clock.now(), { zone: 'Europe/London' }).toISODate()!;
+    await act(driver(), d, 'submit-review', mimD, {
+      summary: 'A bad deploy.',
+      lessons: 'Canary.',
+      actionItems: `erin, ${due}, Add a canary stage`,
+    });
+    await driver().nextWait(d, 'follow-up');
+    sandbox().time!.advance(2 * 86_400_000);
+    await finished(driver(), d);
+
+    const { body } = await driver().api<Report>('GET', '/reports?since=7d');
+
+    expect(body.actionItems).toEqual([{ incidentId: d, n: 1, title: 'Add a canary stage', owner: 'erin', due, overdue: true }]);
+    expect(body.incidents.map((i) => i.id)).toContain(d);
   });
 });

@@ -38,8 +38,7 @@ writeFileSync(configPath, stringify(config));
 
 const sandbox = await startSandbox({ configPath });
 const clients = await import('../functions/adapters/clients');
-const { attemptsEndedBefore, withInvocation } = await import('../functions/adapters/invocation');
-const { clock } = await import('../functions/adapters/clock');
+const { startedAfresh, withInvocation } = await import('../functions/adapters/invocation');
 const { Notifier } = await import('../functions/adapters/notifier');
 const { appContext } = await import('../functions/services/app');
 const app = appContext();
@@ -118,8 +117,8 @@ async function killedTrial(notifier: InstanceType<typeof Notifier>, duration: nu
   killed = true;
   await attempt;
   killed = false;
-  // The restarted sandbox knows the attempts before it have gone.
-  attemptsEndedBefore(clock.now());
+  // The restarted sandbox knows the attempts of the process before it have gone.
+  startedAfresh();
   await send(notifier, id);
   return resent();
 }
@@ -130,7 +129,7 @@ async function overlappingTrial(notifier: InstanceType<typeof Notifier>, duratio
   const attempt = slow.run(true, () => send(notifier, id));
   await sleep(Math.random() * duration);
   // The old rule: every claim is taken as that of an attempt that has ended.
-  if (takeOverAtOnce) attemptsEndedBefore(new Date(clock.now().getTime() + 1));
+  if (takeOverAtOnce) startedAfresh();
   const started = performance.now();
   await send(notifier, id);
   const waited = performance.now() - started;
@@ -167,7 +166,6 @@ try {
   for (let i = 0; i < TRIALS; i += 1) {
     overlapNow.push(await overlappingTrial(current, slowDuration, false));
     overlapBefore.push(await overlappingTrial(current, slowDuration, true));
-    attemptsEndedBefore(new Date(0));
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   console.log('\nRetried while the first attempt, answered slowly, still runs:');

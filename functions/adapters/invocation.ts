@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 
 interface Invocation {
   getRemainingTimeInMillis(): number;
@@ -29,21 +30,28 @@ export function attemptDeadline(now: Date): Date {
   return new Date(now.getTime() + Math.min(remainingMs(), LONGEST_INVOCATION_MS));
 }
 
-let endedBefore = Number.NEGATIVE_INFINITY;
+let processId = randomUUID();
+let earlierProcessesEnded = false;
+
+/** This process, as the claims it makes name it. */
+export const currentProcess = () => processId;
 
 /**
- * Every attempt that began before `at` has ended: the sandbox says so when it starts on its data
- * again, since it runs every invocation in its own process and the process before it is gone.
- * Lambda gives no such knowledge; there only a claim's deadline tells.
+ * This process starts afresh, and every attempt of the processes before it has ended: the sandbox
+ * says so when it starts (on its data, after a crash), since it runs every invocation in its own
+ * process. Claims are told apart by the process that made them, not by their times: a restarted
+ * process's clock need not run on from the last one's (`--at`, a faked clock). Lambda gives no such
+ * knowledge; there only a claim's deadline tells.
  */
-export function attemptsEndedBefore(at: Date): void {
-  endedBefore = at.getTime();
+export function startedAfresh(): void {
+  processId = randomUUID();
+  earlierProcessesEnded = true;
 }
 
-/** Whether an attempt that claimed work at `at`, to be done by `until`, can still be running at `now`. */
-export function mayStillRun(claim: { at: string; until?: string }, now: Date): boolean {
-  const at = Date.parse(claim.at);
+/** Whether the attempt that made a claim (at `at`, to be done by `until`, in `process`) can still be running at `now`. */
+export function mayStillRun(claim: { at: string; until?: string; process?: string }, now: Date): boolean {
+  if (earlierProcessesEnded && claim.process !== processId) return false;
   // A claim from before deadlines were recorded: Lambda's longest timeout.
-  const until = claim.until ? Date.parse(claim.until) : at + LONGEST_INVOCATION_MS;
-  return at >= endedBefore && now.getTime() < until;
+  const until = claim.until ? Date.parse(claim.until) : Date.parse(claim.at) + LONGEST_INVOCATION_MS;
+  return now.getTime() < until;
 }

@@ -24,6 +24,7 @@ import type { IncidentKpis } from '../core/kpis';
 import type { Messages } from './meter';
 import type { TimelineDraft, TimelineEntry } from '../core/timeline';
 import { clock } from './clock';
+import { currentProcess } from './invocation';
 
 /*
  * Single-table design (the table is defined in infra/aws and infra/local/sandbox.ts):
@@ -123,7 +124,8 @@ export interface IntakeLookup {
 
 /** One recipient and channel of a message: claimed by an attempt that is sending it, or sent. */
 /** A slot claimed by an attempt (`until`: when that attempt will have ended at the latest), or sent. */
-export type DeliverySlot = { owner: string; at: string; until?: string } | { sentAt: string; messageId?: string };
+export type DeliverySlot =
+  { owner: string; at: string; until?: string; process?: string } | { sentAt: string; messageId?: string };
 const SLOT_PREFIX = 'to:';
 
 export interface ActionLink {
@@ -658,13 +660,18 @@ export class IncidentStore {
   async claimDeliveries(
     incidentId: string,
     key: string,
-    claim: { owner: string; until: Date },
+    claim: { owner: string; until: Date; process?: string },
     slots: Array<{ slot: string; seen?: DeliverySlot }>,
   ): Promise<boolean> {
     if (slots.length === 0) return true;
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {
-      ':claim': { owner: claim.owner, at: clock.now().toISOString(), until: claim.until.toISOString() },
+      ':claim': {
+        owner: claim.owner,
+        at: clock.now().toISOString(),
+        until: claim.until.toISOString(),
+        process: claim.process ?? currentProcess(),
+      },
     };
     const conditions: string[] = [];
     const sets: string[] = [];

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clock, clockOffsetMs, runClockFrom, setClockSource } from '../../functions/adapters/clock';
-import { attemptsEndedBefore } from '../../functions/adapters/invocation';
+import { startedAfresh } from '../../functions/adapters/invocation';
 import { TABLE_KEYS } from '../../functions/adapters/store';
 import { WATCHED_STATUSES } from '../../functions/core/workflow-stop';
 import type { Clock } from '../../functions/core/clock';
@@ -157,8 +157,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (options.at) runClockFrom(options.at);
   const time = options.virtualTime ? new VirtualTime(options.at ?? clock.now()) : undefined;
   if (time) setClockSource(time.now);
-  // Every invocation runs in this process: a delivery claimed before it started was claimed by one that has gone.
-  attemptsEndedBefore(clock.now());
+  // Every invocation runs in this process: a delivery claimed by another was claimed by one that has gone.
+  startedAfresh();
   const ports = options.ports ?? {};
   const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const tableName = 'major-incidents';

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ses } from '../../functions/adapters/clients';
-import { attemptsEndedBefore, withInvocation } from '../../functions/adapters/invocation';
+import { withInvocation } from '../../functions/adapters/invocation';
 import type { Channel, Person } from '../../functions/core/config';
 import type { Notice } from '../../functions/core/messages';
 import { appContext } from '../../functions/services/app';
@@ -186,7 +186,11 @@ describe('every (incident, message, recipient, channel) goes out exactly once', 
   });
 
   describe('a slot claimed by an earlier attempt that may still be running', () => {
-    const claimedBy = async (id: string, holder: { owner: string; until: Date }, people: Array<{ person: Person }>) =>
+    const claimedBy = async (
+      id: string,
+      holder: { owner: string; until: Date; process?: string },
+      people: Array<{ person: Person }>,
+    ) =>
       appContext().store.claimDeliveries(
         id,
         'update#1',
@@ -254,11 +258,12 @@ describe('every (incident, message, recipient, channel) goes out exactly once', 
       const { notifier } = appContext();
       const { mark, notice: message } = notice();
       const recipients = everyone(2, message, ['email']);
-      await claimedBy('INC-20261127-HELD04', { owner: 'previous-process', until: new Date(Date.now() + 60_000) }, recipients);
-      const before = new Date(Date.now() - 60_000);
-      await new Promise((done) => setTimeout(done, 5));
-      attemptsEndedBefore(new Date());
-      restore = () => attemptsEndedBefore(before);
+      // Claimed by the sandbox's process before this one (a crash), its deadline a minute ahead.
+      await claimedBy(
+        'INC-20261127-HELD04',
+        { owner: 'crashed', until: new Date(Date.now() + 60_000), process: 'before-the-crash' },
+        recipients,
+      );
 
       const started = Date.now();
       const deliveries = await notifier.send('INC-20261127-HELD04', 'update#1', recipients);

@@ -6,7 +6,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { currentMeter } from './meter';
 
 /** Reads: what these requests consume is read capacity; every other request's is write capacity. */
-const READS = new Set(['GetItemCommand', 'BatchGetItemCommand', 'QueryCommand', 'ScanCommand', 'TransactGetItemsCommand']);
+const READS = new Set(['GetItemCommand', 'BatchGetItemCommand', 'QueryCommand', 'ScanCommand']);
 
 /**
  * Every request asks DynamoDB what it consumed (ReturnConsumedCapacity: TOTAL, which costs nothing),

@@ -17,7 +17,16 @@ function meterCapacity(client: DynamoDBClient): void {
     (next, context) => async (args) => {
       const input = args.input as { ReturnConsumedCapacity?: string };
       input.ReturnConsumedCapacity ??= 'TOTAL';
-      const result = await next(args);
+      let result: Awaited<ReturnType<typeof next>>;
+      try {
+        result = await next(args);
+      } catch (error) {
+        // A write whose condition fails is still charged, at least one unit (more for an item over
+        // 1 KB), and its answer carries no ConsumedCapacity: counted at that minimum.
+        const meter = currentMeter();
+        if (meter && (error as { name?: string }).name === 'ConditionalCheckFailedException') meter.writeUnits += 1;
+        throw error;
+      }
       const meter = currentMeter();
       const consumed = (result.output as { ConsumedCapacity?: { CapacityUnits?: number } | Array<{ CapacityUnits?: number }> })
         .ConsumedCapacity;

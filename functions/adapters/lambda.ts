@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { TransientError } from '../core/errors';
 import { withInvocation } from './invocation';
-import { invocationEnded, metered, newMeter } from './meter';
+import { billedSoFar, invocationEnded, metered, newMeter } from './meter';
 
 export const logger = new Logger({ serviceName: 'major-incident' });
 
@@ -47,15 +47,12 @@ export function lambda<TEvent, TResult>(handler: (event: TEvent, context: Contex
       },
     })
     .handler(async (event, context) => {
-      const started = performance.now();
-      const meter = newMeter();
+      const meter = newMeter(Number(context.memoryLimitInMB) || 0);
       try {
         return await metered(meter, () => withInvocation(context, () => handler(event, context)));
       } finally {
-        // Lambda bills each invocation's duration rounded up to the millisecond, failed ones too.
-        const billedMs = Math.ceil(performance.now() - started);
-        await invocationEnded({ event, memoryMb: Number(context.memoryLimitInMB) || 0, billedMs, meter }).catch(
-          (error: unknown) => logger.warn('could not record what the invocation used', error as Error),
+        await invocationEnded({ event, billedMs: billedSoFar(meter), meter }).catch((error: unknown) =>
+          logger.warn('could not record what the invocation used', error as Error),
         );
       }
     });

@@ -6,6 +6,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * invocation ends, for the incident's cost.
  */
 export interface Meter {
+  /** When the invocation began (performance.now()) and the memory it was given: its billed GB-seconds. */
+  startedMs: number;
+  memoryMb: number;
   readUnits: number;
   writeUnits: number;
   /** Messages by the incident they were for (an invocation may send for one it was not given: a mail event's SMS). */
@@ -20,15 +23,56 @@ export interface Messages {
 
 export interface InvocationEnd {
   event: unknown;
-  memoryMb: number;
   billedMs: number;
   meter: Meter;
+}
+
+/** What an invocation adds to an incident's usage. */
+export interface UsageAdded extends Messages {
+  invocations: number;
+  gbSeconds: number;
+  readUnits: number;
+  writeUnits: number;
 }
 
 const current = new AsyncLocalStorage<Meter>();
 const listeners: Array<(end: InvocationEnd) => Promise<void>> = [];
 
-export const newMeter = (): Meter => ({ readUnits: 0, writeUnits: 0, messages: Object.create(null) as Record<string, Messages> });
+export const newMeter = (memoryMb = 0): Meter => ({
+  startedMs: performance.now(),
+  memoryMb,
+  readUnits: 0,
+  writeUnits: 0,
+  messages: Object.create(null) as Record<string, Messages>,
+});
+
+/**
+ * What an invocation used for an incident: everything, when it is the incident's step; else only
+ * the messages it sent for it (a mail event's SMS, say).
+ */
+export function usageFor(meter: Meter, incidentId: string, step: boolean, billedMs: number): UsageAdded {
+  const messages = meter.messages[incidentId] ?? { emails: 0, smsSegments: {} };
+  if (!step) return { invocations: 0, gbSeconds: 0, readUnits: 0, writeUnits: 0, ...messages };
+  return {
+    invocations: 1,
+    gbSeconds: (meter.memoryMb / 1024) * (billedMs / 1000),
+    readUnits: meter.readUnits,
+    writeUnits: meter.writeUnits,
+    ...messages,
+  };
+}
+
+/** Lambda bills each invocation's duration rounded up to the millisecond, failed ones too. */
+export const billedSoFar = (meter: Meter): number => Math.ceil(performance.now() - meter.startedMs);
+
+/**
+ * What the current invocation, an incident's step, has used so far: for a figure computed before it
+ * ends (the cost at the close counts the close's own invocation up to then). None outside one.
+ */
+export function usedSoFar(incidentId: string): UsageAdded | undefined {
+  const meter = current.getStore();
+  return meter && usageFor(meter, incidentId, true, billedSoFar(meter));
+}
 
 /** Counts a message sent for an incident in the current invocation's meter (none outside one). */
 export function meterMessage(incidentId: string, sent: { email: true } | { smsPrefix: string; segments: number }): void {

@@ -21,7 +21,7 @@ import {
 } from '../core/incident';
 import type { Usage } from '../core/cost';
 import type { IncidentKpis } from '../core/kpis';
-import type { Messages } from './meter';
+import type { UsageAdded } from './meter';
 import type { TimelineDraft, TimelineEntry } from '../core/timeline';
 import { clock } from './clock';
 import { currentProcess } from './invocation';
@@ -845,7 +845,24 @@ export class IncidentStore {
     }
   }
 
-  /** Records a follow-up of an open action item (its `count`th reminder, or the MIM told it is overdue). */
+  /**
+   * Claims a follow-up of an action item before it is sent (its `reminding`th reminder, or the
+   * review's owner about to be told it is overdue): refused once the item is marked done, so a
+   * reminder is sent only when it was decided while the item was open. The same claim made twice (a
+   * retry overlapping its attempt) is granted to both; the delivery ledger sends it once.
+   */
+  async claimFollowUp(item: TrackedActionItem, claim: { reminding: number } | { tellingOverdue: string }): Promise<boolean> {
+    const [name, value] = Object.entries(claim)[0]!;
+    return this.conditionally(
+      { pk: `INC#${item.incidentId}`, sk: `ACTION#${String(item.n).padStart(2, '0')}` },
+      `SET #claim = :claim`,
+      'attribute_exists(pk) AND attribute_not_exists(doneAt)',
+      { '#claim': name },
+      { ':claim': value },
+    );
+  }
+
+  /** Records a follow-up of an open action item, once sent (its `count`th reminder, or the MIM told it is overdue). */
   async noteFollowUp(
     item: TrackedActionItem,
     change: { reminders: number; remindedAt: string } | { overdueToldAt: string },
@@ -864,10 +881,7 @@ export class IncidentStore {
    * Adds one invocation's use to its incident's: one write, whatever it used (ADD, so that
    * concurrent invocations add up); that write is counted in it.
    */
-  async addUsage(
-    incidentId: string,
-    used: { invocations: number; gbSeconds: number; readUnits: number; writeUnits: number } & Messages,
-  ): Promise<void> {
+  async addUsage(incidentId: string, used: UsageAdded): Promise<void> {
     const names: Record<string, string> = {};
     const values: Record<string, number> = {
       ':one': used.invocations,

@@ -73,6 +73,9 @@ export interface TrackedActionItem extends ActionItem {
   remindedAt?: string;
   /** When the MIM was told that it is overdue (once). */
   overdueToldAt?: string;
+  /** A follow-up claimed while the item was open, to be sent: the reminder's number, or the overdue notice. */
+  reminding?: number;
+  tellingOverdue?: string;
 }
 
 /** What a post-incident review says: the review form's fields. */

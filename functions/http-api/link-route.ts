@@ -32,6 +32,13 @@ function itemOf(app: App, incident: Incident, link: { action: string; step?: num
   return item ? { detail: `Action item ${link.step}: ${describeActionItem(app.config, item)}` } : {};
 }
 
+/** An action item already marked done (by another link, the CLI or the API): by whom and when. */
+async function itemDone(app: App, incidentId: string, n: number | undefined, zone: string): Promise<string | undefined> {
+  const item = (await app.store.actionItems(incidentId)).find((i) => i.n === n);
+  if (!item?.doneAt) return undefined;
+  return `Action item ${n} of ${incidentId} was marked done by ${nameOf(app, item.doneBy ?? '')} at ${formatTime(item.doneAt, zone)}`;
+}
+
 export async function linkRoute(app: App, req: HttpRequest, linkId: string, now: Date): Promise<HttpResponse> {
   const notFound = () =>
     html(
@@ -79,6 +86,8 @@ export async function linkRoute(app: App, req: HttpRequest, linkId: string, now:
   }
   const refusal = linkRefusal(incident, { action: link.action, by: link.recipient, step: link.step });
   if (refusal) return html(410, messagePage('This link no longer applies', `${refusal}.`, about), req.method);
+  const doneAlready = link.action === 'complete-action' && (await itemDone(app, incident.id, link.step, zone));
+  if (doneAlready) return html(410, messagePage('This link no longer applies', `${doneAlready}.`, about), req.method);
 
   if (req.method === 'GET' || req.method === 'HEAD') {
     return html(200, confirmPage({ incident, action: link.action, recipientName, ...itemOf(app, incident, link) }), req.method);

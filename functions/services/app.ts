@@ -7,7 +7,7 @@ import { runtime } from '../adapters/runtime';
 import { IncidentStore } from '../adapters/store';
 import { WorkflowClient } from '../adapters/workflow';
 import { LinkIssuer } from './links';
-import { onInvocationEnd } from '../adapters/meter';
+import { onInvocationEnd, usageFor } from '../adapters/meter';
 import { INCIDENT_ID_PATTERN } from '../core/ids';
 
 export interface App {
@@ -34,22 +34,12 @@ export function appContext(): App {
   // What each invocation of an incident's step used is added to the incident's, for its cost.
   // A step given its incident adds everything it used; any other invocation (a mail event, the
   // intake, the API) adds the messages it sent for each incident, for the messages are most of the cost.
-  onInvocationEnd(async ({ event, memoryMb, billedMs, meter }) => {
+  onInvocationEnd(async ({ event, billedMs, meter }) => {
     const given = (event as { incidentId?: unknown } | null)?.incidentId;
     const step = typeof given === 'string' && INCIDENT_ID_PATTERN.test(given) ? given : undefined;
-    const none = { emails: 0, smsSegments: {} };
-    if (step) {
-      await store.addUsage(step, {
-        invocations: 1,
-        gbSeconds: (memoryMb / 1024) * (billedMs / 1000),
-        readUnits: meter.readUnits,
-        writeUnits: meter.writeUnits,
-        ...(meter.messages[step] ?? none),
-      });
-    }
-    for (const [incidentId, messages] of Object.entries(meter.messages)) {
-      if (incidentId !== step)
-        await store.addUsage(incidentId, { invocations: 0, gbSeconds: 0, readUnits: 0, writeUnits: 0, ...messages });
+    if (step) await store.addUsage(step, usageFor(meter, step, true, billedMs));
+    for (const incidentId of Object.keys(meter.messages)) {
+      if (incidentId !== step) await store.addUsage(incidentId, usageFor(meter, incidentId, false, billedMs));
     }
   });
   app = {

@@ -66,15 +66,19 @@ export async function followUpActionItems(
   for (const item of await app.store.actionItems(incident.id)) {
     if (item.doneAt || item.overdueToldAt) continue;
     const overdueAt = endOfDue(app, item);
-    if (now >= overdueAt) {
-      await tellOverdue(app, incident, item, now);
+    // Each follow-up is claimed while the item is open, then sent (once, by its ledger key), then
+    // counted: a "done" that comes first stops it, and a retry finds a claimed one and finishes it.
+    if (item.tellingOverdue || now >= overdueAt) {
+      if (item.tellingOverdue || (await app.store.claimFollowUp(item, { tellingOverdue: now.toISOString() })))
+        await tellOverdue(app, incident, item, now);
       continue;
     }
+    const reminders = item.reminders ?? 0;
+    const claimed = item.reminding !== undefined && item.reminding > reminders;
     const last = Date.parse(item.remindedAt ?? item.createdAt);
-    if (now.getTime() - last >= every) {
-      if (await doneSince(app, item)) continue;
-      // Sent (once, by its ledger key) before it is counted: a retry finds it sent and counts it.
-      const count = (item.reminders ?? 0) + 1;
+    if (claimed || now.getTime() - last >= every) {
+      const count = claimed ? item.reminding! : reminders + 1;
+      if (!claimed && !(await app.store.claimFollowUp(item, { reminding: count }))) continue;
       await sendItem(app, incident, item, count, now);
       await app.store.noteFollowUp(item, { reminders: count, remindedAt: now.toISOString() });
       followed.push(Math.min(overdueAt.getTime(), now.getTime() + every));
@@ -82,11 +86,6 @@ export async function followUpActionItems(
   }
   if (followed.length === 0) return { followUp: false };
   return { followUp: true, waitSeconds: Math.max(1, Math.ceil((Math.min(...followed) - now.getTime()) / 1000)) };
-}
-
-/** Marked done since this pass read it: no reminder then. */
-async function doneSince(app: App, item: TrackedActionItem): Promise<boolean> {
-  return Boolean((await app.store.actionItems(item.incidentId)).find((i) => i.n === item.n)?.doneAt);
 }
 
 async function tellOverdue(app: App, incident: Incident, item: TrackedActionItem, now: Date): Promise<void> {

@@ -7,6 +7,7 @@ import { entry, type TimelineEntry } from '../core/timeline';
 import { report, type Report } from '../core/report';
 import { openActionItems } from './follow-up';
 import type { App } from './app';
+import { type UsageAdded, usedSoFar } from '../adapters/meter';
 
 /**
  * Keeps how an incident went, once it has ended (closed, downgraded or handed off): computed from
@@ -19,14 +20,29 @@ export async function recordOutcome(app: App, id: string): Promise<void> {
 }
 
 /**
- * At the close: what the incident cost on AWS so far, from what its invocations used and its
- * execution's state transitions, at the config's prices; on the timeline once.
+ * At the close: what the incident cost on AWS, from what its invocations used (the close's own up to
+ * now, for it ends after this) and its execution's state transitions, at the config's prices; on the
+ * timeline once.
  */
 export async function recordCost(app: App, id: string): Promise<void> {
   const [used, stateTransitions] = await Promise.all([app.store.usage(id), app.workflow.stateTransitions(id)]);
-  const usage: Usage = { ...used, stateTransitions };
+  const usage: Usage = { ...withUsage(used, usedSoFar(id)), stateTransitions };
   const cost = incidentCost(usage, app.config.costs);
   await app.store.appendTimeline(id, entry('cost-computed', describeCost(usage, cost), { detail: { usage, cost } }), 'cost');
+}
+
+function withUsage(used: Omit<Usage, 'stateTransitions'>, more: UsageAdded | undefined): Omit<Usage, 'stateTransitions'> {
+  if (!more) return used;
+  const smsSegments = { ...used.smsSegments };
+  for (const [prefix, n] of Object.entries(more.smsSegments)) smsSegments[prefix] = (smsSegments[prefix] ?? 0) + n;
+  return {
+    lambdaInvocations: used.lambdaInvocations + more.invocations,
+    lambdaGbSeconds: used.lambdaGbSeconds + more.gbSeconds,
+    dynamoReadUnits: used.dynamoReadUnits + more.readUnits,
+    dynamoWriteUnits: used.dynamoWriteUnits + more.writeUnits,
+    emails: used.emails + more.emails,
+    smsSegments,
+  };
 }
 
 /** The report over the incidents that ended in a period, optionally of one service. */

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { pageText } from '../../infra/local/driver';
+import { appContext } from '../../functions/services/app';
 import { act, activeIncident, finished } from '../support/incidents';
 import { fastConfigWith, useSandbox } from '../support/sandbox';
 
@@ -124,6 +125,34 @@ describe("workflow: a review's action items are followed up", () => {
 
     expect(done.status).toBe(202);
     expect(execution.status).toBe('SUCCEEDED');
+  });
+
+  it("an item's link, once the item is marked done another way, says by whom and when and offers no button", async () => {
+    const id = await closedWith(`erin, ${day(7)}, Add a canary stage`);
+    const given = await driver().waitForEmail('erin@example.com', new RegExp(`Action item from the review of ${id}`));
+    const link = driver().linkIn(given, 'Mark it done');
+    await act(driver(), id, 'complete-action', 'dave', { item: '1' });
+
+    const shown = await fetch(link);
+    const page = await shown.text();
+
+    expect(shown.status).toBe(410);
+    expect(pageText(page)).toMatch(new RegExp(`Action item 1 of ${id} was marked done by Dave Dixon at `));
+    expect(page).not.toContain('<button');
+    await finished(driver(), id);
+  });
+
+  it('a reminder is not claimed for an item already marked done, so a pass that read it open sends nothing', async () => {
+    const id = await closedWith(`erin, ${day(7)}, Add a canary stage`);
+    await driver().nextWait(id, 'follow-up');
+    const [readOpen] = await appContext().store.actionItems(id);
+    await act(driver(), id, 'complete-action', 'erin', { item: '1' });
+
+    const claimed = await appContext().store.claimFollowUp(readOpen!, { reminding: 1 });
+
+    expect(readOpen!.doneAt).toBeUndefined();
+    expect(claimed).toBe(false);
+    await finished(driver(), id);
   });
 
   it('only its owner or the review owner marks an item done, and an item that is not there is named as such', async () => {

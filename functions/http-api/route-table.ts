@@ -1,3 +1,5 @@
+import { TrieRouter } from 'hono/router/trie-router';
+
 /*
  * The HTTP API's routes, read by the handler to route a request and by the stack to create the
  * routes, their authorisation and their throttles: the two cannot disagree.
@@ -30,19 +32,23 @@ export const API_ROUTES = [
   { path: '/actions', methods: ['GET'], access: 'management' },
 ] as const satisfies readonly ApiRoute[];
 
-const MATCHERS = API_ROUTES.map((route) => ({
-  route,
-  pattern: new RegExp(`^${route.path.replace(/\{id\}/g, '([^/]+)')}$`),
-}));
+export type ApiRouteOf = (typeof API_ROUTES)[number];
 
-/** A request's path as routed: a trailing slash is not part of it. */
-export const routePath = (path: string) => path.replace(/\/+$/, '') || '/';
+/** A route's method and path, as its handler is keyed: "POST /incidents/{id}/actions". */
+export type RouteKey = ApiRouteOf extends infer R
+  ? R extends ApiRouteOf
+    ? `${R['methods'][number]} ${R['path']}`
+    : never
+  : never;
 
-/** The route a request's path is for, and the {id} in it; undefined when no route has that path. */
-export function routeOf(path: string): { route: (typeof API_ROUTES)[number]; id?: string } | undefined {
-  for (const { route, pattern } of MATCHERS) {
-    const match = pattern.exec(routePath(path));
-    if (match) return { route, ...(match[1] === undefined ? {} : { id: match[1] }) };
-  }
-  return undefined;
+/** A route's path as hono writes it: {id} becomes :id. */
+export const honoPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
+
+const ROUTER = new TrieRouter<ApiRouteOf>();
+for (const route of API_ROUTES) ROUTER.add('ALL', honoPath(route.path), route);
+
+/** The route a request's path is for (the sandbox's crash points name it); undefined when none has that path. */
+export function routeOf(path: string): ApiRouteOf | undefined {
+  const [matches] = ROUTER.match('GET', path.replace(/\/+$/, '') || '/');
+  return matches[0]?.[0];
 }

@@ -10,7 +10,7 @@ import { declareIncident } from '../services/intake';
 import { RedriveRefused, redriveWorkflow } from '../services/workflow-stops';
 import { ACTION_FIELDS, details, text } from './action-fields';
 import { crossSite, json, problem, type HttpRequest, type HttpResponse } from './http';
-import { routeOf, routePath } from './route-table';
+import type { RouteAccess, RouteKey } from './route-table';
 import { actingRefusal, signerRefusal } from '../core/access';
 import { linkRoute } from './link-route';
 import { reportPeriod } from '../core/report';
@@ -264,68 +264,76 @@ async function act(app: App, req: HttpRequest, id: string, now: Date): Promise<H
   }
 }
 
-/** Routes a request of the HTTP API: action links for people, JSON management calls for the CLI. */
-export async function handleHttp(app: App, req: HttpRequest, now = app.clock.now()): Promise<HttpResponse> {
+/** A request as a route sees it: the request, the route's {id}, and the time it is decided by. */
+export interface RouteCall {
+  req: HttpRequest;
+  id: string;
+  now: Date;
+}
+
+const linkAction = (app: App, { req, id, now }: RouteCall) => linkRoute(app, req, id, now);
+
+/**
+ * What each route of the table does, by method and path: typed against the table, so a route added
+ * there without its handler (or a handler for a route the stack does not create) does not compile.
+ */
+export const ROUTE_HANDLERS: Record<RouteKey, (app: App, call: RouteCall) => Promise<HttpResponse>> = {
+  'GET /a/{id}': linkAction,
+  'HEAD /a/{id}': linkAction,
+  'POST /a/{id}': linkAction,
+  'GET /health': async () => json(200, { ok: true }),
+  'GET /incidents': async (app, { req }) => listIncidents(app, req.query.status),
+  'POST /incidents': async (app, { req, now }) => declare(app, req, now),
+  'GET /incidents/{id}': async (app, { id }) => showIncident(app, id),
+  'POST /incidents/{id}/actions': async (app, { req, id, now }) => act(app, req, id, now),
+  'POST /incidents/{id}/redrive': async (app, { req, id }) => redrive(app, req, id),
+  'GET /alarms': async (app, { req, now }) => {
+    const day = req.query.day ?? now.toISOString().slice(0, 10);
+    if (!isCalendarDay(day)) return notADay(day);
+    const alarms = await app.store.alarmHistory(day);
+    const service = req.query.service;
+    return json(200, { day, alarms: service ? alarms.filter((a) => a.service === service) : alarms });
+  },
+  'GET /reports': async (app, { req, now }) => {
+    const period = reportPeriod(req.query, now);
+    if ('error' in period) return problem(400, 'InvalidInput', period.error);
+    const service = req.query.service;
+    if (service !== undefined && !app.config.services.some((s) => s.name === service)) {
+      const names = app.config.services.map((s) => s.name).join(', ');
+      return problem(
+        400,
+        'InvalidInput',
+        `no service is named ${JSON.stringify(singleLine(service))} in the config; it has ${names}`,
+      );
+    }
+    const report = await periodReport(app, { ...period, ...(service ? { service } : {}) });
+    return json(200, { organisation: app.config.organisation, ...(service ? { service } : {}), ...report });
+  },
+  'GET /actions': async (app, { now }) => json(200, { items: await openActionItems(app, now) }),
+  'GET /quarantine': async (app, { req, now }) => {
+    const day = req.query.day ?? now.toISOString().slice(0, 10);
+    if (!isCalendarDay(day)) return notADay(day);
+    return json(200, { day, items: await app.store.quarantined(day) });
+  },
+};
+
+/**
+ * What is refused before a route's handler runs: a body too large for any route, and for the
+ * management routes, a browser's request, a signer who is nobody in the config, an id that is not one.
+ */
+export function refusedBefore(app: App, access: RouteAccess, call: RouteCall): HttpResponse | undefined {
+  const { req, id } = call;
   const size = Buffer.byteLength(req.body, 'utf8');
   if (size > MAX_BODY_BYTES) {
     return problem(413, 'PayloadTooLarge', `the body is ${size} bytes; the API takes at most ${MAX_BODY_BYTES} (256 KB)`);
   }
-  const path = routePath(req.path);
-  const found = routeOf(path);
-  if (!found) return problem(404, 'NotFound', `no route for ${req.method} ${path}; see the README for the API`);
-  const { route, id } = found;
-  if (!(route.methods as readonly string[]).includes(req.method)) {
-    const refused = problem(405, 'MethodNotAllowed', `${path} takes ${route.methods.join(', ')}, not ${req.method}`);
-    return { ...refused, headers: { ...refused.headers, allow: route.methods.join(', ') } };
-  }
-  if (route.access === 'link') return linkRoute(app, req, id!, now);
-  if (route.access === 'open') return json(200, { ok: true });
+  if (access !== 'management') return undefined;
   const refused = refuseBrowsers(req);
   if (refused) return refused;
   const nobody = signerRefusal(app.config, req.principal);
   if (nobody) return problem(403, 'NotAllowed', nobody);
-  if (id !== undefined && !INCIDENT_ID_PATTERN.test(id)) {
+  if (id !== '' && !INCIDENT_ID_PATTERN.test(id)) {
     return problem(400, 'InvalidInput', `"${id}" is not an incident id; ids look like INC-20261127-4F2A9C`);
   }
-  const day = req.query.day ?? now.toISOString().slice(0, 10);
-  switch (`${req.method} ${route.path}`) {
-    case 'GET /incidents':
-      return listIncidents(app, req.query.status);
-    case 'POST /incidents':
-      return declare(app, req, now);
-    case 'GET /incidents/{id}':
-      return showIncident(app, id!);
-    case 'POST /incidents/{id}/actions':
-      return act(app, req, id!, now);
-    case 'POST /incidents/{id}/redrive':
-      return redrive(app, req, id!);
-    case 'GET /alarms': {
-      if (!isCalendarDay(day)) return notADay(day);
-      const alarms = await app.store.alarmHistory(day);
-      const service = req.query.service;
-      return json(200, { day, alarms: service ? alarms.filter((a) => a.service === service) : alarms });
-    }
-    case 'GET /reports': {
-      const period = reportPeriod(req.query, now);
-      if ('error' in period) return problem(400, 'InvalidInput', period.error);
-      const service = req.query.service;
-      if (service !== undefined && !app.config.services.some((s) => s.name === service)) {
-        const names = app.config.services.map((s) => s.name).join(', ');
-        return problem(
-          400,
-          'InvalidInput',
-          `no service is named ${JSON.stringify(singleLine(service))} in the config; it has ${names}`,
-        );
-      }
-      const report = await periodReport(app, { ...period, ...(service ? { service } : {}) });
-      return json(200, { organisation: app.config.organisation, ...(service ? { service } : {}), ...report });
-    }
-    case 'GET /actions':
-      return json(200, { items: await openActionItems(app, now) });
-    case 'GET /quarantine':
-      if (!isCalendarDay(day)) return notADay(day);
-      return json(200, { day, items: await app.store.quarantined(day) });
-    default:
-      throw new Error(`${req.method} ${route.path} is in the route table but has no handler`);
-  }
+  return undefined;
 }

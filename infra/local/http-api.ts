@@ -25,9 +25,11 @@ export function apiGatewayAdapter(handler: () => LambdaHandler | Promise<LambdaH
       res.end(JSON.stringify({ message: 'Request Entity Too Large' }));
       return;
     }
-    const headers = Object.fromEntries(
+    // Payload 2.0 gives the request's cookies apart, in `cookies`, and not among the headers.
+    const { cookie, ...headers } = Object.fromEntries(
       Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : (v ?? '')]),
     );
+    const cookies = cookie ? cookie.split(/;\s*/).filter(Boolean) : undefined;
     const now = clock.now();
     const event: APIGatewayProxyEventV2 = {
       version: '2.0',
@@ -35,6 +37,7 @@ export function apiGatewayAdapter(handler: () => LambdaHandler | Promise<LambdaH
       rawPath: url.pathname,
       rawQueryString: url.search.slice(1),
       headers,
+      ...(cookies ? { cookies } : {}),
       queryStringParameters: url.search ? Object.fromEntries(url.searchParams) : undefined,
       requestContext: {
         accountId: '000000000000',
@@ -58,9 +61,13 @@ export function apiGatewayAdapter(handler: () => LambdaHandler | Promise<LambdaH
       isBase64Encoded: false,
     };
     const result = (await (await handler())(event, lambdaContext('mim-http-api'))) as APIGatewayProxyStructuredResultV2;
-    const route = routeOf(url.pathname)?.route.path;
+    const route = routeOf(url.pathname)?.path;
     if (route) crashPoint('answered', `${req.method} ${route}`);
-    res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
-    res.end(req.method === 'HEAD' ? undefined : (result.body ?? ''));
+    // Each of the answer's cookies becomes a Set-Cookie header, as API Gateway writes them.
+    const answered: Record<string, string | string[]> = { ...((result.headers ?? {}) as Record<string, string>) };
+    if (result.cookies?.length) answered['set-cookie'] = result.cookies;
+    res.writeHead(result.statusCode ?? 200, answered);
+    const answer = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? '');
+    res.end(req.method === 'HEAD' ? undefined : answer);
   };
 }

@@ -74,7 +74,7 @@ try {
   process.stdout.write(`Seeding ${INCIDENTS} incidents, their timelines (${ENTRIES} entries each) and outcomes...`);
   const seeded = performance.now();
   const outcomes = Array.from({ length: INCIDENTS }, (_, n) => outcome(n));
-  for (const kpis of outcomes) await app.store.putOutcome(kpis);
+  for (const kpis of outcomes) await app.store.putOutcome(kpis, 1);
   const rest = outcomes.flatMap((k) => [
     { pk: `INC#${k.id}`, sk: 'INC', id: k.id, title: k.title, service: k.service, status: 'closed', declaredAt: k.startedAt },
     ...Array.from({ length: ENTRIES }, (_, e) => ({

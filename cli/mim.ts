@@ -468,7 +468,7 @@ program
       ? { alarm: o.alarm }
       : { service: o.service!, ...(o.impact ? { impact: o.impact } : {}), ...(o.urgency ? { urgency: o.urgency } : {}) };
     const result = explainClassification(config, question);
-    if (result.refused) throw new CliError(result.lines[0]!);
+    if (result.refused) throw new CliError(shown(result.lines[0]!));
     console.log(
       `${result.priority} ${result.verdict} (${shown(result.service)}: impact ${result.impact}, urgency ${result.urgency})`,
     );

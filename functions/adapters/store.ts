@@ -1094,13 +1094,24 @@ export class IncidentStore {
    * months' items (one query each, in order of ending), never the incidents or their timelines. The
    * same incident ending the same way writes the same item, so a retried step writes it once.
    */
-  async putOutcome(kpis: IncidentKpis): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { pk: `REPORT#${kpis.endedAt.slice(0, 7)}`, sk: `${kpis.endedAt}#${kpis.id}`, kpis },
-      }),
-    );
+  /**
+   * Keeps how an incident went, computed from the first `entries` lines of its timeline. The timeline
+   * only grows: figures computed from more of it replace those from less, never the other way (a
+   * close and a late judgement computing at once, in either order).
+   */
+  async putOutcome(kpis: IncidentKpis, entries: number): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: `REPORT#${kpis.endedAt.slice(0, 7)}`, sk: `${kpis.endedAt}#${kpis.id}`, kpis, entries },
+          ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(entries) OR entries < :entries',
+          ExpressionAttributeValues: { ':entries': entries },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
   }
 
   /** How the incidents that ended from `since` (inclusive) to `until` (exclusive) went, in order of ending. */

@@ -15,8 +15,14 @@ export type Channel = (typeof CHANNELS)[number];
 const timeZone = z.string().refine((zone) => IANAZone.isValidZone(zone), {
   message: 'expected an IANA time zone such as Europe/London or America/New_York',
 });
-/** A price in USD, such as 0.0000166667. */
-const price = z.number().nonnegative('expected a price in USD, zero or more');
+/**
+ * A price in USD, such as 0.0000166667: no unit of these (a state transition, a GB-second, a message)
+ * costs 100 dollars, so a larger one is a mistake (a price per thousand given per unit, say).
+ */
+const price = z
+  .number()
+  .nonnegative('expected a price in USD, zero or more')
+  .max(100, 'expected a price in USD per unit (per transition, GB-second, request, unit or message), under 100');
 
 const duration = z
   .string()
@@ -182,7 +188,14 @@ export const configSchema = z
       dueIn: duration,
       remindEvery: duration,
       /** How often an open action item's owner is reminded, until it is done or its due day has passed. */
-      actionReminders: duration.default(86_400),
+      // At least 6 hours: owners are chased, not spammed, and an item due in 180 days keeps its
+      // workflow's history (25,000 events at most) well within bounds.
+      actionReminders: duration
+        .refine(
+          (seconds) => seconds >= 6 * 3600,
+          'expected 6h or longer: owners are reminded of an action item at most 4 times a day',
+        )
+        .default(86_400),
     }),
     /**
      * Whose first stakeholder notice asks "was this the right call?" (every page asks the person paged):

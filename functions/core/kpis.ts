@@ -130,7 +130,13 @@ function atNight(at: string, zone: string): boolean {
 export function incidentKpis(config: OrganisationConfig, incident: Incident, timeline: TimelineEntry[]): IncidentKpis {
   const sorted = [...timeline].sort((a, b) => a.at.localeCompare(b.at));
   const first = (kind: TimelineEntry['kind']) => sorted.find((e) => e.kind === kind)?.at;
-  const signs = [incident.declaredAt, ...(incident.alarm?.at ? [incident.alarm.at] : [])];
+  // The first sign: the declaration, or the earliest state change of any alarm on the incident (one
+  // that fired first may arrive after the one that opened it).
+  const signs = [
+    incident.declaredAt,
+    ...(incident.alarm?.at ? [incident.alarm.at] : []),
+    ...sorted.filter((e) => e.kind === 'alarm-received' || e.kind === 'alarm-grouped').map((e) => e.at),
+  ];
   const startedAt = signs.sort()[0]!;
   const outcome: IncidentKpis['outcome'] =
     incident.status === 'downgraded' ? 'downgraded' : incident.status === 'handed-off' ? 'handed-off' : 'closed';

@@ -91,7 +91,9 @@ function percentile(sorted: number[], p: number): number | undefined {
 
 function spread(values: Array<number | undefined>): Spread {
   const sorted = values.filter((v): v is number => v !== undefined).sort((a, b) => a - b);
-  const median = percentile(sorted, 0.5);
+  const mid = sorted.length / 2;
+  const median =
+    sorted.length % 2 === 1 ? sorted[Math.floor(mid)] : sorted.length ? (sorted[mid - 1]! + sorted[mid]!) / 2 : undefined;
   const p90 = percentile(sorted, 0.9);
   return { count: sorted.length, ...(median === undefined ? {} : { median }), ...(p90 === undefined ? {} : { p90 }) };
 }

@@ -47,7 +47,7 @@ export function parseActionItems(
         return {
           error: `${n}: write it as "owner, due day, what is to be done", such as "dave, 2026-12-15, add a canary stage"`,
         };
-      item = { owner: match[1]!.trim(), due: match[2]!, title: match[3]!.trim() };
+      item = { owner: match[1]!.trim(), due: match[2]!, title: singleLine(match[3]!) };
     } else {
       const { owner, due, title } = (line ?? {}) as Record<string, unknown>;
       if (typeof owner !== 'string' || typeof due !== 'string' || typeof title !== 'string') {

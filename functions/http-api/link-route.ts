@@ -132,8 +132,9 @@ export async function linkRoute(app: App, req: HttpRequest, linkId: string, now:
     action: link.action,
     by: link.recipient,
     via: 'link',
-    ...(link.step === undefined ? {} : { step: link.step }),
     ...parsed.value,
+    // What the link was issued for (its round, its action item) is the link's, whatever the form says.
+    ...(link.step === undefined ? {} : { step: link.step }),
   };
   if (!(await app.store.claimLink(hash, event))) {
     const latest = await app.store.getLink(hash);

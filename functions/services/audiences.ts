@@ -70,10 +70,6 @@ export function describeDeliveries(deliveries: DeliveryOutcome[]): string {
   return `${peopleReached(deliveries)} recipient(s)${channels ? ` by ${channels}` : ''}${failed ? `, ${failed} failed` : ''}${chats.length ? `; posted to ${chats.join(' and ')}` : ''}`;
 }
 
-/**
- * Who got what, for the timeline entry of a round: the names reached on each channel and those not
- * reached, so that "did the CFO get the 14:30 update?" has an answer.
- */
 /** Who is asked whether an incident was the right call, beside those paged: the feedback audiences' members. */
 export function feedbackAudience(config: OrganisationConfig, incident: Incident): string[] {
   const names = config.feedback?.audiences ?? ['leadership'];
@@ -83,6 +79,10 @@ export function feedbackAudience(config: OrganisationConfig, incident: Incident)
   );
 }
 
+/**
+ * Who got what, for the timeline entry of a round: the names reached on each channel and those not
+ * reached, so that "did the CFO get the 14:30 update?" has an answer.
+ */
 export function whoGotWhat(deliveries: DeliveryOutcome[]): Record<string, string[]> {
   const by: Record<string, string[]> = {};
   for (const d of deliveries) (by[d.ok ? d.channel : 'failed'] ??= []).push(d.ok ? d.name : `${d.name} (${d.channel})`);

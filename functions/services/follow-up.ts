@@ -115,7 +115,8 @@ async function tellOverdue(app: App, incident: Incident, item: TrackedActionItem
  * incident's follow-up wait is woken, to end once nothing is left to follow.
  */
 export async function completeActionItem(app: App, incident: Incident, event: MimEvent): Promise<string | undefined> {
-  const n = event.item ?? event.step;
+  // A link's item is the one it was issued for; the API and CLI name theirs.
+  const n = event.step ?? event.item;
   const items = incident.review?.actionItems ?? [];
   if (n === undefined) return `say which action item of ${incident.id} is done (item: 1 to ${items.length})`;
   const item = items[n - 1];

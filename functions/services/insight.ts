@@ -5,6 +5,7 @@ import { incidentKpis } from '../core/kpis';
 import { formatTime } from '../core/messages';
 import { entry, type TimelineEntry } from '../core/timeline';
 import { report, type Report } from '../core/report';
+import { feedbackAudience } from './audiences';
 import { openActionItems } from './follow-up';
 import type { App } from './app';
 import { type UsageAdded, usedSoFar } from '../adapters/meter';
@@ -16,7 +17,7 @@ import { type UsageAdded, usedSoFar } from '../adapters/meter';
 export async function recordOutcome(app: App, id: string): Promise<void> {
   const [incident, timeline] = await Promise.all([app.store.getIncident(id), app.store.timeline(id)]);
   if (!incident) return;
-  await app.store.putOutcome(incidentKpis(app.config, incident, timeline));
+  await app.store.putOutcome(incidentKpis(app.config, incident, timeline), timeline.length);
 }
 
 /**
@@ -70,6 +71,17 @@ export async function periodReport(app: App, period: { since: Date; until: Date;
 export const feedbackLinkUntil = (now: Date) => new Date(now.getTime() + 30 * 86_400_000);
 
 /** Statuses in which an incident has ended: its outcome is kept, and feedback given later updates it. */
+/** Who judges whether an incident was the right call: the MIM, everyone paged for it, and the feedback audiences' members. */
+async function askedToJudge(app: App, incident: Incident, by: string): Promise<string[]> {
+  const asked = new Set([...(incident.mim ? [incident.mim.id] : []), ...feedbackAudience(app.config, incident)]);
+  if (!asked.has(by)) {
+    for (const e of await app.store.timeline(incident.id)) {
+      if (e.kind === 'paged') for (const id of (e.detail as { targets?: string[] } | undefined)?.targets ?? []) asked.add(id);
+    }
+  }
+  return [...asked];
+}
+
 const ENDED: ReadonlySet<Incident['status']> = new Set(['closed', 'downgraded', 'handed-off']);
 
 /**
@@ -80,6 +92,10 @@ const ENDED: ReadonlySet<Incident['status']> = new Set(['closed', 'downgraded', 
  */
 export async function recordFeedback(app: App, incident: Incident, event: MimEvent): Promise<string | undefined> {
   const name = findPerson(app.config, event.by)?.name ?? event.by;
+  const asked = await askedToJudge(app, incident, event.by);
+  if (!asked.includes(event.by)) {
+    return `${name} was not asked to judge ${incident.id}: the call is judged by those paged and the feedback audiences' members (${asked.map((id) => findPerson(app.config, id)?.name ?? id).join(', ') || 'nobody yet'})`;
+  }
   const { rightCall, comment } = event.feedback!;
   const judged = rightCall ? 'the right call' : 'should not have been a major incident';
   const line = entry('feedback-given', `${name} judged it ${judged}${comment ? `: ${comment}` : ''}`, {
@@ -102,6 +118,9 @@ export async function recordFeedback(app: App, incident: Incident, event: MimEve
       return `${name} already judged ${incident.id} at ${formatTime(earlier.at, app.config.timeZone)} (${earlier.summary.replace(`${name} judged it `, '')}); one judgement per person counts`;
     }
   }
-  if (ENDED.has(incident.status)) await recordOutcome(app, incident.id);
+  // The status as it is now, after the judgement is written: an incident that has ended since this
+  // request read it may have computed its figures before the judgement was there.
+  const latest = await app.store.getIncident(incident.id);
+  if (latest && ENDED.has(latest.status)) await recordOutcome(app, incident.id);
   return undefined;
 }

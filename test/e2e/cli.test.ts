@@ -68,6 +68,14 @@ describe('the mim CLI', () => {
     }
   });
 
+  it('mim classify of a service not in the config says so without passing its control characters to the terminal', async () => {
+    const result = await mim('classify', '--service', 'pay\u001b[31mments', '--impact', 'high', '--urgency', 'high');
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).not.toContain('\u001b');
+    expect(result.stderr).toMatch(/^mim: .*pay \[31mments/);
+  });
+
   it('an API that cannot be reached says how to start the sandbox', async () => {
     const result = await mim('--api', 'http://127.0.0.1:9', 'list');
 

@@ -125,6 +125,14 @@ describe('organisation config', () => {
     expect(problems).toContain('aws.operations.0: expected an email address such as ops@example.com');
   });
 
+  it("an action item's owner is reminded at most every 6 hours, so a far due day cannot flood them or the workflow's history", () => {
+    const problems = problemsOf(example.replace('  remindEvery: 1d\n', '  remindEvery: 1d\n  actionReminders: 1s\n'));
+
+    expect(problems).toEqual([
+      'review.actionReminders: expected 6h or longer: owners are reminded of an action item at most 4 times a day',
+    ]);
+  });
+
   it('the sender address is read out of a display name', () => {
     const config = parseConfig(example);
 

@@ -64,4 +64,21 @@ describe("an incident's cost", () => {
       'costs.sms.44: expected an E.164 prefix such as +44, or default',
     ]);
   });
+
+  it('refuses a price of 100 dollars or more a unit as a mistake, so that no close can compute a cost too large to keep', () => {
+    const yaml = readFileSync('config/organisation.yaml', 'utf8');
+
+    const refused = (() => {
+      try {
+        parseConfig(`${yaml}\ncosts:\n  stateTransition: 1e308\n`, 'test.yaml');
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      return [];
+    })();
+
+    expect(refused).toEqual([
+      'costs.stateTransition: expected a price in USD per unit (per transition, GB-second, request, unit or message), under 100',
+    ]);
+  });
 });

@@ -43,6 +43,23 @@ describe('how one incident went', () => {
     });
   });
 
+  it('the first sign is the earliest alarm on the incident, even one that fired first and arrived after the one that opened it', () => {
+    const incident = closed({
+      declaredAt: '2026-11-27T12:00:00.000Z',
+      alarm: { alarmName: 'payments-latency', reason: 'x', at: '2026-11-27T11:59:00.000Z' },
+    });
+
+    const kpis = incidentKpis(config, incident, [
+      line('11:59', 'alarm-received'),
+      line('11:40', 'alarm-grouped'),
+      line('12:01', 'accepted'),
+      line('13:00', 'closed'),
+    ]);
+
+    expect(kpis.startedAt).toBe('2026-11-27T11:40:00.000Z');
+    expect(kpis.timeToAcknowledgeSeconds).toBe(21 * 60);
+  });
+
   it('a promised update is on time when an update goes by then, "no change" when the MIM is late, late when nothing goes', () => {
     const kpis = incidentKpis(config, closed(), [
       round('14:05', 'notice-sent', 'initial', '14:35'),
@@ -163,7 +180,8 @@ describe('the report over a period', () => {
   it('gives medians and p90 of the times, the share of updates on time and of candidates accepted, and pages per person', () => {
     const r = report(incidents, period);
 
-    expect(r.overall.timeToAcknowledge).toEqual({ count: 4, median: 120, p90: 900 });
+    // The median of an even count is the mean of the two middle values: (120 + 300) / 2.
+    expect(r.overall.timeToAcknowledge).toEqual({ count: 4, median: 210, p90: 900 });
     expect(r.overall.timeToResolve).toEqual({ count: 1, median: 3600, p90: 3600 });
     expect(r.overall.promises).toEqual({ count: 4, onTime: 2, noChange: 1, late: 1, rate: 0.5 });
     expect(r.overall.candidates).toEqual({ accepted: 1, rejected: 1, rate: 0.5 });
@@ -180,7 +198,7 @@ describe('the report over a period', () => {
     const html = reportHtml(r, 'Example <Corp>');
 
     expect(text).toContain('4 incidents (P1 3, P2 1)');
-    expect(text).toMatch(/time to acknowledge\s+2m\s+15m\s+4/);
+    expect(text).toMatch(/time to acknowledge\s+3m 30s\s+15m\s+4/);
     expect(text).toContain('updates on time       2 of 4 (50%); 1 covered by "no change"');
     expect(html).toContain('<svg');
     expect(html).toContain('Example &lt;Corp&gt;');

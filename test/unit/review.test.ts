@@ -35,6 +35,12 @@ describe("a review's action items", () => {
     expect(parsed).toEqual({ items: [{ owner: 'dave', due: '2026-12-15', title: 'Add a canary OVERDUE INC-X forged' }] });
   });
 
+  it('keep a title written as a line free of control characters, as one given in a list', () => {
+    const parsed = parseActionItems(config, 'dave, 2026-12-15, \u001b[31mAdd\u0007 a\tcanary', now);
+
+    expect(parsed).toEqual({ items: [{ owner: 'dave', due: '2026-12-15', title: '[31mAdd a canary' }] });
+  });
+
   it('given as a list, say what is missing from an item, and how many there may be', () => {
     expect(parseActionItems(config, [{ owner: 'dave', due: '2026-12-15' }], now)).toEqual({
       error:

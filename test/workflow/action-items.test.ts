@@ -142,6 +142,25 @@ describe("workflow: a review's action items are followed up", () => {
     await finished(driver(), id);
   });
 
+  it('a link marks done the item it was issued for, whatever item the form posted with it names', async () => {
+    const id = await closedWith(`erin, ${day(7)}, Add a canary stage\nerin, ${day(7)}, Write the runbook`);
+    const given = await driver().waitFor('the email of item 1', async () =>
+      (await driver().emails()).find(
+        (e) => e.subject.includes(`Action item from the review of ${id}`) && e.text.includes('Add a canary stage'),
+      ),
+    );
+    const link = driver().linkIn(given, 'Mark it done');
+
+    const pressed = await driver().pressButton(link, { item: '2' });
+
+    expect(pageText(pressed.text)).toContain(`Action item 1 of ${id} is marked done, as Erin Evans.`);
+    const items = await appContext().store.actionItems(id);
+    expect(items.map((i) => [i.n, Boolean(i.doneAt)])).toEqual([
+      [1, true],
+      [2, false],
+    ]);
+  });
+
   it('a reminder is not claimed for an item already marked done, so a pass that read it open sends nothing', async () => {
     const id = await closedWith(`erin, ${day(7)}, Add a canary stage`);
     await driver().nextWait(id, 'follow-up');

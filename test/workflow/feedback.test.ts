@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { pageText } from '../../infra/local/driver';
-import { act, declare } from '../support/incidents';
+import type { IncidentKpis } from '../../functions/core/kpis';
+import { submitAction } from '../../functions/services/actions';
+import { appContext } from '../../functions/services/app';
+import { act, declare, finished } from '../support/incidents';
 import { fastConfigWith, useSandbox, whenOnCall } from '../support/sandbox';
 
 // Nothing moves on its own: pages wait ten minutes, updates are due in an hour. Bob is the on-call MIM.
@@ -70,5 +73,35 @@ describe('workflow: was it the right call?', () => {
     expect(unanswered.body.message).toBe(
       'feedback needs: rightCall: answer yes (the right call) or no (it should not have been major)',
     );
+  });
+
+  it('the call is judged by those asked: someone neither paged nor in the feedback audiences is refused, told who is asked', async () => {
+    const id = await accepted(`Judged by the desk ${Math.random()}`);
+
+    const desk = await act(driver(), id, 'feedback', 'desk', { rightCall: 'no' });
+
+    expect(desk.status).toBe(409);
+    expect(desk.body.message).toBe(
+      `Service Desk was not asked to judge ${id}: the call is judged by those paged and the feedback audiences' members (Bob Brown, Henry Hill, Irene Ito)`,
+    );
+  });
+
+  it('a judgement taken by a request that read the incident before it closed still counts in the report', async () => {
+    const id = await accepted(`Judged at the close ${Math.random()}`);
+    await act(driver(), id, 'resolve', 'bob', { resolution: 'Rolled back.' });
+    await driver().waitForTimeline(id, 'review-opened');
+    const app = appContext();
+    const readBeforeTheClose = (await app.store.getIncident(id))!;
+    await act(driver(), id, 'submit-review', 'bob', { summary: 'A bad deploy.', lessons: 'Canary.' });
+    await finished(driver(), id);
+
+    await submitAction(
+      app,
+      { incidentId: id, action: 'feedback', by: 'henry', via: 'link', feedback: { rightCall: false } },
+      { incident: readBeforeTheClose },
+    );
+    const { body } = await driver().api<{ incidents: IncidentKpis[] }>('GET', '/reports?since=1d');
+
+    expect(body.incidents.find((i) => i.id === id)?.feedback).toEqual({ rightCall: 0, notMajor: 1 });
   });
 });

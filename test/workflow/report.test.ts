@@ -106,8 +106,8 @@ describe('workflow: the report over incidents run through the real lifecycle', (
     expect(body.overall).toMatchObject({
       incidents: 3,
       byPriority: { P1: 2, P2: 1, P3: 0, P4: 0, none: 0 },
-      timeToAcknowledge: { count: 2, median: 60, p90: 240 },
-      timeToResolve: { count: 2, median: 960, p90: 2520 },
+      timeToAcknowledge: { count: 2, median: 150, p90: 240 },
+      timeToResolve: { count: 2, median: 1740, p90: 2520 },
       promises: { count: 5, onTime: 4, noChange: 1, late: 0, rate: 0.8 },
       candidates: { accepted: 0, rejected: 1, rate: 0 },
     });
@@ -128,7 +128,7 @@ describe('workflow: the report over incidents run through the real lifecycle', (
     );
 
     expect(stdout).toContain('3 incidents (P1 2, P2 1)');
-    expect(stdout).toMatch(/time to acknowledge\s+1m\s+4m\s+2/);
+    expect(stdout).toMatch(/time to acknowledge\s+2m 30s\s+4m\s+2/);
     expect(stdout).toContain('updates on time       4 of 5 (80%); 1 covered by "no change"');
     expect(stdout).toContain('candidates accepted   0 of 1 (0%)');
     const page = readFileSync(html, 'utf8');

@@ -1,3 +1,4 @@
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -61,3 +62,4 @@ export const MESSAGING_RETRIES = { maxAttempts: 5, retryMode: 'adaptive' } as co
 export const ses = new SESv2Client({ ...MESSAGING_RETRIES });
 export const sns = new SNSClient({ ...MESSAGING_RETRIES });
 export const sfn = new SFNClient({});
+export const cognito = new CognitoIdentityProviderClient({});

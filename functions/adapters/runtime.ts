@@ -25,6 +25,10 @@ const environment = z.object({
    * after it closed the grouping window, when no alarm that saw the window open can still be writing.
    */
   INTAKE_TIMEOUT: z.string().regex(DURATION_PATTERN, 'INTAKE_TIMEOUT must be a duration such as 30s').default('30s'),
+  /** The console's sign-in: the Cognito user pool, its app client, and the issuer of its tokens. */
+  COGNITO_USER_POOL_ID: z.string().min(1).optional(),
+  COGNITO_CLIENT_ID: z.string().min(1).optional(),
+  COGNITO_ISSUER: z.url('COGNITO_ISSUER must be the user pool issuer URL').optional(),
 });
 
 export interface Runtime {
@@ -36,6 +40,8 @@ export interface Runtime {
   operationsTopicArn: string | undefined;
   linkTtlSeconds: number;
   intakeTimeoutSeconds: number;
+  /** Where console users sign in; none where the function serves no console. */
+  userPool: { id: string; clientId: string; issuer: string } | undefined;
 }
 
 let cached: Runtime | undefined;
@@ -60,6 +66,10 @@ export function runtime(): Runtime {
     operationsTopicArn: env.data.OPERATIONS_TOPIC_ARN,
     linkTtlSeconds: parseDuration(env.data.LINK_TTL),
     intakeTimeoutSeconds: parseDuration(env.data.INTAKE_TIMEOUT),
+    userPool:
+      env.data.COGNITO_USER_POOL_ID && env.data.COGNITO_CLIENT_ID && env.data.COGNITO_ISSUER
+        ? { id: env.data.COGNITO_USER_POOL_ID, clientId: env.data.COGNITO_CLIENT_ID, issuer: env.data.COGNITO_ISSUER }
+        : undefined,
   };
   return cached;
 }

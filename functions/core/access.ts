@@ -1,4 +1,4 @@
-import type { OrganisationConfig } from './config';
+import { CONSOLE_ROLES, type ConsoleRole, type OrganisationConfig } from './config';
 
 /*
  * Who may act as whom on the management API. On AWS its routes are IAM-authorised, so API Gateway
@@ -58,4 +58,23 @@ export function actingRefusal(config: OrganisationConfig, principal: string | un
   if (refused) return refused;
   if (signer.operator || signer.people[0] === by) return undefined;
   return `you sign as ${principal}, which is ${signer.people[0]}'s: act as ${signer.people[0]}, or ask ${OPERATORS} to act for ${by}`;
+}
+
+/*
+ * Who may do what in the console. Roles are the config's (`console.roles`), over defaults that fit
+ * the rest of the config: whoever the rota can page is a MIM, the members of the audiences named
+ * leadership and service-desk hold those roles, and nobody is in operations unless named. The
+ * console shows a person only what their roles allow, and the server refuses the rest.
+ */
+export function rolesOf(config: OrganisationConfig, personId: string): ConsoleRole[] {
+  const given = config.console.roles;
+  const audience = (name: string) => config.audiences.find((a) => a.name === name)?.members ?? [];
+  const rota = config.rota.levels.flatMap((l) => [...(l.people ?? []), ...(l.rotation?.people ?? [])]);
+  const holders: Record<ConsoleRole, string[]> = {
+    'service-desk': given['service-desk'] ?? audience('service-desk'),
+    mim: given.mim ?? [...rota, ...config.rota.overrides.map((o) => o.person)],
+    leadership: given.leadership ?? audience('leadership'),
+    operations: given.operations ?? [],
+  };
+  return CONSOLE_ROLES.filter((role) => holders[role].includes(personId));
 }

@@ -10,6 +10,9 @@ export type Priority = (typeof PRIORITIES)[number];
 export const LEVELS = ['high', 'medium', 'low'] as const;
 export type Level = (typeof LEVELS)[number];
 export const CHANNELS = ['email', 'sms'] as const;
+/** Who does what in the console: declare and watch, run an incident, read, look after the system. */
+export const CONSOLE_ROLES = ['service-desk', 'mim', 'leadership', 'operations'] as const;
+export type ConsoleRole = (typeof CONSOLE_ROLES)[number];
 export type Channel = (typeof CHANNELS)[number];
 
 const timeZone = z.string().refine((zone) => IANAZone.isValidZone(zone), {
@@ -203,6 +206,19 @@ export const configSchema = z
      */
     feedback: z.strictObject({ audiences: z.array(z.string().min(1)) }).optional(),
     /**
+     * The console: who holds each role (people ids), over the defaults (see functions/core/access.ts:
+     * the MIM role for the rota's people, leadership and the service desk for those audiences'
+     * members, operations for nobody), and how long a sign-in lasts.
+     */
+    console: z
+      .strictObject({
+        roles: z.partialRecord(z.enum(CONSOLE_ROLES), z.array(personId)).default({}),
+        session: duration
+          .refine((s) => s >= 900 && s <= 86_400, 'expected 15m to 24h: how long a sign-in lasts without signing in again')
+          .default(12 * 3600),
+      })
+      .prefault({}),
+    /**
      * The prices an incident's cost is computed at (USD): by default us-east-1's list prices of the
      * date in functions/core/cost.ts. Give the ones you differ on; `sms` maps E.164 prefixes to a
      * price per segment, merged over the defaults.
@@ -310,6 +326,8 @@ export const configSchema = z
         });
       }
     });
+    for (const [role, ids] of Object.entries(config.console.roles))
+      ids.forEach((id, i) => check(id, ['console', 'roles', role, i]));
     config.services.forEach((service, i) => {
       check(service.owner, ['services', i, 'owner']);
       service.stakeholders.forEach((id, j) => check(id, ['services', i, 'stakeholders', j]));

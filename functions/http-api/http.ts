@@ -14,6 +14,8 @@ export interface HttpResponse {
   statusCode: number;
   headers: Record<string, string>;
   body: string;
+  /** Set-Cookie values, one each (API Gateway's payload 2.0 takes them apart from the headers). */
+  cookies?: string[];
 }
 
 export const html = (statusCode: number, body: string, method = 'GET'): HttpResponse => ({

@@ -10,7 +10,9 @@ export type RouteAccess =
   /** Open, and reveals nothing. */
   | 'open'
   /** Management: signed with IAM credentials on AWS (the mim CLI); loopback only in the sandbox. */
-  | 'management';
+  | 'management'
+  /** The console: its pages check the sign-in themselves (a session cookie from the user pool); sign-in is open. */
+  | 'console';
 
 export interface ApiRoute {
   /** As API Gateway writes a route's path: {id} is one segment. */
@@ -30,6 +32,9 @@ export const API_ROUTES = [
   { path: '/quarantine', methods: ['GET'], access: 'management' },
   { path: '/reports', methods: ['GET'], access: 'management' },
   { path: '/actions', methods: ['GET'], access: 'management' },
+  { path: '/console', methods: ['GET'], access: 'console' },
+  { path: '/console/sign-in', methods: ['GET', 'POST'], access: 'console' },
+  { path: '/console/sign-out', methods: ['POST'], access: 'console' },
 ] as const satisfies readonly ApiRoute[];
 
 export type ApiRouteOf = (typeof API_ROUTES)[number];

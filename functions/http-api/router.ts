@@ -23,7 +23,10 @@ async function requestOf(c: Context<Env>): Promise<HttpRequest> {
   };
 }
 
-const answer = (c: Context<Env>, res: HttpResponse) => c.body(res.body, res.statusCode as 200, res.headers);
+function answer(c: Context<Env>, res: HttpResponse) {
+  for (const cookie of res.cookies ?? []) c.header('set-cookie', cookie, { append: true });
+  return c.body(res.body, res.statusCode as 200, res.headers);
+}
 
 /**
  * The HTTP API's one router: action links for people, JSON management calls for the CLI. Built from

@@ -12,6 +12,7 @@ import { ACTION_FIELDS, details, text } from './action-fields';
 import { crossSite, json, problem, type HttpRequest, type HttpResponse } from './http';
 import type { RouteAccess, RouteKey } from './route-table';
 import { actingRefusal, signerRefusal } from '../core/access';
+import { CONSOLE_ROUTES } from './console';
 import { linkRoute } from './link-route';
 import { reportPeriod } from '../core/report';
 import { periodReport } from '../services/insight';
@@ -310,6 +311,7 @@ export const ROUTE_HANDLERS: Record<RouteKey, (app: App, call: RouteCall) => Pro
     return json(200, { organisation: app.config.organisation, ...(service ? { service } : {}), ...report });
   },
   'GET /actions': async (app, { now }) => json(200, { items: await openActionItems(app, now) }),
+  ...CONSOLE_ROUTES,
   'GET /quarantine': async (app, { req, now }) => {
     const day = req.query.day ?? now.toISOString().slice(0, 10);
     if (!isCalendarDay(day)) return notADay(day);

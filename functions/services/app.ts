@@ -1,4 +1,5 @@
-import { dynamo, ses, sfn, sns } from '../adapters/clients';
+import { cognito, dynamo, ses, sfn, sns } from '../adapters/clients';
+import { Identity } from '../adapters/identity';
 import { clock } from '../adapters/clock';
 import type { Clock } from '../core/clock';
 import { notificationFailed } from '../adapters/metrics';
@@ -22,6 +23,10 @@ export interface App {
   operationsTopicArn: string | undefined;
   /** The longest an alarm intake invocation runs: see functions/services/hold.ts. */
   intakeTimeoutSeconds: number;
+  /** The HTTP API's base URL (links, the console's cookies), where the function has one. */
+  publicUrl: string | undefined;
+  /** The console's sign-in, where the stage has a user pool. */
+  identity: Identity | undefined;
 }
 
 let app: App | undefined;
@@ -54,6 +59,8 @@ export function appContext(): App {
     clock,
     operationsTopicArn: settings.operationsTopicArn,
     intakeTimeoutSeconds: settings.intakeTimeoutSeconds,
+    publicUrl: settings.publicUrl,
+    identity: settings.userPool ? new Identity(cognito, settings.userPool) : undefined,
   };
   return app;
 }

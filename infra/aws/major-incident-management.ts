@@ -47,6 +47,8 @@ const THROTTLE_DEFAULTS: Record<RouteAccess, ApiThrottle> = {
   link: { rateLimit: 20, burstLimit: 50 },
   management: { rateLimit: 10, burstLimit: 20 },
   open: { rateLimit: 5, burstLimit: 10 },
+  // A page load is one request, its refresh one more every 30 s: room for a few dozen people at once.
+  console: { rateLimit: 10, burstLimit: 30 },
 };
 
 const throttleSchema = (group: RouteAccess) =>
@@ -61,7 +63,12 @@ const propsSchema = z.object({
   linkTtl: z.string().regex(DURATION_PATTERN, 'linkTtl: expected a duration such as 24h or 30m').optional(),
   publicUrl: z.url('publicUrl: expected the base URL of the API, such as https://mim.example.com').optional(),
   apiThrottle: z
-    .strictObject({ link: throttleSchema('link'), management: throttleSchema('management'), open: throttleSchema('open') })
+    .strictObject({
+      link: throttleSchema('link'),
+      management: throttleSchema('management'),
+      open: throttleSchema('open'),
+      console: throttleSchema('console'),
+    })
     .optional(),
 });
 
@@ -499,6 +506,8 @@ export class MajorIncidentManagement extends Construct {
     const OPEN_WHY: Record<Exclude<RouteAccess, 'management'>, string> = {
       link: 'Action links are capabilities: the 160-bit random id in the path is the authorisation; a GET changes nothing, and a POST acts once and only before the link expires.',
       open: 'A liveness check that reveals nothing and changes nothing.',
+      console:
+        'The console checks its own sign-in: each request carries the user pool ID token in an HttpOnly cookie, verified by the function (aws-jwt-verify); the sign-in form is open by nature.',
     };
     const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
     for (const { path, methods, access } of API_ROUTES) {

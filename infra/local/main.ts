@@ -4,6 +4,7 @@ import { join, relative, resolve } from 'node:path';
 import { readOrganisation } from '../../functions/adapters/config-file';
 import { ConfigError } from '../../functions/core/config';
 import { readTime } from '../../functions/core/roster';
+import { SANDBOX_PASSWORD } from './identity';
 import { ROOT, startSandbox } from './sandbox';
 
 const port = (value: string) => {
@@ -23,7 +24,7 @@ const program = new Command('npm start --')
   .option('-c, --config <file>', 'organisation config (YAML)', join(ROOT, 'config/organisation.yaml'))
   .option('-d, --data <dir>', 'folder that keeps the DynamoDB data across restarts', join(ROOT, '.sandbox/data'))
   .option('--memory', 'keep the data in memory only (lost at exit)')
-  .option('-p, --port <port>', 'first of five consecutive ports: API, DynamoDB, SES, SNS, Step Functions', port, 4010)
+  .option('-p, --port <port>', 'first of six consecutive ports: API, DynamoDB, SES, SNS, Step Functions, Cognito', port, 4010)
   .option(
     '--at <time>',
     'run the clock from this instant ("2027-03-28 00:55" in the rota\'s time zone, or ISO 8601 with an offset); real time runs on from there',
@@ -47,7 +48,7 @@ try {
     ...(at ? { at } : {}),
     configPath: options.config,
     ...(options.memory ? {} : { dataDir: resolve(options.data) }),
-    ports: { api: p, dynamodb: p + 1, ses: p + 2, sns: p + 3, sfn: p + 4 },
+    ports: { api: p, dynamodb: p + 1, ses: p + 2, sns: p + 3, sfn: p + 4, cognito: p + 5 },
     ...(options.region ? { region: options.region } : {}),
     // Where the CLI finds the endpoints (and the clock); MIM_SANDBOX_FILE for a second sandbox beside the first.
     stateFile: process.env.MIM_SANDBOX_FILE || join(ROOT, '.sandbox/sandbox.json'),
@@ -55,11 +56,14 @@ try {
   const rel = (path: string) => relative(process.cwd(), resolve(path)) || '.';
   console.log(`Major incident sandbox running (config ${rel(options.config)}, data ${options.memory ? 'in memory' : rel(options.data)}, region ${sandbox.region})
 
+  Console                ${sandbox.urls.console}
+                         sign in as a person of the config (desk, dave, irene, frank...), password ${SANDBOX_PASSWORD}
   API and action links   ${sandbox.urls.api}
   Mail viewer (SES)      ${sandbox.urls.mailViewer}
   SMS outbox (SNS)       ${sandbox.urls.smsOutbox}
   DynamoDB (dynalite)    ${sandbox.urls.dynamodb}
   Step Functions         ${sandbox.urls.sfn}
+  User pool (Cognito)    ${sandbox.urls.cognito}
   Clock                  ${DateTime.fromJSDate(sandbox.clock.now(), { zone }).toFormat('ccc yyyy-MM-dd HH:mm ZZZZ')}${at ? ` (started with --at; real time runs on from there)` : ' (the system clock)'}
 
 Try it from another terminal:
@@ -90,7 +94,7 @@ Then open the mail viewer and follow the MIM's links. Ctrl-C stops the sandbox.`
   if (error instanceof ConfigError) console.error(error.message);
   else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
     console.error(
-      `A port from ${p} to ${p + 4} is in use (is another sandbox running?). Stop it, or choose other ports with --port.`,
+      `A port from ${p} to ${p + 5} is in use (is another sandbox running?). Stop it, or choose other ports with --port.`,
     );
   } else console.error(error);
   process.exit(1);

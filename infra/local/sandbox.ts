@@ -29,6 +29,8 @@ import { LocalStepFunctions } from './sfn-server';
 import { LocalSesWithEvents, type SentEmail } from './ses-events';
 import { LocalSns } from './sns-server';
 import { VirtualTime } from './virtual-time';
+import { startIdentity } from './identity';
+import { readOrganisation } from '../../functions/adapters/config-file';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ACCOUNT = '000000000000';
@@ -38,7 +40,7 @@ export interface SandboxOptions {
   /** Folder for DynamoDB data that outlives a restart; in memory when not given. */
   dataDir?: string;
   /** Fixed ports (npm start); 0 or absent picks free ones (tests, demo). */
-  ports?: Partial<Record<'api' | 'dynamodb' | 'ses' | 'sns' | 'sfn', number>>;
+  ports?: Partial<Record<'api' | 'dynamodb' | 'ses' | 'sns' | 'sfn' | 'cognito', number>>;
   retryIntervalOverrides?: Record<string, number>;
   /** Where to write the endpoints file that the CLI reads. */
   stateFile?: string;
@@ -65,7 +67,17 @@ export interface SandboxOptions {
 
 export interface Sandbox {
   region: string;
-  urls: { api: string; dynamodb: string; ses: string; sns: string; sfn: string; mailViewer: string; smsOutbox: string };
+  urls: {
+    api: string;
+    dynamodb: string;
+    ses: string;
+    sns: string;
+    sfn: string;
+    cognito: string;
+    mailViewer: string;
+    smsOutbox: string;
+    console: string;
+  };
   tableName: string;
   stateMachineArn: string;
   intakeTopicArn: string;
@@ -225,6 +237,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...(options.invokeTwice ? { invokeTwice: true } : {}),
   });
   await sfn.start(ports.sfn ?? 0);
+  // The console's user pool, with the config's people (cognito-local, a process of its own).
+  const configPath = resolve(options.configPath ?? join(ROOT, 'config/organisation.yaml'));
+  const identity = await startIdentity({
+    ...(options.dataDir ? { dir: join(options.dataDir, 'cognito') } : {}),
+    port: ports.cognito ?? 0,
+    region,
+    config: readOrganisation(configPath),
+  });
 
   Object.assign(process.env, {
     AWS_REGION: region,
@@ -234,6 +254,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     AWS_ENDPOINT_URL_SESV2: sesUrl,
     AWS_ENDPOINT_URL_SNS: sns.url,
     AWS_ENDPOINT_URL_SFN: sfn.url,
+    AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: identity.url,
+    COGNITO_USER_POOL_ID: identity.userPoolId,
+    COGNITO_CLIENT_ID: identity.clientId,
+    COGNITO_ISSUER: identity.issuer,
     TABLE_NAME: tableName,
     STATE_MACHINE_ARN: stateMachineArn,
     OPERATIONS_TOPIC_ARN: operationsTopicArn,
@@ -242,7 +266,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     // The sandbox's intake runs in this process and takes milliseconds; on AWS it is the intake
     // function's timeout (30 s). A hold before paging waits this long to decide.
     INTAKE_TIMEOUT: process.env.INTAKE_TIMEOUT ?? '2s',
-    MIM_CONFIG_PATH: resolve(options.configPath ?? join(ROOT, 'config/organisation.yaml')),
+    MIM_CONFIG_PATH: configPath,
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     // Metrics go to CloudWatch through the Lambda log; locally there is nothing to receive them.
     POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
@@ -278,7 +302,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ses: sesUrl,
     sns: sns.url,
     sfn: sfn.url,
+    cognito: identity.url,
     mailViewer: `${sesUrl}/`,
+    console: `${api.url}/console`,
     smsOutbox: `${sns.url}/`,
   };
   // What the CLI and a developer's scripts read from the state file, and what the caller is given.
@@ -327,6 +353,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await close(api.server);
       await close(ses);
       await close(dynamo.server);
+      await identity.stop();
     },
   };
 }

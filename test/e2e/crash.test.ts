@@ -31,13 +31,13 @@ const config = fastConfigWith('crash', { rota: { ackWindow: '1m' } });
  */
 let nextBase = 20_000 + Math.floor(Math.random() * 400) * 25;
 
-/** Five consecutive ports nothing listens on: API, DynamoDB, SES, SNS, Step Functions. */
+/** Six consecutive ports nothing listens on: API, DynamoDB, SES, SNS, Step Functions, Cognito. */
 async function freePorts(): Promise<number> {
   for (;;) {
     const base = nextBase;
-    nextBase = nextBase + 5 >= 32_000 ? 20_000 : nextBase + 5;
+    nextBase = nextBase + 6 >= 32_000 ? 20_000 : nextBase + 6;
     const free = await Promise.all(
-      [0, 1, 2, 3, 4].map(
+      [0, 1, 2, 3, 4, 5].map(
         (i) =>
           new Promise<boolean>((resolve) => {
             const server = createServer();

@@ -1,0 +1,105 @@
+import escapeHtml from 'escape-html';
+import type { ConsoleRole } from './config';
+import type { Incident } from './incident';
+import { formatTime } from './messages';
+
+/*
+ * The console's pages: server-rendered HTML that works without JavaScript, readable on a phone and
+ * usable by keyboard. Every person- or alarm-supplied text is escaped. The board refreshes itself
+ * (a meta refresh: no script), so leadership sees an update as it goes.
+ */
+
+const STYLE = `body{font:16px/1.5 Arial,sans-serif;margin:0;background:#f4f4f4;color:#1a1a1a}
+header{background:#7a0016;color:#fff;padding:8px 16px;display:flex;flex-wrap:wrap;gap:8px 16px;align-items:center}
+header a,header button{color:#fff}header .who{margin-left:auto}header form{display:inline}
+header button{background:none;border:1px solid #fff;border-radius:4px;padding:4px 10px;font:inherit;cursor:pointer}
+main{max-width:1040px;margin:16px auto;background:#fff;padding:16px 20px}
+h1{font-size:22px;margin:0 0 12px}table{border-collapse:collapse;width:100%}
+th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #ccc;vertical-align:top}
+.overdue{color:#a0001c;font-weight:bold}.muted{color:#555}
+label{display:block;font-weight:bold;margin:12px 0 4px}input{font:inherit;padding:8px;width:100%;max-width:360px;box-sizing:border-box}
+main button{margin-top:16px;padding:10px 20px;font:bold 16px Arial,sans-serif;background:#7a0016;color:#fff;border:0;border-radius:4px;cursor:pointer}
+.error{color:#a0001c;font-weight:bold}a:focus,button:focus,input:focus{outline:3px solid #ffbf47}
+@media (max-width:640px){thead{display:none}tr{display:block;border-bottom:2px solid #999;padding:6px 0}td{display:block;border:0;padding:2px 8px}td::before{content:attr(data-label) ": ";font-weight:bold}}`;
+
+export interface Viewer {
+  name: string;
+  roles: ConsoleRole[];
+  zone: string;
+}
+
+const ROLE_NAMES: Record<ConsoleRole, string> = {
+  'service-desk': 'service desk',
+  mim: 'MIM',
+  leadership: 'leadership',
+  operations: 'operations',
+};
+
+export function consolePage(title: string, body: string, viewer?: Viewer, options: { refreshSeconds?: number } = {}): string {
+  const header = viewer
+    ? `<header><strong>Major incidents</strong><a href="/console">Board</a><span class="who">${escapeHtml(viewer.name)} (${escapeHtml(
+        viewer.roles.map((r) => ROLE_NAMES[r]).join(', ') || 'no role',
+      )})</span><form method="post" action="/console/sign-out"><button type="submit">Sign out</button></form></header>`
+    : '<header><strong>Major incidents</strong></header>';
+  const refresh = options.refreshSeconds ? `<meta http-equiv="refresh" content="${options.refreshSeconds}">` : '';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="robots" content="noindex">${refresh}<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<body>${header}<main>${body}</main></body></html>`;
+}
+
+export function signInPage(options: { error?: string; username?: string; help: string }): string {
+  return consolePage(
+    'Sign in',
+    `<h1>Sign in</h1>${options.error ? `<p class="error" role="alert">${escapeHtml(options.error)}</p>` : ''}
+<form method="post" action="/console/sign-in">
+<label for="username">User name</label><input id="username" name="username" autocomplete="username" required value="${escapeHtml(options.username ?? '')}">
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button></form><p class="muted">${escapeHtml(options.help)}</p>`,
+  );
+}
+
+/** The first sign-in with a temporary password: the person chooses their own. */
+export function choosePasswordPage(options: { username: string; state: string; error?: string }): string {
+  return consolePage(
+    'Choose your password',
+    `<h1>Choose your password</h1><p>This is your first sign-in: choose a password of your own, of at least 8 characters with upper and lower case letters, a digit and a symbol.</p>${
+      options.error ? `<p class="error" role="alert">${escapeHtml(options.error)}</p>` : ''
+    }<form method="post" action="/console/sign-in">
+<input type="hidden" name="username" value="${escapeHtml(options.username)}"><input type="hidden" name="state" value="${escapeHtml(options.state)}">
+<label for="new-password">New password</label><input id="new-password" name="newPassword" type="password" autocomplete="new-password" required minlength="8">
+<button type="submit">Set password and sign in</button></form>`,
+  );
+}
+
+/** When the next update is due, said as overdue once it has passed. */
+function nextUpdate(incident: Incident, zone: string, now: Date): string {
+  if (!incident.nextUpdateAt) return '<span class="muted">-</span>';
+  const when = escapeHtml(formatTime(incident.nextUpdateAt, zone));
+  return Date.parse(incident.nextUpdateAt) < now.getTime() ? `<span class="overdue">overdue since ${when}</span>` : when;
+}
+
+/** The open incidents, most urgent first, as the service desk, the MIMs and leadership see them. */
+export function boardPage(viewer: Viewer, incidents: Incident[], now: Date): string {
+  const order = (i: Incident) => i.priority ?? 'P9';
+  const rows = [...incidents]
+    .sort((a, b) => order(a).localeCompare(order(b)) || b.declaredAt.localeCompare(a.declaredAt))
+    .map(
+      (i) => `<tr><td data-label="Incident"><a href="/console/incidents/${escapeHtml(i.id)}">${escapeHtml(i.id)}</a></td>
+<td data-label="Priority">${escapeHtml(i.priority ?? '-')}</td><td data-label="Status">${escapeHtml(i.status)}</td>
+<td data-label="Title">${escapeHtml(i.title)}</td><td data-label="Service">${escapeHtml(i.service)}</td>
+<td data-label="MIM">${escapeHtml(i.mim?.name ?? '-')}</td>
+<td data-label="Last update">${i.lastUpdate ? escapeHtml(formatTime(i.lastUpdate.postedAt, viewer.zone)) : '<span class="muted">none yet</span>'}</td>
+<td data-label="Next update">${nextUpdate(i, viewer.zone, now)}</td></tr>`,
+    )
+    .join('\n');
+  const body = incidents.length
+    ? `<table><thead><tr><th>Incident</th><th>Priority</th><th>Status</th><th>Title</th><th>Service</th><th>MIM</th><th>Last update</th><th>Next update</th></tr></thead><tbody>${rows}</tbody></table>`
+    : '<p>No incident is open.</p>';
+  return consolePage(
+    'Open incidents',
+    `<h1>Open incidents</h1>${body}<p class="muted">As of ${escapeHtml(formatTime(now.toISOString(), viewer.zone))}; refreshed every 30 seconds.</p>`,
+    viewer,
+    { refreshSeconds: 30 },
+  );
+}

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { pageText } from '../../infra/local/driver';
+import { SANDBOX_PASSWORD } from '../../infra/local/identity';
+import { declare } from '../support/incidents';
+import { useSandbox } from '../support/sandbox';
+
+const { driver, sandbox } = useSandbox();
+
+const form = (fields: Record<string, string>, headers: Record<string, string> = {}): RequestInit => ({
+  method: 'POST',
+  redirect: 'manual',
+  headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+  body: new URLSearchParams(fields).toString(),
+});
+
+/** The cookies a browser would send back, from an answer's Set-Cookie headers. */
+const jar = (answer: Response) =>
+  answer.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0]!)
+    .join('; ');
+
+async function signIn(username: string, password = SANDBOX_PASSWORD): Promise<Response> {
+  return fetch(`${sandbox().urls.console}/sign-in`, form({ username, password }));
+}
+
+const board = (cookie?: string) =>
+  fetch(sandbox().urls.console, { redirect: 'manual', ...(cookie ? { headers: { cookie } } : {}) });
+
+describe('console: signing in', () => {
+  it('a person of the config signs in with the user pool and sees the board of open incidents', async () => {
+    const id = await declare(driver(), { title: 'Card payments failing for some users' });
+
+    const signedIn = await signIn('irene');
+    const shown = await board(jar(signedIn));
+    const text = pageText(await shown.text());
+
+    expect(signedIn.status).toBe(303);
+    expect(signedIn.headers.get('location')).toBe('/console');
+    for (const cookie of signedIn.headers.getSetCookie()) {
+      expect(cookie).toMatch(/; Path=\/console; HttpOnly; SameSite=Strict; Max-Age=43200$/);
+    }
+    expect(shown.status).toBe(200);
+    expect(text).toContain('Irene Ito (leadership)');
+    expect(text).toContain(id);
+    expect(text).toContain('Card payments failing for some users');
+  });
+
+  it('a wrong password and an unknown user are refused in the same words, and no cookie is set', async () => {
+    const wrong = await signIn('irene', 'not-her-password');
+    const unknown = await signIn('nobody-here');
+
+    for (const answer of [wrong, unknown]) {
+      expect(answer.status).toBe(400);
+      expect(answer.headers.getSetCookie()).toEqual([]);
+      expect(pageText(await answer.text())).toContain('That user name and password do not match: check them and try again');
+    }
+  });
+
+  it('without a session, or with a token the pool did not sign, the board sends the person to sign in', async () => {
+    const forged = `${Buffer.from('{"alg":"RS256","kid":"CognitoLocal"}').toString('base64url')}.${Buffer.from(
+      JSON.stringify({ 'cognito:username': 'erin', token_use: 'id', exp: 4102444800 }),
+    ).toString('base64url')}.c2lnbmF0dXJl`;
+
+    const none = await board();
+    const withForged = await board(`mim_id=${forged}`);
+
+    for (const answer of [none, withForged]) {
+      expect(answer.status).toBe(303);
+      expect(answer.headers.get('location')).toBe('/console/sign-in');
+    }
+  });
+
+  it('a session whose ID token is gone is renewed from its refresh token, with a new ID token cookie', async () => {
+    const signedIn = await signIn('desk');
+    const refreshOnly = signedIn.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0]!)
+      .filter((c) => c.startsWith('mim_refresh='))
+      .join('; ');
+
+    const shown = await board(refreshOnly);
+
+    expect(shown.status).toBe(200);
+    expect(shown.headers.getSetCookie().some((c) => c.startsWith('mim_id=') && !c.startsWith('mim_id=;'))).toBe(true);
+    expect(pageText(await shown.text())).toContain('Service Desk (service desk)');
+  });
+
+  it('signing out clears the cookies and ends the sign-in: its refresh token renews nothing more', async () => {
+    const signedIn = await signIn('henry');
+    const cookies = jar(signedIn);
+    const refreshOnly = cookies
+      .split('; ')
+      .filter((c) => c.startsWith('mim_refresh='))
+      .join('; ');
+
+    const out = await fetch(`${sandbox().urls.console}/sign-out`, { ...form({}), headers: { cookie: cookies } });
+    const after = await board(refreshOnly);
+
+    expect(out.status).toBe(303);
+    expect(out.headers.get('location')).toBe('/console/sign-in');
+    expect(out.headers.getSetCookie().every((c) => /Max-Age=0/.test(c))).toBe(true);
+    expect(after.status).toBe(303);
+  });
+
+  it('a sign-in form posted from another site is refused', async () => {
+    const answer = await fetch(
+      `${sandbox().urls.console}/sign-in`,
+      form({ username: 'irene', password: SANDBOX_PASSWORD }, { 'sec-fetch-site': 'cross-site' }),
+    );
+
+    expect(answer.status).toBe(403);
+    expect(answer.headers.getSetCookie()).toEqual([]);
+  });
+});

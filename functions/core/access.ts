@@ -1,4 +1,5 @@
 import { CONSOLE_ROLES, type ConsoleRole, type OrganisationConfig } from './config';
+import { type Incident, type MimAction, refusalFor } from './incident';
 
 /*
  * Who may act as whom on the management API. On AWS its routes are IAM-authorised, so API Gateway
@@ -77,4 +78,27 @@ export function rolesOf(config: OrganisationConfig, personId: string): ConsoleRo
     operations: given.operations ?? [],
   };
   return CONSOLE_ROLES.filter((role) => holders[role].includes(personId));
+}
+
+/** What a MIM does from an incident's page: what the emailed links offer for running it. */
+export const CONSOLE_MIM_ACTIONS = [
+  'accept',
+  'reject',
+  'pass',
+  'update',
+  'change-priority',
+  'hand-over',
+  'take-over',
+  'resolve',
+  'submit-review',
+] as const satisfies readonly MimAction[];
+
+/**
+ * The actions an incident's page offers this person now: none without the MIM role (leadership and
+ * the service desk read); with it, those the incident takes from them at this moment (the page's
+ * accept for those paged, an update for its MIM, and so on, as the emailed links are judged).
+ */
+export function consoleActions(incident: Incident, personId: string, roles: readonly ConsoleRole[]): MimAction[] {
+  if (!roles.includes('mim')) return [];
+  return CONSOLE_MIM_ACTIONS.filter((action) => !refusalFor(incident, { action, by: personId }));
 }

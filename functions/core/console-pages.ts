@@ -1,7 +1,9 @@
 import escapeHtml from 'escape-html';
-import type { ConsoleRole } from './config';
-import type { Incident } from './incident';
+import type { ConsoleRole, OrganisationConfig } from './config';
+import type { Incident, MimAction } from './incident';
 import { formatTime } from './messages';
+import { ACTION_LABELS, formFields } from './pages';
+import type { TimelineEntry } from './timeline';
 
 /*
  * The console's pages: server-rendered HTML that works without JavaScript, readable on a phone and
@@ -19,7 +21,10 @@ th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #ccc;vertical-alig
 .overdue{color:#a0001c;font-weight:bold}.muted{color:#555}
 label{display:block;font-weight:bold;margin:12px 0 4px}input{font:inherit;padding:8px;width:100%;max-width:360px;box-sizing:border-box}
 main button{margin-top:16px;padding:10px 20px;font:bold 16px Arial,sans-serif;background:#7a0016;color:#fff;border:0;border-radius:4px;cursor:pointer}
-.error{color:#a0001c;font-weight:bold}a:focus,button:focus,input:focus{outline:3px solid #ffbf47}
+.error{color:#a0001c;font-weight:bold}dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px}dt{font-weight:bold}dd{margin:0}
+details{border:1px solid #ccc;border-radius:4px;margin:8px 0;padding:8px 12px}summary{font-weight:bold;cursor:pointer}
+textarea{font:inherit;padding:8px;width:100%;box-sizing:border-box}fieldset{border:0;padding:0;margin:12px 0 0}legend{font-weight:bold}label.choice{font-weight:normal}
+.notice{background:#eef6ee;border-left:4px solid #2e7d32;padding:8px 12px}a:focus,button:focus,input:focus{outline:3px solid #ffbf47}
 @media (max-width:640px){thead{display:none}tr{display:block;border-bottom:2px solid #999;padding:6px 0}td{display:block;border:0;padding:2px 8px}td::before{content:attr(data-label) ": ";font-weight:bold}}`;
 
 export interface Viewer {
@@ -101,5 +106,96 @@ export function boardPage(viewer: Viewer, incidents: Incident[], now: Date): str
     `<h1>Open incidents</h1>${body}<p class="muted">As of ${escapeHtml(formatTime(now.toISOString(), viewer.zone))}; refreshed every 30 seconds.</p>`,
     viewer,
     { refreshSeconds: 30 },
+  );
+}
+
+function facts(entries: Array<[string, string]>): string {
+  return `<dl>${entries.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${v}</dd>`).join('')}</dl>`;
+}
+
+/** Who got a round on which channel, from its timeline entry: "email: Henry Hill, Irene Ito; sms: ...". */
+function toldOf(entry: TimelineEntry): string {
+  const told = (entry.detail as { told?: Record<string, string[]> } | undefined)?.told;
+  if (!told) return '';
+  return Object.entries(told)
+    .map(([channel, names]) => `${escapeHtml(channel)}: ${escapeHtml(names.join(', '))}`)
+    .join('; ');
+}
+
+/** The incident's timeline, newest first: also served alone, for the page's script to refresh in place. */
+export function timelineSection(config: OrganisationConfig, timeline: TimelineEntry[], zone: string): string {
+  const rows = [...timeline]
+    .sort((a, b) => b.at.localeCompare(a.at))
+    .map((e) => {
+      const who = e.actor ? (config.people[e.actor]?.name ?? e.actor) : '';
+      const told = toldOf(e);
+      return `<tr><td data-label="When">${escapeHtml(formatTime(e.at, zone))}</td><td data-label="What">${escapeHtml(e.summary)}${
+        told ? `<br><span class="muted">${told}</span>` : ''
+      }</td><td data-label="Who">${escapeHtml(who)}${e.channel ? ` <span class="muted">(${escapeHtml(e.channel)})</span>` : ''}</td></tr>`;
+    })
+    .join('\n');
+  return `<table><thead><tr><th>When</th><th>What</th><th>Who</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+export interface IncidentView {
+  incident: Incident;
+  timeline: TimelineEntry[];
+  /** What this person may do now: a form each. */
+  actions: MimAction[];
+  now: Date;
+  /** A fresh key per form shown: the same form posted twice is one action. */
+  formKey: string;
+  /** A form posted and refused: shown again open, with what was wrong. */
+  failed?: { action: MimAction; error: string; values: Record<string, string> };
+  /** What the last post did. */
+  done?: string;
+}
+
+/** One incident: where it stands, what this person may do now, and its timeline, kept fresh by a little script. */
+export function incidentPage(config: OrganisationConfig, viewer: Viewer, view: IncidentView): string {
+  const { incident, now } = view;
+  const zone = viewer.zone;
+  const bridge = config.bridge;
+  const update = incident.lastUpdate;
+  const summary = facts([
+    ['Title', escapeHtml(incident.title)],
+    ['Service', escapeHtml(incident.service)],
+    [
+      'Priority',
+      `${escapeHtml(incident.priority ?? 'not yet classified')}${incident.verdict ? ` (${escapeHtml(incident.verdict)})` : ''}`,
+    ],
+    ...(incident.reasons?.length ? ([['Why', escapeHtml(incident.reasons.join('; '))]] as Array<[string, string]>) : []),
+    ['Status', escapeHtml(incident.status)],
+    ['MIM', escapeHtml(incident.mim?.name ?? 'not yet accepted')],
+    [
+      'Bridge',
+      `<a href="${escapeHtml(bridge.url)}">${escapeHtml(bridge.url)}</a>${bridge.dialIn ? `, dial ${escapeHtml(bridge.dialIn)}` : ''}${bridge.pin ? `, PIN ${escapeHtml(bridge.pin)}` : ''}`,
+    ],
+    [
+      'Last update',
+      update
+        ? `${escapeHtml(formatTime(update.postedAt, zone))}: ${escapeHtml(update.impact)} ${escapeHtml(update.status)} ${escapeHtml(update.actions)}`
+        : 'none yet',
+    ],
+    ['Next update', nextUpdate(incident, zone, now)],
+  ]);
+  const forms = view.actions
+    .map((action) => {
+      const label = ACTION_LABELS[action];
+      const failed = view.failed?.action === action ? view.failed : undefined;
+      return `<details${failed ? ' open' : ''}><summary>${escapeHtml(label.title)}</summary>
+<form method="post" action="/console/incidents/${escapeHtml(incident.id)}/actions">
+<input type="hidden" name="action" value="${escapeHtml(action)}"><input type="hidden" name="key" value="${escapeHtml(view.formKey)}-${escapeHtml(action)}">
+${failed ? `<p class="error" role="alert">${escapeHtml(failed.error)}</p>` : ''}${formFields(action, incident, failed?.values, `${action}-`)}
+<button type="submit">${escapeHtml(label.button)}</button></form></details>`;
+    })
+    .join('\n');
+  return consolePage(
+    `${incident.id}: ${incident.title}`,
+    `<h1>${escapeHtml(incident.id)}</h1>${view.done ? `<p class="notice" role="status">${escapeHtml(view.done)}</p>` : ''}${summary}
+${forms ? `<h2>Act</h2>${forms}` : ''}
+<h2>Timeline</h2><div id="timeline" data-src="/console/incidents/${escapeHtml(incident.id)}/timeline">${timelineSection(config, view.timeline, zone)}</div>
+<script src="/console/app.js" defer></script>`,
+    viewer,
   );
 }

@@ -191,7 +191,7 @@ export interface MimEvent {
   action: MimAction;
   by: string;
   at: string;
-  via: 'link' | 'api' | 'cli';
+  via: 'link' | 'api' | 'cli' | 'console';
   /** The AWS identity that signed the API call (IAM-authorised routes), beside the person it names. */
   principal?: string;
   reason?: string;

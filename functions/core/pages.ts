@@ -178,7 +178,24 @@ export function confirmPage(options: {
 }): string {
   const { incident, action, recipientName, values, error, detail } = options;
   const label = ACTION_LABELS[action];
-  const fields = fieldsFor(action, incident)
+  return page(
+    label.title,
+    `<h1>${escapeHtml(label.title)}</h1>
+<p>This link was sent to <strong>${escapeHtml(recipientName)}</strong>. Nothing has happened yet: press the button to act.</p>
+${summary(incident)}
+${detail ? `<p><strong>${escapeHtml(detail)}</strong></p>` : ''}
+${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
+<form method="post">
+<input type="hidden" name="confirm" value="${escapeHtml(action)}">
+${formFields(action, incident, values)}
+<button type="submit">${escapeHtml(label.button)}</button>
+</form>`,
+  );
+}
+
+/** An action's fields as form inputs, filled with what was posted (a form shown again with its error). */
+export function formFields(action: MimAction, incident: Incident, values?: Record<string, string>, idPrefix = ''): string {
+  return fieldsFor(action, incident)
     .map((f) => {
       const value = escapeHtml(values?.[f.name] ?? f.value ?? '');
       if (f.choices) {
@@ -190,25 +207,13 @@ export function confirmPage(options: {
           .join('');
         return `<fieldset><legend>${escapeHtml(f.label)}</legend>${options}</fieldset>`;
       }
+      const id = `${idPrefix}${f.name}`;
       const input = f.multiline
-        ? `<textarea id="${f.name}" name="${f.name}" rows="3"${f.required ? ' required' : ''}>${value}</textarea>`
-        : `<input type="text" id="${f.name}" name="${f.name}" value="${value}"${f.required ? ' required' : ''}>`;
-      return `<label for="${f.name}">${escapeHtml(f.label)}</label>${input}`;
+        ? `<textarea id="${id}" name="${f.name}" rows="3"${f.required ? ' required' : ''}>${value}</textarea>`
+        : `<input type="text" id="${id}" name="${f.name}" value="${value}"${f.required ? ' required' : ''}>`;
+      return `<label for="${id}">${escapeHtml(f.label)}</label>${input}`;
     })
     .join('\n');
-  return page(
-    label.title,
-    `<h1>${escapeHtml(label.title)}</h1>
-<p>This link was sent to <strong>${escapeHtml(recipientName)}</strong>. Nothing has happened yet: press the button to act.</p>
-${summary(incident)}
-${detail ? `<p><strong>${escapeHtml(detail)}</strong></p>` : ''}
-${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
-<form method="post">
-<input type="hidden" name="confirm" value="${escapeHtml(action)}">
-${fields}
-<button type="submit">${escapeHtml(label.button)}</button>
-</form>`,
-  );
 }
 
 /** A page with a message, and the incident it concerns or, for a link that no longer acts, what the link was for. */

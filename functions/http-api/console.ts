@@ -1,9 +1,24 @@
-import { rolesOf } from '../core/access';
-import { boardPage, choosePasswordPage, signInPage, type Viewer } from '../core/console-pages';
-import { messagePage } from '../core/pages';
+import { randomBytes } from 'node:crypto';
+import { CONSOLE_MIM_ACTIONS, consoleActions, rolesOf } from '../core/access';
+import {
+  boardPage,
+  choosePasswordPage,
+  consolePage,
+  incidentPage,
+  type IncidentView,
+  signInPage,
+  timelineSection,
+  type Viewer,
+} from '../core/console-pages';
+import { INCIDENT_ID_PATTERN } from '../core/ids';
+import { type Incident, type MimAction, refusalFor } from '../core/incident';
+import { ACTION_LABELS, messagePage } from '../core/pages';
+import { ActionRefused, submitAction } from '../services/actions';
+import { details } from './action-fields';
+import { CONSOLE_SCRIPT } from './console-script';
 import type { Identity, Session } from '../adapters/identity';
 import type { App } from '../services/app';
-import { crossSite, html, type HttpRequest, type HttpResponse } from './http';
+import { consoleHtml, crossSite, html, type HttpRequest, type HttpResponse } from './http';
 import type { RouteCall } from './routes';
 
 /*
@@ -110,12 +125,130 @@ async function signOut(app: App, identity: Identity, req: HttpRequest): Promise<
   return redirect('/console/sign-in', cleared(app));
 }
 
-async function board(app: App, identity: Identity, { req, now }: RouteCall): Promise<HttpResponse> {
-  const session = await signedIn(app, identity, req);
-  if (!session) return redirect('/console/sign-in');
-  const incidents = await app.store.listIncidents('OPEN');
-  return { ...html(200, boardPage(session.viewer, incidents, now)), ...(session.cookies ? { cookies: session.cookies } : {}) };
+type SignedInSession = NonNullable<Awaited<ReturnType<typeof signedIn>>>;
+
+/** A page for a signed-in person: the sign-in page for anyone else, and a renewed session's cookies set as it goes. */
+const signedInPage =
+  (route: (app: App, session: SignedInSession, call: RouteCall) => Promise<HttpResponse>) =>
+  async (app: App, identity: Identity, call: RouteCall): Promise<HttpResponse> => {
+    const session = await signedIn(app, identity, call.req);
+    if (!session) return redirect('/console/sign-in');
+    const answer = await route(app, session, call);
+    return session.cookies ? { ...answer, cookies: [...(answer.cookies ?? []), ...session.cookies] } : answer;
+  };
+
+const board = signedInPage(async (app, { viewer }, { now }) =>
+  consoleHtml(200, boardPage(viewer, await app.store.listIncidents('OPEN'), now)),
+);
+
+async function incidentOf(app: App, id: string, viewer: Viewer): Promise<Incident | HttpResponse> {
+  const incident = INCIDENT_ID_PATTERN.test(id) ? await app.store.getIncident(id) : undefined;
+  if (incident) return incident;
+  return consoleHtml(
+    404,
+    consolePage(
+      'No such incident',
+      `<h1>No such incident</h1><p>There is no incident ${escapeText(id)}. <a href="/console">Back to the board</a>.</p>`,
+      viewer,
+    ),
+  );
 }
+
+const escapeText = (text: string) => text.replace(/[^A-Za-z0-9-]/g, '').slice(0, 40);
+
+async function showIncident(
+  app: App,
+  viewer: Viewer & { id: string },
+  incident: Incident,
+  now: Date,
+  more: Pick<IncidentView, 'failed' | 'done'> = {},
+  statusCode = 200,
+): Promise<HttpResponse> {
+  const view: IncidentView = {
+    incident,
+    timeline: await app.store.timeline(incident.id),
+    actions: consoleActions(incident, viewer.id, viewer.roles),
+    now,
+    formKey: randomBytes(12).toString('base64url'),
+    ...more,
+  };
+  return consoleHtml(statusCode, incidentPage(app.config, viewer, view));
+}
+
+const incident = signedInPage(async (app, { viewer }, { req, id, now }) => {
+  const found = await incidentOf(app, id, viewer);
+  if (!('id' in found)) return found;
+  const done = req.query.done as MimAction | undefined;
+  const said =
+    done && Object.hasOwn(ACTION_LABELS, done)
+      ? `${ACTION_LABELS[done].button}: recorded as ${viewer.name}; the workflow takes it in a moment.`
+      : undefined;
+  return showIncident(app, viewer, found, now, said ? { done: said } : {});
+});
+
+const timeline = signedInPage(async (app, { viewer }, { id }) => {
+  const found = await incidentOf(app, id, viewer);
+  if (!('id' in found)) return found;
+  return consoleHtml(200, timelineSection(app.config, await app.store.timeline(found.id), viewer.zone));
+});
+
+/**
+ * An action posted from an incident's page, by the signed-in person: refused (403) without the MIM
+ * role whatever the form says, judged as the emailed link's would be, and recorded with the channel
+ * `console`; then the page again (its address says what was done).
+ */
+const act = signedInPage(async (app, { viewer }, { req, id, now }) => {
+  if (crossSite(req))
+    return html(403, messagePage('Refused', 'The form was sent from another site. Act from the console itself.'));
+  const found = await incidentOf(app, id, viewer);
+  if (!('id' in found)) return found;
+  const form = Object.fromEntries(new URLSearchParams(req.body));
+  const action = form.action as MimAction;
+  if (!(CONSOLE_MIM_ACTIONS as readonly string[]).includes(action)) {
+    return consoleHtml(
+      400,
+      consolePage(
+        'Not an action',
+        `<h1>Not an action</h1><p>The console does not take that action. <a href="/console/incidents/${found.id}">Back to ${found.id}</a>.</p>`,
+        viewer,
+      ),
+    );
+  }
+  if (!viewer.roles.includes('mim')) {
+    const roles = viewer.roles.join(', ') || 'none';
+    return consoleHtml(
+      403,
+      consolePage(
+        'Not yours to do',
+        `<h1>Not yours to do</h1><p>Your roles (${roles}) read incidents; only a MIM acts on one. <a href="/console/incidents/${found.id}">Back to ${found.id}</a>.</p>`,
+        viewer,
+      ),
+    );
+  }
+  const parsed = details(app, action, form);
+  const asked = parsed.ok && refusalFor(found, { action, by: viewer.id, ...parsed.value });
+  if (!parsed.ok || asked) {
+    const error = parsed.ok ? `${asked}.` : parsed.error;
+    return showIncident(app, viewer, found, now, { failed: { action, error, values: form } }, parsed.ok ? 409 : 400);
+  }
+  try {
+    await submitAction(
+      app,
+      { incidentId: found.id, action, by: viewer.id, via: 'console', ...parsed.value },
+      { now, incident: found, ...(form.key ? { key: form.key.slice(0, 128) } : {}) },
+    );
+  } catch (error) {
+    if (!(error instanceof ActionRefused)) throw error;
+    return showIncident(app, viewer, found, now, { failed: { action, error: error.message, values: form } }, 409);
+  }
+  return redirect(`/console/incidents/${found.id}?done=${action}`);
+});
+
+const script = async (): Promise<HttpResponse> => ({
+  statusCode: 200,
+  headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' },
+  body: CONSOLE_SCRIPT,
+});
 
 /** The console's routes, by method and path; each answers 503 where the stage has no user pool. */
 const withIdentity =
@@ -128,4 +261,8 @@ export const CONSOLE_ROUTES = {
   'GET /console/sign-in': withIdentity((app, identity, { req }) => signIn(app, identity, req)),
   'POST /console/sign-in': withIdentity((app, identity, { req }) => signIn(app, identity, req)),
   'POST /console/sign-out': withIdentity((app, identity, { req }) => signOut(app, identity, req)),
+  'GET /console/app.js': script,
+  'GET /console/incidents/{id}': withIdentity(incident),
+  'GET /console/incidents/{id}/timeline': withIdentity(timeline),
+  'POST /console/incidents/{id}/actions': withIdentity(act),
 } as const;

@@ -30,6 +30,22 @@ export const html = (statusCode: number, body: string, method = 'GET'): HttpResp
   body: method === 'HEAD' ? '' : body,
 });
 
+/**
+ * A console page: the same headers, and its own script (the board's and the timeline's refresh)
+ * fetching from this origin alone.
+ */
+export function consoleHtml(statusCode: number, body: string, method = 'GET'): HttpResponse {
+  const page = html(statusCode, body, method);
+  return {
+    ...page,
+    headers: {
+      ...page.headers,
+      'content-security-policy':
+        "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'",
+    },
+  };
+}
+
 export const json = (statusCode: number, value: unknown): HttpResponse => ({
   statusCode,
   headers: {

@@ -434,13 +434,26 @@ describe('CDK: the HTTP API', () => {
       (r) => (r as { Properties: { RouteKey: string; AuthorizationType?: string } }).Properties,
     );
 
-  it('action links and the health check are open: the link id is the capability', () => {
+  it('action links, the health check and the console take no IAM: a link id is its capability, the console checks its own sign-in', () => {
     const open = routes()
       .filter((r) => (r.AuthorizationType ?? 'NONE') === 'NONE')
       .map((r) => r.RouteKey)
       .sort();
 
-    expect(open).toEqual(['GET /a/{id}', 'GET /health', 'HEAD /a/{id}', 'POST /a/{id}']);
+    expect(open).toEqual([
+      'GET /a/{id}',
+      'GET /console',
+      'GET /console/app.js',
+      'GET /console/incidents/{id}',
+      'GET /console/incidents/{id}/timeline',
+      'GET /console/sign-in',
+      'GET /health',
+      'HEAD /a/{id}',
+      'POST /a/{id}',
+      'POST /console/incidents/{id}/actions',
+      'POST /console/sign-in',
+      'POST /console/sign-out',
+    ]);
   });
 
   it('every management route is IAM-authorised', () => {

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { pageText } from '../../infra/local/driver';
+import { UPDATE, declare } from '../support/incidents';
+import { signedIn } from '../support/console';
+import { fastConfigWith, useSandbox, whenOnCall } from '../support/sandbox';
+
+// Nothing moves on its own: pages wait ten minutes, updates are due in an hour. Bob is the on-call MIM.
+const config = fastConfigWith('console-incident', { rota: { ackWindow: '10m' }, cadence: { P1: '1h', P2: '1h' } });
+const { driver, sandbox } = useSandbox(config, { at: whenOnCall('bob', config) });
+
+async function paged(title: string): Promise<string> {
+  const id = await declare(driver(), { title });
+  await driver().waitForTimeline(id, 'paged');
+  return id;
+}
+
+describe("console: an incident's page", () => {
+  it('the paged MIM accepts from the page and posts an update, which reaches the stakeholders, recorded as from the console', async () => {
+    const id = await paged(`Accepted in the console ${Math.random()}`);
+    const bob = await signedIn(sandbox(), 'bob');
+
+    const page = pageText(await (await bob.get(`/incidents/${id}`)).text());
+    const accepted = await bob.post(`/incidents/${id}/actions`, { action: 'accept', key: 'k1' });
+    await driver().waitForTimeline(id, 'notice-sent');
+    const updated = await bob.post(`/incidents/${id}/actions`, { action: 'update', key: 'k2', ...UPDATE });
+    const told = await driver().waitForEmail('irene@example.com', new RegExp(`Update 1: ${id}`));
+
+    expect(page).toContain('Accept this incident as its Major Incident Manager');
+    expect(accepted.status).toBe(303);
+    expect(accepted.headers.get('location')).toBe(`/console/incidents/${id}?done=accept`);
+    expect(updated.status).toBe(303);
+    expect(told.text).toContain(UPDATE.impact);
+    const { timeline } = await driver().incident(id);
+    expect(timeline.find((e) => e.kind === 'accepted')).toMatchObject({ actor: 'bob', channel: 'console' });
+  });
+
+  it('leadership sees the last update and when the next is due, and no action; an action forged by leadership is refused and changes nothing', async () => {
+    const id = await paged(`Read by leadership ${Math.random()}`);
+    const irene = await signedIn(sandbox(), 'irene');
+
+    const page = await (await irene.get(`/incidents/${id}`)).text();
+    const forged = await irene.post(`/incidents/${id}/actions`, { action: 'accept', key: 'forged' });
+    const incident = (await driver().incident(id)).incident;
+
+    expect(pageText(page)).toContain('Next update');
+    expect(page).not.toContain('<form method="post" action="/console/incidents/');
+    expect(forged.status).toBe(403);
+    expect(pageText(await forged.text())).toContain('only a MIM acts on one');
+    expect(incident.status).toBe('paging');
+    expect(incident.mim).toBeUndefined();
+  });
+
+  it('a form with a mistake is shown again, open, saying what was wrong, and nothing is recorded', async () => {
+    const id = await paged(`Mistaken form ${Math.random()}`);
+    const bob = await signedIn(sandbox(), 'bob');
+    await bob.post(`/incidents/${id}/actions`, { action: 'accept', key: 'a' });
+    await driver().waitForTimeline(id, 'notice-sent');
+
+    const answer = await bob.post(`/incidents/${id}/actions`, {
+      action: 'update',
+      key: 'b',
+      impact: '',
+      status: 'x',
+      actions: 'y',
+    });
+    const page = await answer.text();
+
+    expect(answer.status).toBe(400);
+    expect(page).toContain('<details open>');
+    expect(page).toMatch(/class="error" role="alert">[^<]*impact/);
+    expect((await driver().incident(id)).timeline.filter((e) => e.kind === 'update-posted')).toHaveLength(0);
+  });
+
+  it('the same form posted twice (a double click) is one action', async () => {
+    const id = await paged(`Double click ${Math.random()}`);
+    const bob = await signedIn(sandbox(), 'bob');
+
+    const [first, second] = await Promise.all([
+      bob.post(`/incidents/${id}/actions`, { action: 'accept', key: 'same' }),
+      bob.post(`/incidents/${id}/actions`, { action: 'accept', key: 'same' }),
+    ]);
+    await driver().waitForTimeline(id, 'notice-sent');
+
+    expect([first.status, second.status]).toEqual([303, 303]);
+    const inbox = (await driver().incident(id)).timeline.filter((e) => e.kind === 'accepted' || e.kind === 'action-refused');
+    expect(inbox.map((e) => e.kind)).toEqual(['accepted']);
+  });
+
+  it('an action posted from another site is refused, signed in or not', async () => {
+    const id = await paged(`Cross-site ${Math.random()}`);
+    const bob = await signedIn(sandbox(), 'bob');
+
+    const answer = await bob.post(`/incidents/${id}/actions`, { action: 'accept', key: 'x' }, { 'sec-fetch-site': 'cross-site' });
+
+    expect(answer.status).toBe(403);
+    expect((await driver().incident(id)).incident.mim).toBeUndefined();
+  });
+
+  it('the timeline alone, for the page to refresh in place, and an unknown incident says so', async () => {
+    const id = await paged(`Timeline fragment ${Math.random()}`);
+    const desk = await signedIn(sandbox(), 'desk');
+
+    const fragment = await desk.get(`/incidents/${id}/timeline`);
+    const unknown = await desk.get('/incidents/INC-20261201-FFFFFF');
+
+    expect(fragment.status).toBe(200);
+    expect(await fragment.text()).toMatch(/^<table>.*Declared by/s);
+    expect(unknown.status).toBe(404);
+  });
+});

@@ -1,5 +1,5 @@
 import escapeHtml from 'escape-html';
-import type { ConsoleRole, OrganisationConfig } from './config';
+import { LEVELS, type ConsoleRole, type OrganisationConfig } from './config';
 import type { Incident, MimAction } from './incident';
 import { formatTime } from './messages';
 import { ACTION_LABELS, formFields } from './pages';
@@ -19,7 +19,7 @@ main{max-width:1040px;margin:16px auto;background:#fff;padding:16px 20px}
 h1{font-size:22px;margin:0 0 12px}table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #ccc;vertical-align:top}
 .overdue{color:#a0001c;font-weight:bold}.muted{color:#555}
-label{display:block;font-weight:bold;margin:12px 0 4px}input{font:inherit;padding:8px;width:100%;max-width:360px;box-sizing:border-box}
+label{display:block;font-weight:bold;margin:12px 0 4px}input,select{font:inherit;padding:8px;width:100%;max-width:360px;box-sizing:border-box}
 main button{margin-top:16px;padding:10px 20px;font:bold 16px Arial,sans-serif;background:#7a0016;color:#fff;border:0;border-radius:4px;cursor:pointer}
 .error{color:#a0001c;font-weight:bold}dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px}dt{font-weight:bold}dd{margin:0}
 details{border:1px solid #ccc;border-radius:4px;margin:8px 0;padding:8px 12px}summary{font-weight:bold;cursor:pointer}
@@ -42,7 +42,9 @@ const ROLE_NAMES: Record<ConsoleRole, string> = {
 
 export function consolePage(title: string, body: string, viewer?: Viewer, options: { refreshSeconds?: number } = {}): string {
   const header = viewer
-    ? `<header><strong>Major incidents</strong><a href="/console">Board</a><span class="who">${escapeHtml(viewer.name)} (${escapeHtml(
+    ? `<header><strong>Major incidents</strong><a href="/console">Board</a>${
+        viewer.roles.includes('service-desk') || viewer.roles.includes('mim') ? '<a href="/console/declare">Declare</a>' : ''
+      }${viewer.roles.includes('operations') ? '<a href="/console/operations">Operations</a>' : ''}<span class="who">${escapeHtml(viewer.name)} (${escapeHtml(
         viewer.roles.map((r) => ROLE_NAMES[r]).join(', ') || 'no role',
       )})</span><form method="post" action="/console/sign-out"><button type="submit">Sign out</button></form></header>`
     : '<header><strong>Major incidents</strong></header>';
@@ -159,6 +161,7 @@ export function incidentPage(config: OrganisationConfig, viewer: Viewer, view: I
   const update = incident.lastUpdate;
   const summary = facts([
     ['Title', escapeHtml(incident.title)],
+    ...(incident.description ? ([['Reported', escapeHtml(incident.description)]] as Array<[string, string]>) : []),
     ['Service', escapeHtml(incident.service)],
     [
       'Priority',
@@ -196,6 +199,61 @@ ${failed ? `<p class="error" role="alert">${escapeHtml(failed.error)}</p>` : ''}
 ${forms ? `<h2>Act</h2>${forms}` : ''}
 <h2>Timeline</h2><div id="timeline" data-src="/console/incidents/${escapeHtml(incident.id)}/timeline">${timelineSection(config, view.timeline, zone)}</div>
 <script src="/console/app.js" defer></script>`,
+    viewer,
+  );
+}
+
+export interface DeclareForm {
+  service?: string;
+  impact?: string;
+  urgency?: string;
+  title?: string;
+  description?: string;
+}
+
+export interface DryRun {
+  priority: string;
+  verdict: string;
+  lines: string[];
+}
+
+const select = (name: string, label: string, options: readonly string[], chosen: string | undefined, hint?: string) =>
+  `<label for="${name}">${escapeHtml(label)}</label><select id="${name}" name="${name}">${
+    hint ? `<option value="">${escapeHtml(hint)}</option>` : ''
+  }${options.map((o) => `<option${o === chosen ? ' selected' : ''}>${escapeHtml(o)}</option>`).join('')}</select>`;
+
+/**
+ * Declaring an incident: the service desk fills it in, checks how the criteria would classify it
+ * (the dry run, with every reason), and declares it; the incident's page then shows the verdict.
+ */
+export function declarePage(
+  config: OrganisationConfig,
+  viewer: Viewer,
+  options: { values?: DeclareForm; dryRun?: DryRun; error?: string; formKey: string },
+): string {
+  const v = options.values ?? {};
+  const run = options.dryRun;
+  const verdict = run
+    ? `<div class="notice" role="status"><p><strong>${escapeHtml(run.priority)} ${escapeHtml(run.verdict)}</strong>: nothing is declared yet.</p><ul>${run.lines
+        .map((l) => `<li>${escapeHtml(l)}</li>`)
+        .join('')}</ul></div>`
+    : '';
+  return consolePage(
+    'Declare an incident',
+    `<h1>Declare an incident</h1>${options.error ? `<p class="error" role="alert">${escapeHtml(options.error)}</p>` : ''}${verdict}
+<form method="post" action="/console/declare"><input type="hidden" name="key" value="${escapeHtml(options.formKey)}">
+${select(
+  'service',
+  'Service',
+  config.services.map((s) => s.name),
+  v.service,
+)}
+${select('impact', 'Impact', LEVELS, v.impact, "from the service's tier")}
+${select('urgency', 'Urgency', LEVELS, v.urgency, "the criteria's default")}
+<label for="title">Title: what is happening, in a line</label><input id="title" name="title" maxlength="200" value="${escapeHtml(v.title ?? '')}">
+<label for="description">What you see (optional)</label><textarea id="description" name="description" rows="4" maxlength="4000">${escapeHtml(v.description ?? '')}</textarea>
+<button type="submit" name="intent" value="check">Check the classification</button> <button type="submit" name="intent" value="declare">Declare</button>
+</form>`,
     viewer,
   );
 }

@@ -95,6 +95,8 @@ export interface Incident {
   source: 'alarm' | 'manual';
   declaredAt: string;
   declaredBy: string;
+  /** What the person declaring it saw, in their words. */
+  description?: string;
   /**
    * The delivery (alarm message or declaration) whose intake stored this incident: a retry of that
    * delivery knows it opened the incident, whichever step it failed at.

@@ -12,7 +12,7 @@ export const text = (what: string) =>
     .max(4000, `${what} is longer than 4000 characters`);
 
 /** Free text that may be left out; blank counts as left out. */
-const optionalText = z
+export const optionalText = z
   .string()
   .trim()
   .max(4000)

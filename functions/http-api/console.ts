@@ -1,9 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { explainClassification } from '../core/classify';
+import { LEVELS } from '../core/config';
+import { singleLine } from '../core/text';
+import { declareIncident } from '../services/intake';
+import { optionalText } from './action-fields';
 import { CONSOLE_MIM_ACTIONS, consoleActions, rolesOf } from '../core/access';
 import {
   boardPage,
   choosePasswordPage,
   consolePage,
+  declarePage,
   incidentPage,
   type IncidentView,
   signInPage,
@@ -244,6 +251,99 @@ const act = signedInPage(async (app, { viewer }, { req, id, now }) => {
   return redirect(`/console/incidents/${found.id}?done=${action}`);
 });
 
+/** A declaration as the console's form sends it: blank choices are left to the criteria. */
+const declaration = z.object({
+  service: z.string().max(200),
+  impact: z
+    .enum(LEVELS)
+    .or(z.literal('').transform(() => undefined))
+    .optional(),
+  urgency: z
+    .enum(LEVELS)
+    .or(z.literal('').transform(() => undefined))
+    .optional(),
+  title: z
+    .string()
+    .max(4000)
+    .transform(singleLine)
+    .pipe(
+      z
+        .string()
+        .min(1, 'Give a title: what is happening, in a line')
+        .max(200, 'The title is longer than 200 characters: say it in a line, the detail below'),
+    ),
+  description: optionalText,
+  key: z.string().max(128).optional(),
+  intent: z.enum(['check', 'declare']).default('check'),
+});
+
+const mayDeclare = (viewer: Viewer) => viewer.roles.includes('service-desk') || viewer.roles.includes('mim');
+
+const notYours = (viewer: Viewer, what: string) =>
+  consoleHtml(
+    403,
+    consolePage(
+      'Not yours to do',
+      `<h1>Not yours to do</h1><p>Your roles (${viewer.roles.join(', ') || 'none'}) do not ${what}. <a href="/console">Back to the board</a>.</p>`,
+      viewer,
+    ),
+  );
+
+const newKey = () => randomBytes(12).toString('base64url');
+
+const declareForm = signedInPage(async (app, { viewer }) =>
+  mayDeclare(viewer)
+    ? consoleHtml(200, declarePage(app.config, viewer, { formKey: newKey() }))
+    : notYours(viewer, 'declare incidents'),
+);
+
+/**
+ * The service desk's declaration: checked against the criteria (the dry run) without declaring, or
+ * declared, by the signed-in person with the channel console; its page then shows the verdict.
+ */
+const declare = signedInPage(async (app, { viewer }, { req, now }) => {
+  if (crossSite(req))
+    return html(403, messagePage('Refused', 'The form was sent from another site. Declare from the console itself.'));
+  if (!mayDeclare(viewer)) return notYours(viewer, 'declare incidents');
+  const raw = Object.fromEntries(new URLSearchParams(req.body));
+  const values = {
+    service: raw.service,
+    impact: raw.impact,
+    urgency: raw.urgency,
+    title: raw.title,
+    description: raw.description,
+  };
+  const formKey = raw.key?.slice(0, 128) || newKey();
+  const read = declaration.safeParse(raw);
+  const service = read.success ? app.config.services.find((s) => s.name === read.data.service) : undefined;
+  if (!read.success || !service) {
+    const error = read.success
+      ? `Choose a service of the config: ${app.config.services.map((s) => s.name).join(', ')}`
+      : read.error.issues[0]!.message;
+    return consoleHtml(400, declarePage(app.config, viewer, { values, error, formKey }));
+  }
+  const d = read.data;
+  const levels = { ...(d.impact ? { impact: d.impact } : {}), ...(d.urgency ? { urgency: d.urgency } : {}) };
+  if (d.intent === 'check') {
+    const run = explainClassification(app.config, { service: service.name, ...levels });
+    return consoleHtml(200, declarePage(app.config, viewer, { values, dryRun: run, formKey }));
+  }
+  const result = await declareIncident(
+    app,
+    {
+      service: service.name,
+      title: d.title,
+      declaredBy: viewer.id,
+      ...(d.description ? { description: d.description } : {}),
+      ...levels,
+      idempotencyKey: `console#${viewer.id}#${formKey}`,
+      channel: 'console',
+    },
+    now,
+  );
+  return redirect(`/console/incidents/${result.incidentId}`);
+});
+
 const script = async (): Promise<HttpResponse> => ({
   statusCode: 200,
   headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' },
@@ -262,6 +362,8 @@ export const CONSOLE_ROUTES = {
   'POST /console/sign-in': withIdentity((app, identity, { req }) => signIn(app, identity, req)),
   'POST /console/sign-out': withIdentity((app, identity, { req }) => signOut(app, identity, req)),
   'GET /console/app.js': script,
+  'GET /console/declare': withIdentity(declareForm),
+  'POST /console/declare': withIdentity(declare),
   'GET /console/incidents/{id}': withIdentity(incident),
   'GET /console/incidents/{id}/timeline': withIdentity(timeline),
   'POST /console/incidents/{id}/actions': withIdentity(act),

@@ -36,6 +36,7 @@ export const API_ROUTES = [
   { path: '/console/sign-in', methods: ['GET', 'POST'], access: 'console' },
   { path: '/console/sign-out', methods: ['POST'], access: 'console' },
   { path: '/console/app.js', methods: ['GET'], access: 'console' },
+  { path: '/console/declare', methods: ['GET', 'POST'], access: 'console' },
   { path: '/console/incidents/{id}', methods: ['GET'], access: 'console' },
   { path: '/console/incidents/{id}/timeline', methods: ['GET'], access: 'console' },
   { path: '/console/incidents/{id}/actions', methods: ['POST'], access: 'console' },

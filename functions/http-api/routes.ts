@@ -8,7 +8,7 @@ import { ActionRefused, submitAction, UnknownIncident } from '../services/action
 import type { App } from '../services/app';
 import { declareIncident } from '../services/intake';
 import { RedriveRefused, redriveWorkflow } from '../services/workflow-stops';
-import { ACTION_FIELDS, details, text } from './action-fields';
+import { ACTION_FIELDS, details, optionalText, text } from './action-fields';
 import { crossSite, json, problem, type HttpRequest, type HttpResponse } from './http';
 import type { RouteAccess, RouteKey } from './route-table';
 import { actingRefusal, signerRefusal } from '../core/access';
@@ -66,6 +66,7 @@ const declaration = z.object({
     NAME_MAX,
     `by is longer than ${NAME_MAX} characters; it is a person id from the config`,
   ),
+  description: optionalText,
   impact: z.enum(LEVELS).optional(),
   urgency: z.enum(LEVELS).optional(),
   idempotencyKey: idempotencyKey.optional(),
@@ -212,6 +213,7 @@ async function declare(app: App, req: HttpRequest, now: Date): Promise<HttpRespo
       service: d.service,
       title: d.title,
       declaredBy: d.by,
+      ...(d.description ? { description: d.description } : {}),
       ...(d.impact ? { impact: d.impact } : {}),
       ...(d.urgency ? { urgency: d.urgency } : {}),
       idempotencyKey: header ?? d.idempotencyKey ?? `${d.by}#${d.service}#${d.title}#${now.toISOString().slice(0, 16)}`,

@@ -422,11 +422,12 @@ export interface Declaration {
   service: string;
   title: string;
   declaredBy: string;
+  description?: string;
   impact?: Level;
   urgency?: Level;
   /** The same key declares the same incident once (a retried CLI or API call). */
   idempotencyKey: string;
-  channel: 'api' | 'cli';
+  channel: 'api' | 'cli' | 'console';
   /** The AWS identity that signed the call, when the API is IAM-authorised. */
   principal?: string;
 }
@@ -446,6 +447,7 @@ export async function declareIncident(app: App, d: Declaration, now = app.clock.
       source: 'manual',
       declaredAt: now.toISOString(),
       declaredBy: d.declaredBy,
+      ...(d.description ? { description: d.description } : {}),
       status: 'declared',
       ...(d.impact ? { impact: d.impact } : {}),
       ...(d.urgency ? { urgency: d.urgency } : {}),

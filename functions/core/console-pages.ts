@@ -257,3 +257,49 @@ ${select('urgency', 'Urgency', LEVELS, v.urgency, "the criteria's default")}
     viewer,
   );
 }
+
+export interface QuarantinedInput {
+  at: string;
+  source: string;
+  error: string;
+  raw: string;
+}
+
+/**
+ * What operations look after: incidents whose workflow stopped (with what stopped it, and a button
+ * that restarts it where it stopped) and the input that could not be understood, kept for a look.
+ */
+export function operationsPage(
+  viewer: Viewer,
+  view: { stopped: Incident[]; quarantined: QuarantinedInput[]; day: string; formKey: string; done?: string },
+): string {
+  const zone = viewer.zone;
+  const stopped = view.stopped.length
+    ? `<table><thead><tr><th>Incident</th><th>Stopped</th><th>Why</th><th></th></tr></thead><tbody>${view.stopped
+        .map((i) => {
+          const stop = i.workflowStopped!;
+          return `<tr><td data-label="Incident"><a href="/console/incidents/${escapeHtml(i.id)}">${escapeHtml(i.id)}</a> ${escapeHtml(i.title)}</td>
+<td data-label="Stopped">${escapeHtml(stop.status)} at ${escapeHtml(formatTime(stop.at, zone))}</td><td data-label="Why">${escapeHtml(stop.reason)}</td>
+<td><form method="post" action="/console/incidents/${escapeHtml(i.id)}/redrive"><input type="hidden" name="key" value="${escapeHtml(view.formKey)}"><button type="submit">Redrive</button></form></td></tr>`;
+        })
+        .join('\n')}</tbody></table>`
+    : "<p>Every open incident's workflow is running.</p>";
+  const quarantined = view.quarantined.length
+    ? `<table><thead><tr><th>When</th><th>From</th><th>What was wrong</th><th>What came</th></tr></thead><tbody>${view.quarantined
+        .map(
+          (
+            q,
+          ) => `<tr><td data-label="When">${escapeHtml(formatTime(q.at, zone))}</td><td data-label="From">${escapeHtml(q.source)}</td>
+<td data-label="What was wrong">${escapeHtml(q.error)}</td><td data-label="What came"><code>${escapeHtml(q.raw.slice(0, 300))}${q.raw.length > 300 ? '…' : ''}</code></td></tr>`,
+        )
+        .join('\n')}</tbody></table>`
+    : `<p>Nothing was quarantined on ${escapeHtml(view.day)}.</p>`;
+  return consolePage(
+    'Operations',
+    `<h1>Operations</h1>${view.done ? `<p class="notice" role="status">${escapeHtml(view.done)}</p>` : ''}
+<h2>Stopped workflows</h2>${stopped}
+<h2>Quarantined input, ${escapeHtml(view.day)}</h2>${quarantined}
+<p class="muted">The system's own alarms (its functions' errors, throttles, its queue of undelivered events) are CloudWatch alarms; they notify the operations topic's subscribers.</p>`,
+    viewer,
+  );
+}

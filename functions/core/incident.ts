@@ -168,7 +168,7 @@ export interface WorkflowStop {
 export interface RestartRequest {
   id: string;
   by: string;
-  via: 'api' | 'cli';
+  via: 'api' | 'cli' | 'console';
   at: string;
   principal?: string;
 }

@@ -4,6 +4,8 @@ import { explainClassification } from '../core/classify';
 import { LEVELS } from '../core/config';
 import { singleLine } from '../core/text';
 import { declareIncident } from '../services/intake';
+import { RedriveRefused, redriveWorkflow } from '../services/workflow-stops';
+import escapeHtmlText from 'escape-html';
 import { optionalText } from './action-fields';
 import { CONSOLE_MIM_ACTIONS, consoleActions, rolesOf } from '../core/access';
 import {
@@ -11,6 +13,7 @@ import {
   choosePasswordPage,
   consolePage,
   declarePage,
+  operationsPage,
   incidentPage,
   type IncidentView,
   signInPage,
@@ -155,13 +158,11 @@ async function incidentOf(app: App, id: string, viewer: Viewer): Promise<Inciden
     404,
     consolePage(
       'No such incident',
-      `<h1>No such incident</h1><p>There is no incident ${escapeText(id)}. <a href="/console">Back to the board</a>.</p>`,
+      `<h1>No such incident</h1><p>There is no incident ${escapeHtmlText(id.slice(0, 60))}. <a href="/console">Back to the board</a>.</p>`,
       viewer,
     ),
   );
 }
-
-const escapeText = (text: string) => text.replace(/[^A-Za-z0-9-]/g, '').slice(0, 40);
 
 async function showIncident(
   app: App,
@@ -344,6 +345,46 @@ const declare = signedInPage(async (app, { viewer }, { req, now }) => {
   return redirect(`/console/incidents/${result.incidentId}`);
 });
 
+const operations = signedInPage(async (app, { viewer }, { req, now }) => {
+  if (!viewer.roles.includes('operations')) return notYours(viewer, 'look after the system');
+  const day = now.toISOString().slice(0, 10);
+  const open = await app.store.listIncidents('OPEN');
+  const done = req.query.redriven;
+  return consoleHtml(
+    200,
+    operationsPage(viewer, {
+      stopped: open.filter((i) => i.workflowStopped),
+      quarantined: await app.store.quarantined(day),
+      day,
+      formKey: newKey(),
+      ...(done && INCIDENT_ID_PATTERN.test(done) ? { done: `Redriven: ${done}'s workflow restarts where it stopped.` } : {}),
+    }),
+  );
+});
+
+/** Restarts a stopped workflow where it stopped, as `mim redrive` does: operations only. */
+const redrive = signedInPage(async (app, { viewer }, { req, id }) => {
+  if (crossSite(req))
+    return html(403, messagePage('Refused', 'The form was sent from another site. Redrive from the console itself.'));
+  if (!viewer.roles.includes('operations')) return notYours(viewer, 'redrive workflows');
+  const found = await incidentOf(app, id, viewer);
+  if (!('id' in found)) return found;
+  try {
+    await redriveWorkflow(app, { incidentId: found.id, by: viewer.id, via: 'console' });
+  } catch (error) {
+    if (!(error instanceof RedriveRefused)) throw error;
+    return consoleHtml(
+      409,
+      consolePage(
+        'Not redriven',
+        `<h1>Not redriven</h1><p>${escapeHtmlText(error.message)} <a href="/console/operations">Back to operations</a>.</p>`,
+        viewer,
+      ),
+    );
+  }
+  return redirect(`/console/operations?redriven=${found.id}`);
+});
+
 const script = async (): Promise<HttpResponse> => ({
   statusCode: 200,
   headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' },
@@ -363,6 +404,8 @@ export const CONSOLE_ROUTES = {
   'POST /console/sign-out': withIdentity((app, identity, { req }) => signOut(app, identity, req)),
   'GET /console/app.js': script,
   'GET /console/declare': withIdentity(declareForm),
+  'GET /console/operations': withIdentity(operations),
+  'POST /console/incidents/{id}/redrive': withIdentity(redrive),
   'POST /console/declare': withIdentity(declare),
   'GET /console/incidents/{id}': withIdentity(incident),
   'GET /console/incidents/{id}/timeline': withIdentity(timeline),

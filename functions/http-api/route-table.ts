@@ -37,9 +37,11 @@ export const API_ROUTES = [
   { path: '/console/sign-out', methods: ['POST'], access: 'console' },
   { path: '/console/app.js', methods: ['GET'], access: 'console' },
   { path: '/console/declare', methods: ['GET', 'POST'], access: 'console' },
+  { path: '/console/operations', methods: ['GET'], access: 'console' },
   { path: '/console/incidents/{id}', methods: ['GET'], access: 'console' },
   { path: '/console/incidents/{id}/timeline', methods: ['GET'], access: 'console' },
   { path: '/console/incidents/{id}/actions', methods: ['POST'], access: 'console' },
+  { path: '/console/incidents/{id}/redrive', methods: ['POST'], access: 'console' },
 ] as const satisfies readonly ApiRoute[];
 
 export type ApiRouteOf = (typeof API_ROUTES)[number];

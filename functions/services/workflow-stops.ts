@@ -152,7 +152,7 @@ async function runningAgain(
  */
 export async function redriveWorkflow(
   app: App,
-  request: { incidentId: string; by: string; via: 'api' | 'cli'; principal?: string },
+  request: { incidentId: string; by: string; via: 'api' | 'cli' | 'console'; principal?: string },
 ): Promise<{ restartedWith: 'RedriveExecution' | 'StartExecution' }> {
   const { incidentId: id, by, via, principal } = request;
   const incident = await app.store.getIncident(id);

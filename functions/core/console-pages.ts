@@ -15,13 +15,13 @@ const STYLE = `body{font:16px/1.5 Arial,sans-serif;margin:0;background:#f4f4f4;c
 header{background:#7a0016;color:#fff;padding:8px 16px;display:flex;flex-wrap:wrap;gap:8px 16px;align-items:center}
 header a,header button{color:#fff}header .who{margin-left:auto}header form{display:inline}
 header button{background:none;border:1px solid #fff;border-radius:4px;padding:4px 10px;font:inherit;cursor:pointer}
-main{max-width:1040px;margin:16px auto;background:#fff;padding:16px 20px}
+main{max-width:1040px;margin:16px auto;background:#fff;padding:16px 20px;overflow-wrap:break-word}
 h1{font-size:22px;margin:0 0 12px}table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #ccc;vertical-align:top}
 .overdue{color:#a0001c;font-weight:bold}.muted{color:#555}
 label{display:block;font-weight:bold;margin:12px 0 4px}input,select{font:inherit;padding:8px;width:100%;max-width:360px;box-sizing:border-box}
 main button{margin-top:16px;padding:10px 20px;font:bold 16px Arial,sans-serif;background:#7a0016;color:#fff;border:0;border-radius:4px;cursor:pointer}
-.error{color:#a0001c;font-weight:bold}dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px}dt{font-weight:bold}dd{margin:0}
+.error{color:#a0001c;font-weight:bold}dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px}dt{font-weight:bold}dd{margin:0;min-width:0;overflow-wrap:anywhere}
 details{border:1px solid #ccc;border-radius:4px;margin:8px 0;padding:8px 12px}summary{font-weight:bold;cursor:pointer}
 textarea{font:inherit;padding:8px;width:100%;box-sizing:border-box}fieldset{border:0;padding:0;margin:12px 0 0}legend{font-weight:bold}label.choice{font-weight:normal}
 .notice{background:#eef6ee;border-left:4px solid #2e7d32;padding:8px 12px}a:focus,button:focus,input:focus{outline:3px solid #ffbf47}
@@ -177,7 +177,7 @@ export function incidentPage(config: OrganisationConfig, viewer: Viewer, view: I
     [
       'Last update',
       update
-        ? `${escapeHtml(formatTime(update.postedAt, zone))}: ${escapeHtml(update.impact)} ${escapeHtml(update.status)} ${escapeHtml(update.actions)}`
+        ? `${escapeHtml(formatTime(update.postedAt, zone))}<br>Impact: ${escapeHtml(update.impact)}<br>Status: ${escapeHtml(update.status)}<br>Doing: ${escapeHtml(update.actions)}`
         : 'none yet',
     ],
     ['Next update', nextUpdate(incident, zone, now)],

@@ -70,11 +70,11 @@ export function signInPage(options: { error?: string; username?: string; help: s
 export function choosePasswordPage(options: { username: string; state: string; error?: string }): string {
   return consolePage(
     'Choose your password',
-    `<h1>Choose your password</h1><p>This is your first sign-in: choose a password of your own, of at least 8 characters with upper and lower case letters, a digit and a symbol.</p>${
+    `<h1>Choose your password</h1><p>This is your first sign-in: choose a password of your own: at least 12 characters, with upper and lower case letters, a digit and a symbol.</p>${
       options.error ? `<p class="error" role="alert">${escapeHtml(options.error)}</p>` : ''
     }<form method="post" action="/console/sign-in">
 <input type="hidden" name="username" value="${escapeHtml(options.username)}"><input type="hidden" name="state" value="${escapeHtml(options.state)}">
-<label for="new-password">New password</label><input id="new-password" name="newPassword" type="password" autocomplete="new-password" required minlength="8">
+<label for="new-password">New password</label><input id="new-password" name="newPassword" type="password" autocomplete="new-password" required minlength="12">
 <button type="submit">Set password and sign in</button></form>`,
   );
 }

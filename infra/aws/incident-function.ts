@@ -31,6 +31,8 @@ export interface SystemResources {
   sesResources: string[];
   configurationSetName: string;
   publicUrl: string;
+  /** The console's user pool: the functions that serve the console verify its tokens. */
+  userPool: { id: string; clientId: string; issuer: string };
   linkTtl: string;
   /** The alarm intake function's timeout, as a duration such as 30s. */
   intakeTimeout: string;
@@ -93,6 +95,14 @@ export class IncidentFunction extends Construct {
         MIM_CONFIG_PATH: BUNDLED_CONFIG,
         POWERTOOLS_SERVICE_NAME: 'major-incident',
         ...(needs.links ? { PUBLIC_URL: system.publicUrl, LINK_TTL: system.linkTtl } : {}),
+        ...(needs.console
+          ? {
+              PUBLIC_URL: system.publicUrl,
+              COGNITO_USER_POOL_ID: system.userPool.id,
+              COGNITO_CLIENT_ID: system.userPool.clientId,
+              COGNITO_ISSUER: system.userPool.issuer,
+            }
+          : {}),
         ...(needs.email ? { SES_CONFIGURATION_SET: system.configurationSetName } : {}),
         // The execution's ARN is built from the state machine's (an incident's execution is named after it).
         ...(needs.workflow?.includes('StartExecution') ||

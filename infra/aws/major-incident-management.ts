@@ -32,6 +32,7 @@ import {
   type WorkflowFunction,
 } from '../../workflows/definition';
 import { IncidentFunction, type SystemResources } from './incident-function';
+import { ConsoleUsers } from './console-users';
 import { FUNCTION_NEEDS, type FunctionFolder, functionKey } from './needs';
 import { SystemWatch } from './system-watch';
 import { API_ROUTES, type RouteAccess } from '../../functions/http-api/route-table';
@@ -155,6 +156,8 @@ export interface MajorIncidentManagementProps {
  */
 export class MajorIncidentManagement extends Construct {
   readonly config: OrganisationConfig;
+  /** The console's people: the user pool and its app client. */
+  readonly consoleUsers: ConsoleUsers;
   readonly table: dynamodb.Table;
   readonly stateMachine: sfn.StateMachine;
   readonly api: apigwv2.HttpApi;
@@ -339,6 +342,8 @@ export class MajorIncidentManagement extends Construct {
       },
     });
     const publicUrl = props.publicUrl ?? this.api.apiEndpoint;
+    // --- Console sign-in -----------------------------------------------------------------------
+    this.consoleUsers = new ConsoleUsers(this, 'ConsoleUsers', { config: this.config, consoleUrl: `${publicUrl}/console` });
 
     // --- Functions -----------------------------------------------------------------------------
     const sesResources = [
@@ -376,6 +381,11 @@ export class MajorIncidentManagement extends Construct {
       sesResources,
       configurationSetName: configurationSet.configurationSetName,
       publicUrl,
+      userPool: {
+        id: this.consoleUsers.userPool.userPoolId,
+        clientId: this.consoleUsers.client.userPoolClientId,
+        issuer: this.consoleUsers.issuer,
+      },
       linkTtl: props.linkTtl ?? '24h',
       intakeTimeout: `${INTAKE_TIMEOUT.toSeconds()}s`,
       logRetention: retention,

@@ -39,6 +39,11 @@ export interface FunctionNeeds {
   links?: true;
   /** Decides a hold before paging, so needs the longest an alarm intake invocation runs. */
   intakeTimeout?: true;
+  /**
+   * Serves the console, so needs the user pool (its id, app client and token issuer) and the API's
+   * URL (its cookies are Secure over https). Signing in calls Cognito's public API, which takes no IAM.
+   */
+  console?: true;
 }
 
 const READ_WRITE: TableAction[] = ['GetItem', 'PutItem', 'UpdateItem'];
@@ -55,6 +60,7 @@ export const FUNCTION_NEEDS: Record<FunctionFolder, FunctionNeeds> = {
   },
   // mim redrive: RedriveExecution of the incident's execution.
   'http-api': {
+    console: true,
     table: [...READ_WRITE, 'Query'],
     openIncidentsIndex: true,
     workflow: ['StartExecution', 'SendTaskSuccess'],

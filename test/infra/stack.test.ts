@@ -237,7 +237,10 @@ describe('CDK: the functions', () => {
 
       expect(env.TABLE_NAME, folder).toEqual(ref(logicalId(synth.stack, system().table)));
       expect(env.MIM_CONFIG_PATH, folder).toBe('/var/task/organisation.yaml');
-      expect('PUBLIC_URL' in env, `${folder} PUBLIC_URL`).toBe(Boolean(needs.links));
+      expect('PUBLIC_URL' in env, `${folder} PUBLIC_URL`).toBe(Boolean(needs.links || needs.console));
+      for (const name of ['COGNITO_USER_POOL_ID', 'COGNITO_CLIENT_ID', 'COGNITO_ISSUER']) {
+        expect(name in env, `${folder} ${name}`).toBe(Boolean(needs.console));
+      }
       expect('SES_CONFIGURATION_SET' in env, `${folder} SES_CONFIGURATION_SET`).toBe(Boolean(needs.email));
       expect('INTAKE_TIMEOUT' in env, `${folder} INTAKE_TIMEOUT`).toBe(Boolean(needs.intakeTimeout));
       // A function that starts executions, or names one of them by its incident, knows the state machine.
@@ -425,6 +428,64 @@ describe('CDK: mail events', () => {
     expect(template().toJSON().Resources[fnId(EDGE_FUNCTIONS.RecordMailEvent)].Properties.DeadLetterConfig).toEqual({
       TargetArn: queue,
     });
+  });
+});
+
+describe("CDK: the console's user pool", () => {
+  it('takes no sign-ups, asks strong passwords, offers an authenticator app as MFA, and keeps people if the stack goes', () => {
+    template().hasResource('AWS::Cognito::UserPool', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        AdminCreateUserConfig: Match.objectLike({ AllowAdminCreateUserOnly: true }),
+        MfaConfiguration: 'OPTIONAL',
+        EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+        DeletionProtection: 'ACTIVE',
+        Policies: {
+          PasswordPolicy: Match.objectLike({
+            MinimumLength: 12,
+            RequireLowercase: true,
+            RequireUppercase: true,
+            RequireNumbers: true,
+            RequireSymbols: true,
+          }),
+        },
+      }),
+    });
+  });
+
+  it("its console client signs in by password, hides whether a user exists, and its sessions last the config's console.session, revocably", () => {
+    template().hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']),
+      GenerateSecret: false,
+      PreventUserExistenceErrors: 'ENABLED',
+      EnableTokenRevocation: true,
+      RefreshTokenValidity: 12 * 60,
+      TokenValidityUnits: Match.objectLike({ RefreshToken: 'minutes' }),
+    });
+  });
+
+  it('has a user per person of the config, invited by email, in the groups of their roles', () => {
+    const config = system().config;
+    const users = template().findResources('AWS::Cognito::UserPoolUser');
+    const attachments = Object.values(template().findResources('AWS::Cognito::UserPoolUserToGroupAttachment')).map(
+      (r) => `${r.Properties.Username} ${r.Properties.GroupName}`,
+    );
+
+    expect(
+      Object.values(users)
+        .map((u) => u.Properties.Username)
+        .sort(),
+    ).toEqual(Object.keys(config.people).sort());
+    for (const user of Object.values(users)) expect(user.Properties.DesiredDeliveryMediums).toEqual(['EMAIL']);
+    expect(attachments).toEqual(expect.arrayContaining(['desk service-desk', 'bob mim', 'irene leadership', 'frank operations']));
+    template().resourceCountIs('AWS::Cognito::UserPoolGroup', 4);
+  });
+
+  it('the function serving the console knows the pool, its client and the issuer of its tokens', () => {
+    const env = template().toJSON().Resources[fnId(EDGE_FUNCTIONS.HttpApi)].Properties.Environment.Variables;
+
+    expect(env.COGNITO_USER_POOL_ID).toEqual(ref(logicalId(synth.stack, system().consoleUsers.userPool)));
+    expect(JSON.stringify(env.COGNITO_ISSUER)).toContain('https://cognito-idp.eu-west-1.amazonaws.com/');
   });
 });
 

@@ -1,9 +1,12 @@
 import {
+  AssociateSoftwareTokenCommand,
   type AuthenticationResultType,
   type CognitoIdentityProviderClient,
   InitiateAuthCommand,
   RespondToAuthChallengeCommand,
   RevokeTokenCommand,
+  SetUserMFAPreferenceCommand,
+  VerifySoftwareTokenCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { FetchError, JwtBaseError } from 'aws-jwt-verify/error';
@@ -20,10 +23,14 @@ export interface Session {
   idToken: string;
   /** Renews the ID token without a password, until the sign-in's own end. */
   refreshToken?: string;
+  /** Acts on the person's own account (setting up an authenticator): never kept in the browser's session. */
+  accessToken?: string;
 }
 
 export type SignInResult =
-  { session: Session } | { challenge: 'NEW_PASSWORD_REQUIRED'; username: string; state: string } | { refused: string };
+  | { session: Session }
+  | { challenge: 'NEW_PASSWORD_REQUIRED' | 'SOFTWARE_TOKEN_MFA'; username: string; state: string }
+  | { refused: string };
 
 export interface SignedIn {
   personId: string;
@@ -34,10 +41,18 @@ export interface SignedIn {
 const WRONG = new Set(['NotAuthorizedException', 'UserNotFoundException']);
 const SAY_WRONG = 'That user name and password do not match: check them and try again';
 
-function refusal(error: unknown): { refused: string } {
+const EXPIRED = 'This sign-in has expired or was not valid: sign in again from the start';
+
+/** What a refusal says to the person; a step after the password (`later`) that the pool no longer knows has expired. */
+function refusal(error: unknown, later = false): { refused: string } {
   const name = (error as { name?: string }).name ?? '';
+  if (name === 'InvalidParameterException' || (later && WRONG.has(name))) return { refused: EXPIRED };
   if (WRONG.has(name)) return { refused: SAY_WRONG };
   if (name === 'InvalidPasswordException') return { refused: `That password will not do: ${(error as Error).message}` };
+  if (name === 'CodeMismatchException' || name === 'EnableSoftwareTokenMFAException') {
+    return { refused: 'That code is not the one your authenticator shows now: try the next one' };
+  }
+  if (name === 'ExpiredCodeException') return { refused: 'That code has been used or has expired: try the next one' };
   if (name === 'PasswordResetRequiredException') return { refused: 'Your password must be reset: ask operations to reset it' };
   if (name === 'TooManyRequestsException' || name === 'LimitExceededException') {
     return { refused: 'Too many attempts: wait a minute, then try again' };
@@ -48,7 +63,20 @@ function refusal(error: unknown): { refused: string } {
 function sessionOf(result: AuthenticationResultType | undefined, refreshToken?: string): { session: Session } {
   if (!result?.IdToken) throw new Error('the user pool answered a sign-in without an ID token');
   const refresh = result.RefreshToken ?? refreshToken;
-  return { session: { idToken: result.IdToken, ...(refresh ? { refreshToken: refresh } : {}) } };
+  return {
+    session: {
+      idToken: result.IdToken,
+      ...(refresh ? { refreshToken: refresh } : {}),
+      ...(result.AccessToken ? { accessToken: result.AccessToken } : {}),
+    },
+  };
+}
+
+/** The challenges the console answers; any other is said to be one it does not. */
+function challenged(name: string | undefined, username: string, state: string | undefined): SignInResult | undefined {
+  if (!name) return undefined;
+  if ((name === 'NEW_PASSWORD_REQUIRED' || name === 'SOFTWARE_TOKEN_MFA') && state) return { challenge: name, username, state };
+  return { refused: `This sign-in needs ${name}, which the console does not offer: ask operations` };
 }
 
 export class Identity {
@@ -82,12 +110,7 @@ export class Identity {
           AuthParameters: { USERNAME: username, PASSWORD: password },
         }),
       );
-      if (answer.ChallengeName === 'NEW_PASSWORD_REQUIRED' && answer.Session) {
-        return { challenge: 'NEW_PASSWORD_REQUIRED', username, state: answer.Session };
-      }
-      if (answer.ChallengeName)
-        return { refused: `This sign-in needs ${answer.ChallengeName}, which the console does not offer yet` };
-      return sessionOf(answer.AuthenticationResult);
+      return challenged(answer.ChallengeName, username, answer.Session) ?? sessionOf(answer.AuthenticationResult);
     } catch (error) {
       // A wrong password is NotAuthorizedException on Cognito; cognito-local says InvalidPasswordException.
       if ((error as { name?: string }).name === 'InvalidPasswordException') return { refused: SAY_WRONG };
@@ -106,9 +129,51 @@ export class Identity {
           ChallengeResponses: { USERNAME: username, NEW_PASSWORD: password },
         }),
       );
-      return sessionOf(answer.AuthenticationResult);
+      return challenged(answer.ChallengeName, username, answer.Session) ?? sessionOf(answer.AuthenticationResult);
     } catch (error) {
-      return refusal(error);
+      return refusal(error, true);
+    }
+  }
+
+  /** The second factor: the code the person's authenticator shows now. */
+  async answerCode(username: string, state: string, code: string): Promise<SignInResult> {
+    try {
+      const answer = await this.client.send(
+        new RespondToAuthChallengeCommand({
+          ClientId: this.pool.clientId,
+          ChallengeName: 'SOFTWARE_TOKEN_MFA',
+          Session: state,
+          ChallengeResponses: { USERNAME: username, SOFTWARE_TOKEN_MFA_CODE: code },
+        }),
+      );
+      return challenged(answer.ChallengeName, username, answer.Session) ?? sessionOf(answer.AuthenticationResult);
+    } catch (error) {
+      return refusal(error, true);
+    }
+  }
+
+  /** Begins setting up an authenticator app for the signed-in person: the secret the app is to be given. */
+  async startAuthenticator(accessToken: string): Promise<string> {
+    const answer = await this.client.send(new AssociateSoftwareTokenCommand({ AccessToken: accessToken }));
+    if (!answer.SecretCode) throw new Error('the user pool gave no secret for the authenticator');
+    return answer.SecretCode;
+  }
+
+  /** Ends it: the app's first code proves it holds the secret; from then on every sign-in asks for a code. */
+  async confirmAuthenticator(accessToken: string, code: string): Promise<{ refused: string } | undefined> {
+    try {
+      await this.client.send(
+        new VerifySoftwareTokenCommand({ AccessToken: accessToken, UserCode: code, FriendlyDeviceName: 'console' }),
+      );
+      await this.client.send(
+        new SetUserMFAPreferenceCommand({
+          AccessToken: accessToken,
+          SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true },
+        }),
+      );
+      return undefined;
+    } catch (error) {
+      return refusal(error, true);
     }
   }
 

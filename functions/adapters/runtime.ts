@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import type { OrganisationConfig } from '../core/config';
+import { CONSOLE_ROLES, type ConsoleRole, type OrganisationConfig } from '../core/config';
 import { DURATION_PATTERN, parseDuration } from '../core/duration';
 import { readOrganisation } from './config-file';
 
@@ -29,6 +29,17 @@ const environment = z.object({
   COGNITO_USER_POOL_ID: z.string().min(1).optional(),
   COGNITO_CLIENT_ID: z.string().min(1).optional(),
   COGNITO_ISSUER: z.url('COGNITO_ISSUER must be the user pool issuer URL').optional(),
+  /** The console roles whose people must sign in with an authenticator app's code too: on AWS, mim and operations by default. */
+  CONSOLE_MFA_ROLES: z
+    .string()
+    .default('')
+    .transform((list) =>
+      list
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(CONSOLE_ROLES, { error: `CONSOLE_MFA_ROLES: expected roles among ${CONSOLE_ROLES.join(', ')}` }))),
 });
 
 export interface Runtime {
@@ -42,6 +53,8 @@ export interface Runtime {
   intakeTimeoutSeconds: number;
   /** Where console users sign in; none where the function serves no console. */
   userPool: { id: string; clientId: string; issuer: string } | undefined;
+  /** The console roles that sign in with a second factor. */
+  mfaRoles: ConsoleRole[];
 }
 
 let cached: Runtime | undefined;
@@ -70,6 +83,7 @@ export function runtime(): Runtime {
       env.data.COGNITO_USER_POOL_ID && env.data.COGNITO_CLIENT_ID && env.data.COGNITO_ISSUER
         ? { id: env.data.COGNITO_USER_POOL_ID, clientId: env.data.COGNITO_CLIENT_ID, issuer: env.data.COGNITO_ISSUER }
         : undefined,
+    mfaRoles: env.data.CONSOLE_MFA_ROLES,
   };
   return cached;
 }

@@ -55,10 +55,12 @@ export function consolePage(title: string, body: string, viewer?: Viewer, option
 <body>${header}<main>${body}</main></body></html>`;
 }
 
-export function signInPage(options: { error?: string; username?: string; help: string }): string {
+export function signInPage(options: { error?: string; notice?: string; username?: string; help: string }): string {
   return consolePage(
     'Sign in',
-    `<h1>Sign in</h1>${options.error ? `<p class="error" role="alert">${escapeHtml(options.error)}</p>` : ''}
+    `<h1>Sign in</h1>${options.notice ? `<p class="notice" role="status">${escapeHtml(options.notice)}</p>` : ''}${
+      options.error ? `<p class="error" role="alert">${escapeHtml(options.error)}</p>` : ''
+    }
 <form method="post" action="/console/sign-in">
 <label for="username">User name</label><input id="username" name="username" autocomplete="username" required value="${escapeHtml(options.username ?? '')}">
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
@@ -72,10 +74,37 @@ export function choosePasswordPage(options: { username: string; state: string; e
     'Choose your password',
     `<h1>Choose your password</h1><p>This is your first sign-in: choose a password of your own: at least 12 characters, with upper and lower case letters, a digit and a symbol.</p>${
       options.error ? `<p class="error" role="alert">${escapeHtml(options.error)}</p>` : ''
-    }<form method="post" action="/console/sign-in">
+    }<form method="post" action="/console/sign-in"><input type="hidden" name="step" value="new-password">
 <input type="hidden" name="username" value="${escapeHtml(options.username)}"><input type="hidden" name="state" value="${escapeHtml(options.state)}">
 <label for="new-password">New password</label><input id="new-password" name="newPassword" type="password" autocomplete="new-password" required minlength="12">
 <button type="submit">Set password and sign in</button></form>`,
+  );
+}
+
+/** The second factor: the code the person's authenticator app shows now. */
+export function codePage(options: { username: string; state: string; error?: string }): string {
+  return consolePage(
+    'Your code',
+    `<h1>Your code</h1><p>Enter the 6-digit code your authenticator app shows for the major incident console.</p>${
+      options.error ? `<p class="error" role="alert">${escapeHtml(options.error)}</p>` : ''
+    }<form method="post" action="/console/sign-in"><input type="hidden" name="step" value="code">
+<input type="hidden" name="username" value="${escapeHtml(options.username)}"><input type="hidden" name="state" value="${escapeHtml(options.state)}">
+<label for="code">Code</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
+<button type="submit">Sign in</button></form>`,
+  );
+}
+
+/** Setting up an authenticator app, which the person's role signs in with: its secret, and its first code. */
+export function authenticatorPage(options: { secret: string; uri: string; error?: string }): string {
+  const grouped = options.secret.match(/.{1,4}/g)!.join(' ');
+  return consolePage(
+    'Set up your authenticator',
+    `<h1>Set up your authenticator</h1><p>Your role signs in with a code from an authenticator app as well as your password. In the app, add an account with this key (time-based), or open the link on your phone:</p>
+<p><code>${escapeHtml(grouped)}</code></p><p><a href="${escapeHtml(options.uri)}">Add to my authenticator app</a></p>${
+      options.error ? `<p class="error" role="alert">${escapeHtml(options.error)}</p>` : ''
+    }<form method="post" action="/console/sign-in"><input type="hidden" name="step" value="authenticator">
+<label for="code">The code the app shows now</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
+<button type="submit">Confirm</button></form>`,
   );
 }
 

@@ -10,7 +10,9 @@ import { optionalText } from './action-fields';
 import { CONSOLE_MIM_ACTIONS, consoleActions, rolesOf } from '../core/access';
 import {
   boardPage,
+  authenticatorPage,
   choosePasswordPage,
+  codePage,
   consolePage,
   declarePage,
   operationsPage,
@@ -110,22 +112,107 @@ const unavailable = () =>
 
 const SIGN_IN_HELP = 'Your user name is your person id in the organisation config (such as alice). Forgotten it? Ask operations.';
 
+/** Holds a sign-in half way through setting up an authenticator (its access token and the app's secret): ten minutes, the sign-in form's own path. */
+const SETUP_COOKIE = 'mim_setup';
+const setupCookie = (app: App, value: string, maxAge: number) => {
+  const secure = app.publicUrl?.startsWith('https://') ? '; Secure' : '';
+  return `${SETUP_COOKIE}=${value}; Path=/console/sign-in; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure}`;
+};
+
+/**
+ * A sign-in that got its tokens: the session, unless the person's role signs in with a second
+ * factor they have not set up yet (the pool asked for no code): then the authenticator's setup,
+ * with the tokens held back until they sign in again with a code.
+ */
+async function finish(app: App, identity: Identity, session: Session, withCode: boolean): Promise<HttpResponse> {
+  const who = await identity.verify(session.idToken);
+  if (!who) throw new Error('the user pool gave an ID token that does not verify');
+  const needsCode = rolesOf(app.config, who.personId).some((role) => app.mfaRoles.includes(role));
+  if (withCode || !needsCode) return redirect('/console', sessionCookies(app, session));
+  if (!session.accessToken) throw new Error('the user pool gave no access token to set up an authenticator with');
+  const secret = await identity.startAuthenticator(session.accessToken);
+  const held = Buffer.from(JSON.stringify({ accessToken: session.accessToken, secret, personId: who.personId })).toString(
+    'base64url',
+  );
+  return {
+    ...html(200, authenticatorPage({ secret, uri: authenticatorUri(app, who.personId, secret) })),
+    cookies: [setupCookie(app, held, 600)],
+  };
+}
+
+const authenticatorUri = (app: App, personId: string, secret: string) => {
+  const issuer = encodeURIComponent(`${app.config.organisation} major incidents`);
+  return `otpauth://totp/${issuer}:${encodeURIComponent(personId)}?secret=${secret}&issuer=${issuer}`;
+};
+
 async function signIn(app: App, identity: Identity, req: HttpRequest): Promise<HttpResponse> {
   if (req.method !== 'POST') return html(200, signInPage({ help: SIGN_IN_HELP }));
   if (crossSite(req))
     return html(403, messagePage('Refused', 'The form was sent from another site. Open the console and sign in there.'));
   const form = new URLSearchParams(req.body);
   const username = (form.get('username') ?? '').trim().slice(0, 128);
-  const state = form.get('state');
-  const result = state
-    ? await identity.choosePassword(username, state, form.get('newPassword') ?? '')
-    : await identity.signIn(username, form.get('password') ?? '');
-  if ('session' in result) return redirect('/console', sessionCookies(app, result.session));
-  if ('challenge' in result) return html(200, choosePasswordPage({ username, state: result.state }));
-  const page = state
-    ? choosePasswordPage({ username, state, error: result.refused })
-    : signInPage({ error: result.refused, username, help: SIGN_IN_HELP });
+  const state = (form.get('state') ?? '').slice(0, 4096);
+  const step = form.get('step');
+  if (step === 'authenticator') return confirmAuthenticator(app, identity, req, (form.get('code') ?? '').trim());
+  const result =
+    step === 'code'
+      ? await identity.answerCode(username, state, (form.get('code') ?? '').trim())
+      : step === 'new-password'
+        ? await identity.choosePassword(username, state, form.get('newPassword') ?? '')
+        : await identity.signIn(username, form.get('password') ?? '');
+  if ('session' in result) return finish(app, identity, result.session, step === 'code');
+  if ('challenge' in result) {
+    const page =
+      result.challenge === 'SOFTWARE_TOKEN_MFA'
+        ? codePage({ username, state: result.state })
+        : choosePasswordPage({ username, state: result.state });
+    return html(200, page);
+  }
+  const page =
+    step === 'code'
+      ? codePage({ username, state, error: result.refused })
+      : step === 'new-password'
+        ? choosePasswordPage({ username, state, error: result.refused })
+        : signInPage({ error: result.refused, username, help: SIGN_IN_HELP });
   return html(400, page);
+}
+
+/** The authenticator's first code: once it matches, every later sign-in asks for one; the person signs in again with it. */
+async function confirmAuthenticator(app: App, identity: Identity, req: HttpRequest, code: string): Promise<HttpResponse> {
+  const held = readSetup(cookiesOf(req)[SETUP_COOKIE]);
+  if (!held)
+    return html(
+      400,
+      signInPage({ error: 'Setting up your authenticator took too long: sign in again to start over', help: SIGN_IN_HELP }),
+    );
+  const refused = await identity.confirmAuthenticator(held.accessToken, code);
+  if (refused) {
+    const uri = authenticatorUri(app, held.personId, held.secret);
+    return html(400, authenticatorPage({ secret: held.secret, uri, error: refused.refused }));
+  }
+  return {
+    ...html(
+      200,
+      signInPage({
+        notice: 'Your authenticator is set up. Sign in again: your password, then a code from the app.',
+        help: SIGN_IN_HELP,
+      }),
+    ),
+    cookies: [setupCookie(app, '', 0)],
+  };
+}
+
+function readSetup(value: string | undefined): { accessToken: string; secret: string; personId: string } | undefined {
+  if (!value) return undefined;
+  try {
+    const held = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const { accessToken, secret, personId } = held;
+    return typeof accessToken === 'string' && typeof secret === 'string' && typeof personId === 'string'
+      ? { accessToken, secret, personId }
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function signOut(app: App, identity: Identity, req: HttpRequest): Promise<HttpResponse> {

@@ -1,5 +1,6 @@
 import { cognito, dynamo, ses, sfn, sns } from '../adapters/clients';
 import { Identity } from '../adapters/identity';
+import type { ConsoleRole } from '../core/config';
 import { clock } from '../adapters/clock';
 import type { Clock } from '../core/clock';
 import { notificationFailed } from '../adapters/metrics';
@@ -27,6 +28,8 @@ export interface App {
   publicUrl: string | undefined;
   /** The console's sign-in, where the stage has a user pool. */
   identity: Identity | undefined;
+  /** The console roles whose people sign in with an authenticator app's code too. */
+  mfaRoles: ConsoleRole[];
 }
 
 let app: App | undefined;
@@ -61,6 +64,7 @@ export function appContext(): App {
     intakeTimeoutSeconds: settings.intakeTimeoutSeconds,
     publicUrl: settings.publicUrl,
     identity: settings.userPool ? new Identity(cognito, settings.userPool) : undefined,
+    mfaRoles: settings.mfaRoles,
   };
   return app;
 }

@@ -89,7 +89,7 @@ export class ConsoleUsers extends Construct {
     Validations.of(this.userPool).acknowledge({
       id: 'AwsSolutions-COG2',
       reason:
-        'MFA with an authenticator app is offered to every user; the pool does not require it, as the service desk and leadership only declare and read. Requiring it for the MIM and operations roles is not built yet (see the README).',
+        'MFA with an authenticator app is optional at the pool, as the service desk and leadership only declare and read; the console requires it of the roles that act (the MIM and operations by default: consoleMfaRoles), each setting one up at their first sign-in.',
     });
     Validations.of(this.userPool).acknowledge({
       id: 'AwsSolutions-COG8',

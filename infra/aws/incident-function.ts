@@ -33,6 +33,8 @@ export interface SystemResources {
   publicUrl: string;
   /** The console's user pool: the functions that serve the console verify its tokens. */
   userPool: { id: string; clientId: string; issuer: string };
+  /** The console roles that sign in with an authenticator app's code too. */
+  mfaRoles: string[];
   linkTtl: string;
   /** The alarm intake function's timeout, as a duration such as 30s. */
   intakeTimeout: string;
@@ -101,6 +103,7 @@ export class IncidentFunction extends Construct {
               COGNITO_USER_POOL_ID: system.userPool.id,
               COGNITO_CLIENT_ID: system.userPool.clientId,
               COGNITO_ISSUER: system.userPool.issuer,
+              CONSOLE_MFA_ROLES: system.mfaRoles.join(','),
             }
           : {}),
         ...(needs.email ? { SES_CONFIGURATION_SET: system.configurationSetName } : {}),

@@ -20,7 +20,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { readOrganisation } from '../../functions/adapters/config-file';
-import { ConfigError, type OrganisationConfig, senderAddress } from '../../functions/core/config';
+import { ConfigError, type ConsoleRole, type OrganisationConfig, senderAddress } from '../../functions/core/config';
 import { DURATION_PATTERN } from '../../functions/core/duration';
 import { TABLE_KEYS, TTL_ATTRIBUTE } from '../../functions/adapters/store';
 import { WATCHED_STATUSES } from '../../functions/core/workflow-stop';
@@ -147,6 +147,12 @@ export interface MajorIncidentManagementProps {
    * @default the HTTP API's own endpoint
    */
   readonly publicUrl?: string;
+  /**
+   * The console roles whose people sign in with an authenticator app's code as well as their
+   * password; each sets one up at their first sign-in.
+   * @default the MIM and operations roles
+   */
+  readonly consoleMfaRoles?: ConsoleRole[];
 }
 
 /**
@@ -386,6 +392,7 @@ export class MajorIncidentManagement extends Construct {
         clientId: this.consoleUsers.client.userPoolClientId,
         issuer: this.consoleUsers.issuer,
       },
+      mfaRoles: props.consoleMfaRoles ?? ['mim', 'operations'],
       linkTtl: props.linkTtl ?? '24h',
       intakeTimeout: `${INTAKE_TIMEOUT.toSeconds()}s`,
       logRetention: retention,

@@ -10,7 +10,7 @@ import {
   DescribeUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -101,7 +101,9 @@ async function seed(client: CognitoIdentityProviderClient, dir: string, config: 
       return pool;
     }
   }
-  const created = await client.send(new CreateUserPoolCommand({ PoolName: 'major-incident-console', MfaConfiguration: 'OFF' }));
+  const created = await client.send(
+    new CreateUserPoolCommand({ PoolName: 'major-incident-console', MfaConfiguration: 'OPTIONAL' }),
+  );
   const userPoolId = created.UserPool!.Id!;
   const app = await client.send(
     new CreateUserPoolClientCommand({
@@ -153,6 +155,8 @@ export async function startIdentity(options: {
   config: OrganisationConfig;
 }): Promise<LocalIdentity> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'mim-cognito-'));
+  // A folder of its own, made for this run, goes with it.
+  const tidy = () => (options.dir ? undefined : rmSync(dir, { recursive: true, force: true }));
   const { child, url } = await startEmulator(dir, options.port);
   try {
     const client = new CognitoIdentityProviderClient({
@@ -167,15 +171,18 @@ export async function startIdentity(options: {
       userPoolId,
       clientId,
       issuer: `${url}/${userPoolId}`,
-      stop: () =>
-        new Promise<void>((resolve) => {
+      stop: async () => {
+        await new Promise<void>((resolve) => {
           if (child.exitCode !== null) return resolve();
           child.once('exit', () => resolve());
           child.kill();
-        }),
+        });
+        tidy();
+      },
     };
   } catch (error) {
     child.kill();
+    tidy();
     throw error;
   }
 }

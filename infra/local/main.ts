@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { DateTime } from 'luxon';
 import { join, relative, resolve } from 'node:path';
 import { readOrganisation } from '../../functions/adapters/config-file';
-import { ConfigError } from '../../functions/core/config';
+import { CONSOLE_ROLES, ConfigError } from '../../functions/core/config';
 import { readTime } from '../../functions/core/roster';
 import { SANDBOX_PASSWORD } from './identity';
 import { ROOT, startSandbox } from './sandbox';
@@ -29,10 +29,19 @@ const program = new Command('npm start --')
     '--at <time>',
     'run the clock from this instant ("2027-03-28 00:55" in the rota\'s time zone, or ISO 8601 with an offset); real time runs on from there',
   )
+  .option('--mfa <roles>', 'console roles that sign in with an authenticator app too, as on AWS: mim,operations (default: none)')
   .option('--region <region>', 'region of the sandbox ARNs (default: AWS_REGION, AWS_DEFAULT_REGION or us-east-1)', region)
   .parse();
 
-const options = program.opts<{ config: string; data: string; memory?: boolean; port: number; at?: string; region?: string }>();
+const options = program.opts<{
+  config: string;
+  data: string;
+  memory?: boolean;
+  port: number;
+  at?: string;
+  region?: string;
+  mfa?: string;
+}>();
 const p = options.port;
 try {
   const zone = readOrganisation(options.config).rota.timeZone;
@@ -43,6 +52,11 @@ try {
     );
   }
   const at = read && 'at' in read ? read.at : undefined;
+  const unknownRole = options.mfa?.split(',').find((role) => !(CONSOLE_ROLES as readonly string[]).includes(role));
+  if (unknownRole !== undefined)
+    program.error(
+      `--mfa: "${unknownRole}" is not a console role; give some of ${CONSOLE_ROLES.join(', ')}, such as mim,operations`,
+    );
   if (read && 'note' in read) console.log(`Note: --at ${read.note}.\n`);
   const sandbox = await startSandbox({
     ...(at ? { at } : {}),
@@ -50,6 +64,7 @@ try {
     ...(options.memory ? {} : { dataDir: resolve(options.data) }),
     ports: { api: p, dynamodb: p + 1, ses: p + 2, sns: p + 3, sfn: p + 4, cognito: p + 5 },
     ...(options.region ? { region: options.region } : {}),
+    ...(options.mfa ? { mfaRoles: options.mfa.split(',') } : {}),
     // Where the CLI finds the endpoints (and the clock); MIM_SANDBOX_FILE for a second sandbox beside the first.
     stateFile: process.env.MIM_SANDBOX_FILE || join(ROOT, '.sandbox/sandbox.json'),
   });

@@ -63,6 +63,8 @@ export interface SandboxOptions {
    * clients. Default: AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1, read when the sandbox starts.
    */
   region?: string;
+  /** The console roles whose people sign in with an authenticator app's code too (on AWS: mim and operations). None by default. */
+  mfaRoles?: string[];
 }
 
 export interface Sandbox {
@@ -258,6 +260,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     COGNITO_USER_POOL_ID: identity.userPoolId,
     COGNITO_CLIENT_ID: identity.clientId,
     COGNITO_ISSUER: identity.issuer,
+    CONSOLE_MFA_ROLES: (options.mfaRoles ?? []).join(','),
     TABLE_NAME: tableName,
     STATE_MACHINE_ARN: stateMachineArn,
     OPERATIONS_TOPIC_ARN: operationsTopicArn,

@@ -1,3 +1,4 @@
+import { AdminSetUserPasswordCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { describe, expect, it } from 'vitest';
 import { pageText } from '../../infra/local/driver';
 import { SANDBOX_PASSWORD } from '../../infra/local/identity';
@@ -111,5 +112,29 @@ describe('console: signing in', () => {
 
     expect(answer.status).toBe(403);
     expect(answer.headers.getSetCookie()).toEqual([]);
+  });
+
+  it("a person's first sign-in with a temporary password asks them to choose their own, and they sign in with it from then on", async () => {
+    const pool = new CognitoIdentityProviderClient({ endpoint: sandbox().urls.cognito });
+    await pool.send(
+      new AdminSetUserPasswordCommand({
+        UserPoolId: process.env.COGNITO_USER_POOL_ID!,
+        Username: 'grace',
+        Password: 'Temporary-pass-1',
+        Permanent: false,
+      }),
+    );
+
+    const first = await signIn('grace', 'Temporary-pass-1');
+    const asked = await first.text();
+    const state = /name="state" value="([^"]*)"/.exec(asked)![1]!;
+    const chosen = await fetch(
+      `${sandbox().urls.console}/sign-in`,
+      form({ step: 'new-password', username: 'grace', state, newPassword: 'Graces-own-pass-2026' }),
+    );
+
+    expect(pageText(asked)).toContain('This is your first sign-in: choose a password of your own');
+    expect(chosen.status).toBe(303);
+    expect((await signIn('grace', 'Graces-own-pass-2026')).status).toBe(303);
   });
 });

@@ -481,9 +481,10 @@ describe("CDK: the console's user pool", () => {
     template().resourceCountIs('AWS::Cognito::UserPoolGroup', 4);
   });
 
-  it('the function serving the console knows the pool, its client and the issuer of its tokens', () => {
+  it('the function serving the console knows the pool, its client and the issuer of its tokens, and that MIMs and operations sign in with a code too', () => {
     const env = template().toJSON().Resources[fnId(EDGE_FUNCTIONS.HttpApi)].Properties.Environment.Variables;
 
+    expect(env.CONSOLE_MFA_ROLES).toBe('mim,operations');
     expect(env.COGNITO_USER_POOL_ID).toEqual(ref(logicalId(synth.stack, system().consoleUsers.userPool)));
     expect(JSON.stringify(env.COGNITO_ISSUER)).toContain('https://cognito-idp.eu-west-1.amazonaws.com/');
   });

@@ -55,7 +55,7 @@ export function whenOnCall(person: string, configPath = FAST_CONFIG): Date {
  */
 export function useSandbox(
   configPath = FAST_CONFIG,
-  options: Pick<SandboxOptions, 'at' | 'region' | 'virtualTime'> = {},
+  options: Pick<SandboxOptions, 'at' | 'region' | 'virtualTime' | 'mfaRoles'> = {},
 ): { sandbox: () => Sandbox; driver: () => SandboxDriver } {
   let sandbox: Sandbox | undefined;
   let driver: SandboxDriver | undefined;

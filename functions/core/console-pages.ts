@@ -44,7 +44,7 @@ export function consolePage(title: string, body: string, viewer?: Viewer, option
   const header = viewer
     ? `<header><strong>Major incidents</strong><a href="/console">Board</a>${
         viewer.roles.includes('service-desk') || viewer.roles.includes('mim') ? '<a href="/console/declare">Declare</a>' : ''
-      }${viewer.roles.includes('operations') ? '<a href="/console/operations">Operations</a>' : ''}<span class="who">${escapeHtml(viewer.name)} (${escapeHtml(
+      }<a href="/console/alarms">Alarms</a>${viewer.roles.includes('operations') ? '<a href="/console/operations">Operations</a>' : ''}<span class="who">${escapeHtml(viewer.name)} (${escapeHtml(
         viewer.roles.map((r) => ROLE_NAMES[r]).join(', ') || 'no role',
       )})</span><form method="post" action="/console/sign-out"><button type="submit">Sign out</button></form></header>`
     : '<header><strong>Major incidents</strong></header>';
@@ -329,6 +329,49 @@ export function operationsPage(
 <h2>Stopped workflows</h2>${stopped}
 <h2>Quarantined input, ${escapeHtml(view.day)}</h2>${quarantined}
 <p class="muted">The system's own alarms (its functions' errors, throttles, its queue of undelivered events) are CloudWatch alarms; they notify the operations topic's subscribers.</p>`,
+    viewer,
+  );
+}
+
+export interface AlarmChange {
+  at: string;
+  service: string;
+  alarmName: string;
+  state: string;
+  reason: string;
+  outcome: string;
+}
+
+/** A day's alarm state changes that reached no incident, per service: recoveries with nothing open, alarms too late to page. */
+export function alarmsPage(
+  config: OrganisationConfig,
+  viewer: Viewer,
+  view: { day: string; service?: string; alarms: AlarmChange[] },
+): string {
+  const zone = viewer.zone;
+  const choose = `<form method="get" action="/console/alarms"><label for="day">Day</label><input id="day" name="day" type="date" value="${escapeHtml(view.day)}">
+${select(
+  'service',
+  'Service',
+  config.services.map((s) => s.name),
+  view.service,
+  'every service',
+)}<button type="submit">Show</button></form>`;
+  const rows = view.alarms
+    .map(
+      (
+        a,
+      ) => `<tr><td data-label="When">${escapeHtml(formatTime(a.at, zone))}</td><td data-label="Service">${escapeHtml(a.service)}</td>
+<td data-label="Alarm">${escapeHtml(a.alarmName)}</td><td data-label="State">${escapeHtml(a.state)}</td><td data-label="Why">${escapeHtml(a.reason)}</td>
+<td data-label="What became of it">${escapeHtml(a.outcome)}</td></tr>`,
+    )
+    .join('\n');
+  const table = view.alarms.length
+    ? `<table><thead><tr><th>When</th><th>Service</th><th>Alarm</th><th>State</th><th>Why</th><th>What became of it</th></tr></thead><tbody>${rows}</tbody></table>`
+    : `<p>No alarm state change reached no incident on ${escapeHtml(view.day)}${view.service ? ` for ${escapeHtml(view.service)}` : ''}.</p>`;
+  return consolePage(
+    'Alarm history',
+    `<h1>Alarm history</h1><p class="muted">State changes that reached no incident (a recovery with nothing open, an alarm too late to page). Alarms that opened or joined an incident are on its timeline.</p>${choose}${table}`,
     viewer,
   );
 }

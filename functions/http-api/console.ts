@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { explainClassification } from '../core/classify';
 import { LEVELS } from '../core/config';
+import { isCalendarDay } from '../core/roster';
 import { singleLine } from '../core/text';
 import { declareIncident } from '../services/intake';
 import { RedriveRefused, redriveWorkflow } from '../services/workflow-stops';
@@ -10,6 +11,7 @@ import { optionalText } from './action-fields';
 import { CONSOLE_MIM_ACTIONS, consoleActions, rolesOf } from '../core/access';
 import {
   boardPage,
+  alarmsPage,
   authenticatorPage,
   choosePasswordPage,
   codePage,
@@ -472,6 +474,25 @@ const redrive = signedInPage(async (app, { viewer }, { req, id }) => {
   return redirect(`/console/operations?redriven=${found.id}`);
 });
 
+/** A day's alarm history, for a service or every one: anyone signed in may read it. */
+const alarms = signedInPage(async (app, { viewer }, { req, now }) => {
+  const day = req.query.day || now.toISOString().slice(0, 10);
+  const service = req.query.service || undefined;
+  if (!isCalendarDay(day)) {
+    return consoleHtml(400, alarmsPage(app.config, viewer, { day: now.toISOString().slice(0, 10), alarms: [] }));
+  }
+  const known = service === undefined || app.config.services.some((s) => s.name === service);
+  const found = known ? await app.store.alarmHistory(day) : [];
+  return consoleHtml(
+    known ? 200 : 400,
+    alarmsPage(app.config, viewer, {
+      day,
+      ...(known && service ? { service } : {}),
+      alarms: found.filter((a) => !service || a.service === service),
+    }),
+  );
+});
+
 const script = async (): Promise<HttpResponse> => ({
   statusCode: 200,
   headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' },
@@ -492,6 +513,7 @@ export const CONSOLE_ROUTES = {
   'GET /console/app.js': script,
   'GET /console/declare': withIdentity(declareForm),
   'GET /console/operations': withIdentity(operations),
+  'GET /console/alarms': withIdentity(alarms),
   'POST /console/incidents/{id}/redrive': withIdentity(redrive),
   'POST /console/declare': withIdentity(declare),
   'GET /console/incidents/{id}': withIdentity(incident),

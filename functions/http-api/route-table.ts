@@ -38,6 +38,7 @@ export const API_ROUTES = [
   { path: '/console/app.js', methods: ['GET'], access: 'console' },
   { path: '/console/declare', methods: ['GET', 'POST'], access: 'console' },
   { path: '/console/operations', methods: ['GET'], access: 'console' },
+  { path: '/console/alarms', methods: ['GET'], access: 'console' },
   { path: '/console/incidents/{id}', methods: ['GET'], access: 'console' },
   { path: '/console/incidents/{id}/timeline', methods: ['GET'], access: 'console' },
   { path: '/console/incidents/{id}/actions', methods: ['POST'], access: 'console' },

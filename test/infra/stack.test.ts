@@ -505,6 +505,7 @@ describe('CDK: the HTTP API', () => {
     expect(open).toEqual([
       'GET /a/{id}',
       'GET /console',
+      'GET /console/alarms',
       'GET /console/app.js',
       'GET /console/declare',
       'GET /console/incidents/{id}',

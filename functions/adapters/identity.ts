@@ -119,31 +119,29 @@ export class Identity {
   }
 
   /** The first sign-in with a temporary password: the person chooses their own. */
-  async choosePassword(username: string, state: string, password: string): Promise<SignInResult> {
-    try {
-      const answer = await this.client.send(
-        new RespondToAuthChallengeCommand({
-          ClientId: this.pool.clientId,
-          ChallengeName: 'NEW_PASSWORD_REQUIRED',
-          Session: state,
-          ChallengeResponses: { USERNAME: username, NEW_PASSWORD: password },
-        }),
-      );
-      return challenged(answer.ChallengeName, username, answer.Session) ?? sessionOf(answer.AuthenticationResult);
-    } catch (error) {
-      return refusal(error, true);
-    }
+  choosePassword(username: string, state: string, password: string): Promise<SignInResult> {
+    return this.answer('NEW_PASSWORD_REQUIRED', username, state, { NEW_PASSWORD: password });
   }
 
   /** The second factor: the code the person's authenticator shows now. */
-  async answerCode(username: string, state: string, code: string): Promise<SignInResult> {
+  answerCode(username: string, state: string, code: string): Promise<SignInResult> {
+    return this.answer('SOFTWARE_TOKEN_MFA', username, state, { SOFTWARE_TOKEN_MFA_CODE: code });
+  }
+
+  /** Answers the challenge a sign-in is at; the pool may ask another (a code after a new password). */
+  private async answer(
+    challenge: 'NEW_PASSWORD_REQUIRED' | 'SOFTWARE_TOKEN_MFA',
+    username: string,
+    state: string,
+    responses: Record<string, string>,
+  ): Promise<SignInResult> {
     try {
       const answer = await this.client.send(
         new RespondToAuthChallengeCommand({
           ClientId: this.pool.clientId,
-          ChallengeName: 'SOFTWARE_TOKEN_MFA',
+          ChallengeName: challenge,
           Session: state,
-          ChallengeResponses: { USERNAME: username, SOFTWARE_TOKEN_MFA_CODE: code },
+          ChallengeResponses: { USERNAME: username, ...responses },
         }),
       );
       return challenged(answer.ChallengeName, username, answer.Session) ?? sessionOf(answer.AuthenticationResult);

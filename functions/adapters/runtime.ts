@@ -29,6 +29,8 @@ const environment = z.object({
   COGNITO_USER_POOL_ID: z.string().min(1).optional(),
   COGNITO_CLIENT_ID: z.string().min(1).optional(),
   COGNITO_ISSUER: z.url('COGNITO_ISSUER must be the user pool issuer URL').optional(),
+  /** The CloudWatch dashboard of the system's own alarms (on AWS), for the console's operations page. */
+  SYSTEM_DASHBOARD_URL: z.url('SYSTEM_DASHBOARD_URL must be the CloudWatch dashboard URL').optional(),
   /** The console roles whose people must sign in with an authenticator app's code too: on AWS, mim and operations by default. */
   CONSOLE_MFA_ROLES: z
     .string()
@@ -55,6 +57,8 @@ export interface Runtime {
   userPool: { id: string; clientId: string; issuer: string } | undefined;
   /** The console roles that sign in with a second factor. */
   mfaRoles: ConsoleRole[];
+  /** Where the system's own alarms are shown (the stack's CloudWatch dashboard); none in the sandbox. */
+  dashboardUrl: string | undefined;
 }
 
 let cached: Runtime | undefined;
@@ -84,6 +88,7 @@ export function runtime(): Runtime {
         ? { id: env.data.COGNITO_USER_POOL_ID, clientId: env.data.COGNITO_CLIENT_ID, issuer: env.data.COGNITO_ISSUER }
         : undefined,
     mfaRoles: env.data.CONSOLE_MFA_ROLES,
+    dashboardUrl: env.data.SYSTEM_DASHBOARD_URL,
   };
   return cached;
 }

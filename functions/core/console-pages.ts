@@ -300,7 +300,14 @@ export interface QuarantinedInput {
  */
 export function operationsPage(
   viewer: Viewer,
-  view: { stopped: Incident[]; quarantined: QuarantinedInput[]; day: string; formKey: string; done?: string },
+  view: {
+    stopped: Incident[];
+    quarantined: QuarantinedInput[];
+    day: string;
+    formKey: string;
+    done?: string;
+    dashboardUrl?: string;
+  },
 ): string {
   const zone = viewer.zone;
   const stopped = view.stopped.length
@@ -328,7 +335,11 @@ export function operationsPage(
     `<h1>Operations</h1>${view.done ? `<p class="notice" role="status">${escapeHtml(view.done)}</p>` : ''}
 <h2>Stopped workflows</h2>${stopped}
 <h2>Quarantined input, ${escapeHtml(view.day)}</h2>${quarantined}
-<p class="muted">The system's own alarms (its functions' errors, throttles, its queue of undelivered events) are CloudWatch alarms; they notify the operations topic's subscribers.</p>`,
+<h2>The system's own alarms</h2><p>${
+      view.dashboardUrl
+        ? `Failed, timed-out or aborted workflows, function errors, undelivered alarms, API errors and messages that could not be sent are CloudWatch alarms, which notify the operations topic: <a href="${escapeHtml(view.dashboardUrl)}">their states on the dashboard</a>.`
+        : "On AWS, the stack's CloudWatch alarms (failed workflows, function errors, undelivered alarms, API errors, messages that could not be sent) are linked here; the sandbox has no CloudWatch."
+    }</p>`,
     viewer,
   );
 }

@@ -446,6 +446,7 @@ const operations = signedInPage(async (app, { viewer }, { req, now }) => {
       quarantined: await app.store.quarantined(day),
       day,
       formKey: newKey(),
+      ...(app.dashboardUrl ? { dashboardUrl: app.dashboardUrl } : {}),
       ...(done && INCIDENT_ID_PATTERN.test(done) ? { done: `Redriven: ${done}'s workflow restarts where it stopped.` } : {}),
     }),
   );

@@ -30,6 +30,8 @@ export interface App {
   identity: Identity | undefined;
   /** The console roles whose people sign in with an authenticator app's code too. */
   mfaRoles: ConsoleRole[];
+  /** Where the system's own alarms are shown: the stack's CloudWatch dashboard, on AWS. */
+  dashboardUrl: string | undefined;
 }
 
 let app: App | undefined;
@@ -65,6 +67,7 @@ export function appContext(): App {
     publicUrl: settings.publicUrl,
     identity: settings.userPool ? new Identity(cognito, settings.userPool) : undefined,
     mfaRoles: settings.mfaRoles,
+    dashboardUrl: settings.dashboardUrl,
   };
   return app;
 }

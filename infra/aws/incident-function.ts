@@ -35,6 +35,8 @@ export interface SystemResources {
   userPool: { id: string; clientId: string; issuer: string };
   /** The console roles that sign in with an authenticator app's code too. */
   mfaRoles: string[];
+  /** The CloudWatch dashboard of the system's own alarms, which the console's operations page links to. */
+  dashboardUrl: string;
   linkTtl: string;
   /** The alarm intake function's timeout, as a duration such as 30s. */
   intakeTimeout: string;
@@ -104,6 +106,7 @@ export class IncidentFunction extends Construct {
               COGNITO_CLIENT_ID: system.userPool.clientId,
               COGNITO_ISSUER: system.userPool.issuer,
               CONSOLE_MFA_ROLES: system.mfaRoles.join(','),
+              SYSTEM_DASHBOARD_URL: system.dashboardUrl,
             }
           : {}),
         ...(needs.email ? { SES_CONFIGURATION_SET: system.configurationSetName } : {}),

@@ -365,6 +365,8 @@ export class MajorIncidentManagement extends Construct {
     // The state machine is named here, so that the functions that signal it can be granted on its ARN
     // without a reference to it: the state machine refers to them, and CloudFormation allows no cycle.
     const stateMachineName = Names.uniqueResourceName(this, { maxLength: 70, separator: '-' }) + '-workflow';
+    // Named here, as the state machine is, so that the console can link to it without a cycle.
+    const dashboardName = Names.uniqueResourceName(this, { maxLength: 200, separator: '-' }) + '-watch';
     const stateMachineArn = stack.formatArn({
       service: 'states',
       resource: 'stateMachine',
@@ -393,6 +395,7 @@ export class MajorIncidentManagement extends Construct {
         issuer: this.consoleUsers.issuer,
       },
       mfaRoles: props.consoleMfaRoles ?? ['mim', 'operations'],
+      dashboardUrl: `https://console.aws.amazon.com/cloudwatch/home?region=${stack.region}#dashboards/dashboard/${dashboardName}`,
       linkTtl: props.linkTtl ?? '24h',
       intakeTimeout: `${INTAKE_TIMEOUT.toSeconds()}s`,
       logRetention: retention,
@@ -576,6 +579,7 @@ export class MajorIncidentManagement extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       api: this.api,
       operationsTopic: this.operationsTopic,
+      dashboardName,
     });
 
     new CfnOutput(this, 'IntakeTopicArn', {

@@ -22,6 +22,8 @@ export interface SystemWatchProps {
    * kms:GenerateDataKey*).
    */
   operationsTopic: sns.ITopic;
+  /** The dashboard's name: the console's operations page links to it. */
+  dashboardName: string;
 }
 
 /**
@@ -36,7 +38,7 @@ export class SystemWatch extends Construct {
   constructor(
     scope: Construct,
     id: string,
-    { stateMachine, functions, deadLetterQueue, api, operationsTopic }: SystemWatchProps,
+    { stateMachine, functions, deadLetterQueue, api, operationsTopic, dashboardName }: SystemWatchProps,
   ) {
     super(scope, id);
     const period = Duration.minutes(5);
@@ -103,6 +105,7 @@ export class SystemWatch extends Construct {
     const perFunction = (metric: (fn: lambda.IFunction, label: string) => cloudwatch.IMetric) =>
       Object.entries(functions).map(([folder, fn]) => metric(fn, folder));
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName,
       widgets: [
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],
         [

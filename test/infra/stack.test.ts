@@ -485,6 +485,9 @@ describe("CDK: the console's user pool", () => {
     const env = template().toJSON().Resources[fnId(EDGE_FUNCTIONS.HttpApi)].Properties.Environment.Variables;
 
     expect(env.CONSOLE_MFA_ROLES).toBe('mim,operations');
+    const dashboard = Object.values(template().findResources('AWS::CloudWatch::Dashboard'))[0]!.Properties
+      .DashboardName as string;
+    expect(JSON.stringify(env.SYSTEM_DASHBOARD_URL)).toContain(`#dashboards/dashboard/${dashboard}`);
     expect(env.COGNITO_USER_POOL_ID).toEqual(ref(logicalId(synth.stack, system().consoleUsers.userPool)));
     expect(JSON.stringify(env.COGNITO_ISSUER)).toContain('https://cognito-idp.eu-west-1.amazonaws.com/');
   });

@@ -123,6 +123,18 @@ browserTests('console in a browser', () => {
     for (const person of [desk, bob, irene]) await person.context.close();
   });
 
+  it("operations sign in and see stopped workflows, quarantined input and where the system's own alarms are", async () => {
+    const frank = await signIn('frank');
+    await frank.page.click('text=Operations');
+    const page = await shown(frank.page);
+
+    expect(page).toContain('Stopped workflows');
+    expect(page).toContain('Quarantined input');
+    expect(page).toContain("The system's own alarms");
+    await keep(frank.page, 'operations-desktop');
+    await frank.context.close();
+  });
+
   it('the board and an incident page read well on a desktop and on a phone (screenshots kept in test-artifacts)', async () => {
     const id = await updatedIncident('Checkout errors for card payments');
     for (const [name, width] of [

@@ -11,6 +11,7 @@ import {
 import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { FetchError, JwtBaseError } from 'aws-jwt-verify/error';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
+import { describeError, IdentityUnavailable } from '../core/errors';
 
 /*
  * The console's sign-in, against a Cognito user pool: Amazon Cognito on AWS, cognito-local in the
@@ -57,8 +58,12 @@ function refusal(error: unknown, later = false): { refused: string } {
   if (name === 'TooManyRequestsException' || name === 'LimitExceededException') {
     return { refused: 'Too many attempts: wait a minute, then try again' };
   }
-  throw error;
+  throw unavailable(error);
 }
+
+/** Anything else the pool answers (or no answer at all) is the pool's fault, not the person's. */
+const unavailable = (error: unknown) =>
+  error instanceof IdentityUnavailable ? error : new IdentityUnavailable(describeError(error), { cause: error });
 
 function sessionOf(result: AuthenticationResultType | undefined, refreshToken?: string): { session: Session } {
   if (!result?.IdToken) throw new Error('the user pool answered a sign-in without an ID token');
@@ -152,7 +157,11 @@ export class Identity {
 
   /** Begins setting up an authenticator app for the signed-in person: the secret the app is to be given. */
   async startAuthenticator(accessToken: string): Promise<string> {
-    const answer = await this.client.send(new AssociateSoftwareTokenCommand({ AccessToken: accessToken }));
+    const answer = await this.client
+      .send(new AssociateSoftwareTokenCommand({ AccessToken: accessToken }))
+      .catch((error: unknown) => {
+        throw unavailable(error);
+      });
     if (!answer.SecretCode) throw new Error('the user pool gave no secret for the authenticator');
     return answer.SecretCode;
   }
@@ -188,7 +197,7 @@ export class Identity {
       return sessionOf(answer.AuthenticationResult, refreshToken).session;
     } catch (error) {
       if (WRONG.has((error as { name?: string }).name ?? '')) return undefined;
-      throw error;
+      throw unavailable(error);
     }
   }
 
@@ -197,7 +206,7 @@ export class Identity {
     await this.client
       .send(new RevokeTokenCommand({ ClientId: this.pool.clientId, Token: refreshToken }))
       .catch((error: unknown) => {
-        if (!WRONG.has((error as { name?: string }).name ?? '')) throw error;
+        if (!WRONG.has((error as { name?: string }).name ?? '')) throw unavailable(error);
       });
   }
 
@@ -212,7 +221,7 @@ export class Identity {
       // A token that is not one (forged, expired, another pool's) is nobody; the pool's keys out of
       // reach is a fault, for the caller to report as one.
       if (error instanceof JwtBaseError && !(error instanceof FetchError)) return undefined;
-      throw error;
+      throw unavailable(error);
     }
   }
 }

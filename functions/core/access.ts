@@ -1,5 +1,5 @@
 import { CONSOLE_ROLES, type ConsoleRole, type OrganisationConfig } from './config';
-import { type Incident, type MimAction, refusalFor } from './incident';
+import { type ActionRequest, type Incident, type MimAction, refusalFor } from './incident';
 
 /*
  * Who may act as whom on the management API. On AWS its routes are IAM-authorised, so API Gateway
@@ -94,11 +94,37 @@ export const CONSOLE_MIM_ACTIONS = [
 ] as const satisfies readonly MimAction[];
 
 /**
- * The actions an incident's page offers this person now: none without the MIM role (leadership and
- * the service desk read); with it, those the incident takes from them at this moment (the page's
- * accept for those paged, an update for its MIM, and so on, as the emailed links are judged).
+ * Why the console refuses a MIM's action on an incident as it stands: what the emailed links refuse,
+ * and more, since anyone with the MIM role can open any incident's page: while it pages, only those
+ * paged now accept it, and it is handed over only to someone who holds the MIM role.
  */
-export function consoleActions(incident: Incident, personId: string, roles: readonly ConsoleRole[]): MimAction[] {
+export function consoleRefusal(
+  config: OrganisationConfig,
+  incident: Incident,
+  request: ActionRequest & { by: string },
+): string | undefined {
+  const refused = refusalFor(incident, request);
+  if (refused) return refused;
+  if (request.action === 'accept' && incident.pagedNow && !incident.pagedNow.includes(request.by)) {
+    const paged = incident.pagedNow.map((id) => config.people[id]?.name ?? id).join(', ');
+    return `${incident.id} is paging ${paged}: only someone paged now accepts it here (or is paged by a pass)`;
+  }
+  if (request.action === 'hand-over' && request.to !== undefined && !rolesOf(config, request.to).includes('mim')) {
+    return `${config.people[request.to]?.name ?? request.to} holds no MIM role, so cannot take ${incident.id} over`;
+  }
+  return undefined;
+}
+
+/**
+ * The actions an incident's page offers this person now: none without the MIM role (leadership and
+ * the service desk read); with it, those the console takes from them at this moment.
+ */
+export function consoleActions(
+  config: OrganisationConfig,
+  incident: Incident,
+  personId: string,
+  roles: readonly ConsoleRole[],
+): MimAction[] {
   if (!roles.includes('mim')) return [];
-  return CONSOLE_MIM_ACTIONS.filter((action) => !refusalFor(incident, { action, by: personId }));
+  return CONSOLE_MIM_ACTIONS.filter((action) => !consoleRefusal(config, incident, { action, by: personId }));
 }

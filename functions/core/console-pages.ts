@@ -55,13 +55,13 @@ export function consolePage(title: string, body: string, viewer?: Viewer, option
 <body>${header}<main>${body}</main></body></html>`;
 }
 
-export function signInPage(options: { error?: string; notice?: string; username?: string; help: string }): string {
+export function signInPage(options: { error?: string; notice?: string; username?: string; help: string; next?: string }): string {
   return consolePage(
     'Sign in',
     `<h1>Sign in</h1>${options.notice ? `<p class="notice" role="status">${escapeHtml(options.notice)}</p>` : ''}${
       options.error ? `<p class="error" role="alert">${escapeHtml(options.error)}</p>` : ''
     }
-<form method="post" action="/console/sign-in">
+<form method="post" action="/console/sign-in"><input type="hidden" name="next" value="${escapeHtml(options.next ?? '/console')}">
 <label for="username">User name</label><input id="username" name="username" autocomplete="username" required value="${escapeHtml(options.username ?? '')}">
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button></form><p class="muted">${escapeHtml(options.help)}</p>`,
@@ -69,26 +69,24 @@ export function signInPage(options: { error?: string; notice?: string; username?
 }
 
 /** The first sign-in with a temporary password: the person chooses their own. */
-export function choosePasswordPage(options: { username: string; state: string; error?: string }): string {
+export function choosePasswordPage(options: { error?: string }): string {
   return consolePage(
     'Choose your password',
     `<h1>Choose your password</h1><p>This is your first sign-in: choose a password of your own: at least 12 characters, with upper and lower case letters, a digit and a symbol.</p>${
       options.error ? `<p class="error" role="alert">${escapeHtml(options.error)}</p>` : ''
     }<form method="post" action="/console/sign-in"><input type="hidden" name="step" value="new-password">
-<input type="hidden" name="username" value="${escapeHtml(options.username)}"><input type="hidden" name="state" value="${escapeHtml(options.state)}">
 <label for="new-password">New password</label><input id="new-password" name="newPassword" type="password" autocomplete="new-password" required minlength="12">
 <button type="submit">Set password and sign in</button></form>`,
   );
 }
 
 /** The second factor: the code the person's authenticator app shows now. */
-export function codePage(options: { username: string; state: string; error?: string }): string {
+export function codePage(options: { error?: string }): string {
   return consolePage(
     'Your code',
     `<h1>Your code</h1><p>Enter the 6-digit code your authenticator app shows for the major incident console.</p>${
       options.error ? `<p class="error" role="alert">${escapeHtml(options.error)}</p>` : ''
     }<form method="post" action="/console/sign-in"><input type="hidden" name="step" value="code">
-<input type="hidden" name="username" value="${escapeHtml(options.username)}"><input type="hidden" name="state" value="${escapeHtml(options.state)}">
 <label for="code">Code</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
 <button type="submit">Sign in</button></form>`,
   );
@@ -224,7 +222,12 @@ ${failed ? `<p class="error" role="alert">${escapeHtml(failed.error)}</p>` : ''}
     .join('\n');
   return consolePage(
     `${incident.id}: ${incident.title}`,
-    `<h1>${escapeHtml(incident.id)}</h1>${view.done ? `<p class="notice" role="status">${escapeHtml(view.done)}</p>` : ''}${summary}
+    `<h1>${escapeHtml(incident.id)}</h1>${view.done ? `<p class="notice" role="status">${escapeHtml(view.done)}</p>` : ''}${
+      // A refusal whose form is no longer offered (someone else answered first) is said at the top.
+      view.failed && !view.actions.includes(view.failed.action)
+        ? `<p class="error" role="alert">${escapeHtml(ACTION_LABELS[view.failed.action].button)}: ${escapeHtml(view.failed.error)}</p>`
+        : ''
+    }${summary}
 ${forms ? `<h2>Act</h2>${forms}` : ''}
 <h2>Timeline</h2><div id="timeline" data-src="/console/incidents/${escapeHtml(incident.id)}/timeline">${timelineSection(config, view.timeline, zone)}</div>
 <script src="/console/app.js" defer></script>`,

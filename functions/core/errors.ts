@@ -34,3 +34,8 @@ export class InvalidInput extends Error {
 export class DeliveryIncomplete extends Error {
   override readonly name = 'DeliveryIncomplete';
 }
+
+/** The console's user pool could not be reached or answered with a fault: signing in is unavailable for now. */
+export class IdentityUnavailable extends Error {
+  override readonly name = 'IdentityUnavailable';
+}

@@ -73,3 +73,6 @@ export function crossSite(req: HttpRequest): boolean {
     return true;
   }
 }
+
+/** The addresses people open in a browser (the console, action links): answered with a page, not JSON. */
+export const forPeople = (path: string) => /^\/(console|a)(\/|$)/.test(path);

@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { Hono, type Context } from 'hono';
 import type { App } from '../services/app';
-import { problem, type HttpRequest, type HttpResponse } from './http';
+import { messagePage } from '../core/pages';
+import { forPeople, html, problem, type HttpRequest, type HttpResponse } from './http';
 import { API_ROUTES, honoPath, type RouteKey } from './route-table';
 import { refusedBefore, ROUTE_HANDLERS } from './routes';
 
@@ -55,12 +56,26 @@ export function httpRouter(app: App): Hono<Env> {
       });
     }
     router.all(path, (c) => {
-      const refused = problem(405, 'MethodNotAllowed', `${c.req.path} takes ${route.methods.join(', ')}, not ${c.req.method}`);
+      const said = `${c.req.path} takes ${route.methods.join(', ')}, not ${c.req.method}`;
+      const refused = forPeople(c.req.path)
+        ? html(405, messagePage('Not here', `${said}.`))
+        : problem(405, 'MethodNotAllowed', said);
       return answer(c, { ...refused, headers: { ...refused.headers, allow: route.methods.join(', ') } });
     });
   }
   router.notFound((c) =>
-    answer(c, problem(404, 'NotFound', `no route for ${c.req.method} ${c.req.path}; see the README for the API`)),
+    answer(
+      c,
+      forPeople(c.req.path)
+        ? html(
+            404,
+            messagePage(
+              'No such page',
+              'There is no page at this address: start from the console, /console, or the link in your latest email.',
+            ),
+          )
+        : problem(404, 'NotFound', `no route for ${c.req.method} ${c.req.path}; see the README for the API`),
+    ),
   );
   router.onError((error) => {
     throw error;

@@ -9,10 +9,11 @@ import type { App } from '../services/app';
 import { declareIncident } from '../services/intake';
 import { RedriveRefused, redriveWorkflow } from '../services/workflow-stops';
 import { ACTION_FIELDS, details, optionalText, text } from './action-fields';
-import { crossSite, json, problem, type HttpRequest, type HttpResponse } from './http';
+import { crossSite, forPeople, html, json, problem, type HttpRequest, type HttpResponse } from './http';
+import { messagePage } from '../core/pages';
 import type { RouteAccess, RouteKey } from './route-table';
 import { actingRefusal, signerRefusal } from '../core/access';
-import { CONSOLE_ROUTES } from './console';
+import { CONSOLE_ROUTES } from './console/routes';
 import { linkRoute } from './link-route';
 import { reportPeriod } from '../core/report';
 import { periodReport } from '../services/insight';
@@ -329,7 +330,10 @@ export function refusedBefore(app: App, access: RouteAccess, call: RouteCall): H
   const { req, id } = call;
   const size = Buffer.byteLength(req.body, 'utf8');
   if (size > MAX_BODY_BYTES) {
-    return problem(413, 'PayloadTooLarge', `the body is ${size} bytes; the API takes at most ${MAX_BODY_BYTES} (256 KB)`);
+    const said = `the body is ${size} bytes; the API takes at most ${MAX_BODY_BYTES} (256 KB)`;
+    return forPeople(req.path)
+      ? html(413, messagePage('Too much', `The form sent more than it may: ${said}.`))
+      : problem(413, 'PayloadTooLarge', said);
   }
   if (access !== 'management') return undefined;
   const refused = refuseBrowsers(req);

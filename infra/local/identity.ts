@@ -173,7 +173,7 @@ export async function startIdentity(options: {
       issuer: `${url}/${userPoolId}`,
       stop: async () => {
         await new Promise<void>((resolve) => {
-          if (child.exitCode !== null) return resolve();
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
           child.once('exit', () => resolve());
           child.kill();
         });

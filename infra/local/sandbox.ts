@@ -104,6 +104,8 @@ export interface Sandbox {
    * status; one whose workflow stopped is left for `mim redrive`, which starts it anew.
    */
   resume(): Promise<{ resumed: string[]; stopped: string[] }>;
+  /** Stops the console's user pool alone: the pool out of reach, as a fault for a test. */
+  stopUserPool(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -348,6 +350,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         stopped: open.filter((incident) => incident.workflowStopped).map((incident) => incident.id),
       };
     },
+    stopUserPool: () => identity.stop(),
     async stop() {
       if (time) setClockSource(undefined);
       await sfn.stop();

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { pageText } from '../../infra/local/driver';
 import { UPDATE, declare } from '../support/incidents';
-import { signedIn } from '../support/console';
+import { SANDBOX_PASSWORD } from '../../infra/local/identity';
+import { Browser, signedIn } from '../support/console';
 import { fastConfigWith, useSandbox, whenOnCall } from '../support/sandbox';
 
 // Nothing moves on its own: pages wait ten minutes, updates are due in an hour. Bob is the on-call MIM.
@@ -21,13 +22,15 @@ describe("console: an incident's page", () => {
 
     const page = pageText(await (await bob.get(`/incidents/${id}`)).text());
     const accepted = await bob.post(`/incidents/${id}/actions`, { action: 'accept', key: 'k1' });
+    const said = pageText(await (await bob.get(`/incidents/${id}`)).text());
     await driver().waitForTimeline(id, 'notice-sent');
     const updated = await bob.post(`/incidents/${id}/actions`, { action: 'update', key: 'k2', ...UPDATE });
     const told = await driver().waitForEmail('irene@example.com', new RegExp(`Update 1: ${id}`));
 
     expect(page).toContain('Accept this incident as its Major Incident Manager');
     expect(accepted.status).toBe(303);
-    expect(accepted.headers.get('location')).toBe(`/console/incidents/${id}?done=accept`);
+    expect(accepted.headers.get('location')).toBe(`/console/incidents/${id}`);
+    expect(said).toContain('Accept as MIM: recorded as Bob Brown');
     expect(updated.status).toBe(303);
     expect(told.text).toContain(UPDATE.impact);
     const { timeline } = await driver().incident(id);
@@ -106,5 +109,68 @@ describe("console: an incident's page", () => {
     expect(fragment.status).toBe(200);
     expect(await fragment.text()).toMatch(/^<table>.*Declared by/s);
     expect(unknown.status).toBe(404);
+  });
+
+  it('a MIM who is not paged is not offered the accept, and is refused it, saying who is paged', async () => {
+    const id = await paged(`Paged to Bob only ${Math.random()}`);
+    const dave = await signedIn(sandbox(), 'dave');
+
+    const page = await (await dave.get(`/incidents/${id}`)).text();
+    const refused = await dave.post(`/incidents/${id}/actions`, { action: 'accept', key: 'd1' });
+
+    expect(page).not.toContain('Accept this incident as its Major Incident Manager');
+    expect(refused.status).toBe(409);
+    expect(pageText(await refused.text())).toContain(
+      `Accept as MIM: ${id} is paging Bob Brown: only someone paged now accepts it here`,
+    );
+    expect((await driver().incident(id)).incident.mim).toBeUndefined();
+  });
+
+  it('an action refused because someone else answered first says why at the top, as its form is gone', async () => {
+    const id = await paged(`Answered first ${Math.random()}`);
+    const bob = await signedIn(sandbox(), 'bob');
+    await bob.post(`/incidents/${id}/actions`, { action: 'accept', key: 'first' });
+    await driver().waitForTimeline(id, 'notice-sent');
+
+    const again = await bob.post(`/incidents/${id}/actions`, { action: 'accept', key: 'second' });
+
+    expect(again.status).toBe(409);
+    expect(pageText(await again.text())).toMatch(new RegExp(`Accept as MIM: .*${id}`));
+  });
+
+  it('an incident is handed over only to someone with the MIM role', async () => {
+    const id = await paged(`Handed over ${Math.random()}`);
+    const bob = await signedIn(sandbox(), 'bob');
+    await bob.post(`/incidents/${id}/actions`, { action: 'accept', key: 'h1' });
+    await driver().waitForTimeline(id, 'notice-sent');
+
+    const toGrace = await bob.post(`/incidents/${id}/actions`, { action: 'hand-over', key: 'h2', to: 'grace' });
+
+    expect(toGrace.status).toBe(409);
+    expect(pageText(await toGrace.text())).toContain(`Grace Green holds no MIM role, so cannot take ${id} over`);
+  });
+
+  it('what a form did is said once, from the form itself: an address cannot claim it', async () => {
+    const id = await paged(`No claims by address ${Math.random()}`);
+    const irene = await signedIn(sandbox(), 'irene');
+
+    const page = pageText(await (await irene.get(`/incidents/${id}?done=resolve`)).text());
+
+    expect(page).not.toContain('recorded as');
+  });
+
+  it('a page asked for while signed out comes back after signing in; a console address that is no page is answered as a page', async () => {
+    const id = await paged(`Back after sign-in ${Math.random()}`);
+    const browser = new Browser(sandbox().urls.console);
+
+    const sent = await browser.get(`/incidents/${id}`);
+    const next = new URL(sent.headers.get('location')!, sandbox().urls.api).searchParams.get('next')!;
+    const back = await browser.post('/sign-in', { username: 'irene', password: SANDBOX_PASSWORD, next });
+    const nowhere = await browser.get('/nowhere');
+
+    expect(next).toBe(`/console/incidents/${id}`);
+    expect(back.headers.get('location')).toBe(`/console/incidents/${id}`);
+    expect(nowhere.status).toBe(404);
+    expect(nowhere.headers.get('content-type')).toMatch(/^text\/html/);
   });
 });

@@ -1,29 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import { pageText } from '../../infra/local/driver';
 import { SANDBOX_PASSWORD } from '../../infra/local/identity';
-import { form, jar } from '../support/console';
+import { Browser } from '../support/console';
 import { useSandbox } from '../support/sandbox';
 import { totp } from '../support/totp';
 
 // As on AWS: the MIM and operations roles sign in with an authenticator app's code too.
 const { sandbox } = useSandbox(undefined, { mfaRoles: ['mim', 'operations'] });
 
-const signInUrl = () => `${sandbox().urls.console}/sign-in`;
-const post = (fields: Record<string, string>, cookie?: string) => fetch(signInUrl(), form(fields, cookie ? { cookie } : {}));
-const hidden = (page: string, name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(page)?.[1] ?? '';
+const browser = () => new Browser(sandbox().urls.console);
+const keyOf = (page: string) => /<code>([A-Z2-7 ]+)<\/code>/.exec(page)![1]!.replaceAll(' ', '');
+
+/** A person's first sign-in, with their authenticator set up: the app's key. */
+async function setUp(person: string): Promise<string> {
+  const at = browser();
+  const key = keyOf(await (await at.post('/sign-in', { username: person, password: SANDBOX_PASSWORD })).text());
+  await at.post('/sign-in', { step: 'authenticator', code: totp(key) });
+  return key;
+}
 
 describe('console: a second factor for the roles that act', () => {
   it("a MIM's first sign-in sets up an authenticator (a wrong code refused), and from then on they sign in with password and code", async () => {
-    const first = await post({ username: 'carol', password: SANDBOX_PASSWORD });
+    const carol = browser();
+    const first = await carol.post('/sign-in', { username: 'carol', password: SANDBOX_PASSWORD });
     const setup = await first.text();
-    const key = /<code>([A-Z2-7 ]+)<\/code>/.exec(setup)![1]!.replaceAll(' ', '');
-    const held = jar(first);
-    const wrong = await post({ step: 'authenticator', code: '000000' }, held);
-    const confirmed = await post({ step: 'authenticator', code: totp(key) }, held);
+    const key = keyOf(setup);
+    const wrong = await carol.post('/sign-in', { step: 'authenticator', code: '000000' });
+    const confirmed = await carol.post('/sign-in', { step: 'authenticator', code: totp(key) });
 
-    const password = await post({ username: 'carol', password: SANDBOX_PASSWORD });
-    const codeForm = await password.text();
-    const signedIn = await post({ step: 'code', username: 'carol', state: hidden(codeForm, 'state'), code: totp(key) });
+    const later = browser();
+    const codeForm = await (await later.post('/sign-in', { username: 'carol', password: SANDBOX_PASSWORD })).text();
+    const signedIn = await later.post('/sign-in', { step: 'code', code: totp(key) });
 
     expect(first.status).toBe(200);
     expect(first.headers.getSetCookie().some((c) => c.startsWith('mim_id='))).toBe(false);
@@ -37,21 +44,41 @@ describe('console: a second factor for the roles that act', () => {
   });
 
   it('a wrong code at sign-in is refused, and the code is asked again', async () => {
-    await post({ username: 'erin', password: SANDBOX_PASSWORD }).then(async (first) => {
-      const key = /<code>([A-Z2-7 ]+)<\/code>/.exec(await first.text())![1]!.replaceAll(' ', '');
-      await post({ step: 'authenticator', code: totp(key) }, jar(first));
-    });
-    const codeForm = await (await post({ username: 'erin', password: SANDBOX_PASSWORD })).text();
+    await setUp('erin');
+    const erin = browser();
+    await erin.post('/sign-in', { username: 'erin', password: SANDBOX_PASSWORD });
 
-    const wrong = await post({ step: 'code', username: 'erin', state: hidden(codeForm, 'state'), code: '123456' });
+    const wrong = await erin.post('/sign-in', { step: 'code', code: '123456' });
 
     expect(wrong.status).toBe(400);
-    expect(wrong.headers.getSetCookie()).toEqual([]);
+    expect(wrong.headers.getSetCookie().some((c) => c.startsWith('mim_id='))).toBe(false);
     expect(pageText(await wrong.text())).toMatch(/That code (is not the one|has been used)/);
   });
 
+  it("a step of someone else's sign-in cannot be answered from another browser: a new password or code needs the sign-in begun there", async () => {
+    const key = await setUp('alice');
+    const alice = browser();
+    await alice.post('/sign-in', { username: 'alice', password: SANDBOX_PASSWORD });
+
+    const stranger = browser();
+    const code = await stranger.post('/sign-in', { step: 'code', username: 'alice', state: 'forged', code: totp(key) });
+    const password = await stranger.post('/sign-in', {
+      step: 'new-password',
+      username: 'alice',
+      state: 'forged',
+      newPassword: 'Taken-over-2026!',
+    });
+    const stillHers = await browser().post('/sign-in', { username: 'alice', password: SANDBOX_PASSWORD });
+
+    for (const answer of [code, password]) {
+      expect(answer.status).toBe(400);
+      expect(pageText(await answer.text())).toContain('This sign-in has expired (or was begun in another browser)');
+    }
+    expect(stillHers.status).toBe(200);
+  });
+
   it('leadership, whose role only reads, signs in by password alone', async () => {
-    const answer = await post({ username: 'irene', password: SANDBOX_PASSWORD });
+    const answer = await browser().post('/sign-in', { username: 'irene', password: SANDBOX_PASSWORD });
 
     expect(answer.status).toBe(303);
     expect(answer.headers.get('location')).toBe('/console');

@@ -21,7 +21,9 @@ describe('console: operations', () => {
     expect(listed).toContain(id);
     expect(listed).toMatch(/ABORTED at .*StopExecution/);
     expect(redriven.status).toBe(303);
-    expect(redriven.headers.get('location')).toBe(`/console/operations?redriven=${id}`);
+    expect(redriven.headers.get('location')).toBe('/console/operations');
+    const after = pageText(await (await frank.get('/operations')).text());
+    expect(after).toContain(`Redriven: the workflow of ${id} restarts where it stopped.`);
     const { timeline } = await driver().incident(id);
     expect(timeline.find((e) => e.kind === 'workflow-redriven')).toMatchObject({ actor: 'frank' });
   });

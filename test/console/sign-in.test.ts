@@ -1,8 +1,13 @@
-import { AdminSetUserPasswordCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  AdminCreateUserCommand,
+  AdminSetUserPasswordCommand,
+  CognitoIdentityProviderClient,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { describe, expect, it } from 'vitest';
 import { pageText } from '../../infra/local/driver';
 import { SANDBOX_PASSWORD } from '../../infra/local/identity';
 import { declare } from '../support/incidents';
+import { Browser } from '../support/console';
 import { useSandbox } from '../support/sandbox';
 
 const { driver, sandbox } = useSandbox();
@@ -38,9 +43,9 @@ describe('console: signing in', () => {
 
     expect(signedIn.status).toBe(303);
     expect(signedIn.headers.get('location')).toBe('/console');
-    for (const cookie of signedIn.headers.getSetCookie()) {
-      expect(cookie).toMatch(/; Path=\/console; HttpOnly; SameSite=Strict; Max-Age=43200$/);
-    }
+    const session = signedIn.headers.getSetCookie().filter((c) => /^mim_(id|refresh)=/.test(c));
+    expect(session).toHaveLength(2);
+    for (const cookie of session) expect(cookie).toMatch(/; Path=\/console; HttpOnly; SameSite=Strict; Max-Age=43200$/);
     expect(shown.status).toBe(200);
     expect(text).toContain('Irene Ito (leadership)');
     expect(text).toContain(id);
@@ -68,7 +73,7 @@ describe('console: signing in', () => {
 
     for (const answer of [none, withForged]) {
       expect(answer.status).toBe(303);
-      expect(answer.headers.get('location')).toBe('/console/sign-in');
+      expect(answer.headers.get('location')).toBe('/console/sign-in?next=%2Fconsole');
     }
   });
 
@@ -125,16 +130,49 @@ describe('console: signing in', () => {
       }),
     );
 
-    const first = await signIn('grace', 'Temporary-pass-1');
+    const grace = new Browser(sandbox().urls.console);
+    const first = await grace.post('/sign-in', { username: 'grace', password: 'Temporary-pass-1' });
     const asked = await first.text();
-    const state = /name="state" value="([^"]*)"/.exec(asked)![1]!;
-    const chosen = await fetch(
-      `${sandbox().urls.console}/sign-in`,
-      form({ step: 'new-password', username: 'grace', state, newPassword: 'Graces-own-pass-2026' }),
-    );
+    const chosen = await grace.post('/sign-in', { step: 'new-password', newPassword: 'Graces-own-pass-2026' });
 
     expect(pageText(asked)).toContain('This is your first sign-in: choose a password of your own');
     expect(chosen.status).toBe(303);
     expect((await signIn('grace', 'Graces-own-pass-2026')).status).toBe(303);
+  });
+
+  it('someone in the user pool whom the config does not know is told so, and gets no session', async () => {
+    const pool = new CognitoIdentityProviderClient({ endpoint: sandbox().urls.cognito });
+    const UserPoolId = process.env.COGNITO_USER_POOL_ID!;
+    await pool.send(new AdminCreateUserCommand({ UserPoolId, Username: 'mallory', MessageAction: 'SUPPRESS' }));
+    await pool.send(
+      new AdminSetUserPasswordCommand({ UserPoolId, Username: 'mallory', Password: SANDBOX_PASSWORD, Permanent: true }),
+    );
+
+    const answer = await signIn('mallory');
+
+    expect(answer.status).toBe(403);
+    expect(answer.headers.getSetCookie().some((c) => c.startsWith('mim_id=ey'))).toBe(false);
+    expect(pageText(await answer.text())).toContain(
+      'mallory is not a person of the organisation config: ask operations to add you',
+    );
+  });
+
+  it('a person of the config with no console role is told to ask for one, and sees nothing', async () => {
+    const pool = new CognitoIdentityProviderClient({ endpoint: sandbox().urls.cognito });
+    await pool.send(
+      new AdminSetUserPasswordCommand({
+        UserPoolId: process.env.COGNITO_USER_POOL_ID!,
+        Username: 'grace',
+        Password: 'Graces-known-pass-2026',
+        Permanent: true,
+      }),
+    );
+    const grace = new Browser(sandbox().urls.console);
+    await grace.post('/sign-in', { username: 'grace', password: 'Graces-known-pass-2026' });
+
+    const board = await grace.get('');
+
+    expect(board.status).toBe(403);
+    expect(pageText(await board.text())).toContain('You have no role in the console yet');
   });
 });

@@ -82,7 +82,7 @@ browserTests('console in a browser', () => {
     await bob.page.click(`text=${id}`);
     await bob.page.click('text=Accept this incident as its Major Incident Manager');
     await bob.page.click('button:has-text("Accept as MIM")');
-    await bob.page.waitForURL(/done=accept/);
+    await bob.page.waitForSelector('text=Accept as MIM: recorded as Bob Brown');
     await driver().waitForTimeline(id, 'notice-sent');
     await bob.page.reload();
     await bob.page.click('text=Post a status update');
@@ -90,7 +90,7 @@ browserTests('console in a browser', () => {
     await bob.page.fill('#update-status', UPDATE.status);
     await bob.page.fill('#update-actions', UPDATE.actions);
     await bob.page.click('button:has-text("Send update")');
-    await bob.page.waitForURL(/done=update/);
+    await bob.page.waitForSelector('text=Send update: recorded as Bob Brown');
     const told = await driver().waitForEmail('irene@example.com', new RegExp(`Update 1: ${id}`));
 
     // Irene (leadership) reads it: the update, the next one due, and no button to act.
@@ -166,6 +166,18 @@ browserTests('console in a browser', () => {
     while ((await page.locator('#timeline tr').count()) <= before && Date.now() < deadline) await page.waitForTimeout(500);
 
     expect(await page.innerText('#timeline')).toContain('Update');
+    await context.close();
+  }, 40_000);
+
+  it("once the sign-in has ended, an open page's timeline stops refreshing and says so, rather than show the sign-in form", async () => {
+    const id = await updatedIncident('Signed out while watching');
+    const { context, page } = await signIn('irene');
+    await page.goto(`${sandbox().urls.console}/incidents/${id}`);
+
+    await context.clearCookies();
+    await page.waitForSelector('text=Your sign-in has ended, so this timeline no longer refreshes', { timeout: 25_000 });
+
+    expect(await page.innerText('#timeline')).not.toContain('Sign in');
     await context.close();
   }, 40_000);
 });

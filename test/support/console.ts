@@ -16,14 +16,41 @@ export const jar = (answer: Response) =>
     .map((c) => c.split(';')[0]!)
     .join('; ');
 
-/** A person signed in to the console: what they fetch carries their session. */
-export async function signedIn(sandbox: Sandbox, person: string) {
-  const answer = await fetch(`${sandbox.urls.console}/sign-in`, form({ username: person, password: SANDBOX_PASSWORD }));
+/** A browser's cookies for the console, kept across its requests as a browser keeps them (an emptied one is gone). */
+export class Browser {
+  private readonly cookies = new Map<string, string>();
+
+  constructor(private readonly base: string) {}
+
+  private keep(answer: Response): Response {
+    for (const set of answer.headers.getSetCookie()) {
+      const [pair] = set.split(';');
+      const at = pair!.indexOf('=');
+      const name = pair!.slice(0, at);
+      const value = pair!.slice(at + 1);
+      if (value === '' || /Max-Age=0/.test(set)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return answer;
+  }
+
+  get cookie(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  async get(path: string): Promise<Response> {
+    return this.keep(await fetch(`${this.base}${path}`, { redirect: 'manual', headers: { cookie: this.cookie } }));
+  }
+
+  async post(path: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+    return this.keep(await fetch(`${this.base}${path}`, form(fields, { cookie: this.cookie, ...headers })));
+  }
+}
+
+/** A person signed in to the console in a browser of their own: what they fetch carries their session. */
+export async function signedIn(sandbox: Sandbox, person: string): Promise<Browser> {
+  const browser = new Browser(sandbox.urls.console);
+  const answer = await browser.post('/sign-in', { username: person, password: SANDBOX_PASSWORD });
   if (answer.status !== 303) throw new Error(`signing in as ${person} answered ${answer.status}`);
-  const cookie = jar(answer);
-  return {
-    get: (path: string) => fetch(`${sandbox.urls.console}${path}`, { redirect: 'manual', headers: { cookie } }),
-    post: (path: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
-      fetch(`${sandbox.urls.console}${path}`, form(fields, { cookie, ...headers })),
-  };
+  return browser;
 }

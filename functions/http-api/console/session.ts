@@ -1,0 +1,140 @@
+import { rolesOf } from '../../core/access';
+import type { Viewer } from '../../core/console-pages';
+import { consolePage } from '../../core/console-pages';
+import type { Identity, Session } from '../../adapters/identity';
+import type { App } from '../../services/app';
+import { consoleHtml, type HttpRequest, type HttpResponse } from '../http';
+import type { RouteCall } from '../routes';
+
+/*
+ * The console's session: the pool's ID token in an HttpOnly, SameSite=Strict cookie (Secure over
+ * https), renewed with its refresh token while the sign-in lasts (`console.session`); each request
+ * checks it again. A page is for a person of the config with a console role.
+ */
+
+const ID_COOKIE = 'mim_id';
+export const REFRESH_COOKIE = 'mim_refresh';
+/** What a form did, said once on the page it leads to: a cookie, so that no address can claim it. */
+const FLASH_COOKIE = 'mim_flash';
+
+export function cookiesOf(req: HttpRequest): Record<string, string> {
+  const jar: Record<string, string> = {};
+  for (const part of (req.headers.cookie ?? '').split(/;\s*/)) {
+    const at = part.indexOf('=');
+    if (at > 0) jar[part.slice(0, at)] = part.slice(at + 1);
+  }
+  return jar;
+}
+
+export function cookie(app: App, name: string, value: string, maxAgeSeconds: number, path = '/console'): string {
+  const secure = app.publicUrl?.startsWith('https://') ? '; Secure' : '';
+  return `${name}=${value}; Path=${path}; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
+}
+
+export function sessionCookies(app: App, session: Session): string[] {
+  const lasts = app.config.console.session;
+  return [
+    cookie(app, ID_COOKIE, session.idToken, lasts),
+    ...(session.refreshToken ? [cookie(app, REFRESH_COOKIE, session.refreshToken, lasts)] : []),
+  ];
+}
+
+export const clearedSession = (app: App) => [cookie(app, ID_COOKIE, '', 0), cookie(app, REFRESH_COOKIE, '', 0)];
+
+export const redirect = (location: string, cookies?: string[]): HttpResponse => ({
+  statusCode: 303,
+  headers: { location, 'cache-control': 'no-store' },
+  body: '',
+  ...(cookies?.length ? { cookies } : {}),
+});
+
+/** A message for the next page: what was done. */
+export const flash = (app: App, message: string) =>
+  cookie(app, FLASH_COOKIE, Buffer.from(message.slice(0, 300)).toString('base64url'), 60);
+
+function flashOf(req: HttpRequest): string | undefined {
+  const value = cookiesOf(req)[FLASH_COOKIE];
+  return value ? Buffer.from(value, 'base64url').toString('utf8') : undefined;
+}
+
+export type SignedInViewer = Viewer & { id: string };
+
+type Who = { viewer: SignedInViewer; cookies?: string[] } | { stranger: string } | undefined;
+
+/** Who is signed in, by the session's cookies: its ID token, or a new one from its refresh token. */
+async function signedIn(app: App, identity: Identity, req: HttpRequest): Promise<Who> {
+  const jar = cookiesOf(req);
+  let who = jar[ID_COOKIE] ? await identity.verify(jar[ID_COOKIE]) : undefined;
+  let cookies: string[] | undefined;
+  if (!who && jar[REFRESH_COOKIE]) {
+    const renewed = await identity.renew(jar[REFRESH_COOKIE]);
+    who = renewed && (await identity.verify(renewed.idToken));
+    if (renewed && who) cookies = sessionCookies(app, { ...renewed, refreshToken: jar[REFRESH_COOKIE] });
+  }
+  if (!who) return undefined;
+  const person = app.config.people[who.personId];
+  if (!person) return { stranger: who.personId };
+  const viewer = {
+    id: who.personId,
+    name: person.name,
+    roles: rolesOf(app.config, who.personId),
+    zone: person.timeZone ?? app.config.timeZone,
+  };
+  return { viewer, ...(cookies ? { cookies } : {}) };
+}
+
+/** Where a person goes back to after signing in: this page, or for a form, the page it was on. */
+function returnPath(req: HttpRequest): string {
+  const path = req.path.replace(/\/+$/, '');
+  if (req.method !== 'POST') return path;
+  return path.endsWith('/redrive') ? '/console/operations' : path.replace(/\/actions$/, '');
+}
+
+/** A return path given back to the sign-in: a page of the console, nothing else (no other site, no scheme). */
+export const safeNext = (next: string | null | undefined) =>
+  next && /^\/console(\/[A-Za-z0-9-]+){0,3}$/.test(next) ? next : '/console';
+
+/** A signed-in person of the config, with a console role: a route's viewer. */
+export interface ConsoleCall extends RouteCall {
+  viewer: SignedInViewer;
+  /** What the last form did, said on this page once. */
+  flashed?: string;
+}
+
+/**
+ * A page for a signed-in person: anyone else goes to sign in (and comes back here after); someone
+ * the config does not know, or who holds no console role, is told so. A renewed session's cookies are
+ * set as it goes, and the flash is said once.
+ */
+export const signedInPage =
+  (route: (app: App, call: ConsoleCall) => Promise<HttpResponse>) =>
+  async (app: App, identity: Identity, call: RouteCall): Promise<HttpResponse> => {
+    const who = await signedIn(app, identity, call.req);
+    if (!who) return redirect(`/console/sign-in?next=${encodeURIComponent(returnPath(call.req))}`);
+    if ('stranger' in who) {
+      return consoleHtml(
+        403,
+        consolePage(
+          'Not in the organisation config',
+          `<h1>Not in the organisation config</h1><p>You signed in as ${escapeId(who.stranger)}, who is not a person of the organisation config: ask operations to add you. <form method="post" action="/console/sign-out"><button type="submit">Sign out</button></form></p>`,
+        ),
+      );
+    }
+    if (who.viewer.roles.length === 0) {
+      return consoleHtml(
+        403,
+        consolePage(
+          'No console role',
+          `<h1>No console role</h1><p>You have no role in the console yet: ask operations to give you one (console.roles in the organisation config).</p>`,
+          who.viewer,
+        ),
+      );
+    }
+    // Said on the page a form leads to, the next GET: a form posted meanwhile leaves it be.
+    const flashed = call.req.method === 'GET' ? flashOf(call.req) : undefined;
+    const answer = await route(app, { ...call, viewer: who.viewer, ...(flashed ? { flashed } : {}) });
+    const cookies = [...(answer.cookies ?? []), ...(who.cookies ?? []), ...(flashed ? [cookie(app, FLASH_COOKIE, '', 0)] : [])];
+    return cookies.length ? { ...answer, cookies } : answer;
+  };
+
+const escapeId = (id: string) => id.replace(/[^A-Za-z0-9._@-]/g, '').slice(0, 64);

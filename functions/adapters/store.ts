@@ -958,6 +958,35 @@ export class IncidentStore {
     );
   }
 
+  /**
+   * A console sign-in half way through (a new password, a code, an authenticator's setup), kept
+   * under the hash of the random id its browser holds, until `until`: the browser never holds what
+   * the step acts with, and cannot alter it.
+   */
+  async putSignInStep(idHash: string, step: Record<string, unknown>, until: Date): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: `SIGNIN#${idHash}`,
+          sk: 'STEP',
+          step,
+          until: until.toISOString(),
+          [TTL_ATTRIBUTE]: epochSeconds(until.toISOString()) + 3600,
+        },
+      }),
+    );
+  }
+
+  /** The sign-in step kept under this hash, while it lasts. */
+  async signInStep(idHash: string, now: Date): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: `SIGNIN#${idHash}`, sk: 'STEP' }, ConsistentRead: true }),
+    );
+    if (!Item || typeof Item.until !== 'string' || Item.until <= now.toISOString()) return undefined;
+    return Item.step as Record<string, unknown>;
+  }
+
   async getLink(hash: string): Promise<ActionLink | undefined> {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.table, Key: { pk: `ACT#${hash}`, sk: 'LINK' }, ConsistentRead: true }),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pageText } from '../../infra/local/driver';
 import { SANDBOX_PASSWORD } from '../../infra/local/identity';
-import { Browser } from '../support/console';
+import { Browser, form } from '../support/console';
 import { useSandbox } from '../support/sandbox';
 import { totp } from '../support/totp';
 
@@ -75,6 +75,33 @@ describe('console: a second factor for the roles that act', () => {
       expect(pageText(await answer.text())).toContain('This sign-in has expired (or was begun in another browser)');
     }
     expect(stillHers.status).toBe(200);
+  });
+
+  it("a sign-in step's cookie holds a random id only: spent once used, and worthless altered or replayed", async () => {
+    const key = await setUp('dave');
+    const dave = browser();
+    const asked = await dave.post('/sign-in', { username: 'dave', password: SANDBOX_PASSWORD });
+    const id = /mim_signin=([^;]+)/.exec(asked.headers.getSetCookie().join('\n'))![1]!;
+    const altered = `${id.slice(0, -1)}${id.endsWith('A') ? 'B' : 'A'}`;
+
+    const withAltered = await fetch(
+      `${sandbox().urls.console}/sign-in`,
+      form({ step: 'code', code: totp(key) }, { cookie: `mim_signin=${altered}` }),
+    );
+    const used = await fetch(
+      `${sandbox().urls.console}/sign-in`,
+      form({ step: 'code', code: totp(key) }, { cookie: `mim_signin=${id}` }),
+    );
+    const replayed = await fetch(
+      `${sandbox().urls.console}/sign-in`,
+      form({ step: 'code', code: totp(key) }, { cookie: `mim_signin=${id}` }),
+    );
+
+    expect(id).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(withAltered.status).toBe(400);
+    expect(used.status).toBe(303);
+    expect(replayed.status).toBe(400);
+    expect(pageText(await replayed.text())).toContain('This sign-in has expired');
   });
 
   it('leadership, whose role only reads, signs in by password alone', async () => {

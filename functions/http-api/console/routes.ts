@@ -310,8 +310,8 @@ const withIdentity =
     }
   };
 
-const withRequest = (route: (app: App, identity: Identity, req: HttpRequest) => Promise<HttpResponse>) =>
-  withIdentity((app, identity, { req }) => route(app, identity, req));
+const withRequest = (route: (app: App, identity: Identity, req: HttpRequest, now: Date) => Promise<HttpResponse>) =>
+  withIdentity((app, identity, { req, now }) => route(app, identity, req, now));
 
 export const CONSOLE_ROUTES = {
   'GET /console': withIdentity(board),

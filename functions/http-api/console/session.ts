@@ -1,3 +1,4 @@
+import escapeHtml from 'escape-html';
 import { rolesOf } from '../../core/access';
 import type { Viewer } from '../../core/console-pages';
 import { consolePage } from '../../core/console-pages';
@@ -116,7 +117,7 @@ export const signedInPage =
         403,
         consolePage(
           'Not in the organisation config',
-          `<h1>Not in the organisation config</h1><p>You signed in as ${escapeId(who.stranger)}, who is not a person of the organisation config: ask operations to add you. <form method="post" action="/console/sign-out"><button type="submit">Sign out</button></form></p>`,
+          `<h1>Not in the organisation config</h1><p>You signed in as ${escapeHtml(who.stranger)}, who is not a person of the organisation config: ask operations to add you.</p><form method="post" action="/console/sign-out"><button type="submit">Sign out</button></form>`,
         ),
       );
     }
@@ -136,5 +137,3 @@ export const signedInPage =
     const cookies = [...(answer.cookies ?? []), ...(who.cookies ?? []), ...(flashed ? [cookie(app, FLASH_COOKIE, '', 0)] : [])];
     return cookies.length ? { ...answer, cookies } : answer;
   };
-
-const escapeId = (id: string) => id.replace(/[^A-Za-z0-9._@-]/g, '').slice(0, 64);

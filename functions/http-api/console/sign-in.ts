@@ -5,12 +5,15 @@ import type { Identity, Session, SignInResult } from '../../adapters/identity';
 import type { App } from '../../services/app';
 import { crossSite, html, type HttpRequest, type HttpResponse } from '../http';
 import { clearedSession, cookie, cookiesOf, REFRESH_COOKIE, redirect, safeNext, sessionCookies } from './session';
+import { randomBytes } from 'node:crypto';
+import { keyHash } from '../../core/ids';
 
 /*
  * Signing in: a password, then what the pool asks (a new password at the first sign-in, a code from
  * an authenticator app), or the app's setup for a role that signs in with one. What a sign-in is at
- * (whose it is, the pool's state for the next step, where to go after) is kept in an HttpOnly cookie
- * of the sign-in form's own, never in the page: a step is answered only by the browser that began it.
+ * (whose it is, the pool's state for the next step, where to go after) is kept in the table under a
+ * random id that only the browser that began it holds (an HttpOnly cookie of the sign-in form's own,
+ * a new id at each step): a step is answered only by that browser, which can neither read nor alter it.
  */
 
 const FLOW_COOKIE = 'mim_signin';
@@ -27,24 +30,23 @@ interface Flow {
   setup?: { accessToken: string; secret: string };
 }
 
-const flowCookie = (app: App, flow: Flow | undefined) =>
-  cookie(
-    app,
-    FLOW_COOKIE,
-    flow ? Buffer.from(JSON.stringify(flow)).toString('base64url') : '',
-    flow ? FLOW_SECONDS : 0,
-    FLOW_PATH,
-  );
+const endFlow = (app: App) => cookie(app, FLOW_COOKIE, '', 0, FLOW_PATH);
 
-function flowOf(req: HttpRequest): Flow | undefined {
-  const value = cookiesOf(req)[FLOW_COOKIE];
-  if (!value) return undefined;
-  try {
-    const flow = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Partial<Flow>;
-    return typeof flow.username === 'string' && typeof flow.next === 'string' ? (flow as Flow) : undefined;
-  } catch {
-    return undefined;
-  }
+/** Keeps a step of a sign-in: its cookie, for the browser to send with the step's answer. */
+async function keepFlow(app: App, flow: Flow, now: Date): Promise<string> {
+  const id = randomBytes(24).toString('base64url');
+  await app.store.putSignInStep(keyHash(id), { ...flow }, new Date(now.getTime() + FLOW_SECONDS * 1000));
+  return cookie(app, FLOW_COOKIE, id, FLOW_SECONDS, FLOW_PATH);
+}
+
+/** The step this browser's sign-in is at, once: the id is spent whatever the answer (a step kept again gets a new one). */
+async function takeFlow(app: App, req: HttpRequest, now: Date): Promise<Flow | undefined> {
+  const id = cookiesOf(req)[FLOW_COOKIE];
+  if (!id || !/^[A-Za-z0-9_-]{32}$/.test(id)) return undefined;
+  const step = await app.store.signInStep(keyHash(id), now);
+  if (!step) return undefined;
+  await app.store.putSignInStep(keyHash(id), {}, now);
+  return typeof step.username === 'string' && typeof step.next === 'string' ? (step as unknown as Flow) : undefined;
 }
 
 const HELP = 'Your user name is your person id in the organisation config (such as alice). Forgotten it? Ask operations.';
@@ -65,7 +67,14 @@ const authenticatorUri = (app: App, personId: string, secret: string) => {
  * factor they have not set up yet (the pool asked for no code): then the app's setup, the tokens
  * held back until they sign in again with a code.
  */
-async function finish(app: App, identity: Identity, session: Session, flow: Flow, withCode: boolean): Promise<HttpResponse> {
+async function finish(
+  app: App,
+  identity: Identity,
+  session: Session,
+  flow: Flow,
+  withCode: boolean,
+  now: Date,
+): Promise<HttpResponse> {
   const who = await identity.verify(session.idToken);
   if (!who) throw new Error('the user pool gave an ID token that does not verify');
   if (!app.config.people[who.personId]) {
@@ -75,12 +84,12 @@ async function finish(app: App, identity: Identity, session: Session, flow: Flow
     );
   }
   const needsCode = rolesOf(app.config, who.personId).some((role) => app.mfaRoles.includes(role));
-  if (withCode || !needsCode) return redirect(safeNext(flow.next), [...sessionCookies(app, session), flowCookie(app, undefined)]);
+  if (withCode || !needsCode) return redirect(safeNext(flow.next), [...sessionCookies(app, session), endFlow(app)]);
   if (!session.accessToken) throw new Error('the user pool gave no access token to set up an authenticator with');
   const secret = await identity.startAuthenticator(session.accessToken);
   const setup = { ...flow, username: who.personId, setup: { accessToken: session.accessToken, secret } };
   return withCookies(html(200, authenticatorPage({ secret, uri: authenticatorUri(app, who.personId, secret) })), [
-    flowCookie(app, setup),
+    await keepFlow(app, setup, now),
   ]);
 }
 
@@ -91,18 +100,20 @@ async function answered(
   flow: Flow,
   result: SignInResult,
   again: (error: string) => string,
+  now: Date,
   withCode = false,
-) {
-  if ('session' in result) return finish(app, identity, result.session, flow, withCode);
+): Promise<HttpResponse> {
+  if ('session' in result) return finish(app, identity, result.session, flow, withCode, now);
   if ('challenge' in result) {
     const next = { ...flow, challenge: { name: result.challenge, state: result.state } };
     const page = result.challenge === 'SOFTWARE_TOKEN_MFA' ? codePage({}) : choosePasswordPage({});
-    return withCookies(html(200, page), [flowCookie(app, next)]);
+    return withCookies(html(200, page), [await keepFlow(app, next, now)]);
   }
-  return html(400, again(result.refused));
+  // Refused: a step after the password stays where it was, under a new id, to be answered again (a mistyped code).
+  return withCookies(html(400, again(result.refused)), flow.challenge ? [await keepFlow(app, flow, now)] : []);
 }
 
-export async function signIn(app: App, identity: Identity, req: HttpRequest): Promise<HttpResponse> {
+export async function signIn(app: App, identity: Identity, req: HttpRequest, now: Date): Promise<HttpResponse> {
   if (req.method !== 'POST') return html(200, signInPage({ help: HELP, next: safeNext(req.query.next) }));
   if (crossSite(req))
     return html(403, messagePage('Refused', 'The form was sent from another site. Open the console and sign in there.'));
@@ -113,33 +124,30 @@ export async function signIn(app: App, identity: Identity, req: HttpRequest): Pr
     const username = (form.get('username') ?? '').trim().slice(0, 128);
     const flow: Flow = { username, next: safeNext(form.get('next')) };
     const result = await identity.signIn(username, (form.get('password') ?? '').slice(0, 256));
-    return answered(app, identity, flow, result, (error) => signInPage({ error, username, help: HELP, next: flow.next }));
+    return answered(app, identity, flow, result, (error) => signInPage({ error, username, help: HELP, next: flow.next }), now);
   }
-  const flow = flowOf(req);
-  const expired = () => withCookies(html(400, signInPage({ error: EXPIRED, help: HELP })), [flowCookie(app, undefined)]);
+  const flow = await takeFlow(app, req, now);
+  const expired = () => withCookies(html(400, signInPage({ error: EXPIRED, help: HELP })), [endFlow(app)]);
   if (step === 'authenticator') {
     if (!flow?.setup) return expired();
     const refused = await identity.confirmAuthenticator(flow.setup.accessToken, code);
     if (refused) {
       const uri = authenticatorUri(app, flow.username, flow.setup.secret);
-      return html(400, authenticatorPage({ secret: flow.setup.secret, uri, error: refused.refused }));
+      return withCookies(html(400, authenticatorPage({ secret: flow.setup.secret, uri, error: refused.refused })), [
+        await keepFlow(app, flow, now),
+      ]);
     }
     const notice = 'Your authenticator is set up. Sign in again: your password, then a code from the app.';
-    return withCookies(html(200, signInPage({ notice, username: flow.username, help: HELP, next: flow.next })), [
-      flowCookie(app, undefined),
-    ]);
+    return withCookies(html(200, signInPage({ notice, username: flow.username, help: HELP, next: flow.next })), [endFlow(app)]);
   }
   if (step === 'code' && flow?.challenge?.name === 'SOFTWARE_TOKEN_MFA') {
     const result = await identity.answerCode(flow.username, flow.challenge.state, code);
-    return answered(app, identity, flow, result, (error) => codePage({ error }), true);
+    return answered(app, identity, flow, result, (error) => codePage({ error }), now, true);
   }
   if (step === 'new-password' && flow?.challenge?.name === 'NEW_PASSWORD_REQUIRED') {
-    const result = await identity.choosePassword(
-      flow.username,
-      flow.challenge.state,
-      (form.get('newPassword') ?? '').slice(0, 256),
-    );
-    return answered(app, identity, flow, result, (error) => choosePasswordPage({ error }));
+    const password = (form.get('newPassword') ?? '').slice(0, 256);
+    const result = await identity.choosePassword(flow.username, flow.challenge.state, password);
+    return answered(app, identity, flow, result, (error) => choosePasswordPage({ error }), now);
   }
   return expired();
 }
@@ -154,7 +162,7 @@ export async function signOut(app: App, identity: Identity, req: HttpRequest): P
       () => true,
       () => false,
     );
-  const cookies = [...clearedSession(app), flowCookie(app, undefined)];
+  const cookies = [...clearedSession(app), endFlow(app)];
   if (revoked) return redirect('/console/sign-in', cookies);
   return withCookies(
     html(

@@ -105,9 +105,20 @@ export function consoleRefusal(
 ): string | undefined {
   const refused = refusalFor(incident, request);
   if (refused) return refused;
-  if (request.action === 'accept' && incident.pagedNow && !incident.pagedNow.includes(request.by)) {
+  // The page's answer (accept, or reject a candidate) is theirs who are paged now.
+  if (
+    (request.action === 'accept' || request.action === 'reject') &&
+    incident.pagedNow &&
+    !incident.pagedNow.includes(request.by)
+  ) {
     const paged = incident.pagedNow.map((id) => config.people[id]?.name ?? id).join(', ');
-    return `${incident.id} is paging ${paged}: only someone paged now accepts it here (or is paged by a pass)`;
+    const verb = request.action === 'accept' ? 'accepts' : 'rejects';
+    return `${incident.id} is paging ${paged}: only someone paged now ${verb} it here (or is paged by a pass)`;
+  }
+  // The review is its owner's (the MIM who ran the incident), as its emailed link is theirs.
+  const reviewer = incident.review?.owner.id ?? incident.mim?.id;
+  if (request.action === 'submit-review' && reviewer !== undefined && request.by !== reviewer) {
+    return `the review of ${incident.id} is for ${config.people[reviewer]?.name ?? reviewer}, who owns it, to write`;
   }
   if (request.action === 'hand-over' && request.to !== undefined && !rolesOf(config, request.to).includes('mim')) {
     return `${config.people[request.to]?.name ?? request.to} holds no MIM role, so cannot take ${incident.id} over`;

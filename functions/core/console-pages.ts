@@ -40,7 +40,7 @@ const ROLE_NAMES: Record<ConsoleRole, string> = {
   operations: 'operations',
 };
 
-export function consolePage(title: string, body: string, viewer?: Viewer, options: { refreshSeconds?: number } = {}): string {
+export function consolePage(title: string, body: string, viewer?: Viewer): string {
   const header = viewer
     ? `<header><strong>Major incidents</strong><a href="/console">Board</a>${
         viewer.roles.includes('service-desk') || viewer.roles.includes('mim') ? '<a href="/console/declare">Declare</a>' : ''
@@ -48,10 +48,9 @@ export function consolePage(title: string, body: string, viewer?: Viewer, option
         viewer.roles.map((r) => ROLE_NAMES[r]).join(', ') || 'no role',
       )})</span><form method="post" action="/console/sign-out"><button type="submit">Sign out</button></form></header>`
     : '<header><strong>Major incidents</strong></header>';
-  const refresh = options.refreshSeconds ? `<meta http-equiv="refresh" content="${options.refreshSeconds}">` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="robots" content="noindex">${refresh}<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<meta name="robots" content="noindex"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body>${header}<main>${body}</main></body></html>`;
 }
 
@@ -132,9 +131,9 @@ export function boardPage(viewer: Viewer, incidents: Incident[], now: Date): str
     : '<p>No incident is open.</p>';
   return consolePage(
     'Open incidents',
-    `<h1>Open incidents</h1>${body}<p class="muted">As of ${escapeHtml(formatTime(now.toISOString(), viewer.zone))}; refreshed every 30 seconds.</p>`,
+    `<h1>Open incidents</h1><div id="board" data-live="30">${body}<p class="muted">As of ${escapeHtml(formatTime(now.toISOString(), viewer.zone))}; kept up to date while the page is open.</p></div>
+<script src="/console/app.js" defer></script>`,
     viewer,
-    { refreshSeconds: 30 },
   );
 }
 
@@ -229,7 +228,7 @@ ${failed ? `<p class="error" role="alert">${escapeHtml(failed.error)}</p>` : ''}
         : ''
     }${summary}
 ${forms ? `<h2>Act</h2>${forms}` : ''}
-<h2>Timeline</h2><div id="timeline" data-src="/console/incidents/${escapeHtml(incident.id)}/timeline">${timelineSection(config, view.timeline, zone)}</div>
+<h2>Timeline</h2><div id="timeline" data-live="15" data-src="/console/incidents/${escapeHtml(incident.id)}/timeline">${timelineSection(config, view.timeline, zone)}</div>
 <script src="/console/app.js" defer></script>`,
     viewer,
   );

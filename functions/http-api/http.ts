@@ -75,4 +75,4 @@ export function crossSite(req: HttpRequest): boolean {
 }
 
 /** The addresses people open in a browser (the console, action links): answered with a page, not JSON. */
-export const forPeople = (path: string) => /^\/(console|a)(\/|$)/.test(path);
+export const forPeople = (path: string) => /^\/(console|a)(?![A-Za-z0-9_])/.test(path);

@@ -172,5 +172,40 @@ describe("console: an incident's page", () => {
     expect(back.headers.get('location')).toBe(`/console/incidents/${id}`);
     expect(nowhere.status).toBe(404);
     expect(nowhere.headers.get('content-type')).toMatch(/^text\/html/);
+    expect((await browser.get('%2fnope')).headers.get('content-type')).toMatch(/^text\/html/);
+  });
+
+  it("a MIM who is not paged may not reject another's candidate", async () => {
+    const id = await declare(driver(), { title: `Candidate for Bob ${Math.random()}`, impact: 'high', urgency: 'medium' });
+    await driver().waitForTimeline(id, 'paged');
+    const dave = await signedIn(sandbox(), 'dave');
+
+    const page = await (await dave.get(`/incidents/${id}`)).text();
+    const refused = await dave.post(`/incidents/${id}/actions`, { action: 'reject', key: 'r1', reason: 'Not major' });
+
+    expect(page).not.toContain('Reject this major incident candidate');
+    expect(refused.status).toBe(409);
+    expect((await driver().incident(id)).incident.status).toBe('paging');
+  });
+
+  it('the review is written by the MIM who ran the incident, not by any MIM', async () => {
+    const id = await paged(`Reviewed by its MIM ${Math.random()}`);
+    const bob = await signedIn(sandbox(), 'bob');
+    await bob.post(`/incidents/${id}/actions`, { action: 'accept', key: 'a' });
+    await driver().waitForTimeline(id, 'notice-sent');
+    await bob.post(`/incidents/${id}/actions`, { action: 'resolve', key: 'b', resolution: 'Rolled back.' });
+    await driver().waitForTimeline(id, 'review-opened');
+    const dave = await signedIn(sandbox(), 'dave');
+
+    const refused = await dave.post(`/incidents/${id}/actions`, {
+      action: 'submit-review',
+      key: 'c',
+      summary: 'Mine',
+      lessons: 'None',
+    });
+
+    expect(refused.status).toBe(409);
+    expect(pageText(await refused.text())).toContain(`the review of ${id} is for Bob Brown, who owns it, to write`);
+    expect((await driver().incident(id)).incident.status).toBe('review');
   });
 });

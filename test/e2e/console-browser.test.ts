@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ const config = fastConfigWith('console-browser', { rota: { ackWindow: '10m' }, c
 const { driver, sandbox } = useSandbox(config, { at: whenOnCall('bob', config) });
 const browserTests = haveChromium() ? describe : describe.skip;
 const artifacts = join(ROOT, 'test-artifacts');
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 let browser: Browser;
 beforeAll(async () => {
@@ -175,9 +177,32 @@ browserTests('console in a browser', () => {
     await page.goto(`${sandbox().urls.console}/incidents/${id}`);
 
     await context.clearCookies();
-    await page.waitForSelector('text=Your sign-in has ended, so this timeline no longer refreshes', { timeout: 25_000 });
+    await page.waitForSelector('text=Your sign-in has ended, so this page no longer refreshes', { timeout: 25_000 });
 
     expect(await page.innerText('#timeline')).not.toContain('Sign in');
     await context.close();
   }, 40_000);
+
+  it('the sign-in, board, declare and incident pages pass axe: no serious or critical accessibility failure (contrast, labels, names)', async () => {
+    const id = await updatedIncident('Checked for accessibility');
+    const { context } = await signIn('bob');
+    // axe is put in the page for the check alone: the console's CSP rightly lets no such script in.
+    const checking = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+    await checking.addCookies(await context.cookies());
+    const tab = await checking.newPage();
+    const failures: string[] = [];
+    for (const path of ['/sign-in', '', '/declare', `/incidents/${id}`]) {
+      await tab.goto(`${sandbox().urls.console}${path}`);
+      await tab.addScriptTag({ path: AXE });
+      const found = await tab.evaluate<Array<{ id: string; impact: string; nodes: unknown[] }>>(
+        'axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes })))',
+      );
+      for (const v of found)
+        if (v.impact === 'serious' || v.impact === 'critical') failures.push(`${path || '/'}: ${v.id} (${v.nodes.length})`);
+    }
+
+    expect(failures).toEqual([]);
+    await checking.close();
+    await context.close();
+  });
 });

@@ -370,7 +370,12 @@ describe('execution history', () => {
 describe('redrive', () => {
   it('a stopped execution redriven keeps its ARN and input, continues from the state it stopped in and counts the redrive', async () => {
     const id = await declare(driver());
-    await driver().waitForTimeline(id, 'paged');
+    // Stopped once it waits for an answer: "paged" is on the timeline before PageMim has returned.
+    await driver().waitFor('the execution to wait for an answer', async () =>
+      (await history(executionArn(id))).some((e) => e.stateEnteredEventDetails?.name === 'AwaitAcknowledgement')
+        ? true
+        : undefined,
+    );
     await sfn().send(new StopExecutionCommand({ executionArn: executionArn(id) }));
 
     const { redriveDate } = await sfn().send(new RedriveExecutionCommand({ executionArn: executionArn(id) }));

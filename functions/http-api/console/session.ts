@@ -55,7 +55,7 @@ export const flash = (app: App, message: string) =>
 
 function flashOf(req: HttpRequest): string | undefined {
   const value = cookiesOf(req)[FLASH_COOKIE];
-  return value ? Buffer.from(value, 'base64url').toString('utf8') : undefined;
+  return value ? Buffer.from(value.slice(0, 600), 'base64url').toString('utf8').slice(0, 300) : undefined;
 }
 
 export type SignedInViewer = Viewer & { id: string };
@@ -126,13 +126,13 @@ export const signedInPage =
         403,
         consolePage(
           'No console role',
-          `<h1>No console role</h1><p>You have no role in the console yet: ask operations to give you one (console.roles in the organisation config).</p>`,
-          who.viewer,
+          `<h1>No console role</h1><p>You have no role in the console yet: ask operations to give you one (console.roles in the organisation config).</p><form method="post" action="/console/sign-out"><button type="submit">Sign out</button></form>`,
         ),
       );
     }
-    // Said on the page a form leads to, the next GET: a form posted meanwhile leaves it be.
-    const flashed = call.req.method === 'GET' ? flashOf(call.req) : undefined;
+    // Said on the page a form leads to, the next GET: a form posted meanwhile, or the page's own
+    // refresh (the console's script says so), leaves it be.
+    const flashed = call.req.method === 'GET' && !call.req.headers['x-console-refresh'] ? flashOf(call.req) : undefined;
     const answer = await route(app, { ...call, viewer: who.viewer, ...(flashed ? { flashed } : {}) });
     const cookies = [...(answer.cookies ?? []), ...(who.cookies ?? []), ...(flashed ? [cookie(app, FLASH_COOKIE, '', 0)] : [])];
     return cookies.length ? { ...answer, cookies } : answer;

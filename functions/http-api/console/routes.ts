@@ -30,7 +30,7 @@ import { details, optionalText } from '../action-fields';
 import { consoleHtml, crossSite, html, type HttpRequest, type HttpResponse } from '../http';
 import type { RouteCall } from '../routes';
 import { CONSOLE_SCRIPT } from './script';
-import { type ConsoleCall, flash, redirect, type SignedInViewer, signedInPage } from './session';
+import { type ConsoleCall, flash, redirect, refusedCrossSite, type SignedInViewer, signedInPage } from './session';
 import { signIn, signOut } from './sign-in';
 
 /*
@@ -50,9 +50,6 @@ const notYours = (viewer: SignedInViewer, what: string) =>
       viewer,
     ),
   );
-
-const refusedCrossSite = (what: string) =>
-  html(403, messagePage('Refused', `The form was sent from another site. ${what} from the console itself.`));
 
 const board = signedInPage(async (app, { viewer, now }) =>
   consoleHtml(200, boardPage(viewer, await app.store.listIncidents('OPEN'), now)),

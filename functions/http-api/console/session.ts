@@ -4,7 +4,8 @@ import type { Viewer } from '../../core/console-pages';
 import { consolePage } from '../../core/console-pages';
 import type { Identity, Session } from '../../adapters/identity';
 import type { App } from '../../services/app';
-import { consoleHtml, type HttpRequest, type HttpResponse } from '../http';
+import { consoleHtml, html, type HttpRequest, type HttpResponse } from '../http';
+import { messagePage } from '../../core/pages';
 import type { RouteCall } from '../routes';
 
 /*
@@ -48,6 +49,10 @@ export const redirect = (location: string, cookies?: string[]): HttpResponse => 
   body: '',
   ...(cookies?.length ? { cookies } : {}),
 });
+
+/** A console form posted from another site: refused, saying where to do it instead. */
+export const refusedCrossSite = (what: string) =>
+  html(403, messagePage('Refused', `The form was sent from another site. ${what} from the console itself.`));
 
 /** A message for the next page: what was done. */
 export const flash = (app: App, message: string) =>

@@ -1,10 +1,18 @@
 import { rolesOf } from '../../core/access';
 import { authenticatorPage, choosePasswordPage, codePage, signInPage } from '../../core/console-pages';
-import { messagePage } from '../../core/pages';
 import type { Identity, Session, SignInResult } from '../../adapters/identity';
 import type { App } from '../../services/app';
 import { crossSite, html, type HttpRequest, type HttpResponse } from '../http';
-import { clearedSession, cookie, cookiesOf, REFRESH_COOKIE, redirect, safeNext, sessionCookies } from './session';
+import {
+  clearedSession,
+  cookie,
+  cookiesOf,
+  REFRESH_COOKIE,
+  redirect,
+  refusedCrossSite,
+  safeNext,
+  sessionCookies,
+} from './session';
 import { randomBytes } from 'node:crypto';
 import { keyHash } from '../../core/ids';
 
@@ -115,8 +123,7 @@ async function answered(
 
 export async function signIn(app: App, identity: Identity, req: HttpRequest, now: Date): Promise<HttpResponse> {
   if (req.method !== 'POST') return html(200, signInPage({ help: HELP, next: safeNext(req.query.next) }));
-  if (crossSite(req))
-    return html(403, messagePage('Refused', 'The form was sent from another site. Open the console and sign in there.'));
+  if (crossSite(req)) return refusedCrossSite('Sign in');
   const form = new URLSearchParams(req.body);
   const step = form.get('step');
   const code = (form.get('code') ?? '').trim().slice(0, 12);
@@ -154,7 +161,7 @@ export async function signIn(app: App, identity: Identity, req: HttpRequest, now
 
 /** Signs out: the refresh token is revoked if the pool can be reached, and the cookies go whatever happens. */
 export async function signOut(app: App, identity: Identity, req: HttpRequest): Promise<HttpResponse> {
-  if (crossSite(req)) return html(403, messagePage('Refused', 'Sign out from the console itself.'));
+  if (crossSite(req)) return refusedCrossSite('Sign out');
   const refresh = cookiesOf(req)[REFRESH_COOKIE];
   let revoked = true;
   if (refresh)

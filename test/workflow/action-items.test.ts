@@ -119,6 +119,8 @@ describe("workflow: a review's action items are followed up", () => {
       return handler(event, context);
     });
     const id = await closedWith(`erin, ${day(7)}, Add a canary stage`);
+    // The close keeps the items after its "closed" line: marked done once they are kept (their owner told).
+    await driver().waitForEmail('erin@example.com', new RegExp(`Action item from the review of ${id}`));
 
     const done = await act(driver(), id, 'complete-action', 'erin', { item: '1' });
     const execution = await finished(driver(), id);

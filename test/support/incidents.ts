@@ -47,8 +47,12 @@ export async function activeIncident(driver: SandboxDriver): Promise<string> {
 
 export async function finished(driver: SandboxDriver, id: string) {
   return driver.waitFor(`the execution of ${id} to finish`, async () => {
-    const execution = await driver.execution(id);
-    return execution.status === 'RUNNING' ? undefined : execution;
+    // An incident is stored before its execution starts: not started yet is not finished either.
+    const execution = await driver.execution(id).catch((error: Error) => {
+      if (error.name === 'ExecutionDoesNotExist') return undefined;
+      throw error;
+    });
+    return !execution || execution.status === 'RUNNING' ? undefined : execution;
   });
 }
 

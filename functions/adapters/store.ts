@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
+  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -978,13 +979,27 @@ export class IncidentStore {
     );
   }
 
-  /** The sign-in step kept under this hash, while it lasts. */
-  async signInStep(idHash: string, now: Date): Promise<Record<string, unknown> | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: { pk: `SIGNIN#${idHash}`, sk: 'STEP' }, ConsistentRead: true }),
-    );
-    if (!Item || typeof Item.until !== 'string' || Item.until <= now.toISOString()) return undefined;
-    return Item.step as Record<string, unknown>;
+  /**
+   * Takes the sign-in step kept under this hash, while it lasts, once: one conditional delete, so of
+   * answers sent at once only one gets it (every other, undefined).
+   */
+  async takeSignInStep(idHash: string, now: Date): Promise<Record<string, unknown> | undefined> {
+    try {
+      const { Attributes } = await this.db.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { pk: `SIGNIN#${idHash}`, sk: 'STEP' },
+          ConditionExpression: 'attribute_exists(pk) AND #until > :now',
+          ExpressionAttributeNames: { '#until': 'until' },
+          ExpressionAttributeValues: { ':now': now.toISOString() },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return Attributes?.step as Record<string, unknown> | undefined;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
   }
 
   async getLink(hash: string): Promise<ActionLink | undefined> {

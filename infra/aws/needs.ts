@@ -12,7 +12,7 @@ export function functionKey(folder: FunctionFolder): string {
   return KEYS.get(folder)!;
 }
 
-export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'Query' | 'BatchGetItem' | 'BatchWriteItem';
+export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'BatchGetItem' | 'BatchWriteItem';
 
 /**
  * What one function reaches, and so what its role allows and its environment carries. Nothing is
@@ -58,10 +58,11 @@ export const FUNCTION_NEEDS: Record<FunctionFolder, FunctionNeeds> = {
     email: true,
     sms: true,
   },
-  // mim redrive: RedriveExecution of the incident's execution.
+  // mim redrive: RedriveExecution of the incident's execution. A console sign-in's step is taken
+  // once by a conditional DeleteItem.
   'http-api': {
     console: true,
-    table: [...READ_WRITE, 'Query'],
+    table: [...READ_WRITE, 'DeleteItem', 'Query'],
     openIncidentsIndex: true,
     workflow: ['StartExecution', 'SendTaskSuccess'],
     executions: ['RedriveExecution'],

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AdminSetUserPasswordCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DateTime } from 'luxon';
 import { dynamo } from '../../functions/adapters/clients';
 import { appContext } from '../../functions/services/app';
 import type { SandboxDriver } from '../../infra/local/driver';
+import { Browser } from '../support/console';
 import { act, declare, finished, raced, UPDATE } from '../support/incidents';
 import { fastConfigWith } from '../support/sandbox';
 
@@ -80,6 +82,7 @@ export async function exerciseEverything(lab: Lab): Promise<void> {
     minorIncident(lab.driver),
     failingExecution(lab.driver),
     flappingAlarm(lab.driver),
+    consoleSignInWithAStep(lab.driver),
   ]);
   // The remaining management routes.
   await lab.driver.api('GET', '/incidents?status=all');
@@ -112,6 +115,26 @@ export async function exerciseEverything(lab: Lab): Promise<void> {
   await after.api('GET', '/reports?since=1d');
   await after.startExecution(minor);
   await finished(after, minor);
+}
+
+/**
+ * A console sign-in that the pool answers with a step (a first password to choose): the step is kept
+ * in the table and taken once when answered.
+ */
+async function consoleSignInWithAStep(driver: SandboxDriver): Promise<void> {
+  const pool = new CognitoIdentityProviderClient({ endpoint: driver.sandbox.urls.cognito });
+  await pool.send(
+    new AdminSetUserPasswordCommand({
+      UserPoolId: process.env.COGNITO_USER_POOL_ID!,
+      Username: 'grace',
+      Password: 'Temporary-pass-1',
+      Permanent: false,
+    }),
+  );
+  const grace = new Browser(driver.sandbox.urls.console);
+  await grace.post('/sign-in', { username: 'grace', password: 'Temporary-pass-1' });
+  const chosen = await grace.post('/sign-in', { step: 'new-password', newPassword: 'Graces-own-pass-2026' });
+  if (chosen.status !== 303) throw new Error(`grace's new password answered ${chosen.status}`);
 }
 
 /**

@@ -51,9 +51,8 @@ async function keepFlow(app: App, flow: Flow, now: Date): Promise<string> {
 async function takeFlow(app: App, req: HttpRequest, now: Date): Promise<Flow | undefined> {
   const id = cookiesOf(req)[FLOW_COOKIE];
   if (!id || !/^[A-Za-z0-9_-]{32}$/.test(id)) return undefined;
-  const step = await app.store.signInStep(keyHash(id), now);
+  const step = await app.store.takeSignInStep(keyHash(id), now);
   if (!step) return undefined;
-  await app.store.putSignInStep(keyHash(id), {}, now);
   return typeof step.username === 'string' && typeof step.next === 'string' ? (step as unknown as Flow) : undefined;
 }
 

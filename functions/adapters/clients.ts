@@ -1,3 +1,4 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
@@ -63,3 +64,4 @@ export const ses = new SESv2Client({ ...MESSAGING_RETRIES });
 export const sns = new SNSClient({ ...MESSAGING_RETRIES });
 export const sfn = new SFNClient({});
 export const cognito = new CognitoIdentityProviderClient({});
+export const cloudwatch = new CloudWatchClient({});

@@ -31,6 +31,8 @@ const environment = z.object({
   COGNITO_ISSUER: z.url('COGNITO_ISSUER must be the user pool issuer URL').optional(),
   /** The CloudWatch dashboard of the system's own alarms (on AWS), for the console's operations page. */
   SYSTEM_DASHBOARD_URL: z.url('SYSTEM_DASHBOARD_URL must be the CloudWatch dashboard URL').optional(),
+  /** The prefix of the stack's own CloudWatch alarms' names (on AWS), whose states the operations page lists. */
+  SYSTEM_ALARM_PREFIX: z.string().min(1).max(200).optional(),
   /** The console roles whose people must sign in with an authenticator app's code too: on AWS, mim and operations by default. */
   CONSOLE_MFA_ROLES: z
     .string()
@@ -59,6 +61,8 @@ export interface Runtime {
   mfaRoles: ConsoleRole[];
   /** Where the system's own alarms are shown (the stack's CloudWatch dashboard); none in the sandbox. */
   dashboardUrl: string | undefined;
+  /** The prefix of the system's own alarms' names; none in the sandbox, which has no CloudWatch. */
+  systemAlarmPrefix: string | undefined;
 }
 
 let cached: Runtime | undefined;
@@ -89,6 +93,7 @@ export function runtime(): Runtime {
         : undefined,
     mfaRoles: env.data.CONSOLE_MFA_ROLES,
     dashboardUrl: env.data.SYSTEM_DASHBOARD_URL,
+    systemAlarmPrefix: env.data.SYSTEM_ALARM_PREFIX,
   };
   return cached;
 }

@@ -296,6 +296,48 @@ export interface QuarantinedInput {
   raw: string;
 }
 
+/** One of the stack's own CloudWatch alarms, as DescribeAlarms tells it. */
+export interface SystemAlarm {
+  /** Its name without the stack's prefix, such as WorkflowFailed. */
+  name: string;
+  state: string;
+  since?: string;
+  reason?: string;
+  description?: string;
+}
+
+/**
+ * The system's own alarms: read from CloudWatch on AWS (`list`), or why they could not be
+ * (`unavailable`); none in the sandbox, which has no CloudWatch.
+ */
+export type SystemAlarmsView = { list: SystemAlarm[] } | { unavailable: string } | undefined;
+
+const ALARM_ORDER: Record<string, number> = { ALARM: 0, INSUFFICIENT_DATA: 1, OK: 2 };
+
+function systemAlarmsSection(viewer: Viewer, alarms: SystemAlarmsView, dashboardUrl: string | undefined): string {
+  const dashboard = dashboardUrl ? ` <a href="${escapeHtml(dashboardUrl)}">The dashboard</a> graphs them.` : '';
+  if (!alarms) {
+    return "<p>On AWS, the stack's CloudWatch alarms (failed, timed-out or stopped workflows, function errors, undelivered alarms, API errors, messages that could not be sent) are listed here with their states; the sandbox has no CloudWatch.</p>";
+  }
+  if ('unavailable' in alarms) {
+    return `<p class="error">The alarms could not be read from CloudWatch: ${escapeHtml(alarms.unavailable)}.${dashboard}</p>`;
+  }
+  const sorted = [...alarms.list].sort(
+    (a, b) => (ALARM_ORDER[a.state] ?? 1) - (ALARM_ORDER[b.state] ?? 1) || a.name.localeCompare(b.name),
+  );
+  const firing = sorted.filter((a) => a.state === 'ALARM').length;
+  const summary = `<p${firing ? ' class="overdue"' : ''}>${firing ? `${firing} of ${sorted.length} in ALARM` : `All ${sorted.length} OK or without data`}; each notifies the operations topic when it changes.${dashboard}</p>`;
+  const rows = sorted
+    .map(
+      (
+        a,
+      ) => `<tr><td data-label="Alarm">${escapeHtml(a.name)}</td><td data-label="State"${a.state === 'ALARM' ? ' class="overdue"' : ''}>${escapeHtml(a.state)}</td>
+<td data-label="Since">${a.since ? escapeHtml(formatTime(a.since, viewer.zone)) : ''}</td><td data-label="What it means">${escapeHtml(a.description ?? '')}${a.state === 'ALARM' && a.reason ? `<br><span class="muted">${escapeHtml(a.reason)}</span>` : ''}</td></tr>`,
+    )
+    .join('\n');
+  return `${summary}${sorted.length ? `<table><thead><tr><th>Alarm</th><th>State</th><th>Since</th><th>What it means</th></tr></thead><tbody>${rows}</tbody></table>` : ''}`;
+}
+
 /**
  * What operations look after: incidents whose workflow stopped (with what stopped it, and a button
  * that restarts it where it stopped) and the input that could not be understood, kept for a look.
@@ -309,6 +351,7 @@ export function operationsPage(
     formKey: string;
     done?: string;
     dashboardUrl?: string;
+    alarms?: SystemAlarmsView;
   },
 ): string {
   const zone = viewer.zone;
@@ -337,11 +380,7 @@ export function operationsPage(
     `<h1>Operations</h1>${view.done ? `<p class="notice" role="status">${escapeHtml(view.done)}</p>` : ''}
 <h2>Stopped workflows</h2>${stopped}
 <h2>Quarantined input, ${escapeHtml(view.day)}</h2>${quarantined}
-<h2>The system's own alarms</h2><p>${
-      view.dashboardUrl
-        ? `Failed, timed-out or aborted workflows, function errors, undelivered alarms, API errors and messages that could not be sent are CloudWatch alarms, which notify the operations topic: <a href="${escapeHtml(view.dashboardUrl)}">their states on the dashboard</a>.`
-        : "On AWS, the stack's CloudWatch alarms (failed workflows, function errors, undelivered alarms, API errors, messages that could not be sent) are linked here; the sandbox has no CloudWatch."
-    }</p>`,
+<h2>The system's own alarms</h2>${systemAlarmsSection(viewer, view.alarms, view.dashboardUrl)}`,
     viewer,
   );
 }

@@ -1,5 +1,6 @@
-import { cognito, dynamo, ses, sfn, sns } from '../adapters/clients';
+import { cloudwatch, cognito, dynamo, ses, sfn, sns } from '../adapters/clients';
 import { Identity } from '../adapters/identity';
+import { SystemAlarms } from '../adapters/system-alarms';
 import type { ConsoleRole } from '../core/config';
 import { clock } from '../adapters/clock';
 import type { Clock } from '../core/clock';
@@ -32,6 +33,8 @@ export interface App {
   mfaRoles: ConsoleRole[];
   /** Where the system's own alarms are shown: the stack's CloudWatch dashboard, on AWS. */
   dashboardUrl: string | undefined;
+  /** The system's own CloudWatch alarms, on AWS. */
+  systemAlarms: SystemAlarms | undefined;
 }
 
 let app: App | undefined;
@@ -68,6 +71,7 @@ export function appContext(): App {
     identity: settings.userPool ? new Identity(cognito, settings.userPool) : undefined,
     mfaRoles: settings.mfaRoles,
     dashboardUrl: settings.dashboardUrl,
+    systemAlarms: settings.systemAlarmPrefix ? new SystemAlarms(cloudwatch, settings.systemAlarmPrefix) : undefined,
   };
   return app;
 }

@@ -37,6 +37,8 @@ export interface SystemResources {
   mfaRoles: string[];
   /** The CloudWatch dashboard of the system's own alarms, which the console's operations page links to. */
   dashboardUrl: string;
+  /** The prefix of the system's own alarms' names, and the ARN pattern of those alarms. */
+  systemAlarms: { prefix: string; arn: string };
   linkTtl: string;
   /** The alarm intake function's timeout, as a duration such as 30s. */
   intakeTimeout: string;
@@ -109,6 +111,7 @@ export class IncidentFunction extends Construct {
               SYSTEM_DASHBOARD_URL: system.dashboardUrl,
             }
           : {}),
+        ...(needs.systemAlarms ? { SYSTEM_ALARM_PREFIX: system.systemAlarms.prefix } : {}),
         ...(needs.email ? { SES_CONFIGURATION_SET: system.configurationSetName } : {}),
         // The execution's ARN is built from the state machine's (an incident's execution is named after it).
         ...(needs.workflow?.includes('StartExecution') ||
@@ -181,5 +184,7 @@ function grants(needs: FunctionNeeds, system: SystemResources): iam.PolicyStatem
         ]
       : []),
     ...(needs.operations ? [statement(['sns:Publish'], [system.operationsTopicArn])] : []),
+    // Scoped to the stack's own alarms: DescribeAlarms allows a narrower scope than "*" for metric alarms.
+    ...(needs.systemAlarms ? [statement(['cloudwatch:DescribeAlarms'], [system.systemAlarms.arn])] : []),
   ];
 }

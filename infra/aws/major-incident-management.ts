@@ -367,6 +367,8 @@ export class MajorIncidentManagement extends Construct {
     const stateMachineName = Names.uniqueResourceName(this, { maxLength: 70, separator: '-' }) + '-workflow';
     // Named here, as the state machine is, so that the console can link to it without a cycle.
     const dashboardName = Names.uniqueResourceName(this, { maxLength: 200, separator: '-' }) + '-watch';
+    // The system's own alarms are named under one prefix, so that the console can list them (and only them).
+    const alarmPrefix = `${dashboardName}-`;
     const stateMachineArn = stack.formatArn({
       service: 'states',
       resource: 'stateMachine',
@@ -396,6 +398,15 @@ export class MajorIncidentManagement extends Construct {
       },
       mfaRoles: props.consoleMfaRoles ?? ['mim', 'operations'],
       dashboardUrl: `https://console.aws.amazon.com/cloudwatch/home?region=${stack.region}#dashboards/dashboard/${dashboardName}`,
+      systemAlarms: {
+        prefix: alarmPrefix,
+        arn: stack.formatArn({
+          service: 'cloudwatch',
+          resource: 'alarm',
+          resourceName: `${alarmPrefix}*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      },
       linkTtl: props.linkTtl ?? '24h',
       intakeTimeout: `${INTAKE_TIMEOUT.toSeconds()}s`,
       logRetention: retention,
@@ -580,6 +591,7 @@ export class MajorIncidentManagement extends Construct {
       api: this.api,
       operationsTopic: this.operationsTopic,
       dashboardName,
+      alarmPrefix,
     });
 
     new CfnOutput(this, 'IntakeTopicArn', {

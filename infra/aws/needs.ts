@@ -44,6 +44,12 @@ export interface FunctionNeeds {
    * URL (its cookies are Secure over https). Signing in calls Cognito's public API, which takes no IAM.
    */
   console?: true;
+  /**
+   * Lists the stack's own CloudWatch alarms with their states (the console's operations page):
+   * DescribeAlarms on the alarms named under the stack's prefix. Only on AWS: the sandbox has no
+   * CloudWatch, so the least-privilege exercise cannot see the call (test/infra/least-privilege.test.ts).
+   */
+  systemAlarms?: true;
 }
 
 const READ_WRITE: TableAction[] = ['GetItem', 'PutItem', 'UpdateItem'];
@@ -62,6 +68,7 @@ export const FUNCTION_NEEDS: Record<FunctionFolder, FunctionNeeds> = {
   // once by a conditional DeleteItem.
   'http-api': {
     console: true,
+    systemAlarms: true,
     table: [...READ_WRITE, 'DeleteItem', 'Query'],
     openIncidentsIndex: true,
     workflow: ['StartExecution', 'SendTaskSuccess'],

@@ -24,6 +24,8 @@ export interface SystemWatchProps {
   operationsTopic: sns.ITopic;
   /** The dashboard's name: the console's operations page links to it. */
   dashboardName: string;
+  /** What every alarm's name begins with: the console's operations page lists the alarms under it. */
+  alarmPrefix: string;
 }
 
 /**
@@ -38,13 +40,14 @@ export class SystemWatch extends Construct {
   constructor(
     scope: Construct,
     id: string,
-    { stateMachine, functions, deadLetterQueue, api, operationsTopic, dashboardName }: SystemWatchProps,
+    { stateMachine, functions, deadLetterQueue, api, operationsTopic, dashboardName, alarmPrefix }: SystemWatchProps,
   ) {
     super(scope, id);
     const period = Duration.minutes(5);
     const action = new SnsAction(operationsTopic);
     const alarm = (alarmId: string, metric: cloudwatch.IMetric, description: string) => {
       const created = new cloudwatch.Alarm(this, alarmId, {
+        alarmName: `${alarmPrefix}${alarmId}`,
         metric,
         threshold: 1,
         evaluationPeriods: 1,

@@ -51,6 +51,7 @@ function grantedBySynthesizedPolicies(): void {
       return 'configuration-set';
     if (action.startsWith('states:') && JSON.stringify(resource).includes(`:stateMachine:${machine}"`)) return 'state-machine';
     if (action.startsWith('states:') && JSON.stringify(resource).includes(`:execution:${machine}:*"`)) return 'execution';
+    if (action === 'cloudwatch:DescribeAlarms' && /:alarm:[^"]*-watch-\*"/.test(JSON.stringify(resource))) return 'system-alarms';
     const name = names.get(JSON.stringify(resource));
     if (!name) throw new Error(`${action} is granted on a resource the test does not know: ${JSON.stringify(resource)}`);
     return name;
@@ -163,11 +164,21 @@ describe('the exercise covers every path, so that what it records is everything 
   });
 });
 
+/**
+ * Calls made only on AWS, to a service the sandbox has no emulator for: the exercise cannot see them,
+ * so each is named here with the test that proves it instead.
+ */
+const AWS_ONLY: Partial<Record<FunctionFolder, string[]>> = {
+  // The operations page's list of the stack's own alarms: test/handlers/system-alarms.test.ts
+  // (recorded DescribeAlarms answers) and the stack test of the grant's scope.
+  'http-api': ['cloudwatch:DescribeAlarms on system-alarms'],
+};
+
 describe('least privilege, proven against what the code really calls', () => {
   it.each(FOLDERS)('%s is granted exactly the AWS calls it was seen to make, on its own resources', (folder) => {
     // In the diff, "-" marks a call made but not granted (AccessDenied on AWS), "+" a grant nothing called.
     expect(granted[folder], `${folder}: its needs in infra/aws/needs.ts must match the calls it made`).toEqual(
-      observed[folder] ?? [],
+      [...(observed[folder] ?? []), ...(AWS_ONLY[folder] ?? [])].sort(),
     );
   });
 

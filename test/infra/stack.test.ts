@@ -491,6 +491,35 @@ describe("CDK: the console's user pool", () => {
     expect(env.COGNITO_USER_POOL_ID).toEqual(ref(logicalId(synth.stack, system().consoleUsers.userPool)));
     expect(JSON.stringify(env.COGNITO_ISSUER)).toContain('https://cognito-idp.eu-west-1.amazonaws.com/');
   });
+
+  it("the console's operations page may read the state of the stack's own alarms, all named under one prefix, and of no other alarm", () => {
+    const resources = template().toJSON().Resources;
+    const resolve = templateResolver(resources, PLACEHOLDER_ENV);
+    const env = resources[fnId(EDGE_FUNCTIONS.HttpApi)].Properties.Environment.Variables;
+    const prefix = String(resolve(env.SYSTEM_ALARM_PREFIX));
+    const names = Object.values(template().findResources('AWS::CloudWatch::Alarm')).map((a) =>
+      String(resolve(a.Properties.AlarmName)),
+    );
+    const statements = Object.values(template().findResources('AWS::IAM::Policy'))
+      .filter((p) =>
+        JSON.stringify(p.Properties.Roles).includes(logicalId(synth.stack, system().functions['http-api'].role as never)),
+      )
+      .flatMap((p) => (resolve(p.Properties.PolicyDocument) as { Statement: Statement[] }).Statement)
+      // The role's own statements: whoever holds the role is their principal.
+      .map((statement) => ({ ...statement, Principal: '*' }));
+    const describe = (name: string) =>
+      allows(statements, {
+        service: 'lambda.amazonaws.com',
+        action: 'cloudwatch:DescribeAlarms',
+        resource: `arn:aws:cloudwatch:${PLACEHOLDER_ENV.region}:${PLACEHOLDER_ENV.account}:alarm:${name}`,
+        context: {},
+      });
+
+    expect(names.length).toBeGreaterThan(5);
+    for (const name of names) expect(name.startsWith(prefix), name).toBe(true);
+    for (const name of names) expect(describe(name), name).toBe(true);
+    expect(describe('someone-elses-alarm')).toBe(false);
+  });
 });
 
 describe('CDK: the HTTP API', () => {

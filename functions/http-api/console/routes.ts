@@ -12,6 +12,7 @@ import {
   incidentPage,
   type IncidentView,
   operationsPage,
+  type SystemAlarmsView,
   timelineSection,
 } from '../../core/console-pages';
 import { IdentityUnavailable } from '../../core/errors';
@@ -225,6 +226,17 @@ const declare = signedInPage(async (app, { req, viewer, now }) => {
   return redirect(`/console/incidents/${result.incidentId}`, [flash(app, said)]);
 });
 
+/** The system's own alarms and their states, or why CloudWatch did not tell them (the page shows the rest anyway). */
+async function systemAlarms(app: App): Promise<SystemAlarmsView> {
+  if (!app.systemAlarms) return undefined;
+  try {
+    return { list: await app.systemAlarms.list() };
+  } catch (error) {
+    const { name, message } = error as Error;
+    return { unavailable: `${name}: ${message}`.slice(0, 300) };
+  }
+}
+
 const operations = signedInPage(async (app, { viewer, now, flashed }) => {
   if (!viewer.roles.includes('operations')) return notYours(viewer, 'look after the system');
   const day = now.toISOString().slice(0, 10);
@@ -237,6 +249,7 @@ const operations = signedInPage(async (app, { viewer, now, flashed }) => {
       day,
       formKey: newKey(),
       ...(app.dashboardUrl ? { dashboardUrl: app.dashboardUrl } : {}),
+      alarms: await systemAlarms(app),
       ...(flashed ? { done: flashed } : {}),
     }),
   );

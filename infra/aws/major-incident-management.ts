@@ -434,6 +434,14 @@ export class MajorIncidentManagement extends Construct {
           "The '*' is the execution's name, which is the incident id: the grant names this state machine's executions and no other.",
       });
     }
+    for (const [folder, part] of Object.entries(parts)) {
+      if (!FUNCTION_NEEDS[folder as FunctionFolder].systemAlarms) continue;
+      Validations.of(part.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagName(stack, system.systemAlarms.arn)}]`,
+        reason:
+          "The '*' is the rest of an alarm's name after this stack's prefix: the grant reads the stack's own alarms and no other.",
+      });
+    }
     const functions = Object.fromEntries(Object.entries(parts).map(([folder, part]) => [folder, part.fn])) as Record<
       FunctionFolder,
       NodejsFunction

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Level, LEVELS } from '../functions/core/config';
+import { ConfigError, type Level, LEVELS } from '../functions/core/config';
+import { checkConfig, type Finding, findingsText, ready, ROTA_WEEKS } from '../functions/core/readiness';
 import { explainClassification } from '../functions/core/classify';
 import { readOrganisation } from '../functions/adapters/config-file';
 import { formatDuration } from '../functions/core/duration';
@@ -64,6 +65,14 @@ function now(): Date {
 }
 
 class CliError extends Error {}
+
+/** --weeks: a whole number of weeks from 1 to 52. */
+function weeksOption(value: string): number {
+  const weeks = Number(value);
+  if (!Number.isInteger(weeks) || weeks < 1 || weeks > 52)
+    throw new InvalidArgumentError('expected whole weeks from 1 to 52, such as 8');
+  return weeks;
+}
 
 /** The API named by --api or MIM_API_URL (an empty variable names none). */
 function deployedApi(): string | undefined {
@@ -392,6 +401,39 @@ program
         `  ${l.level + 1}. ${l.name.padEnd(20)} ${l.people.map((p) => `${p.name} <${p.email}>`).join(', ')}  (answer within ${formatDuration(l.ackWindowSeconds)})${cover}`,
       );
     }
+  });
+
+program
+  .command('check')
+  .description(
+    'are we ready for a major incident? The config checked: the rota for the coming weeks, audiences, bridge, cadence, messages; exits 1 on any failure',
+  )
+  .option('-c, --config <file>', 'organisation config', join(ROOT, 'config/organisation.yaml'))
+  .option('--weeks <n>', 'how far ahead to check the rota', weeksOption, ROTA_WEEKS)
+  .option('--at <time>', 'check the rota from this time instead of now ("2026-12-20 09:00" in its zone, or ISO 8601)')
+  .option('--json', 'print the findings as JSON')
+  .action((o: { config: string; weeks: number; at?: string; json?: boolean }) => {
+    let findings: Finding[];
+    try {
+      const config = readOrganisation(o.config);
+      const read = o.at === undefined ? { at: now() } : readTime(o.at, config.rota.timeZone);
+      if ('error' in read)
+        throw new CliError(
+          `--at "${o.at}" ${read.error}; write e.g. "2026-12-20 09:00" (${config.rota.timeZone}) or 2026-12-20T09:00Z`,
+        );
+      findings = checkConfig(config, read.at, o.weeks);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      findings = error.problems.map((problem) => ({
+        area: 'policy',
+        verdict: 'fail',
+        check: `${o.config} loads`,
+        detail: problem,
+        fix: 'correct the config as the message says; every other check needs a config that loads',
+      }));
+    }
+    console.log(o.json ? JSON.stringify({ ready: ready(findings), findings }, null, 2) : findingsText(findings));
+    if (!ready(findings)) process.exitCode = 1;
   });
 
 program

@@ -126,3 +126,39 @@ export function templateView(
 export function renderTemplate(template: string, view: TemplateView, part: TemplatePart): string {
   return Mustache.render(template, view, {}, part === 'html' ? {} : { escape: (value: string) => value });
 }
+
+type Token = [type: string, value: string, start: number, end: number, children?: Token[]];
+
+/**
+ * The names an override uses that its message does not have ({{field.nextUpdat}}): Mustache renders
+ * them as nothing, so a typo would send a blank where the next update's time should be. Names
+ * inside a section ({{#actions}}...{{/actions}}) are read against its items and the message both.
+ */
+export function unknownNames(template: string, view: TemplateView): string[] {
+  const has = (scope: unknown, name: string) =>
+    name === '.' ||
+    name
+      .split('.')
+      .reduce<unknown>(
+        (at, key) => (at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined),
+        scope,
+      ) !== undefined;
+  const unknown = new Set<string>();
+  const walk = (tokens: Token[], scopes: unknown[]) => {
+    for (const [type, name, , , children] of tokens) {
+      if (!['name', '&', '{', '#', '^'].includes(type)) continue;
+      if (!scopes.some((scope) => has(scope, name))) unknown.add(name);
+      if (children) {
+        const value = scopes
+          .map((scope) => name.split('.').reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], scope))
+          .find((v) => v !== undefined);
+        // A list this message has none of says nothing of what its items hold: not judged.
+        if (Array.isArray(value) && value.length === 0) continue;
+        const items = Array.isArray(value) ? value : value && typeof value === 'object' ? [value] : [];
+        walk(children, [...items.slice(0, 1), ...scopes]);
+      }
+    }
+  };
+  walk(Mustache.parse(template) as unknown as Token[], [view]);
+  return [...unknown];
+}

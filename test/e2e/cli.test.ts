@@ -110,7 +110,7 @@ describe('the mim CLI', () => {
 
     expect(result.stdout).toContain('On call at 21:00 GMT, Thu 24 Dec (Europe/London):');
     expect(result.stdout).toMatch(
-      /1\. On-call MIM +Dave Dixon <dave@example.com> +\(answer within 5m\) +covering for Carol Chen until 09:00 GMT, Sun 27 Dec \(Christmas cover for Carol\)/,
+      /1\. On-call MIM +Bob Brown <bob@example.com> +\(answer within 5m\) +covering for Carol Chen until 09:00 GMT, Sun 27 Dec \(Christmas cover for Carol\)/,
     );
   });
 

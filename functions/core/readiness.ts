@@ -1,0 +1,399 @@
+import { DateTime } from 'luxon';
+import { type OrganisationConfig, type Person, PRIORITIES, type Priority } from './config';
+import { formatDuration } from './duration';
+import { type Notice, renderEmail, renderSms } from './messages';
+import { previews } from './preview';
+import { whoIsOnCall } from './roster';
+import { type TemplateName, templateView, unknownNames } from './templates';
+
+/*
+ * Are we ready for the first real major incident? What can be told from the config alone: the rota
+ * over the coming weeks (each level held, nobody twice, someone to escalate to, hand-offs that DST
+ * cannot move) and the policy (owners, audiences, bridge, cadence, messages). Each finding says what
+ * was found and, when it is not a pass, how to fix it.
+ */
+
+export type Verdict = 'pass' | 'warn' | 'fail';
+export type Area = 'people and rota' | 'policy' | 'deployed stage';
+
+export interface Finding {
+  area: Area;
+  verdict: Verdict;
+  /** What was checked, in a few words. */
+  check: string;
+  /** What was found. */
+  detail: string;
+  /** What to do about it: every warning and failure has one. */
+  fix?: string;
+}
+
+/** How far ahead the rota is checked by default: the issue of a gap is finding it before it comes. */
+export const ROTA_WEEKS = 8;
+
+const pass = (area: Area, check: string, detail: string): Finding => ({ area, verdict: 'pass', check, detail });
+const problem = (area: Area, verdict: 'warn' | 'fail', check: string, detail: string, fix: string): Finding => ({
+  area,
+  verdict,
+  check,
+  detail,
+  fix,
+});
+
+/** Everything the config alone can tell, the rota checked from `now` for `weeks` weeks. */
+export function checkConfig(config: OrganisationConfig, now: Date, weeks = ROTA_WEEKS): Finding[] {
+  return [...checkRota(config, now, weeks), ...checkPolicy(config, now)];
+}
+
+/** A hole, a double booking or a dead end, found at one instant and shown as the span it lasts. */
+interface Span {
+  from: Date;
+  until: Date;
+  what: string;
+}
+
+/**
+ * The instants at which who is on call can change: each hour (hand-offs are at whole or half hours
+ * in practice, and a rotation's hand-off is added exactly), and each override's start and end.
+ */
+function instantsToCheck(config: OrganisationConfig, from: Date, until: Date): Date[] {
+  const zone = config.rota.timeZone;
+  const points = new Set<number>();
+  const start = DateTime.fromJSDate(from, { zone }).startOf('hour');
+  for (let t = start; t.toJSDate() < until; t = t.plus({ minutes: 30 })) points.add(t.toMillis());
+  for (const level of config.rota.levels) {
+    const handoff = level.rotation?.handoff.split(' ').at(-1);
+    if (!handoff) continue;
+    const [hour, minute] = handoff.split(':').map(Number) as [number, number];
+    for (let day = start.startOf('day'); day.toJSDate() < until; day = day.plus({ days: 1 })) {
+      points.add(day.set({ hour, minute }).toMillis());
+    }
+  }
+  for (const o of config.rota.overrides) {
+    for (const local of [o.from, o.until]) {
+      const at = DateTime.fromFormat(local, 'yyyy-MM-dd HH:mm', { zone }).toMillis();
+      points.add(at);
+    }
+  }
+  return [...points]
+    .filter((ms) => ms >= from.getTime() && ms < until.getTime())
+    .sort((a, b) => a - b)
+    .map((ms) => new Date(ms));
+}
+
+/** Consecutive instants with the same finding, joined into spans. */
+function spansOf(instants: Date[], until: Date, found: (at: Date) => string | undefined): Span[] {
+  const spans: Span[] = [];
+  instants.forEach((at, i) => {
+    const what = found(at);
+    const last = spans.at(-1);
+    const next = instants[i + 1] ?? until;
+    if (what && last && last.what === what && last.until.getTime() === at.getTime()) last.until = next;
+    else if (what) spans.push({ from: at, until: next, what });
+  });
+  return spans;
+}
+
+const local = (at: Date, zone: string) => DateTime.fromJSDate(at, { zone }).toFormat('ccc d LLL yyyy HH:mm');
+const spanText = (s: Span, zone: string) => `${local(s.from, zone)} to ${local(s.until, zone)}: ${s.what}`;
+/** The first few spans, and how many more: a finding stays readable. */
+const listed = (spans: Span[], zone: string) =>
+  `${spans
+    .slice(0, 3)
+    .map((s) => spanText(s, zone))
+    .join('; ')}${spans.length > 3 ? `; and ${spans.length - 3} more` : ''}`;
+
+const reachable = (p: Person) => Boolean(p.email) && Boolean(p.phone);
+const names = (people: Person[]) => people.map((p) => p.id).join(', ');
+
+function checkRota(config: OrganisationConfig, now: Date, weeks: number): Finding[] {
+  const area: Area = 'people and rota';
+  const zone = config.rota.timeZone;
+  const until = new Date(now.getTime() + weeks * 7 * 86_400_000);
+  const instants = instantsToCheck(config, now, until);
+  // Who holds each level at each instant, worked out once for every check below.
+  const held = new Map(instants.map((at) => [at.getTime(), whoIsOnCall(config, at)]));
+  const onCallAt = (at: Date) => held.get(at.getTime())!;
+  const findings: Finding[] = [];
+  const ahead = `the next ${weeks} weeks (${zone})`;
+
+  const holes = spansOf(instants, until, (at) => {
+    const empty = onCallAt(at).filter((l) => !l.people.some(reachable));
+    return empty.length ? `nobody reachable by email and SMS holds ${empty.map((l) => l.name).join(', ')}` : undefined;
+  });
+  findings.push(
+    holes.length
+      ? problem(
+          area,
+          'fail',
+          'every rota slot covered',
+          listed(holes, zone),
+          'give each level someone with both an email address and a phone number for those times (rota.levels, or an override)',
+        )
+      : pass(area, 'every rota slot covered', `every level has someone to page at every moment of ${ahead}, overrides included`),
+  );
+
+  const onCall = new Set<string>();
+  for (const at of instants) for (const l of onCallAt(at)) for (const p of l.people) onCall.add(p.id);
+  const unreachable = [...onCall].map((id) => ({ id, ...config.people[id]! })).filter((p) => !reachable(p));
+  findings.push(
+    unreachable.length
+      ? problem(
+          area,
+          'fail',
+          'everyone on call has email and SMS',
+          `${names(unreachable)} will be on call without ${unreachable.map((p) => (p.phone ? 'an email address' : 'a phone number')).join(' / ')}`,
+          'add the missing email or phone under people',
+        )
+      : pass(area, 'everyone on call has email and SMS', `${onCall.size} people will be on call; each has both`),
+  );
+
+  const doubles = spansOf(instants, until, (at) => {
+    const seen = new Map<string, string[]>();
+    for (const l of onCallAt(at)) for (const p of l.people) seen.set(p.id, [...(seen.get(p.id) ?? []), l.name]);
+    const twice = [...seen].filter(([, levels]) => levels.length > 1);
+    return twice.length ? twice.map(([id, levels]) => `${id} holds ${levels.join(' and ')}`).join('; ') : undefined;
+  });
+  findings.push(
+    doubles.length
+      ? problem(
+          area,
+          'fail',
+          'nobody on call twice at once',
+          listed(doubles, zone),
+          'an escalation to the same person reaches nobody new: put someone else on one of the levels, or move the override',
+        )
+      : pass(area, 'nobody on call twice at once', `no one holds two levels at once in ${ahead}`),
+  );
+
+  const deadEnds = spansOf(instants, until, (at) => {
+    const levels = onCallAt(at);
+    const first = new Set(levels[0]!.people.map((p) => p.id));
+    const others = levels.slice(1).flatMap((l) => l.people.filter((p) => !first.has(p.id) && reachable(p)));
+    return others.length ? undefined : `an escalation from ${names(levels[0]!.people)} reaches nobody else`;
+  });
+  findings.push(
+    deadEnds.length
+      ? problem(
+          area,
+          'fail',
+          'escalation reaches someone else',
+          listed(deadEnds, zone),
+          'add a deputy level (rota.levels) held by someone other than the first person paged',
+        )
+      : pass(area, 'escalation reaches someone else', 'when the first person paged does not answer, someone else is paged'),
+  );
+
+  findings.push(...checkHandoffs(config, now, until));
+  return findings;
+}
+
+/**
+ * Hand-offs and overrides whose wall-clock time the rota's zone skips or repeats at a DST change:
+ * the shift then starts an hour off, or at an instant nobody meant.
+ */
+function checkHandoffs(config: OrganisationConfig, now: Date, until: Date): Finding[] {
+  const area: Area = 'people and rota';
+  const zone = config.rota.timeZone;
+  const odd: string[] = [];
+  for (const level of config.rota.levels) {
+    const time = level.rotation?.handoff.split(' ').at(-1);
+    if (!time) continue;
+    const [hour, minute] = time.split(':').map(Number) as [number, number];
+    for (let day = DateTime.fromJSDate(now, { zone }).startOf('day'); day.toJSDate() < until; day = day.plus({ days: 1 })) {
+      const problemKind = wallClockProblem(day, hour, minute, zone);
+      if (problemKind) odd.push(`${level.name}'s hand-off at ${time} on ${day.toFormat('ccc d LLL yyyy')} ${problemKind}`);
+    }
+  }
+  for (const o of config.rota.overrides) {
+    for (const text of [o.from, o.until]) {
+      const [date, time] = text.split(' ') as [string, string];
+      const day = DateTime.fromISO(date, { zone });
+      const [hour, minute] = time.split(':').map(Number) as [number, number];
+      if (day.toJSDate() > until || day.plus({ days: 1 }).toJSDate() < now) continue;
+      const problemKind = wallClockProblem(day, hour, minute, zone);
+      if (problemKind) odd.push(`the override of ${o.level} by ${o.person}: ${text} ${problemKind}`);
+    }
+  }
+  return [
+    odd.length
+      ? problem(
+          area,
+          'warn',
+          'hand-offs clear of DST changes',
+          `${odd.slice(0, 3).join('; ')}${odd.length > 3 ? `; and ${odd.length - 3} more` : ''} in ${zone}`,
+          'move the hand-off (or the override) out of the hour the clocks change, e.g. to 09:00',
+        )
+      : pass(area, 'hand-offs clear of DST changes', `no hand-off or override falls in an hour that ${zone} skips or repeats`),
+  ];
+}
+
+/** Whether a wall-clock time on a day is skipped (spring forward) or repeated (fall back) in a zone. */
+function wallClockProblem(day: DateTime, hour: number, minute: number, zone: string): string | undefined {
+  const t = DateTime.fromObject({ year: day.year, month: day.month, day: day.day, hour, minute }, { zone });
+  if (t.hour !== hour || t.minute !== minute) return 'does not exist (the clocks go forward)';
+  const earlier = t.minus({ hours: 1 });
+  const later = t.plus({ hours: 1 });
+  // The same wall-clock time an hour apart: the clocks went back over it.
+  if (earlier.hour === hour && earlier.minute === minute) return 'happens twice (the clocks go back)';
+  if (later.hour === hour && later.minute === minute) return 'happens twice (the clocks go back)';
+  return undefined;
+}
+
+/** How long between updates counts as sensible for a major incident: ITIL practice is 15 to 60 minutes. */
+const MAJOR_CADENCE = { least: 10 * 60, most: 60 * 60 };
+
+function checkPolicy(config: OrganisationConfig, now: Date): Finding[] {
+  const area: Area = 'policy';
+  const findings: Finding[] = [];
+
+  const ownerless = config.services.filter((s) => !config.people[s.owner]?.email);
+  findings.push(
+    ownerless.length
+      ? problem(
+          area,
+          'fail',
+          'every service has an owner',
+          `${ownerless.map((s) => s.name).join(', ')} has no owner who can be emailed`,
+          'set services[].owner to a person with an email address',
+        )
+      : pass(area, 'every service has an owner', `${config.services.length} services, each with an owner`),
+  );
+
+  const told = (p: Priority) => config.audiences.filter((a) => a.priorities.includes(p) && a.members.length > 0);
+  const major = [...new Set([...config.criteria.major, ...config.criteria.candidate])].sort();
+  const untold = major.filter((p) => told(p).length === 0);
+  findings.push(
+    untold.length
+      ? problem(
+          area,
+          'fail',
+          'every major priority has an audience',
+          `nobody beyond the MIM is told of a ${untold.join(' or ')} incident`,
+          `add ${untold.join(', ')} to an audience's priorities (audiences[].priorities), or add an audience`,
+        )
+      : pass(
+          area,
+          'every major priority has an audience',
+          major
+            .map(
+              (p) =>
+                `${p}: ${told(p)
+                  .map((a) => a.name)
+                  .join(', ')}`,
+            )
+            .join('; '),
+        ),
+  );
+
+  findings.push(
+    config.bridge.dialIn
+      ? pass(area, 'a bridge is configured', `${config.bridge.url}, dial-in ${config.bridge.dialIn}`)
+      : problem(
+          area,
+          'warn',
+          'a bridge is configured',
+          `${config.bridge.url}, with no dial-in number`,
+          'add bridge.dialIn (and bridge.pin): someone paged at night may have no data connection',
+        ),
+  );
+
+  const odd: string[] = [];
+  for (const p of config.criteria.major) {
+    const seconds = config.cadence[p];
+    if (seconds > MAJOR_CADENCE.most) odd.push(`${p} (major) every ${formatDuration(seconds)}: stakeholders wait too long`);
+    if (seconds < MAJOR_CADENCE.least)
+      odd.push(`${p} (major) every ${formatDuration(seconds)}: the MIM writes more than they act`);
+  }
+  for (let i = 1; i < PRIORITIES.length; i += 1) {
+    const [higher, lower] = [PRIORITIES[i - 1]!, PRIORITIES[i]!];
+    if (config.cadence[higher] > config.cadence[lower])
+      odd.push(
+        `${higher} every ${formatDuration(config.cadence[higher])} is less often than ${lower} every ${formatDuration(config.cadence[lower])}`,
+      );
+  }
+  findings.push(
+    odd.length
+      ? problem(
+          area,
+          'warn',
+          'cadences sensible for their priority',
+          odd.join('; '),
+          'set cadence so that major incidents are updated every 15 to 60 minutes, and higher priorities at least as often as lower ones',
+        )
+      : pass(
+          area,
+          'cadences sensible for their priority',
+          PRIORITIES.map((p) => `${p} every ${formatDuration(config.cadence[p])}`).join(', '),
+        ),
+  );
+
+  const broken: string[] = [];
+  const unknown: string[] = [];
+  const all = previews(config, now);
+  for (const [name, make] of Object.entries(all) as Array<[TemplateName, () => Notice]>) {
+    try {
+      const notice = make();
+      const email = renderEmail(notice, config);
+      const sms = renderSms(notice, config);
+      if (!email.subject.trim()) broken.push(`${name}: the subject is empty`);
+      if (!sms.trim()) broken.push(`${name}: the SMS is empty`);
+      const view = templateView(notice, config);
+      for (const [part, text] of Object.entries(config.templates?.[name] ?? {})) {
+        const names = unknownNames(text, view);
+        if (names.length)
+          unknown.push(`${name} (${part}) uses ${names.map((n) => `{{${n}}}`).join(', ')}, which it does not have`);
+      }
+    } catch (error) {
+      broken.push(`${name}: ${(error as Error).message}`);
+    }
+  }
+  const overridden = Object.keys(config.templates ?? {});
+  findings.push(
+    broken.length
+      ? problem(
+          area,
+          'fail',
+          'every message renders',
+          broken.join('; '),
+          'fix the template overrides named (mim preview <template> shows one)',
+        )
+      : unknown.length
+        ? problem(
+            area,
+            'warn',
+            'every message renders',
+            `${unknown.join('; ')}: they would be sent blank`,
+            'correct the names (mim preview <template> shows what a message has); a field is {{field.<label in camelCase>}}',
+          )
+        : pass(
+            area,
+            'every message renders',
+            `${Object.keys(all).length} messages render${overridden.length ? `, ${overridden.length} of them overridden (${overridden.join(', ')})` : ''}`,
+          ),
+  );
+  return findings;
+}
+
+/** Whether findings allow going live: no failure (warnings are for a person to weigh). */
+export const ready = (findings: Finding[]) => !findings.some((f) => f.verdict === 'fail');
+
+const MARK: Record<Verdict, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL' };
+
+/** The findings as the CLI prints them: by area, each with its fix, then the sum. */
+export function findingsText(findings: Finding[]): string {
+  const areas = [...new Set(findings.map((f) => f.area))];
+  const lines: string[] = [];
+  for (const area of areas) {
+    lines.push(`${area[0]!.toUpperCase()}${area.slice(1)}`);
+    for (const f of findings.filter((x) => x.area === area)) {
+      lines.push(`  ${MARK[f.verdict]}  ${f.check}: ${f.detail}`);
+      if (f.fix) lines.push(`        fix: ${f.fix}`);
+    }
+  }
+  const count = (v: Verdict) => findings.filter((f) => f.verdict === v).length;
+  lines.push(
+    '',
+    `${count('pass')} passed, ${count('warn')} warning(s), ${count('fail')} failure(s): ${ready(findings) ? 'ready' : 'NOT ready'}`,
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,72 @@
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const exec = promisify(execFile);
+
+async function mim(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, ['bin/mim.mjs', ...args], { timeout: 30_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('mim check: are we ready?', () => {
+  it('the example config passes, and the command exits 0', async () => {
+    const result = await mim('check', '--at', '2026-11-30 12:00');
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('PASS  every rota slot covered');
+    expect(result.stdout.trim().split('\n').at(-1)).toMatch(/^\d+ passed, 0 warning\(s\), 0 failure\(s\): ready$/);
+  });
+
+  it('a failure exits 1, with the fix printed under it', async () => {
+    // The example's Christmas cover given to the deputy, who then holds both levels.
+    const config = join(tmpdir(), `check-double-${process.pid}.yaml`);
+    writeFileSync(
+      config,
+      readFileSync('config/organisation.yaml', 'utf8').replace(
+        '{ level: On-call MIM, person: bob,',
+        '{ level: On-call MIM, person: dave,',
+      ),
+    );
+
+    const result = await mim('check', '--config', config, '--at', '2026-11-30 12:00');
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/FAIL {2}nobody on call twice at once: .*dave holds On-call MIM and Deputy MIM\n {8}fix: /);
+    expect(result.stdout).toMatch(/NOT ready$/m);
+  });
+
+  it('a config that does not load is a failure of its own, each problem with where it is', async () => {
+    const path = join(tmpdir(), `check-broken-${process.pid}.yaml`);
+    writeFileSync(path, 'organisation: Broken\n');
+
+    const result = await mim('check', '--config', path);
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`FAIL  ${path} loads: people: `);
+    expect(result.stdout).toContain('0 passed, 0 warning(s)');
+  });
+
+  it('--json gives the verdict and every finding, for a pipeline', async () => {
+    const result = await mim('check', '--json', '--at', '2026-11-30 12:00');
+    const answer = JSON.parse(result.stdout) as { ready: boolean; findings: Array<{ verdict: string; area: string }> };
+
+    expect(answer.ready).toBe(true);
+    expect(new Set(answer.findings.map((f) => f.area))).toEqual(new Set(['people and rota', 'policy']));
+  });
+
+  it('a number of weeks that is not one is refused with what is expected', async () => {
+    const result = await mim('check', '--weeks', '0');
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('expected whole weeks from 1 to 52, such as 8');
+  });
+});

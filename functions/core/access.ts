@@ -120,8 +120,21 @@ export function consoleRefusal(
   if (request.action === 'submit-review' && reviewer !== undefined && request.by !== reviewer) {
     return `the review of ${incident.id} is for ${config.people[reviewer]?.name ?? reviewer}, who owns it, to write`;
   }
+  return handOverRefusal(config, incident, request);
+}
+
+/**
+ * Why a hand-over is refused whatever it comes through (console, link, CLI, API): an incident goes
+ * only to someone who holds the MIM role, or nobody could run it from the console afterwards, and
+ * its review would belong to someone who does not write reviews.
+ */
+export function handOverRefusal(
+  config: OrganisationConfig,
+  incident: Pick<Incident, 'id'>,
+  request: Pick<ActionRequest, 'action' | 'to'>,
+): string | undefined {
   if (request.action === 'hand-over' && request.to !== undefined && !rolesOf(config, request.to).includes('mim')) {
-    return `${config.people[request.to]?.name ?? request.to} holds no MIM role, so cannot take ${incident.id} over`;
+    return `${config.people[request.to]?.name ?? request.to} holds no MIM role, so cannot take ${incident.id} over: hand it to one of the rota's people, or give them the role (console.roles.mim)`;
   }
   return undefined;
 }

@@ -2,6 +2,7 @@ import { findPerson } from '../core/config';
 import { keyHash, newEventId } from '../core/ids';
 import { formatTime } from '../core/messages';
 import { type Incident, type MimEvent, refusalFor, type WorkflowStop } from '../core/incident';
+import { handOverRefusal } from '../core/access';
 import type { App } from './app';
 import { recordFeedback } from './insight';
 import { completeActionItem } from './follow-up';
@@ -71,7 +72,7 @@ export async function submitAction(
       // The first submission stopped before storing its event: it is decided and stored now, as it would have been.
     }
   }
-  const refusal = refusalFor(incident, event);
+  const refusal = refusalFor(incident, event) ?? handOverRefusal(app.config, incident, event);
   if (refusal) return refuse(app, incident, keyed, refusal);
   if (event.action === 'feedback') {
     // A judgement of the call, not a step of the lifecycle: recorded now, whatever the workflow is doing.

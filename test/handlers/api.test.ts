@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { declare } from '../support/incidents';
+import { activeIncident, declare } from '../support/incidents';
 import { useSandbox } from '../support/sandbox';
 
 const { driver } = useSandbox();
@@ -203,6 +203,22 @@ describe('management API', () => {
     expect(accepted.body.message).toMatch(/^by: "constructor" is not a person in the config/);
     expect(handedOver.body.message).toMatch(/^hand-over needs: to: "__proto__" is not a person in the config/);
     expect((await driver().incident(id)).incident.mim).toBeUndefined();
+  });
+
+  it('an incident is handed over only to someone who holds the MIM role, whatever it comes through: leadership is refused, and the MIM keeps it', async () => {
+    const id = await activeIncident(driver());
+    const { mim } = (await driver().incident(id)).incident;
+
+    const answer = await driver().api<Problem>('POST', `/incidents/${id}/actions`, {
+      action: 'hand-over',
+      by: mim!.id,
+      to: 'irene',
+    });
+
+    expect(answer.status).toBe(409);
+    expect(answer.body.message).toContain('Irene Ito holds no MIM role, so cannot take');
+    expect((await driver().incident(id)).incident.mim?.id).toBe(mim!.id);
+    expect((await driver().incident(id)).incident.handover).toBeUndefined();
   });
 
   it('a declaration by someone who is not in the config is refused, as an action by them is', async () => {

@@ -1,4 +1,7 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { dynamo } from '../../functions/adapters/clients';
+import { keyHash } from '../../functions/core/ids';
 import { pageText } from '../../infra/local/driver';
 import { SANDBOX_PASSWORD } from '../../infra/local/identity';
 import { Browser, form } from '../support/console';
@@ -17,6 +20,15 @@ async function setUp(person: string): Promise<string> {
   const key = keyOf(await (await at.post('/sign-in', { username: person, password: SANDBOX_PASSWORD })).text());
   await at.post('/sign-in', { step: 'authenticator', code: totp(key) });
   return key;
+}
+
+/** When the sign-in step an answer's cookie names ends, as the table keeps it. */
+async function stepDeadline(answer: Response): Promise<string> {
+  const id = /mim_signin=([^;]+)/.exec(answer.headers.getSetCookie().join('\n'))![1]!;
+  const { Item } = await dynamo.send(
+    new GetCommand({ TableName: process.env.TABLE_NAME!, Key: { pk: `SIGNIN#${keyHash(id)}`, sk: 'STEP' } }),
+  );
+  return String(Item!.until);
 }
 
 describe('console: a second factor for the roles that act', () => {
@@ -118,6 +130,25 @@ describe('console: a second factor for the roles that act', () => {
     const pages = await Promise.all(answers.map(async (a) => pageText(await a.text())));
 
     expect(pages.filter((p) => !p.includes('This sign-in has expired'))).toHaveLength(1);
+  });
+
+  it('a wrong code keeps the step to the time it had, and the fifth wrong one ends the sign-in: not even the right code is taken after', async () => {
+    const key = await setUp('frank');
+    const frank = browser();
+    const asked = await frank.post('/sign-in', { username: 'frank', password: SANDBOX_PASSWORD });
+    const deadlines = [await stepDeadline(asked)];
+
+    const wrong: Response[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      wrong.push(await frank.post('/sign-in', { step: 'code', code: '000000' }));
+      if (i < 4) deadlines.push(await stepDeadline(wrong[i]!));
+    }
+    const right = await frank.post('/sign-in', { step: 'code', code: totp(key) });
+
+    expect(new Set(deadlines).size).toBe(1);
+    expect(pageText(await wrong[4]!.text())).toContain('Too many wrong answers: sign in again from the start');
+    expect(right.status).toBe(400);
+    expect(right.headers.getSetCookie().some((c) => c.startsWith('mim_id='))).toBe(false);
   });
 
   it('leadership, whose role only reads, signs in by password alone', async () => {

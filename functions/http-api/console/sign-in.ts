@@ -28,6 +28,8 @@ const FLOW_COOKIE = 'mim_signin';
 const FLOW_PATH = '/console/sign-in';
 /** Long enough to read a code off a phone, or to set an app up. */
 const FLOW_SECONDS = 600;
+/** Wrong answers a step takes before the sign-in must begin again: a code cannot be guessed at leisure. */
+const WRONG_ANSWERS = 5;
 
 interface Flow {
   username: string;
@@ -36,16 +38,31 @@ interface Flow {
   challenge?: { name: 'NEW_PASSWORD_REQUIRED' | 'SOFTWARE_TOKEN_MFA'; state: string };
   /** An authenticator being set up: the person's access token and the app's secret. */
   setup?: { accessToken: string; secret: string };
+  /** When this step ends (ISO): set when the step is reached, kept through wrong answers to it. */
+  expires?: string;
+  /** Wrong answers to this step so far. */
+  wrong?: number;
 }
 
 const endFlow = (app: App) => cookie(app, FLOW_COOKIE, '', 0, FLOW_PATH);
 
-/** Keeps a step of a sign-in: its cookie, for the browser to send with the step's answer. */
+/**
+ * Keeps a step of a sign-in under a new id: its cookie, for the browser to send with the step's
+ * answer. A step just reached has ten minutes; one answered wrongly keeps what it had left.
+ */
 async function keepFlow(app: App, flow: Flow, now: Date): Promise<string> {
   const id = randomBytes(24).toString('base64url');
-  await app.store.putSignInStep(keyHash(id), { ...flow }, new Date(now.getTime() + FLOW_SECONDS * 1000));
-  return cookie(app, FLOW_COOKIE, id, FLOW_SECONDS, FLOW_PATH);
+  const until = flow.expires ? new Date(flow.expires) : new Date(now.getTime() + FLOW_SECONDS * 1000);
+  await app.store.putSignInStep(keyHash(id), { ...flow, expires: until.toISOString() }, until);
+  return cookie(app, FLOW_COOKIE, id, Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000)), FLOW_PATH);
 }
+
+/** The same step again after a wrong answer, or undefined once it has had too many. */
+function answeredWrongly(flow: Flow): Flow | undefined {
+  const wrong = (flow.wrong ?? 0) + 1;
+  return wrong >= WRONG_ANSWERS ? undefined : { ...flow, wrong };
+}
+const TOO_MANY = 'Too many wrong answers: sign in again from the start';
 
 /** The step this browser's sign-in is at, once: the id is spent whatever the answer (a step kept again gets a new one). */
 async function takeFlow(app: App, req: HttpRequest, now: Date): Promise<Flow | undefined> {
@@ -94,7 +111,8 @@ async function finish(
   if (withCode || !needsCode) return redirect(safeNext(flow.next), [...sessionCookies(app, session), endFlow(app)]);
   if (!session.accessToken) throw new Error('the user pool gave no access token to set up an authenticator with');
   const secret = await identity.startAuthenticator(session.accessToken);
-  const setup = { ...flow, username: who.personId, setup: { accessToken: session.accessToken, secret } };
+  const setup: Flow = { ...flow, username: who.personId, setup: { accessToken: session.accessToken, secret }, wrong: 0 };
+  delete setup.expires;
   return withCookies(html(200, authenticatorPage({ secret, uri: authenticatorUri(app, who.personId, secret) })), [
     await keepFlow(app, setup, now),
   ]);
@@ -112,13 +130,20 @@ async function answered(
 ): Promise<HttpResponse> {
   if ('session' in result) return finish(app, identity, result.session, flow, withCode, now);
   if ('challenge' in result) {
-    const next = { ...flow, challenge: { name: result.challenge, state: result.state } };
+    const next: Flow = { ...flow, challenge: { name: result.challenge, state: result.state }, wrong: 0 };
+    delete next.expires;
     const page = result.challenge === 'SOFTWARE_TOKEN_MFA' ? codePage({}) : choosePasswordPage({});
     return withCookies(html(200, page), [await keepFlow(app, next, now)]);
   }
-  // Refused: a step after the password stays where it was, under a new id, to be answered again (a mistyped code).
-  return withCookies(html(400, again(result.refused)), flow.challenge ? [await keepFlow(app, flow, now)] : []);
+  // Refused: a step after the password stays where it was, under a new id, to be answered again (a
+  // mistyped code), within the time it had and a few tries.
+  if (!flow.challenge) return html(400, again(result.refused));
+  const retry = answeredWrongly(flow);
+  if (!retry) return tooMany(app);
+  return withCookies(html(400, again(result.refused)), [await keepFlow(app, retry, now)]);
 }
+
+const tooMany = (app: App) => withCookies(html(400, signInPage({ error: TOO_MANY, help: HELP })), [endFlow(app)]);
 
 export async function signIn(app: App, identity: Identity, req: HttpRequest, now: Date): Promise<HttpResponse> {
   if (req.method !== 'POST') return html(200, signInPage({ help: HELP, next: safeNext(req.query.next) }));
@@ -138,9 +163,11 @@ export async function signIn(app: App, identity: Identity, req: HttpRequest, now
     if (!flow?.setup) return expired();
     const refused = await identity.confirmAuthenticator(flow.setup.accessToken, code);
     if (refused) {
+      const retry = answeredWrongly(flow);
+      if (!retry) return tooMany(app);
       const uri = authenticatorUri(app, flow.username, flow.setup.secret);
       return withCookies(html(400, authenticatorPage({ secret: flow.setup.secret, uri, error: refused.refused })), [
-        await keepFlow(app, flow, now),
+        await keepFlow(app, retry, now),
       ]);
     }
     const notice = 'Your authenticator is set up. Sign in again: your password, then a code from the app.';

@@ -123,6 +123,13 @@ export interface IntakeLookup {
   alarmOn?: string;
 }
 
+/** A console session as the server keeps it. */
+export interface ConsoleSession {
+  personId: string;
+  /** Signed in with an authenticator app's code. */
+  secondFactor: boolean;
+}
+
 /** One recipient and channel of a message: claimed by an attempt that is sending it, or sent. */
 /** A slot claimed by an attempt (`until`: when that attempt will have ended at the latest), or sent. */
 export type DeliverySlot =
@@ -1000,6 +1007,39 @@ export class IncidentStore {
       if (isConditionFailure(error)) return undefined;
       throw error;
     }
+  }
+
+  /**
+   * A console session begun through the console's own sign-in, under the hash of its refresh token:
+   * whose it is and whether it was signed in with a second factor. Tokens got from the pool any
+   * other way have none, and sign-out deletes it, which ends the session everywhere at once.
+   */
+  async putConsoleSession(refreshHash: string, session: ConsoleSession, until: Date): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: `CONSOLE#${refreshHash}`,
+          sk: 'SESSION',
+          ...session,
+          until: until.toISOString(),
+          [TTL_ATTRIBUTE]: epochSeconds(until.toISOString()) + 3600,
+        },
+      }),
+    );
+  }
+
+  /** The console session kept under this hash, while it lasts. */
+  async consoleSession(refreshHash: string, now: Date): Promise<ConsoleSession | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: `CONSOLE#${refreshHash}`, sk: 'SESSION' }, ConsistentRead: true }),
+    );
+    if (!Item || typeof Item.until !== 'string' || Item.until <= now.toISOString()) return undefined;
+    return { personId: String(Item.personId), secondFactor: Item.secondFactor === true };
+  }
+
+  async endConsoleSession(refreshHash: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: `CONSOLE#${refreshHash}`, sk: 'SESSION' } }));
   }
 
   async getLink(hash: string): Promise<ActionLink | undefined> {

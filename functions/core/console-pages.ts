@@ -7,8 +7,9 @@ import type { TimelineEntry } from './timeline';
 
 /*
  * The console's pages: server-rendered HTML that works without JavaScript, readable on a phone and
- * usable by keyboard. Every person- or alarm-supplied text is escaped. The board refreshes itself
- * (a meta refresh: no script), so leadership sees an update as it goes.
+ * usable by keyboard. Every person- or alarm-supplied text is escaped. The console's one script
+ * (functions/http-api/console/script.ts) refreshes the board and the timeline in place, so leadership
+ * sees an update as it goes.
  */
 
 const STYLE = `body{font:16px/1.5 Arial,sans-serif;margin:0;background:#f4f4f4;color:#1a1a1a}

@@ -175,6 +175,17 @@ describe("console: an incident's page", () => {
     expect((await browser.get('%2fnope')).headers.get('content-type')).toMatch(/^text\/html/);
   });
 
+  it("signed out, the timeline fragment's address sends to sign-in with its incident's page to come back to, in an answer with the pages' headers", async () => {
+    const id = await paged(`Fragment after sign-in ${Math.random()}`);
+
+    const sent = await new Browser(sandbox().urls.console).get(`/incidents/${id}/timeline`);
+
+    expect(sent.status).toBe(303);
+    expect(new URL(sent.headers.get('location')!, sandbox().urls.api).searchParams.get('next')).toBe(`/console/incidents/${id}`);
+    expect(sent.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(sent.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
   it("a MIM who is not paged may not reject another's candidate", async () => {
     const id = await declare(driver(), { title: `Candidate for Bob ${Math.random()}`, impact: 'high', urgency: 'medium' });
     await driver().waitForTimeline(id, 'paged');

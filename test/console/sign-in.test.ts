@@ -2,8 +2,10 @@ import {
   AdminCreateUserCommand,
   AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
+  InitiateAuthCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { describe, expect, it } from 'vitest';
+import { appContext } from '../../functions/services/app';
 import { pageText } from '../../infra/local/driver';
 import { SANDBOX_PASSWORD } from '../../infra/local/identity';
 import { declare } from '../support/incidents';
@@ -106,6 +108,48 @@ describe('console: signing in', () => {
     expect(out.status).toBe(303);
     expect(out.headers.get('location')).toBe('/console/sign-in');
     expect(out.headers.getSetCookie().every((c) => /Max-Age=0/.test(c))).toBe(true);
+    expect(after.status).toBe(303);
+  });
+
+  it('signing out ends the session for every copy of its cookies: an ID token copied before is refused after', async () => {
+    const cookies = jar(await signIn('irene'));
+    const before = await board(cookies);
+
+    await fetch(`${sandbox().urls.console}/sign-out`, { ...form({}), headers: { cookie: cookies } });
+    const copied = await board(cookies);
+
+    expect(before.status).toBe(200);
+    expect(copied.status).toBe(303);
+    expect(copied.headers.get('location')).toMatch(/^\/console\/sign-in/);
+  });
+
+  it("tokens got from the user pool directly, not through the console's sign-in, open no session", async () => {
+    const pool = new CognitoIdentityProviderClient({ endpoint: sandbox().urls.cognito });
+    const { AuthenticationResult: tokens } = await pool.send(
+      new InitiateAuthCommand({
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        ClientId: process.env.COGNITO_CLIENT_ID!,
+        AuthParameters: { USERNAME: 'henry', PASSWORD: SANDBOX_PASSWORD },
+      }),
+    );
+
+    const answer = await board(`mim_id=${tokens!.IdToken}; mim_refresh=${tokens!.RefreshToken}`);
+
+    expect(answer.status).toBe(303);
+    expect(answer.headers.get('location')).toMatch(/^\/console\/sign-in/);
+  });
+
+  it("a session signed in without a code ends when the person's role comes to need one", async () => {
+    const cookies = jar(await signIn('henry'));
+    const app = appContext();
+    const before = await board(cookies);
+
+    app.mfaRoles = ['leadership'];
+    const after = await board(cookies).finally(() => {
+      app.mfaRoles = [];
+    });
+
+    expect(before.status).toBe(200);
     expect(after.status).toBe(303);
   });
 

@@ -7,6 +7,7 @@ import type { App } from '../../services/app';
 import { consoleHtml, html, type HttpRequest, type HttpResponse } from '../http';
 import { messagePage } from '../../core/pages';
 import type { RouteCall } from '../routes';
+import { keyHash } from '../../core/ids';
 
 /*
  * The console's session: the pool's ID token in an HttpOnly, SameSite=Strict cookie (Secure over
@@ -43,12 +44,11 @@ export function sessionCookies(app: App, session: Session): string[] {
 
 export const clearedSession = (app: App) => [cookie(app, ID_COOKIE, '', 0), cookie(app, REFRESH_COOKIE, '', 0)];
 
-export const redirect = (location: string, cookies?: string[]): HttpResponse => ({
-  statusCode: 303,
-  headers: { location, 'cache-control': 'no-store' },
-  body: '',
-  ...(cookies?.length ? { cookies } : {}),
-});
+/** A redirect, with the headers every console answer carries (an empty body, but said as the pages are). */
+export const redirect = (location: string, cookies?: string[]): HttpResponse => {
+  const page = consoleHtml(303, '');
+  return { ...page, headers: { ...page.headers, location }, ...(cookies?.length ? { cookies } : {}) };
+};
 
 /** A console form posted from another site: refused, saying where to do it instead. */
 export const refusedCrossSite = (what: string) =>
@@ -67,32 +67,50 @@ export type SignedInViewer = Viewer & { id: string };
 
 type Who = { viewer: SignedInViewer; cookies?: string[] } | { stranger: string } | undefined;
 
-/** Who is signed in, by the session's cookies: its ID token, or a new one from its refresh token. */
-async function signedIn(app: App, identity: Identity, req: HttpRequest): Promise<Who> {
+/**
+ * Who is signed in, by the session's cookies: a session the console's own sign-in began (kept in the
+ * table under its refresh token's hash), whose ID token verifies (or a new one from the refresh token)
+ * and names the same person. A role that signs in with a code needs a session signed in with one.
+ */
+async function signedIn(app: App, identity: Identity, req: HttpRequest, now: Date): Promise<Who> {
   const jar = cookiesOf(req);
+  const refresh = jar[REFRESH_COOKIE];
+  if (!refresh) return undefined;
+  const held = await app.store.consoleSession(keyHash(refresh), now);
+  if (!held) return undefined;
   let who = jar[ID_COOKIE] ? await identity.verify(jar[ID_COOKIE]) : undefined;
   let cookies: string[] | undefined;
-  if (!who && jar[REFRESH_COOKIE]) {
-    const renewed = await identity.renew(jar[REFRESH_COOKIE]);
+  if (!who) {
+    const renewed = await identity.renew(refresh);
     who = renewed && (await identity.verify(renewed.idToken));
-    if (renewed && who) cookies = sessionCookies(app, { ...renewed, refreshToken: jar[REFRESH_COOKIE] });
+    if (renewed && who) cookies = sessionCookies(app, { ...renewed, refreshToken: refresh });
   }
-  if (!who) return undefined;
+  if (!who || who.personId !== held.personId) return undefined;
   const person = app.config.people[who.personId];
   if (!person) return { stranger: who.personId };
-  const viewer = {
-    id: who.personId,
-    name: person.name,
-    roles: rolesOf(app.config, who.personId),
-    zone: person.timeZone ?? app.config.timeZone,
-  };
+  const roles = rolesOf(app.config, who.personId);
+  if (!held.secondFactor && needsSecondFactor(app, roles)) return undefined;
+  const viewer = { id: who.personId, name: person.name, roles, zone: person.timeZone ?? app.config.timeZone };
   return { viewer, ...(cookies ? { cookies } : {}) };
+}
+
+/** Whether these roles sign in with an authenticator app's code too. */
+export const needsSecondFactor = (app: App, roles: readonly string[]) =>
+  roles.some((role) => app.mfaRoles.includes(role as never));
+
+/** Keeps the session a sign-in has just begun, for as long as the console's sessions last. */
+export async function beginSession(app: App, session: Session, personId: string, secondFactor: boolean, now: Date) {
+  if (!session.refreshToken) throw new Error('the user pool gave no refresh token to keep a console session with');
+  const until = new Date(now.getTime() + app.config.console.session * 1000);
+  await app.store.putConsoleSession(keyHash(session.refreshToken), { personId, secondFactor }, until);
+  return sessionCookies(app, session);
 }
 
 /** Where a person goes back to after signing in: this page, or for a form, the page it was on. */
 function returnPath(req: HttpRequest): string {
   const path = req.path.replace(/\/+$/, '');
-  if (req.method !== 'POST') return path;
+  // The timeline alone is a fragment the page's script fetches: back to the page it belongs to.
+  if (req.method !== 'POST') return path.replace(/\/timeline$/, '');
   return path.endsWith('/redrive') ? '/console/operations' : path.replace(/\/actions$/, '');
 }
 
@@ -115,7 +133,7 @@ export interface ConsoleCall extends RouteCall {
 export const signedInPage =
   (route: (app: App, call: ConsoleCall) => Promise<HttpResponse>) =>
   async (app: App, identity: Identity, call: RouteCall): Promise<HttpResponse> => {
-    const who = await signedIn(app, identity, call.req);
+    const who = await signedIn(app, identity, call.req, call.now);
     if (!who) return redirect(`/console/sign-in?next=${encodeURIComponent(returnPath(call.req))}`);
     if ('stranger' in who) {
       return consoleHtml(

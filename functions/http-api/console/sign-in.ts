@@ -11,7 +11,8 @@ import {
   redirect,
   refusedCrossSite,
   safeNext,
-  sessionCookies,
+  beginSession,
+  needsSecondFactor,
 } from './session';
 import { randomBytes } from 'node:crypto';
 import { keyHash } from '../../core/ids';
@@ -107,8 +108,10 @@ async function finish(
       signInPage({ error: `${who.personId} is not a person of the organisation config: ask operations to add you`, help: HELP }),
     );
   }
-  const needsCode = rolesOf(app.config, who.personId).some((role) => app.mfaRoles.includes(role));
-  if (withCode || !needsCode) return redirect(safeNext(flow.next), [...sessionCookies(app, session), endFlow(app)]);
+  const needsCode = needsSecondFactor(app, rolesOf(app.config, who.personId));
+  if (withCode || !needsCode) {
+    return redirect(safeNext(flow.next), [...(await beginSession(app, session, who.personId, withCode, now)), endFlow(app)]);
+  }
   if (!session.accessToken) throw new Error('the user pool gave no access token to set up an authenticator with');
   const secret = await identity.startAuthenticator(session.accessToken);
   const setup: Flow = { ...flow, username: who.personId, setup: { accessToken: session.accessToken, secret }, wrong: 0 };
@@ -190,6 +193,8 @@ export async function signOut(app: App, identity: Identity, req: HttpRequest): P
   if (crossSite(req)) return refusedCrossSite('Sign out');
   const refresh = cookiesOf(req)[REFRESH_COOKIE];
   let revoked = true;
+  // The session is the console's: it ends here for every copy of its cookies, whatever the pool says.
+  if (refresh) await app.store.endConsoleSession(keyHash(refresh));
   if (refresh)
     revoked = await identity.signOut(refresh).then(
       () => true,
@@ -202,7 +207,7 @@ export async function signOut(app: App, identity: Identity, req: HttpRequest): P
       200,
       signInPage({
         notice:
-          'You are signed out of this browser. The user pool could not be reached to end the sign-in everywhere; it ends by itself when the session would have.',
+          'You are signed out, everywhere this session was used. (The user pool could not be reached to revoke its refresh token, which the console no longer accepts; the pool lets it lapse when the session would have ended.)',
         help: HELP,
       }),
     ),

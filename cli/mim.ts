@@ -4,8 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, type Level, LEVELS } from '../functions/core/config';
-import { checkConfig, type Finding, findingsText, ready, ROTA_WEEKS } from '../functions/core/readiness';
+import { type Level, LEVELS } from '../functions/core/config';
+import { findingsText, ready, ROTA_WEEKS } from '../functions/core/readiness';
+import { readiness } from './check';
 import { explainClassification } from '../functions/core/classify';
 import { readOrganisation } from '../functions/adapters/config-file';
 import { formatDuration } from '../functions/core/duration';
@@ -32,7 +33,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SANDBOX_FILE = process.env.MIM_SANDBOX_FILE || join(ROOT, '.sandbox/sandbox.json');
 
 interface SandboxInfo {
-  urls: { api: string; sns: string };
+  urls: { api: string; sns: string; ses?: string };
   intakeTopicArn: string;
   pid?: number;
   /** How far the sandbox's clock runs from the system clock (started with --at). */
@@ -406,33 +407,34 @@ program
 program
   .command('check')
   .description(
-    'are we ready for a major incident? The config checked: the rota for the coming weeks, audiences, bridge, cadence, messages; exits 1 on any failure',
+    'are we ready for a major incident? The config (the rota for the coming weeks, audiences, bridge, cadence, messages) and, with --stack, the deployed stage (SES, SMS, operations topic, alarms); exits 1 on any failure',
   )
   .option('-c, --config <file>', 'organisation config', join(ROOT, 'config/organisation.yaml'))
   .option('--weeks <n>', 'how far ahead to check the rota', weeksOption, ROTA_WEEKS)
   .option('--at <time>', 'check the rota from this time instead of now ("2026-12-20 09:00" in its zone, or ISO 8601)')
+  .option('--stack <name>', 'also check a deployed stage: its CloudFormation stack (read-only calls with your AWS credentials)')
+  .option('--region <region>', "the stack's region (default: your AWS configuration's)")
   .option('--json', 'print the findings as JSON')
-  .action((o: { config: string; weeks: number; at?: string; json?: boolean }) => {
-    let findings: Finding[];
-    try {
-      const config = readOrganisation(o.config);
-      const read = o.at === undefined ? { at: now() } : readTime(o.at, config.rota.timeZone);
-      if ('error' in read)
-        throw new CliError(
-          `--at "${o.at}" ${read.error}; write e.g. "2026-12-20 09:00" (${config.rota.timeZone}) or 2026-12-20T09:00Z`,
-        );
-      findings = checkConfig(config, read.at, o.weeks);
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      findings = error.problems.map((problem) => ({
-        area: 'policy',
-        verdict: 'fail',
-        check: `${o.config} loads`,
-        detail: problem,
-        fix: 'correct the config as the message says; every other check needs a config that loads',
-      }));
-    }
-    console.log(o.json ? JSON.stringify({ ready: ready(findings), findings }, null, 2) : findingsText(findings));
+  .action(async (o: { config: string; weeks: number; at?: string; stack?: string; region?: string; json?: boolean }) => {
+    const sandbox = o.stack ? undefined : sandboxInfo();
+    const { findings, notes } = await readiness({
+      configPath: o.config,
+      weeks: o.weeks,
+      stack: o.stack,
+      region: o.region,
+      sandboxSes: sandbox && isRunning(sandbox.pid) ? sandbox.urls.ses : undefined,
+      at: (config) => {
+        if (o.at === undefined) return now();
+        const read = readTime(o.at, config.rota.timeZone);
+        if ('error' in read)
+          throw new CliError(
+            `--at "${o.at}" ${read.error}; write e.g. "2026-12-20 09:00" (${config.rota.timeZone}) or 2026-12-20T09:00Z`,
+          );
+        return read.at;
+      },
+    });
+    if (o.json) console.log(JSON.stringify({ ready: ready(findings), findings, notes }, null, 2));
+    else console.log([findingsText(findings), ...notes.map((n) => `\n${n}`)].join('\n'));
     if (!ready(findings)) process.exitCode = 1;
   });
 

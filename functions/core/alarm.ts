@@ -494,6 +494,9 @@ function globToRegExp(glob: string): RegExp {
   return pattern;
 }
 
+/** Whether an alarm's name matches a pattern of the config ("*" for any run of characters). */
+export const matchesAlarm = (pattern: string, alarmName: string) => globToRegExp(pattern).test(alarmName);
+
 /**
  * The service an alarm belongs to: by its name, or for a composite alarm named for none, by the
  * child alarms that set it off.
@@ -516,7 +519,7 @@ export function alarmMapping(
   alarmName: string,
 ): { service: ServiceConfig; pattern: string } | undefined {
   for (const service of config.services) {
-    const pattern = service.alarms.find((glob) => globToRegExp(glob).test(alarmName));
+    const pattern = service.alarms.find((glob) => matchesAlarm(glob, alarmName));
     if (pattern) return { service, pattern };
   }
   return undefined;

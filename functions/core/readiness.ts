@@ -3,7 +3,9 @@ import { type OrganisationConfig, type Person, PRIORITIES, type Priority } from 
 import { formatDuration } from './duration';
 import { type Notice, renderEmail, renderSms } from './messages';
 import { previews } from './preview';
+import { smsPricePrefix } from './cost';
 import { whoIsOnCall } from './roster';
+import { smsSegments } from './sms';
 import { type TemplateName, templateView, unknownNames } from './templates';
 
 /*
@@ -327,6 +329,17 @@ function checkPolicy(config: OrganisationConfig, now: Date): Finding[] {
         ),
   );
 
+  const estimates = [...new Set([...config.criteria.major, ...config.criteria.candidate])]
+    .sort()
+    .map((p) => smsPerIncident(config, p, now));
+  findings.push(
+    pass(
+      area,
+      'SMS an incident sends',
+      `${estimates.map(describeEstimate).join('; ')} (the deployed check holds this against the account's SMS spend limit)`,
+    ),
+  );
+
   const broken: string[] = [];
   const unknown: string[] = [];
   const all = previews(config, now);
@@ -374,6 +387,19 @@ function checkPolicy(config: OrganisationConfig, now: Date): Finding[] {
   return findings;
 }
 
+/** A config that fails a readiness check: `cdk synth` and `cdk deploy` stop on it (not on warnings). */
+export class NotReady extends Error {
+  override readonly name = 'NotReady';
+  constructor(
+    readonly source: string,
+    readonly failures: Finding[],
+  ) {
+    super(
+      `${source} is not ready for a major incident (as mim check says):\n${failures.map((f) => `  - ${f.check}: ${f.detail}\n    fix: ${f.fix}`).join('\n')}`,
+    );
+  }
+}
+
 /** Whether findings allow going live: no failure (warnings are for a person to weigh). */
 export const ready = (findings: Finding[]) => !findings.some((f) => f.verdict === 'fail');
 
@@ -397,3 +423,55 @@ export function findingsText(findings: Finding[]): string {
   );
   return lines.join('\n');
 }
+
+/** What one incident of a priority would text, from the audiences, the cadence and the messages' length. */
+export interface SmsEstimate {
+  priority: Priority;
+  hours: number;
+  /** The service whose incident texts the most people (its owner beside the audiences). */
+  service: string;
+  messages: number;
+  segments: number;
+  usd: number;
+}
+
+/**
+ * The SMS an incident of `priority` on its most-texted service sends over `hours`, if the first
+ * person paged accepts and then posts no update of their own (the most a MIM is texted): the page,
+ * the MIM's brief and a reminder at each cadence; to everyone texted (the priority's audiences with
+ * SMS, and the service's owner) the first notice, an update ("no change") at each cadence, and the
+ * resolution. Segments are counted on the messages as the config renders them, and
+ * priced by the destination's prefix as an incident's cost is (config `costs`).
+ */
+export function smsPerIncident(config: OrganisationConfig, priority: Priority, at: Date, hours = 4): SmsEstimate {
+  const samples = previews(config, at);
+  const segmentsOf = (name: TemplateName) => smsSegments(renderSms(samples[name](), config)).count;
+  const price = (phone: string) => config.costs.sms[smsPricePrefix(config.costs, phone)] ?? config.costs.sms.default;
+  const audience = config.audiences
+    .filter((a) => a.priorities.includes(priority) && a.channels.includes('sms'))
+    .flatMap((a) => a.members);
+  const texted = (owner: string) =>
+    [...new Set([...audience, owner])]
+      .map((id) => config.people[id])
+      .filter((p): p is NonNullable<typeof p> => Boolean(p?.phone));
+  const service = config.services.reduce((most, s) => (texted(s.owner).length > texted(most.owner).length ? s : most));
+  const people = texted(service.owner);
+  const updates = Math.floor((hours * 3600) / config.cadence[priority]);
+  const roundSegments = segmentsOf('initial') + updates * segmentsOf('update') + segmentsOf('resolution');
+  const mim = whoIsOnCall(config, at)[0]!.people[0]!;
+  // At the worst, the MIM posts nothing: every update is a "no change", and each reminds them by SMS too.
+  const mimSegments = segmentsOf('page') + segmentsOf('mim-brief') + updates * segmentsOf('overdue-reminder');
+  const usd = people.reduce((sum, p) => sum + roundSegments * price(p.phone!), mimSegments * price(mim.phone ?? ''));
+  return {
+    priority,
+    hours,
+    service: service.name,
+    messages: 2 + updates + people.length * (updates + 2),
+    segments: mimSegments + people.length * roundSegments,
+    usd,
+  };
+}
+
+/** "a 4-hour P1 on payments: about 40 SMS (43 segments), USD 1.36" */
+export const describeEstimate = (e: SmsEstimate) =>
+  `a ${e.hours}-hour ${e.priority} on ${e.service}: about ${e.messages} SMS (${e.segments} segments), USD ${e.usd.toFixed(2)}`;

@@ -20,6 +20,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { readOrganisation } from '../../functions/adapters/config-file';
+import { checkConfig, NotReady, ready } from '../../functions/core/readiness';
 import { ConfigError, type ConsoleRole, type OrganisationConfig, senderAddress } from '../../functions/core/config';
 import { DURATION_PATTERN } from '../../functions/core/duration';
 import { TABLE_KEYS, TTL_ATTRIBUTE } from '../../functions/adapters/store';
@@ -153,6 +154,11 @@ export interface MajorIncidentManagementProps {
    * @default the MIM and operations roles
    */
   readonly consoleMfaRoles?: ConsoleRole[];
+  /**
+   * The instant the config's readiness is checked from (its rota over the following weeks).
+   * @default now
+   */
+  readonly readinessAt?: Date;
 }
 
 /**
@@ -190,6 +196,14 @@ export class MajorIncidentManagement extends Construct {
       ]);
     }
     this.config = readOrganisation(configPath);
+    // A config that would fail the first real incident (a rota with nobody to escalate to, a major
+    // priority nobody hears of) stops the deploy; warnings are mim check's to show.
+    const findings = checkConfig(this.config, props.readinessAt ?? new Date());
+    if (!ready(findings))
+      throw new NotReady(
+        configPath,
+        findings.filter((f) => f.verdict === 'fail'),
+      );
     const retention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
     const logGroup = (name: string) =>
       new logs.LogGroup(this, `${name}Logs`, { retention, removalPolicy: RemovalPolicy.DESTROY });
@@ -497,7 +511,7 @@ export class MajorIncidentManagement extends Construct {
     // Without any alarm name patterns the rule would take in every alarm of the account, these
     // stack's own among them; then the intake topic is the only way in.
     if ((props.alarmEventsRule ?? true) && names.length > 0) {
-      new events.Rule(this, 'AlarmStateChange', {
+      const rule = new events.Rule(this, 'AlarmStateChange', {
         description: 'CloudWatch alarms of the configured services entering ALARM, to major-incident intake',
         eventPattern: {
           source: ['aws.cloudwatch'],
@@ -508,6 +522,11 @@ export class MajorIncidentManagement extends Construct {
           },
         },
         targets: [new targets.LambdaFunction(intake, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 4 })],
+      });
+      // mim check --stack asks whether it is enabled.
+      new CfnOutput(this, 'AlarmRuleName', {
+        value: rule.ruleName,
+        description: 'The EventBridge rule that takes alarm state changes in',
       });
     }
 
@@ -612,6 +631,10 @@ export class MajorIncidentManagement extends Construct {
     });
     new CfnOutput(this, 'ApiUrl', { value: publicUrl, description: 'The HTTP API: action links and the mim CLI (--api)' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'OperationsTopicArn', {
+      value: this.operationsTopic.topicArn,
+      description: "Where the system's own alarms go: mim check --stack asks that someone is subscribed",
+    });
     new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn });
     new CfnOutput(this, 'DashboardName', { value: this.watch.dashboard.dashboardName });
     if (identity && !identityName.includes('@')) {

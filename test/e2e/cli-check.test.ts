@@ -8,8 +8,19 @@ import { describe, expect, it } from 'vitest';
 const exec = promisify(execFile);
 
 async function mim(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return mimWith({}, ...args);
+}
+
+async function mimWith(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, ['bin/mim.mjs', ...args], { timeout: 30_000 });
+    const { stdout, stderr } = await exec(process.execPath, ['bin/mim.mjs', ...args], {
+      timeout: 30_000,
+      // No sandbox is found (its file does not exist): the deployed-stage part is only described.
+      env: { ...process.env, MIM_SANDBOX_FILE: join(tmpdir(), 'no-sandbox.json'), ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -23,7 +34,7 @@ describe('mim check: are we ready?', () => {
 
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('PASS  every rota slot covered');
-    expect(result.stdout.trim().split('\n').at(-1)).toMatch(/^\d+ passed, 0 warning\(s\), 0 failure\(s\): ready$/);
+    expect(result.stdout).toMatch(/^\d+ passed, 0 warning\(s\), 0 failure\(s\): ready$/m);
   });
 
   it('a failure exits 1, with the fix printed under it', async () => {
@@ -61,6 +72,32 @@ describe('mim check: are we ready?', () => {
 
     expect(answer.ready).toBe(true);
     expect(new Set(answer.findings.map((f) => f.area))).toEqual(new Set(['people and rota', 'policy']));
+  });
+
+  it('without --stack, the deployed stage is described, with the permissions its check needs', async () => {
+    const result = await mim('check', '--at', '2026-11-30 12:00');
+
+    expect(result.stdout).toMatch(
+      /A deployed stage was not checked: with --stack <name> \(AWS credentials allowing ses:GetAccount, .*sns:GetSMSAttributes/,
+    );
+  });
+
+  it('a stack that cannot be read is a failure saying how to name it, and exits 1', async () => {
+    // An endpoint nothing listens on: the call fails at once, and nothing reaches AWS.
+    const result = await mimWith(
+      { AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_MAX_ATTEMPTS: '1' },
+      'check',
+      '--at',
+      '2026-11-30 12:00',
+      '--stack',
+      'MajorIncident-prod',
+      '--region',
+      'eu-west-1',
+    );
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/Deployed stage\n {2}FAIL {2}stack MajorIncident-prod readable: /);
+    expect(result.stdout).toContain('fix: name the stack as `cdk deploy` printed it');
   });
 
   it('a number of weeks that is not one is refused with what is expected', async () => {

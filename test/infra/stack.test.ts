@@ -4,7 +4,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { buildStack, buildStageStack, PLACEHOLDER_ENV } from '../../infra/aws/bundles';
 import { MajorIncidentManagement } from '../../infra/aws/major-incident-management';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -838,10 +838,36 @@ describe('CDK: one config drives the stack', () => {
     expect(Object.keys(withDomain.toJSON().Outputs).filter((o) => o.includes('DkimRecord'))).toHaveLength(3);
   });
 
+  it('a config that fails mim check stops the synth with the failure and its fix; one with warnings only does not', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'not-ready-'));
+    const failing = join(dir, 'one-level.yaml');
+    const warned = join(dir, 'no-dial-in.yaml');
+    const example = readFileSync('config/organisation.yaml', 'utf8');
+    // One level only: when the first person paged does not answer, nobody else is.
+    writeFileSync(
+      failing,
+      example.replace(/\n {4}- name: Deputy MIM\n {6}people: \[dave\]\n {4}- name: Head of Operations\n {6}people: \[erin\]/, ''),
+    );
+    writeFileSync(warned, example.replace('  dialIn: "+44 20 7946 0000"\n', ''));
+
+    expect(() => synthesize({ configPath: failing })).toThrow(
+      /is not ready for a major incident \(as mim check says\):\n {2}- escalation reaches someone else: .*\n {4}fix: add a deputy level/,
+    );
+    expect(() => synthesize({ configPath: warned })).not.toThrow();
+  });
+
   it('the outputs name the intake topic and function, the API URL and the table', () => {
     const outputs = Object.keys(template().toJSON().Outputs);
 
-    for (const name of ['IntakeTopicArn', 'IntakeFunctionArn', 'ApiUrl', 'TableName', 'OperatorPolicyArn']) {
+    for (const name of [
+      'IntakeTopicArn',
+      'IntakeFunctionArn',
+      'ApiUrl',
+      'TableName',
+      'OperatorPolicyArn',
+      'OperationsTopicArn',
+      'AlarmRuleName',
+    ]) {
       expect(
         outputs.some((o) => o.includes(name)),
         name,

@@ -128,6 +128,6 @@ describe('mim check: the config', () => {
     expect(text).toContain(
       '  WARN  a bridge is configured: https://meet.example.com/mim, with no dial-in number\n        fix: add bridge.dialIn',
     );
-    expect(text.split('\n').at(-1)).toBe('9 passed, 1 warning(s), 0 failure(s): ready');
+    expect(text.split('\n').at(-1)).toBe('10 passed, 1 warning(s), 0 failure(s): ready');
   });
 });

@@ -9,7 +9,7 @@ import { appContext } from '../../functions/services/app';
 import { pageText } from '../../infra/local/driver';
 import { SANDBOX_PASSWORD } from '../../infra/local/identity';
 import { declare } from '../support/incidents';
-import { Browser } from '../support/console';
+import { Browser, giveTemporaryPassword } from '../support/console';
 import { useSandbox } from '../support/sandbox';
 
 const { driver, sandbox } = useSandbox();
@@ -164,15 +164,7 @@ describe('console: signing in', () => {
   });
 
   it("a person's first sign-in with a temporary password asks them to choose their own, and they sign in with it from then on", async () => {
-    const pool = new CognitoIdentityProviderClient({ endpoint: sandbox().urls.cognito });
-    await pool.send(
-      new AdminSetUserPasswordCommand({
-        UserPoolId: process.env.COGNITO_USER_POOL_ID!,
-        Username: 'grace',
-        Password: 'Temporary-pass-1',
-        Permanent: false,
-      }),
-    );
+    await giveTemporaryPassword(sandbox().urls.cognito, 'grace', 'Temporary-pass-1');
 
     const grace = new Browser(sandbox().urls.console);
     const first = await grace.post('/sign-in', { username: 'grace', password: 'Temporary-pass-1' });

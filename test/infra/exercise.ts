@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AdminSetUserPasswordCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DateTime } from 'luxon';
 import { dynamo } from '../../functions/adapters/clients';
 import { appContext } from '../../functions/services/app';
 import type { SandboxDriver } from '../../infra/local/driver';
-import { Browser } from '../support/console';
+import { Browser, giveTemporaryPassword } from '../support/console';
 import { act, declare, finished, raced, UPDATE } from '../support/incidents';
 import { fastConfigWith } from '../support/sandbox';
 
@@ -122,15 +121,7 @@ export async function exerciseEverything(lab: Lab): Promise<void> {
  * in the table and taken once when answered.
  */
 async function consoleSignInWithAStep(driver: SandboxDriver): Promise<void> {
-  const pool = new CognitoIdentityProviderClient({ endpoint: driver.sandbox.urls.cognito });
-  await pool.send(
-    new AdminSetUserPasswordCommand({
-      UserPoolId: process.env.COGNITO_USER_POOL_ID!,
-      Username: 'grace',
-      Password: 'Temporary-pass-1',
-      Permanent: false,
-    }),
-  );
+  await giveTemporaryPassword(driver.sandbox.urls.cognito, 'grace', 'Temporary-pass-1');
   const grace = new Browser(driver.sandbox.urls.console);
   await grace.post('/sign-in', { username: 'grace', password: 'Temporary-pass-1' });
   const chosen = await grace.post('/sign-in', { step: 'new-password', newPassword: 'Graces-own-pass-2026' });

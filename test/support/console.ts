@@ -1,3 +1,4 @@
+import { AdminSetUserPasswordCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { SANDBOX_PASSWORD } from '../../infra/local/identity';
 import type { Sandbox } from '../../infra/local/sandbox';
 
@@ -45,6 +46,18 @@ export class Browser {
   async post(path: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
     return this.keep(await fetch(`${this.base}${path}`, form(fields, { cookie: this.cookie, ...headers })));
   }
+}
+
+/** Gives a person a temporary password, as an administrator does: their next sign-in asks for their own. */
+export async function giveTemporaryPassword(cognitoUrl: string, person: string, password: string): Promise<void> {
+  await new CognitoIdentityProviderClient({ endpoint: cognitoUrl }).send(
+    new AdminSetUserPasswordCommand({
+      UserPoolId: process.env.COGNITO_USER_POOL_ID!,
+      Username: person,
+      Password: password,
+      Permanent: false,
+    }),
+  );
 }
 
 /** A person signed in to the console in a browser of their own: what they fetch carries their session. */

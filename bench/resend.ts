@@ -95,7 +95,7 @@ const invocation = () => {
 };
 let round = 0;
 const send = (notifier: InstanceType<typeof Notifier>, id: string) =>
-  withInvocation(invocation(), () => notifier.send(id, 'update#1', recipients));
+  withInvocation(invocation(), () => notifier.send({ id: id }, 'update#1', recipients));
 const resent = () => [...wire.values()].filter((n) => n > 1).length;
 
 async function timeOfRound(notifier: InstanceType<typeof Notifier>, answers: 'slow' | 'fast'): Promise<number> {

@@ -218,6 +218,32 @@ program
   });
 
 program
+  .command('drill')
+  .description(
+    'practise: a real incident through the real lifecycle (the on-call MIM is paged), every message marked [DRILL]; by default a P1 (impact and urgency high)',
+  )
+  .requiredOption('--service <name>', 'the service the drill is about, as named in the config')
+  .requiredOption('--by <person>', 'who runs the drill (a person id from the config)')
+  .option('--title <text>', 'what the drill is about, in a line', 'Drill: a major incident')
+  .option('--audience <name...>', 'tell only these audiences (default: every audience of the priority, as for a real one)')
+  .option('--impact <level>', `impact: ${LEVELS.join(', ')}`, level, 'high')
+  .option('--urgency <level>', `urgency: ${LEVELS.join(', ')}`, level, 'high')
+  .action(async (o: { service: string; by: string; title: string; audience?: string[]; impact: string; urgency: string }) => {
+    const result = await call<{ incidentId: string; outcome: string }>('POST', '/incidents', {
+      service: o.service,
+      title: o.title,
+      by: o.by,
+      impact: o.impact,
+      urgency: o.urgency,
+      drill: o.audience ? { audiences: o.audience } : {},
+      idempotencyKey: randomUUID(),
+    });
+    console.log(
+      `Drill ${result.incidentId} ${result.outcome}: the on-call MIM is paged now, every message marked [DRILL]${o.audience ? `, told to ${o.audience.join(', ')} only` : ''}. Follow it with: mim show ${result.incidentId}`,
+    );
+  });
+
+program
   .command('list')
   .description('list incidents (open ones unless told otherwise)')
   .addOption(new Option('--status <which>', 'which incidents').choices(['open', 'closed', 'all']).default('open'))

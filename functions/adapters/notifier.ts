@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Channel, CHANNELS, type OrganisationConfig, type Person } from '../core/config';
 import { DeliveryIncomplete, describeError, TransientError } from '../core/errors';
 import { renderEmail, renderSms, type Notice } from '../core/messages';
+import type { Incident } from '../core/incident';
 import { type ChatChannel, slackMessage, teamsMessage } from '../core/chat';
 import { encodeTag, LITERAL_DATA, literalContent, MAIL_TAGS } from '../core/ses-content';
 import { entry } from '../core/timeline';
@@ -97,6 +98,11 @@ function delivery(recipient: string, name: string, channel: Delivery['channel'],
   return { recipient, name, channel, ok: outcome.ok, ...(outcome.ok ? {} : { error: outcome.error }) };
 }
 
+/** What the notifier needs of an incident: which it is, and whether it is a drill (its messages are marked). */
+export type NotifiedIncident = Pick<Incident, 'id' | 'drill'>;
+
+const marked = (incident: NotifiedIncident, notice: Notice): Notice => (incident.drill ? { ...notice, drill: true } : notice);
+
 function newRound(incidentId: string, key: string, takeOver: boolean): Round {
   // The ledger is read only when a claim meets slots already taken: a first attempt never reads it.
   const until = attemptDeadline(clock.now());
@@ -151,11 +157,13 @@ export class Notifier {
 
   /** Sends to people, and with `warRoom`, posts that notice to the configured chat channels as well. */
   async send(
-    incidentId: string,
+    incident: NotifiedIncident,
     key: string,
-    recipients: Array<{ person: Person; channels: readonly Channel[]; notice: Notice }>,
+    given: Array<{ person: Person; channels: readonly Channel[]; notice: Notice }>,
     { warRoom }: { warRoom?: Notice } = {},
   ): Promise<Delivery[]> {
+    const incidentId = incident.id;
+    const recipients = given.map((r) => ({ ...r, notice: marked(incident, r.notice) }));
     const round = newRound(incidentId, key, true);
     const wanted = recipients.flatMap(({ person, channels, notice }) =>
       channels.filter((c) => c === 'email' || person.phone).map((channel) => ({ person, channel, notice })),
@@ -193,7 +201,7 @@ export class Notifier {
         });
       }
     }
-    if (warRoom) deliveries.push(...(await this.postToWarRoom(round, warRoom)));
+    if (warRoom) deliveries.push(...(await this.postToWarRoom(round, marked(incident, warRoom))));
 
     await this.recordFailures(incidentId, key, deliveries);
     return deliveries;
@@ -204,10 +212,14 @@ export class Notifier {
    * person's SMS slot of that message, so it goes at most once, and not at all if the message itself
    * reached them by SMS or is being sent to them by SMS right now.
    */
-  async textInstead(incidentId: string, key: string, person: Person, notice: Notice): Promise<Delivery[]> {
+  async textInstead(incident: NotifiedIncident, key: string, person: Person, notice: Notice): Promise<Delivery[]> {
     if (!person.phone) return [];
+    const incidentId = incident.id;
     const round = newRound(incidentId, key, false);
-    const deliveries = (await this.dispatch(round, [{ person, channel: 'sms', notice }])).map((d) => ({ ...d, fallback: true }));
+    const deliveries = (await this.dispatch(round, [{ person, channel: 'sms', notice: marked(incident, notice) }])).map((d) => ({
+      ...d,
+      fallback: true,
+    }));
     await this.recordFailures(incidentId, key, deliveries);
     return deliveries;
   }

@@ -1,5 +1,5 @@
 import type { OrganisationConfig } from './config';
-import type { Notice } from './messages';
+import { drillShown, type Notice } from './messages';
 
 export type ChatChannel = 'slack' | 'teams';
 
@@ -11,7 +11,8 @@ function slackEscape(text: string): string {
 const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 /** A stakeholder notice as a Slack incoming-webhook message (Block Kit, within Slack's limits). */
-export function slackMessage(notice: Notice, config: OrganisationConfig): Record<string, unknown> {
+export function slackMessage(given: Notice, config: OrganisationConfig): Record<string, unknown> {
+  const notice = drillShown(given);
   return {
     // The notification text too: unescaped, an alarm's "<!channel>" would ping the whole channel.
     text: cut(slackEscape(notice.subject), 3000),
@@ -60,7 +61,8 @@ function plain(...runs: Array<string | { text: string; weight?: 'Bolder'; isSubt
 }
 
 /** A stakeholder notice as an Adaptive Card for a Microsoft Teams channel's incoming webhook (a Workflows webhook). */
-export function teamsMessage(notice: Notice, config: OrganisationConfig): Record<string, unknown> {
+export function teamsMessage(given: Notice, config: OrganisationConfig): Record<string, unknown> {
+  const notice = drillShown(given);
   return {
     type: 'message',
     attachments: [

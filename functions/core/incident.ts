@@ -88,6 +88,13 @@ export interface ReviewWriteUp {
   actionItems?: ActionItem[];
 }
 
+export interface Drill {
+  /** Only these audiences are told (no service owner or stakeholders); every audience when none. */
+  audiences?: string[];
+  /** The scheduled drill this is (its config entry's name), when the schedule declared it. */
+  scheduled?: string;
+}
+
 export interface Incident {
   id: string;
   title: string;
@@ -97,6 +104,11 @@ export interface Incident {
   declaredBy: string;
   /** What the person declaring it saw, in their words. */
   description?: string;
+  /**
+   * A drill: a real incident through the real lifecycle, every message marked as practice; told to
+   * the named audiences only, when they are named.
+   */
+  drill?: Drill;
   /**
    * The delivery (alarm message or declaration) whose intake stored this incident: a retry of that
    * delivery knows it opened the incident, whichever step it failed at.

@@ -41,6 +41,8 @@ export interface IncidentKpis {
   feedback: { rightCall: number; notMajor: number };
   /** What it cost on AWS up to its close (USD), from its timeline's cost line. */
   cost?: { infrastructure: number; messages: number; total: number };
+  /** A drill: reported apart from real incidents. */
+  drill?: true;
 }
 
 /**
@@ -193,5 +195,6 @@ export function incidentKpis(config: OrganisationConfig, incident: Incident, tim
     ...optional('cost', costOf(sorted)),
     criterion,
     feedback: { rightCall: judgements.filter((j) => j === true).length, notMajor: judgements.filter((j) => j === false).length },
+    ...(incident.drill ? { drill: true as const } : {}),
   };
 }

@@ -21,6 +21,32 @@ export interface Notice {
   sections?: Array<{ title: string; items: string[] }>;
   actions: Array<{ label: string; url: string }>;
   sms: string;
+  /** A drill's message: marked as one whatever renders it (the built-in template or an override). */
+  drill?: true;
+}
+
+/** What every message of a drill says, before anything else. */
+export const DRILL_LINE = 'This is a DRILL, a practice of the major incident process: stakeholders need take no action.';
+const DRILL_TAG = '[DRILL]';
+const drillSubject = (subject: string) => (subject.startsWith(DRILL_TAG) ? subject : `${DRILL_TAG} ${subject}`);
+/** A notice of a drill's, marked wherever it is shown as it stands (a chat post): its subject, heading and intro. */
+export function drillShown(notice: Notice): Notice {
+  if (!notice.drill) return notice;
+  return {
+    ...notice,
+    subject: drillSubject(notice.subject),
+    heading: drillSubject(notice.heading),
+    intro: `${DRILL_LINE} ${notice.intro}`,
+  };
+}
+
+/** The drill's line as the first thing in an email's body: after the opening body tag, or first. */
+function drillHtml(html: string): string {
+  const banner = `<p style="margin:0 0 12px;padding:8px 12px;background:#fff3cd;border-left:4px solid #8a6d00;font:bold 15px Arial,sans-serif;color:#222">${escapeHtml(DRILL_LINE)}</p>`;
+  const body = /<body[^>]*>/i.exec(html);
+  return body
+    ? `${html.slice(0, body.index + body[0].length)}${banner}${html.slice(body.index + body[0].length)}`
+    : `${banner}${html}`;
 }
 
 export interface RenderedEmail {
@@ -71,12 +97,14 @@ function overridden(notice: Notice, config: OrganisationConfig, part: TemplatePa
 
 export function renderEmail(notice: Notice, config: OrganisationConfig): RenderedEmail {
   const builtIn = renderBuiltIn(notice, config);
-  return {
+  const email = {
     // A subject is one line, whatever its parts or an override hold.
     subject: singleLine(overridden(notice, config, 'subject') ?? builtIn.subject),
     text: overridden(notice, config, 'text') ?? builtIn.text,
     html: overridden(notice, config, 'html') ?? builtIn.html,
   };
+  if (!notice.drill) return email;
+  return { subject: drillSubject(email.subject), text: `${DRILL_LINE}\n\n${email.text}`, html: drillHtml(email.html) };
 }
 
 function renderBuiltIn(notice: Notice, config: OrganisationConfig): RenderedEmail {
@@ -132,7 +160,8 @@ ${notice.actions
 
 /** An SMS in GSM-7 within two segments; a link at its end survives the shortening. */
 export function renderSms(notice: Notice, config: OrganisationConfig): string {
-  return fitSms(overridden(notice, config, 'sms')?.trim() ?? notice.sms);
+  const sms = overridden(notice, config, 'sms')?.trim() ?? notice.sms;
+  return fitSms(notice.drill ? drillSubject(sms) : sms);
 }
 
 interface Links {

@@ -132,5 +132,25 @@ export function reportText(r: Report): string {
       ]),
     );
   }
+  if (r.drills?.count) {
+    const d = r.drills;
+    lines.push(
+      '',
+      `Drills (not counted above): ${d.count}, the on-call MIM acknowledging in ${humanDuration(d.timeToAcknowledge.median)} (median)`,
+      '',
+    );
+    lines.push(
+      ...table([
+        ['drill', 'started', 'service', 'acknowledge', 'levels paged'],
+        ...d.runs.map((run) => [
+          run.id,
+          run.startedAt.slice(0, 16).replace('T', ' '),
+          run.service,
+          humanDuration(run.timeToAcknowledgeSeconds),
+          String(run.levelsReached),
+        ]),
+      ]),
+    );
+  }
   return lines.join('\n');
 }

@@ -45,6 +45,15 @@ export interface Report {
   /** Per criterion that made incidents major or candidates, most judged not major first. */
   overEscalation: CriterionFeedback[];
   incidents: IncidentKpis[];
+  /**
+   * Drills, apart from the real incidents the figures above count: how many, and how fast the
+   * on-call MIM acknowledged each, in the order they ran.
+   */
+  drills: {
+    count: number;
+    timeToAcknowledge: Spread;
+    runs: Array<{ id: string; service: string; startedAt: string; timeToAcknowledgeSeconds?: number; levelsReached: number }>;
+  };
   /** The reviews' action items still open now (whenever their incident ended), soonest due first. */
   actionItems?: Array<{ incidentId: string; n: number; title: string; owner: string; due: string; overdue: boolean }>;
 }
@@ -151,8 +160,9 @@ export function figures(incidents: IncidentKpis[]): Figures {
 }
 
 /** The report over the incidents that ended in a period, overall and per service. */
-export function report(incidents: IncidentKpis[], period: { since: string; until: string }): Report {
-  const sorted = [...incidents].sort((a, b) => a.endedAt.localeCompare(b.endedAt));
+export function report(all: IncidentKpis[], period: { since: string; until: string }): Report {
+  const sorted = all.filter((i) => !i.drill).sort((a, b) => a.endedAt.localeCompare(b.endedAt));
+  const drills = all.filter((i) => i.drill).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   const services = Map.groupBy(sorted, (i) => i.service);
   const days = Math.round((Date.parse(period.until) - Date.parse(period.since)) / 86_400_000);
   return {
@@ -161,6 +171,17 @@ export function report(incidents: IncidentKpis[], period: { since: string; until
     byService: Object.fromEntries([...services].sort(([a], [b]) => a.localeCompare(b)).map(([s, list]) => [s, figures(list)])),
     overEscalation: overEscalation(sorted, Math.max(1, days)),
     incidents: sorted,
+    drills: {
+      count: drills.length,
+      timeToAcknowledge: spread(drills.map((d) => d.timeToAcknowledgeSeconds)),
+      runs: drills.map((d) => ({
+        id: d.id,
+        service: d.service,
+        startedAt: d.startedAt,
+        ...(d.timeToAcknowledgeSeconds === undefined ? {} : { timeToAcknowledgeSeconds: d.timeToAcknowledgeSeconds }),
+        levelsReached: d.levelsReached,
+      })),
+    },
   };
 }
 

@@ -71,6 +71,16 @@ const declaration = z.object({
   impact: z.enum(LEVELS).optional(),
   urgency: z.enum(LEVELS).optional(),
   idempotencyKey: idempotencyKey.optional(),
+  /** A drill: every message marked as practice; with `audiences`, told to those audiences only. */
+  drill: z
+    .strictObject({
+      audiences: z
+        .array(z.string().min(1).max(NAME_MAX))
+        .min(1, 'drill.audiences names at least one audience, or is left out to tell every audience')
+        .max(20)
+        .optional(),
+    })
+    .optional(),
 });
 
 const by = required('the person acting is required, as a person id from the config').max(
@@ -206,6 +216,14 @@ async function declare(app: App, req: HttpRequest, now: Date): Promise<HttpRespo
       `service "${d.service}" is not in the config; known services: ${app.config.services.map((s) => s.name).join(', ')}`,
     );
   }
+  const unknown = d.drill?.audiences?.filter((name) => !app.config.audiences.some((a) => a.name === name)) ?? [];
+  if (unknown.length > 0) {
+    return problem(
+      400,
+      'InvalidInput',
+      `drill.audiences: ${unknown.map((n) => JSON.stringify(singleLine(n))).join(', ')} is not an audience of the config; its audiences are ${app.config.audiences.map((a) => a.name).join(', ')}`,
+    );
+  }
   const refused = mayActAs(app, req, d.by);
   if (refused) return refused;
   const result = await declareIncident(
@@ -217,6 +235,7 @@ async function declare(app: App, req: HttpRequest, now: Date): Promise<HttpRespo
       ...(d.description ? { description: d.description } : {}),
       ...(d.impact ? { impact: d.impact } : {}),
       ...(d.urgency ? { urgency: d.urgency } : {}),
+      ...(d.drill ? { drill: { ...(d.drill.audiences ? { audiences: [...new Set(d.drill.audiences)] } : {}) } } : {}),
       idempotencyKey: header ?? d.idempotencyKey ?? `${d.by}#${d.service}#${d.title}#${now.toISOString().slice(0, 16)}`,
       channel: channelOf(req),
       ...(req.principal ? { principal: req.principal } : {}),

@@ -19,8 +19,12 @@ function merge(list: Recipient[]): Recipient[] {
   return [...byId.values()];
 }
 
-/** Who hears about a major incident: audiences for its priority, the service's owner and stakeholders. */
+/**
+ * Who hears about a major incident: audiences for its priority, the service's owner and stakeholders;
+ * for a drill told to named audiences, their members alone.
+ */
 export function stakeholders(config: OrganisationConfig, incident: Incident): Recipient[] {
+  if (incident.drill?.audiences) return merge(drillAudience(config, incident.drill.audiences));
   const service = config.services.find((s) => s.name === incident.service);
   return merge([
     ...audienceMembers(config, incident),
@@ -36,6 +40,9 @@ export function priorityAudience(config: OrganisationConfig, before: Incident, a
 
 /** Who hears that an incident is not major: the owner, the reporter and the audiences for its priority (by email). */
 export function owners(config: OrganisationConfig, incident: Incident): Recipient[] {
+  if (incident.drill?.audiences) {
+    return merge(drillAudience(config, incident.drill.audiences).map((r) => ({ ...r, channels: ['email'] as Channel[] })));
+  }
   const service = config.services.find((s) => s.name === incident.service);
   const reporter = findPerson(config, incident.declaredBy);
   return merge([
@@ -43,6 +50,13 @@ export function owners(config: OrganisationConfig, incident: Incident): Recipien
     ...(reporter ? [{ person: reporter, channels: ['email'] as Channel[] }] : []),
     ...audienceMembers(config, incident).map((r) => ({ person: r.person, channels: ['email'] as Channel[] })),
   ]);
+}
+
+/** The members of the audiences a drill names, on each audience's channels, whatever its priorities. */
+function drillAudience(config: OrganisationConfig, names: string[]): Recipient[] {
+  return config.audiences
+    .filter((a) => names.includes(a.name))
+    .flatMap((a) => a.members.map((id) => ({ person: personById(config, id), channels: a.channels })));
 }
 
 function audienceMembers(config: OrganisationConfig, incident: Incident): Recipient[] {

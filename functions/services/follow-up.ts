@@ -25,7 +25,7 @@ async function sendItem(app: App, incident: Incident, item: TrackedActionItem, r
   const owner = findPerson(app.config, item.owner);
   if (!owner) return;
   const done = await app.links.issue(incident.id, 'complete-action', owner.id, now, item.n, doneLinkUntil(app, item));
-  await app.notifier.send(incident.id, reminder === 0 ? `action#${item.n}` : `action-reminder#${item.n}#${reminder}`, [
+  await app.notifier.send(incident, reminder === 0 ? `action#${item.n}` : `action-reminder#${item.n}#${reminder}`, [
     {
       person: owner,
       channels: ['email'],
@@ -91,7 +91,7 @@ export async function followUpActionItems(
 async function tellOverdue(app: App, incident: Incident, item: TrackedActionItem, now: Date): Promise<void> {
   const mim = findPerson(app.config, incident.review?.owner.id ?? incident.mim?.id);
   if (mim) {
-    await app.notifier.send(incident.id, `action-overdue#${item.n}`, [
+    await app.notifier.send(incident, `action-overdue#${item.n}`, [
       { person: mim, channels: ['email'], notice: actionOverdueNotice(app.config, incident, item, zoneOf(app.config, mim)) },
     ]);
   }

@@ -11,7 +11,7 @@ import { findPerson, type Level } from '../core/config';
 import { type AlarmStatusChange, alarmStatusNotice } from '../core/messages';
 import { formatDuration } from '../core/duration';
 import { incidentIdFor, keyHash } from '../core/ids';
-import type { Incident } from '../core/incident';
+import type { Drill, Incident } from '../core/incident';
 import { keptForInspection, singleLine } from '../core/text';
 import { entry, type TimelineEntry, type TimelineKind } from '../core/timeline';
 import type { AlarmChange, DeliveryOutcome, GroupingWindow } from '../adapters/store';
@@ -413,7 +413,7 @@ async function tellMim(app: App, id: string, change: AlarmStatusChange, alarm: A
   const incident = await app.store.getIncident(id);
   const mim = findPerson(app.config, incident?.mim?.id);
   if (!incident || !mim) return;
-  await app.notifier.send(incident.id, `${change}#${key}`, [
+  await app.notifier.send(incident, `${change}#${key}`, [
     { person: mim, channels: ['email', 'sms'], notice: alarmStatusNotice(app.config, incident, change, alarm) },
   ]);
 }
@@ -427,6 +427,8 @@ export interface Declaration {
   urgency?: Level;
   /** The same key declares the same incident once (a retried CLI or API call). */
   idempotencyKey: string;
+  /** A drill, not a real incident. */
+  drill?: Drill;
   channel: 'api' | 'cli' | 'console';
   /** The AWS identity that signed the call, when the API is IAM-authorised. */
   principal?: string;
@@ -451,11 +453,12 @@ export async function declareIncident(app: App, d: Declaration, now = app.clock.
       status: 'declared',
       ...(d.impact ? { impact: d.impact } : {}),
       ...(d.urgency ? { urgency: d.urgency } : {}),
+      ...(d.drill ? { drill: d.drill } : {}),
     }),
     (id) =>
       app.store.appendTimeline(
         id,
-        entry('declared', `Declared by ${d.declaredBy}: ${title}`, {
+        entry('declared', `${d.drill ? 'Drill declared' : 'Declared'} by ${d.declaredBy}: ${title}`, {
           channel: d.channel,
           actor: d.declaredBy,
           ...(d.principal ? { detail: { principal: d.principal } } : {}),

@@ -51,7 +51,7 @@ export async function recordMailEvent(app: App, failure: MailFailure): Promise<M
     // Tried on every delivery of the event: the ledger makes it once, and finishes what a crash left.
     const why = mailFailureReason(failure, person.email);
     const notice = emailUndeliveredNotice(app.config, incident.id, failure.subject ?? incident.title, why);
-    await app.notifier.textInstead(incident.id, failure.key, person, notice);
+    await app.notifier.textInstead(incident, failure.key, person, notice);
   }
   return { incidentId: incident.id, people: people.map((p) => p.id) };
 }

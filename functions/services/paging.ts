@@ -110,7 +110,7 @@ export async function pageMim(app: App, id: string, now = app.clock.now()): Prom
       ),
     });
   }
-  const deliveries = await app.notifier.send(id, `page#${level}`, recipients);
+  const deliveries = await app.notifier.send(updated, `page#${level}`, recipients);
   await app.store.appendTimeline(
     id,
     entry(

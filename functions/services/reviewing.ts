@@ -51,7 +51,7 @@ async function sendReview(app: App, incident: Incident, reminder: boolean, now: 
   const zone = zoneOf(app.config, owner);
   const updates = (await app.store.inbox(incident.id)).filter((e) => e.action === 'update');
   const draft = reviewDraft(app.config, incident, timeline, updates, zone);
-  await app.notifier.send(incident.id, key, [
+  await app.notifier.send(incident, key, [
     {
       person: owner,
       channels: ['email'],

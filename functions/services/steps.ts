@@ -50,7 +50,7 @@ export async function notify(
   { warRoom = false } = {},
 ) {
   return app.notifier.send(
-    incident.id,
+    incident,
     key,
     recipients.map((r) => ({ person: r.person, channels: r.channels, notice: compose(zoneOf(app.config, r.person), r.person) })),
     warRoom ? { warRoom: compose(app.config.timeZone) } : {},
@@ -94,5 +94,5 @@ export async function briefMim(
     handOver: await app.links.issue(incident.id, 'hand-over', mim.id, now),
     changePriority: await app.links.issue(incident.id, 'change-priority', mim.id, now),
   };
-  await app.notifier.send(incident.id, key, [{ person: mim, channels, notice: compose(zoneOf(app.config, mim), links) }]);
+  await app.notifier.send(incident, key, [{ person: mim, channels, notice: compose(zoneOf(app.config, mim), links) }]);
 }

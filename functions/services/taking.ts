@@ -167,7 +167,7 @@ async function affect(
     case 'offer-handover': {
       const to = findPerson(app.config, event.to)!;
       const links = { takeOver: await app.links.issue(before.id, 'take-over', to.id, now) };
-      return app.notifier.send(before.id, `handover#${event.id}`, [
+      return app.notifier.send(before, `handover#${event.id}`, [
         { person: to, channels: BOTH, notice: handoverOfferNotice(app.config, after, zoneOf(app.config, to), links) },
       ]);
     }
@@ -175,7 +175,7 @@ async function affect(
       const from = before.mim?.name ?? 'nobody';
       const previous = findPerson(app.config, before.mim?.id);
       if (previous) {
-        await app.notifier.send(before.id, `handed-over#${event.id}`, [
+        await app.notifier.send(before, `handed-over#${event.id}`, [
           {
             person: previous,
             channels: ['email'],

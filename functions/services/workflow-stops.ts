@@ -94,7 +94,7 @@ async function recordStop(app: App, id: string, stop: WorkflowStop): Promise<voi
   if (!incident) return;
   const mim = findPerson(app.config, incident.mim?.id);
   const deliveries = mim
-    ? await app.notifier.send(id, key, [
+    ? await app.notifier.send(incident, key, [
         {
           person: mim,
           channels: ['email', 'sms'],

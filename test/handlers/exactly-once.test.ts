@@ -60,8 +60,8 @@ describe('every (incident, message, recipient, channel) goes out exactly once', 
     const { mark, notice: message } = notice();
     const recipients = everyone(60, message);
 
-    const first = await notifier.send('INC-20261127-AAAAAA', 'update#1', recipients);
-    const again = await notifier.send('INC-20261127-AAAAAA', 'update#1', recipients);
+    const first = await notifier.send({ id: 'INC-20261127-AAAAAA' }, 'update#1', recipients);
+    const again = await notifier.send({ id: 'INC-20261127-AAAAAA' }, 'update#1', recipients);
 
     const { emails, sms } = await sent(mark);
     expect(first.filter((d) => d.ok)).toHaveLength(120);
@@ -85,8 +85,8 @@ describe('every (incident, message, recipient, channel) goes out exactly once', 
       recipients.map((r) => ({ slot: `${r.person.id}:email` })),
     );
 
-    const retry = await notifier.send('INC-20261127-BBBBBB', 'update#1', recipients);
-    const later = await notifier.send('INC-20261127-BBBBBB', 'update#1', recipients);
+    const retry = await notifier.send({ id: 'INC-20261127-BBBBBB' }, 'update#1', recipients);
+    const later = await notifier.send({ id: 'INC-20261127-BBBBBB' }, 'update#1', recipients);
 
     expect(retry.map((d) => d.ok)).toEqual([true, true, true]);
     expect(later.filter((d) => !d.earlier)).toEqual([]);
@@ -101,11 +101,11 @@ describe('every (incident, message, recipient, channel) goes out exactly once', 
     let asked = 0;
     const closing = { getRemainingTimeInMillis: () => (++asked <= 3 ? 60_000 : 5_000) };
 
-    const stopped = await withInvocation(closing, () => notifier.send('INC-20261127-CCCCCC', 'update#1', recipients)).catch(
-      (e: Error) => e,
-    );
+    const stopped = await withInvocation(closing, () =>
+      notifier.send({ id: 'INC-20261127-CCCCCC' }, 'update#1', recipients),
+    ).catch((e: Error) => e);
     const before = (await sent(mark)).emails.length;
-    const retry = await notifier.send('INC-20261127-CCCCCC', 'update#1', recipients);
+    const retry = await notifier.send({ id: 'INC-20261127-CCCCCC' }, 'update#1', recipients);
 
     const { emails } = await sent(mark);
     expect((stopped as Error).name).toBe('DeliveryIncomplete');
@@ -140,7 +140,7 @@ describe('every (incident, message, recipient, channel) goes out exactly once', 
         ],
       });
 
-    const deliveries = await notifier.send('INC-20261127-DDDDDD', 'update#1', recipients);
+    const deliveries = await notifier.send({ id: 'INC-20261127-DDDDDD' }, 'update#1', recipients);
 
     const calls = mock
       .commandCalls(SendBulkEmailCommand)
@@ -166,7 +166,7 @@ describe('every (incident, message, recipient, channel) goes out exactly once', 
       ],
     });
 
-    const deliveries = await notifier.send('INC-20261127-EEEEEE', 'update#1', recipients);
+    const deliveries = await notifier.send({ id: 'INC-20261127-EEEEEE' }, 'update#1', recipients);
 
     expect(
       deliveries.map((d) => `${d.recipient} ${d.channel} ${d.ok ? 'ok' : 'failed'}${d.fallback ? ' (fallback)' : ''}`),
@@ -205,7 +205,7 @@ describe('every (incident, message, recipient, channel) goes out exactly once', 
       const held = recipients.slice(0, 2);
       await claimedBy('INC-20261127-HELD01', { owner: 'running', until: new Date(Date.now() + 20_000) }, held);
 
-      const retry = notifier.send('INC-20261127-HELD01', 'update#1', recipients);
+      const retry = notifier.send({ id: 'INC-20261127-HELD01' }, 'update#1', recipients);
       // The running attempt finishes its send while the retry watches.
       await new Promise((done) => setTimeout(done, 300));
       await store.settleDeliveries(
@@ -228,7 +228,7 @@ describe('every (incident, message, recipient, channel) goes out exactly once', 
       const started = Date.now();
       await claimedBy('INC-20261127-HELD02', { owner: 'died-quietly', until: new Date(started + 1_500) }, recipients);
 
-      const deliveries = await notifier.send('INC-20261127-HELD02', 'update#1', recipients);
+      const deliveries = await notifier.send({ id: 'INC-20261127-HELD02' }, 'update#1', recipients);
 
       expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
       expect(deliveries.map((d) => `${d.recipient} ${d.ok}`)).toEqual(['p0 true', 'p1 true']);
@@ -243,9 +243,9 @@ describe('every (incident, message, recipient, channel) goes out exactly once', 
       await claimedBy('INC-20261127-HELD03', { owner: 'running', until }, recipients.slice(0, 1));
       const shortOfTime = { getRemainingTimeInMillis: () => 10_500 };
 
-      const stopped = await withInvocation(shortOfTime, () => notifier.send('INC-20261127-HELD03', 'update#1', recipients)).catch(
-        (e: Error) => e,
-      );
+      const stopped = await withInvocation(shortOfTime, () =>
+        notifier.send({ id: 'INC-20261127-HELD03' }, 'update#1', recipients),
+      ).catch((e: Error) => e);
 
       expect((stopped as Error).name).toBe('DeliveryIncomplete');
       expect((stopped as Error).message).toBe(
@@ -266,7 +266,7 @@ describe('every (incident, message, recipient, channel) goes out exactly once', 
       );
 
       const started = Date.now();
-      const deliveries = await notifier.send('INC-20261127-HELD04', 'update#1', recipients);
+      const deliveries = await notifier.send({ id: 'INC-20261127-HELD04' }, 'update#1', recipients);
 
       expect(Date.now() - started).toBeLessThan(1_000);
       expect(deliveries.map((d) => `${d.recipient} ${d.ok}`)).toEqual(['p0 true', 'p1 true']);

@@ -59,12 +59,12 @@ describe('bounces and complaints reach the incident', () => {
     // Earlier incidents' events may still arrive: the crash is the first attempt for a new incident's bounce.
     const earlier = new Set((await driver().openIncidents()).map((i) => i.id));
     let crashed: string | undefined;
-    const crash = vi.spyOn(notifier, 'textInstead').mockImplementation(async (incidentId, key, person, notice) => {
-      if (crashed === undefined && person.id === 'grace' && !earlier.has(incidentId)) {
-        crashed = incidentId;
+    const crash = vi.spyOn(notifier, 'textInstead').mockImplementation(async (incident, key, person, notice) => {
+      if (crashed === undefined && person.id === 'grace' && !earlier.has(incident.id)) {
+        crashed = incident.id;
         throw new Error('the function crashed');
       }
-      return textInstead(incidentId, key, person, notice);
+      return textInstead(incident, key, person, notice);
     });
     const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     try {

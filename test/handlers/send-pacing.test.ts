@@ -46,7 +46,7 @@ describe("email within the account's SES send rate", () => {
     close = ses.close;
     const recipients = readers(35, 'paced');
 
-    const deliveries = await notifierAt(ses, 10).send('INC-20261127-PACE01', 'update#1', recipients);
+    const deliveries = await notifierAt(ses, 10).send({ id: 'INC-20261127-PACE01' }, 'update#1', recipients);
 
     const addresses = ses.accepted.map((a) => a.address);
     expect(addresses.sort()).toEqual(recipients.map((r) => r.person.email).sort());
@@ -65,7 +65,7 @@ describe("email within the account's SES send rate", () => {
     close = ses.close;
     const recipients = readers(40, 'shared');
 
-    const deliveries = await notifierAt(ses, 40).send('INC-20261127-PACE02', 'update#1', recipients);
+    const deliveries = await notifierAt(ses, 40).send({ id: 'INC-20261127-PACE02' }, 'update#1', recipients);
 
     expect(ses.throttled()).toBeGreaterThan(0);
     expect(ses.accepted.map((a) => a.address).sort()).toEqual(recipients.map((r) => r.person.email).sort());
@@ -83,7 +83,7 @@ describe("email within the account's SES send rate", () => {
     const closing = { getRemainingTimeInMillis: () => (++asked <= 2 ? 60_000 : 5_000) };
 
     const stopped = await withInvocation(closing, () =>
-      notifierAt(ses, 10).send('INC-20261127-PACE03', 'update#1', recipients),
+      notifierAt(ses, 10).send({ id: 'INC-20261127-PACE03' }, 'update#1', recipients),
     ).catch((e: Error) => e);
 
     expect((stopped as Error).name).toBe('DeliveryIncomplete');
@@ -95,7 +95,7 @@ describe("email within the account's SES send rate", () => {
 
     // The workflow's retry, once SES accepts again, sends each of them once.
     const open = await loopbackSes();
-    const retry = await notifierAt(open, 10).send('INC-20261127-PACE03', 'update#1', recipients);
+    const retry = await notifierAt(open, 10).send({ id: 'INC-20261127-PACE03' }, 'update#1', recipients);
     await open.close();
     expect(retry.map((d) => d.ok)).toEqual([true, true, true]);
     expect(open.accepted.map((a) => a.address).sort()).toEqual(recipients.map((r) => r.person.email).sort());

@@ -55,7 +55,7 @@ describe('what the notifier asks SES to render', () => {
     }));
 
     await notifier.send(
-      incident.id,
+      { id: incident.id },
       'update#1',
       people.map((person) => ({ person, channels: ['email'], notice: updateNotice(config, incident, update, person.timeZone!) })),
     );

@@ -6,7 +6,14 @@ import type { CapturedEmail, SandboxDriver } from '../../infra/local/driver';
 /** Declares an incident through the API with a fresh idempotency key, and returns its id. */
 export async function declare(
   driver: SandboxDriver,
-  fields: { service?: string; title?: string; by?: string; impact?: string; urgency?: string } = {},
+  fields: {
+    service?: string;
+    title?: string;
+    by?: string;
+    impact?: string;
+    urgency?: string;
+    drill?: { audiences?: string[] };
+  } = {},
 ): Promise<string> {
   const { status, body } = await driver.api<{ incidentId: string }>('POST', '/incidents', {
     service: 'payments',

@@ -1,0 +1,108 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import type { Report } from '../../functions/core/report';
+import { DRILL_LINE } from '../../functions/core/messages';
+import type { TimelineEntry } from '../../functions/core/timeline';
+import { act, declare, finished, UPDATE } from '../support/incidents';
+import { useSandbox } from '../support/sandbox';
+
+const { driver, sandbox } = useSandbox();
+
+/** `mim report` against this sandbox, as a person runs it. */
+const mimReport = () =>
+  promisify(execFile)(process.execPath, ['bin/mim.mjs', 'report', '--since', '1d'], {
+    env: { ...process.env, MIM_API_URL: sandbox().urls.api },
+  });
+
+const toldBy = (entry: TimelineEntry | undefined) =>
+  [...((entry?.detail as { told?: { email?: string[] } } | undefined)?.told?.email ?? [])].sort();
+
+/** A drill from declaration to closed review, the on-call MIM answering as in a real one. */
+async function drilled(fields: { drill: { audiences?: string[] } }) {
+  const id = await declare(driver(), { title: 'Drill: card payments failing', ...fields });
+  await driver().waitForTimeline(id, 'paged');
+  const mim = (await driver().incident(id)).incident.pagedNow![0]!;
+  await act(driver(), id, 'accept', mim);
+  await driver().waitForTimeline(id, 'notice-sent');
+  await act(driver(), id, 'update', mim, UPDATE);
+  await driver().waitForTimeline(id, 'update-sent');
+  await act(driver(), id, 'resolve', mim, { resolution: 'Drill over.' });
+  await driver().waitForTimeline(id, 'review-opened');
+  await act(driver(), id, 'submit-review', mim, {
+    summary: 'The page reached the MIM in a minute.',
+    lessons: 'Keep the bridge PIN handy.',
+  });
+  await finished(driver(), id);
+  return id;
+}
+
+describe('workflow: a drill', () => {
+  it('runs the real lifecycle, and every email and SMS it sends says it is a drill', async () => {
+    const id = await drilled({ drill: {} });
+
+    const emails = (await driver().emails()).filter((e) => e.text.includes(id));
+    const sms = sandbox().sns.outbox.filter((m) => m.message.includes(id));
+    const { incident, timeline } = await driver().incident(id);
+
+    expect(incident.status).toBe('closed');
+    expect(timeline[0]!.summary).toMatch(/^Drill declared by irene/);
+    expect(emails.length).toBeGreaterThan(5);
+    expect(sms.length).toBeGreaterThan(2);
+    for (const email of emails) {
+      expect(email.subject, email.subject).toMatch(/^\[DRILL\] /);
+      expect(email.text.startsWith(DRILL_LINE), email.subject).toBe(true);
+      expect(email.html, email.subject).toContain(DRILL_LINE);
+    }
+    for (const text of sms) expect(text.message, text.message).toMatch(/^\[DRILL\] /);
+  });
+
+  it('told to one audience, reaches its members and nobody else of the stakeholders: not the service owner', async () => {
+    const id = await drilled({ drill: { audiences: ['leadership'] } });
+
+    const { timeline } = await driver().incident(id);
+    const notice = timeline.find((e) => e.kind === 'notice-sent');
+    const resolution = timeline.find((e) => e.summary.startsWith('Resolution notice'));
+
+    expect(toldBy(notice)).toEqual(['Henry Hill', 'Irene Ito']);
+    expect(toldBy(resolution)).toEqual(['Henry Hill', 'Irene Ito']);
+  });
+
+  it('the report keeps drills apart: not among the incidents or their figures, but listed with how fast the MIM acknowledged', async () => {
+    const real = await declare(driver(), { title: 'A real one' });
+    await driver().waitForTimeline(real, 'paged');
+    const mim = (await driver().incident(real)).incident.pagedNow![0]!;
+    await act(driver(), real, 'accept', mim);
+    await driver().waitForTimeline(real, 'notice-sent');
+    await act(driver(), real, 'resolve', mim, { resolution: 'Fixed.' });
+    await driver().waitForTimeline(real, 'review-opened');
+    await act(driver(), real, 'submit-review', mim, { summary: 'Fixed.', lessons: 'None.' });
+    await finished(driver(), real);
+    const drill = await drilled({ drill: {} });
+
+    const { body: report } = await driver().api<Report>('GET', '/reports?since=1d');
+    const { stdout } = await mimReport();
+
+    expect(report.incidents.map((i) => i.id)).toContain(real);
+    expect(report.incidents.map((i) => i.id)).not.toContain(drill);
+    expect(report.overall.incidents).toBe(report.incidents.length);
+    expect(report.drills.runs.map((r) => r.id)).toContain(drill);
+    expect(report.drills.runs.find((r) => r.id === drill)!.timeToAcknowledgeSeconds).toBeGreaterThanOrEqual(0);
+    expect(stdout).toMatch(/Drills \(not counted above\): \d+, the on-call MIM acknowledging in /);
+    expect(stdout).toContain(drill);
+  });
+
+  it('an audience the config does not have is refused, naming those it has', async () => {
+    const answer = await driver().api<{ message: string }>('POST', '/incidents', {
+      service: 'payments',
+      title: 'Drill',
+      by: 'irene',
+      drill: { audiences: ['board'] },
+    });
+
+    expect(answer.status).toBe(400);
+    expect(answer.body.message).toBe(
+      'drill.audiences: "board" is not an audience of the config; its audiences are leadership, service-desk',
+    );
+  });
+});

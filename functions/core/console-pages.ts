@@ -121,7 +121,7 @@ export function boardPage(viewer: Viewer, incidents: Incident[], now: Date): str
     .map(
       (i) => `<tr><td data-label="Incident"><a href="/console/incidents/${escapeHtml(i.id)}">${escapeHtml(i.id)}</a></td>
 <td data-label="Priority">${escapeHtml(i.priority ?? '-')}</td><td data-label="Status">${escapeHtml(i.status)}</td>
-<td data-label="Title">${escapeHtml(i.title)}</td><td data-label="Service">${escapeHtml(i.service)}</td>
+<td data-label="Title">${i.drill ? '<strong>DRILL</strong> ' : ''}${escapeHtml(i.title)}</td><td data-label="Service">${escapeHtml(i.service)}</td>
 <td data-label="MIM">${escapeHtml(i.mim?.name ?? '-')}</td>
 <td data-label="Last update">${i.lastUpdate ? escapeHtml(formatTime(i.lastUpdate.postedAt, viewer.zone)) : '<span class="muted">none yet</span>'}</td>
 <td data-label="Next update">${nextUpdate(i, viewer.zone, now)}</td></tr>`,
@@ -187,7 +187,7 @@ export function incidentPage(config: OrganisationConfig, viewer: Viewer, view: I
   const bridge = config.bridge;
   const update = incident.lastUpdate;
   const summary = facts([
-    ['Title', escapeHtml(incident.title)],
+    ['Title', `${incident.drill ? '<strong>DRILL</strong>, a practice: ' : ''}${escapeHtml(incident.title)}`],
     ...(incident.description ? ([['Reported', escapeHtml(incident.description)]] as Array<[string, string]>) : []),
     ['Service', escapeHtml(incident.service)],
     [

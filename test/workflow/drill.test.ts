@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { Report } from '../../functions/core/report';
 import { DRILL_LINE } from '../../functions/core/messages';
 import type { TimelineEntry } from '../../functions/core/timeline';
+import { pageText } from '../../infra/local/driver';
+import { signedIn } from '../support/console';
 import { act, declare, finished, UPDATE } from '../support/incidents';
 import { useSandbox } from '../support/sandbox';
 
@@ -90,6 +92,18 @@ describe('workflow: a drill', () => {
     expect(report.drills.runs.find((r) => r.id === drill)!.timeToAcknowledgeSeconds).toBeGreaterThanOrEqual(0);
     expect(stdout).toMatch(/Drills \(not counted above\): \d+, the on-call MIM acknowledging in /);
     expect(stdout).toContain(drill);
+  });
+
+  it('the console shows a drill as one, on the board and on its page', async () => {
+    const id = await declare(driver(), { title: `Drill on the board ${Math.random()}`, drill: {} });
+    await driver().waitForTimeline(id, 'paged');
+    const irene = await signedIn(sandbox(), 'irene');
+
+    const board = pageText(await (await irene.get('/')).text());
+    const page = pageText(await (await irene.get(`/incidents/${id}`)).text());
+
+    expect(board).toMatch(/DRILL Drill on the board/);
+    expect(page).toContain('DRILL, a practice: Drill on the board');
   });
 
   it('an audience the config does not have is refused, naming those it has', async () => {

@@ -38,6 +38,7 @@ export const EDGE_FUNCTIONS = {
   HttpApi: 'http-api',
   RecordMailEvent: 'record-mail-event',
   RecordFailure: 'record-failure',
+  StartDrill: 'start-drill',
 } as const;
 
 export function readDefinition(): string {

@@ -206,6 +206,32 @@ export const configSchema = z
      */
     feedback: z.strictObject({ audiences: z.array(z.string().min(1)) }).optional(),
     /**
+     * Drills the system runs on a schedule, in the rota's zone: "first tuesday" at "10:00", on a
+     * service, run by a person, told to some audiences (all, when none are named). A day in
+     * `cancelled` is skipped; a drill whose page would reach someone at night in their zone is
+     * skipped unless `atNight`.
+     */
+    drills: z
+      .array(
+        z.strictObject({
+          name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'expected a short lower-case name such as monthly'),
+          service: z.string().min(1),
+          on: z
+            .string()
+            .regex(
+              /^(first|second|third|fourth|last) (monday|tuesday|wednesday|thursday|friday|saturday|sunday)$/,
+              'expected a week and a day, such as "first tuesday" or "last friday"',
+            ),
+          at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time of day such as 10:00'),
+          by: personId,
+          audiences: z.array(z.string().min(1)).min(1).optional(),
+          cancelled: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a day such as 2027-01-05')).default([]),
+          atNight: z.boolean().default(false),
+        }),
+      )
+      .max(20)
+      .default([]),
+    /**
      * The console: who holds each role (people ids), over the defaults (see functions/core/access.ts:
      * the MIM role for the rota's people, leadership and the service desk for those audiences'
      * members, operations for nobody), and how long a sign-in lasts.
@@ -369,6 +395,29 @@ export const configSchema = z
       }
     });
     config.audiences.forEach((audience, i) => audience.members.forEach((id, j) => check(id, ['audiences', i, 'members', j])));
+    const serviceNames = config.services.map((s) => s.name);
+    config.drills.forEach((drill, i) => {
+      check(drill.by, ['drills', i, 'by']);
+      if (!serviceNames.includes(drill.service)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['drills', i, 'service'],
+          message: `"${drill.service}" is not a service; use one of: ${serviceNames.join(', ')}`,
+        });
+      }
+      drill.audiences?.forEach((name, j) => {
+        if (!audienceNames.includes(name)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['drills', i, 'audiences', j],
+            message: `"${name}" is not one of the audiences; use one of: ${audienceNames.join(', ')}`,
+          });
+        }
+      });
+      if (config.drills.findIndex((d) => d.name === drill.name) !== i) {
+        ctx.addIssue({ code: 'custom', path: ['drills', i, 'name'], message: `another drill is named "${drill.name}"` });
+      }
+    });
     const overlap = config.criteria.major.filter((p) => config.criteria.candidate.includes(p));
     if (overlap.length > 0) {
       ctx.addIssue({

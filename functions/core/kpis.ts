@@ -123,7 +123,8 @@ function costOf(timeline: TimelineEntry[]): IncidentKpis['cost'] {
   return { infrastructure: Number(cost.infrastructure), messages: Number(cost.messages), total: cost.total };
 }
 
-function atNight(at: string, zone: string): boolean {
+/** Whether an instant falls at night (22:00 to 07:00) in a zone: pages then are counted apart, and drills avoid it. */
+export function atNight(at: string, zone: string): boolean {
   const hour = DateTime.fromISO(at, { zone }).hour;
   return hour >= NIGHT.from || hour < NIGHT.to;
 }

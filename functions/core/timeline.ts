@@ -51,7 +51,7 @@ export interface TimelineEntry {
   at: string;
   kind: TimelineKind;
   actor: string;
-  channel: 'alarm' | 'workflow' | 'email' | 'sms' | 'slack' | 'teams' | 'link' | 'api' | 'cli' | 'console';
+  channel: 'alarm' | 'workflow' | 'email' | 'sms' | 'slack' | 'teams' | 'link' | 'api' | 'cli' | 'console' | 'schedule';
   summary: string;
   detail?: Record<string, unknown>;
 }

@@ -429,7 +429,7 @@ export interface Declaration {
   idempotencyKey: string;
   /** A drill, not a real incident. */
   drill?: Drill;
-  channel: 'api' | 'cli' | 'console';
+  channel: 'api' | 'cli' | 'console' | 'schedule';
   /** The AWS identity that signed the call, when the API is IAM-authorised. */
   principal?: string;
 }

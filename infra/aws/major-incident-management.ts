@@ -1,4 +1,4 @@
-import { ArnFormat, CfnOutput, Duration, Fn, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Fn, Names, RemovalPolicy, Stack, TimeZone, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -14,6 +14,8 @@ import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { existsSync } from 'node:fs';
@@ -21,6 +23,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { readOrganisation } from '../../functions/adapters/config-file';
 import { checkConfig, NotReady, ready } from '../../functions/core/readiness';
+import { scheduleCron } from '../../functions/core/drills';
 import { ConfigError, type ConsoleRole, type OrganisationConfig, senderAddress } from '../../functions/core/config';
 import { DURATION_PATTERN } from '../../functions/core/duration';
 import { TABLE_KEYS, TTL_ATTRIBUTE } from '../../functions/adapters/store';
@@ -439,6 +442,7 @@ export class MajorIncidentManagement extends Construct {
     parts[EDGE_FUNCTIONS.HttpApi] = make(EDGE_FUNCTIONS.HttpApi, Duration.seconds(10));
     parts[EDGE_FUNCTIONS.RecordFailure] = make(EDGE_FUNCTIONS.RecordFailure, Duration.seconds(60), this.deadLetterQueue);
     parts[EDGE_FUNCTIONS.RecordMailEvent] = make(EDGE_FUNCTIONS.RecordMailEvent, Duration.seconds(30), this.deadLetterQueue);
+    parts[EDGE_FUNCTIONS.StartDrill] = make(EDGE_FUNCTIONS.StartDrill, Duration.seconds(30));
     this.parts = parts;
     for (const [folder, part] of Object.entries(parts)) {
       if (!FUNCTION_NEEDS[folder as FunctionFolder].executions) continue;
@@ -551,6 +555,42 @@ export class MajorIncidentManagement extends Construct {
         }),
       ],
     });
+
+    // --- Scheduled drills ----------------------------------------------------------------------
+    // One schedule per drill of the config, in the rota's zone (Scheduler keeps 09:00 at 09:00
+    // across DST); its input names the drill and the instant it was due, which the function
+    // decides by (cancelled that day, at night for the person paged) and declares it once a day by.
+    const drillScheduler =
+      this.config.drills.length > 0
+        ? new iam.Role(this, 'DrillScheduler', {
+            description: 'EventBridge Scheduler invokes the drill function with it',
+            assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+              conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+            }),
+          })
+        : undefined;
+    if (drillScheduler) {
+      Validations.of(drillScheduler).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(parts[EDGE_FUNCTIONS.StartDrill].fn.node.defaultChild as never)}.Arn>:*]`,
+        reason:
+          "Added by the Scheduler target: the '*' is the drill function's versions and aliases; the role invokes that one function and nothing else.",
+      });
+    }
+    for (const drill of this.config.drills) {
+      new scheduler.Schedule(this, `Drill-${drill.name}`, {
+        description: `Major-incident drill ${drill.name}: ${drill.on} at ${drill.at} (${this.config.rota.timeZone}), on ${drill.service}`,
+        schedule: scheduler.ScheduleExpression.expression(scheduleCron(drill), TimeZone.of(this.config.rota.timeZone)),
+        target: new schedulerTargets.LambdaInvoke(functions[EDGE_FUNCTIONS.StartDrill], {
+          input: scheduler.ScheduleTargetInput.fromObject({
+            drill: drill.name,
+            scheduledTime: scheduler.ContextAttribute.scheduledTime,
+          }),
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts: 4,
+          role: drillScheduler!,
+        }),
+      });
+    }
 
     // --- Mail events ---------------------------------------------------------------------------
     this.mailEventsTopic.addSubscription(

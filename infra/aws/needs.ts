@@ -112,4 +112,6 @@ export const FUNCTION_NEEDS: Record<FunctionFolder, FunctionNeeds> = {
   // Reads the incident, writes the timeline once (reading the entry back on a redelivery), and texts
   // the person in the message's delivery ledger.
   'record-mail-event': { table: READ_WRITE, sms: true },
+  // A scheduled drill's turn (EventBridge Scheduler): declared as the API declares, and its workflow started.
+  'start-drill': { table: READ_WRITE, workflow: ['StartExecution'] },
 };

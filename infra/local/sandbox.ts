@@ -27,6 +27,7 @@ import { Journal, Ledger } from './journal';
 import type { Position } from './sfn-execution';
 import { LocalStepFunctions } from './sfn-server';
 import { LocalSesWithEvents, type SentEmail } from './ses-events';
+import { LocalScheduler } from './scheduler';
 import { LocalSns } from './sns-server';
 import { VirtualTime } from './virtual-time';
 import { startIdentity } from './identity';
@@ -93,6 +94,8 @@ export interface Sandbox {
   clock: Clock;
   /** With SandboxOptions.virtualTime: the time to advance. */
   time?: VirtualTime;
+  /** The config's scheduled drills, due on the sandbox's clock (EventBridge Scheduler's part). */
+  scheduler: LocalScheduler;
   /**
    * Puts a wrapper around one function's handler, as the workflow and the edges invoke it: a fault no
    * endpoint can produce (a crashed runtime, an out-of-memory kill) for a test to inject.
@@ -300,6 +303,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   sns.subscribe(intakeTopicArn, deliverTo(EDGE_FUNCTIONS.IntakeAlarm));
   sns.addTopic(operationsTopicArn);
   sns.subscribe(mailEventsTopicArn, deliverTo(EDGE_FUNCTIONS.RecordMailEvent));
+  const scheduler = new LocalScheduler(readOrganisation(configPath), deliverTo(EDGE_FUNCTIONS.StartDrill), () => clock.now());
+  scheduler.start();
 
   const urls = {
     api: api.url,
@@ -324,6 +329,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     sns,
     sfn,
     clock,
+    scheduler,
     ...(time ? { time } : {}),
     wrapFunction(folder, wrap) {
       const handler = handlers.get(functionName(folder));
@@ -352,6 +358,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     stopUserPool: () => identity.stop(),
     async stop() {
+      await scheduler.stop();
       if (time) setClockSource(undefined);
       await sfn.stop();
       await sesWithEvents.stop();

@@ -50,6 +50,8 @@ export async function exerciseSettings(): Promise<{ configPath: string; close():
       // Mail to SES's mailbox simulator bounces: the owner of checkout never gets their email.
       // Grace, who owns reporting, has a phone here: a hand-off refused by email can be texted to her.
       people: { frank: { email: 'bounce@simulator.amazonses.com' }, grace: { phone: '+447700900107' } },
+      // A scheduled drill, whose turn the exercise delivers as EventBridge Scheduler would.
+      drills: [{ name: 'exercise', service: 'reporting', on: 'first monday', at: '12:00', by: 'irene', atNight: true }],
     }),
     close: () => new Promise((ok) => removedWebhook.close(() => ok())),
   };
@@ -82,6 +84,7 @@ export async function exerciseEverything(lab: Lab): Promise<void> {
     failingExecution(lab.driver),
     flappingAlarm(lab.driver),
     consoleSignInWithAStep(lab.driver),
+    lab.driver.sandbox.scheduler.turn({ drill: 'exercise', scheduledTime: lab.driver.sandbox.clock.now().toISOString() }),
   ]);
   // The remaining management routes.
   await lab.driver.api('GET', '/incidents?status=all');

@@ -1,3 +1,6 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { reviewNag, type NagReview } from '../../infra/aws/nag';
 import { synthesize } from '../support/synth';
@@ -5,7 +8,13 @@ import { synthesize } from '../support/synth';
 let review: NagReview;
 
 beforeAll(() => {
-  review = reviewNag(synthesize().app);
+  // The example config with a scheduled drill, so that every kind of resource the stack can have is reviewed.
+  const configPath = join(tmpdir(), `nag-${process.pid}.yaml`);
+  writeFileSync(
+    configPath,
+    `${readFileSync('config/organisation.yaml', 'utf8')}\ndrills:\n  - { name: monthly, service: payments, on: first tuesday, at: "10:00", by: irene }\n`,
+  );
+  review = reviewNag(synthesize({ configPath }).app);
 });
 
 describe('cdk-nag (AwsSolutions)', () => {

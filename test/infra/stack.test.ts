@@ -856,6 +856,33 @@ describe('CDK: one config drives the stack', () => {
     expect(() => synthesize({ configPath: warned })).not.toThrow();
   });
 
+  it("each scheduled drill of the config is an EventBridge schedule in the rota's zone, invoking the drill function with its name and due time", () => {
+    const path = join(tmpdir(), `drills-${process.pid}.yaml`);
+    writeFileSync(
+      path,
+      `${readFileSync('config/organisation.yaml', 'utf8')}\ndrills:\n  - { name: monthly, service: payments, on: first tuesday, at: "10:00", by: irene }\n`,
+    );
+
+    const { template: withDrill, stack } = synthesize({ configPath: path });
+
+    withDrill.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 10 ? * 3#1 *)',
+      ScheduleExpressionTimezone: 'Europe/London',
+      Target: Match.objectLike({
+        Arn: arnOf(logicalId(stack, stack.system.functions['start-drill'])),
+        Input: JSON.stringify({ drill: 'monthly', scheduledTime: '<aws.scheduler.scheduled-time>' }),
+        RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 4 }),
+      }),
+    });
+    const role = Object.keys(withDrill.findResources('AWS::IAM::Role')).find((id) => id.includes('DrillScheduler'))!;
+    const policy = Object.values(withDrill.findResources('AWS::IAM::Policy')).find(
+      (p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: role }]),
+    )!;
+    const actions = (policy.Properties.PolicyDocument.Statement as Statement[]).flatMap((st) => [st.Action].flat());
+    expect(actions.sort()).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
+    template().resourceCountIs('AWS::Scheduler::Schedule', 0);
+  });
+
   it('the outputs name the intake topic and function, the API URL and the table', () => {
     const outputs = Object.keys(template().toJSON().Outputs);
 

@@ -11,7 +11,7 @@ import { readDefinition } from '../../workflows/definition';
 
 export const FAST_CONFIG = join(ROOT, 'test/fixtures/fast.yaml');
 
-type Settings = { [key: string]: string | number | string[] | Settings };
+type Settings = { [key: string]: string | number | boolean | string[] | Settings | Settings[] };
 
 function merge(into: Record<string, unknown>, changes: Settings): Record<string, unknown> {
   for (const [key, value] of Object.entries(changes)) {

@@ -1,0 +1,76 @@
+import { DateTime } from 'luxon';
+import type { OrganisationConfig } from './config';
+import { atNight } from './kpis';
+import { whoIsOnCall } from './roster';
+
+/*
+ * Drills on a schedule: "first tuesday" at "10:00" in the rota's zone, every month. EventBridge
+ * Scheduler fires them on AWS (its cron, with the zone), the sandbox's scheduler locally; either way
+ * the decision to run one (or skip it: cancelled that day, or its page would come at night) is here.
+ */
+
+export type ScheduledDrill = OrganisationConfig['drills'][number];
+
+const WEEKS = ['first', 'second', 'third', 'fourth', 'last'] as const;
+const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+
+function parts(drill: ScheduledDrill) {
+  const [week, day] = drill.on.split(' ') as [(typeof WEEKS)[number], (typeof WEEKDAYS)[number]];
+  const [hour, minute] = drill.at.split(':').map(Number) as [number, number];
+  return { week, weekday: WEEKDAYS.indexOf(day) + 1, hour, minute };
+}
+
+/** The drill's instant in a month (the month of `month`, in the zone). */
+function inMonth(drill: ScheduledDrill, zone: string, month: DateTime): DateTime {
+  const { week, weekday, hour, minute } = parts(drill);
+  const first = month.setZone(zone).startOf('month');
+  let day: DateTime;
+  if (week === 'last') {
+    const last = first.endOf('month').startOf('day');
+    day = last.minus({ days: (last.weekday - weekday + 7) % 7 });
+  } else {
+    day = first.plus({ days: (weekday - first.weekday + 7) % 7 }).plus({ weeks: WEEKS.indexOf(week) });
+  }
+  return DateTime.fromObject({ year: day.year, month: day.month, day: day.day, hour, minute }, { zone });
+}
+
+/** The drill's first instant after `after`. */
+export function nextOccurrence(drill: ScheduledDrill, zone: string, after: Date): Date {
+  let month = DateTime.fromJSDate(after, { zone }).startOf('month');
+  for (;;) {
+    const at = inMonth(drill, zone, month);
+    if (at.toJSDate() > after) return at.toJSDate();
+    month = month.plus({ months: 1 });
+  }
+}
+
+/**
+ * EventBridge Scheduler's cron for the drill (minutes, hours, day of month, month, day of week,
+ * year), read in the rota's zone: day of week 1 is Sunday; "3#1" is the first Tuesday, "3L" the last.
+ */
+export function scheduleCron(drill: ScheduledDrill): string {
+  const { week, weekday, hour, minute } = parts(drill);
+  const day = (weekday % 7) + 1;
+  return `cron(${minute} ${hour} ? * ${week === 'last' ? `${day}L` : `${day}#${WEEKS.indexOf(week) + 1}`} *)`;
+}
+
+/** The local day of a drill's instant, in the rota's zone: what `cancelled` lists, and its key. */
+export const drillDay = (config: OrganisationConfig, at: Date) =>
+  DateTime.fromJSDate(at, { zone: config.rota.timeZone }).toISODate()!;
+
+/**
+ * Whether the drill runs at this instant: not on a day it is cancelled, and not when the person its
+ * page reaches first is at night in their zone (unless the drill is allowed to wake them).
+ */
+export function drillDecision(config: OrganisationConfig, drill: ScheduledDrill, at: Date): { run: true } | { skip: string } {
+  const day = drillDay(config, at);
+  if (drill.cancelled.includes(day)) return { skip: `drill ${drill.name} is cancelled on ${day} (drills[].cancelled)` };
+  const first = whoIsOnCall(config, at)[0]?.people[0];
+  const zone = first?.timeZone ?? config.timeZone;
+  if (first && !drill.atNight && atNight(at.toISOString(), zone)) {
+    return {
+      skip: `drill ${drill.name} would page ${first.name} at ${DateTime.fromJSDate(at, { zone }).toFormat('HH:mm')} in ${zone}, at night; set atNight: true to run it anyway`,
+    };
+  }
+  return { run: true };
+}

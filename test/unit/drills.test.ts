@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../functions/core/config';
+import { drillDecision, nextOccurrence, scheduleCron, type ScheduledDrill } from '../../functions/core/drills';
+
+const example = readFileSync('config/organisation.yaml', 'utf8');
+const base = parseConfig(example);
+const drill = (fields: Partial<ScheduledDrill> = {}): ScheduledDrill => ({
+  name: 'monthly',
+  service: 'payments',
+  on: 'first tuesday',
+  at: '10:00',
+  by: 'irene',
+  cancelled: [],
+  atNight: false,
+  ...fields,
+});
+const withDrills = (drills: unknown[]) => {
+  const raw = parse(example) as Record<string, unknown>;
+  return () => parseConfig(stringify({ ...raw, drills }));
+};
+
+describe('scheduled drills', () => {
+  it("the first Tuesday at 10:00 comes in the rota's zone, month after month", () => {
+    const first = nextOccurrence(drill(), 'Europe/London', new Date('2026-12-01T12:00:00Z'));
+    const second = nextOccurrence(drill(), 'Europe/London', first);
+
+    expect(first.toISOString()).toBe('2027-01-05T10:00:00.000Z');
+    expect(second.toISOString()).toBe('2027-02-02T10:00:00.000Z');
+  });
+
+  it('the last Friday keeps its wall-clock time across the change to summer time', () => {
+    const march = nextOccurrence(drill({ on: 'last friday', at: '09:30' }), 'Europe/London', new Date('2027-03-01T00:00:00Z'));
+    const april = nextOccurrence(drill({ on: 'last friday', at: '09:30' }), 'Europe/London', march);
+
+    expect(march.toISOString()).toBe('2027-03-26T09:30:00.000Z');
+    expect(april.toISOString()).toBe('2027-04-30T08:30:00.000Z');
+  });
+
+  it("becomes EventBridge Scheduler's cron: 3#1 the first Tuesday, 6L the last Friday", () => {
+    expect(scheduleCron(drill())).toBe('cron(0 10 ? * 3#1 *)');
+    expect(scheduleCron(drill({ on: 'last friday', at: '09:30' }))).toBe('cron(30 9 ? * 6L *)');
+  });
+
+  it('a day in cancelled is skipped, saying so', () => {
+    const decision = drillDecision(base, drill({ cancelled: ['2027-01-05'] }), new Date('2027-01-05T10:00:00Z'));
+
+    expect(decision).toEqual({ skip: 'drill monthly is cancelled on 2027-01-05 (drills[].cancelled)' });
+  });
+
+  it('a drill whose page would come at night for the person paged is skipped, unless it may wake them', () => {
+    const at = new Date('2027-01-05T03:00:00Z');
+
+    const night = drillDecision(base, drill({ at: '03:00' }), at);
+    const allowed = drillDecision(base, drill({ at: '03:00', atNight: true }), at);
+
+    expect(night).toMatchObject({
+      skip: expect.stringMatching(/^drill monthly would page .* at 03:00 in Europe\/London, at night; set atNight: true/),
+    });
+    expect(allowed).toEqual({ run: true });
+  });
+
+  it('a drill on a service, audience or person the config lacks, or on no day, is refused when the config loads', () => {
+    const bad = withDrills([
+      { name: 'one', service: 'billing', on: 'first tuesday', at: '10:00', by: 'irene' },
+      { name: 'two', service: 'payments', on: 'fifth tuesday', at: '25:00', by: 'zed', audiences: ['board'] },
+    ]);
+
+    expect(bad).toThrow(/drills\.0\.service: "billing" is not a service/);
+    expect(bad).toThrow(/drills\.1\.on: expected a week and a day, such as "first tuesday"/);
+    expect(bad).toThrow(/drills\.1\.at: expected a time of day such as 10:00/);
+    expect(bad).toThrow(/drills\.1\.by: "zed" is not one of the people/);
+  });
+});

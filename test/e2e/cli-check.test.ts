@@ -55,6 +55,33 @@ describe('mim check: are we ready?', () => {
     expect(result.stdout).toMatch(/NOT ready$/m);
   });
 
+  // Each failure the config alone can show, made by one change to the example: its message, and exit 1.
+  const example = () => readFileSync('config/organisation.yaml', 'utf8');
+  it.each([
+    [
+      'nobody on call twice at once',
+      (c: string) => c.replace('{ level: On-call MIM, person: bob,', '{ level: On-call MIM, person: dave,'),
+    ],
+    [
+      'escalation reaches someone else',
+      (c: string) =>
+        c.replace(/\n {4}- name: Deputy MIM\n {6}people: \[dave\]\n {4}- name: Head of Operations\n {6}people: \[erin\]/, ''),
+    ],
+    [
+      'every major priority has an audience',
+      (c: string) =>
+        c.replaceAll('priorities: [P1, P2]', 'priorities: [P2]').replace('priorities: [P1, P2, P3, P4]', 'priorities: [P3]'),
+    ],
+  ])('%s: a config that fails it exits 1 with its message', async (check, change) => {
+    const path = join(tmpdir(), `check-${check.replaceAll(' ', '-')}-${process.pid}.yaml`);
+    writeFileSync(path, change(example()));
+
+    const result = await mim('check', '--config', path, '--at', '2026-11-30 12:00');
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`FAIL  ${check}: `);
+  });
+
   it('a config that does not load is a failure of its own, each problem with where it is', async () => {
     const path = join(tmpdir(), `check-broken-${process.pid}.yaml`);
     writeFileSync(path, 'organisation: Broken\n');

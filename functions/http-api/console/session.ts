@@ -8,6 +8,7 @@ import { consoleHtml, html, type HttpRequest, type HttpResponse } from '../http'
 import { messagePage } from '../../core/pages';
 import type { RouteCall } from '../routes';
 import { keyHash } from '../../core/ids';
+import type { ConsoleRole } from '../../core/config';
 
 /*
  * The console's session: the pool's ID token in an HttpOnly, SameSite=Strict cookie (Secure over
@@ -95,8 +96,7 @@ async function signedIn(app: App, identity: Identity, req: HttpRequest, now: Dat
 }
 
 /** Whether these roles sign in with an authenticator app's code too. */
-export const needsSecondFactor = (app: App, roles: readonly string[]) =>
-  roles.some((role) => app.mfaRoles.includes(role as never));
+export const needsSecondFactor = (app: App, roles: readonly ConsoleRole[]) => roles.some((role) => app.mfaRoles.includes(role));
 
 /** Keeps the session a sign-in has just begun, for as long as the console's sessions last. */
 export async function beginSession(app: App, session: Session, personId: string, secondFactor: boolean, now: Date) {

@@ -4,7 +4,7 @@ import { formatDuration } from './duration';
 import { type Notice, renderEmail, renderSms } from './messages';
 import { previews } from './preview';
 import { smsPricePrefix } from './cost';
-import { whoIsOnCall } from './roster';
+import { overrideInstant, whoIsOnCall } from './roster';
 import { smsSegments } from './sms';
 import { type TemplateName, templateView, unknownNames } from './templates';
 
@@ -70,12 +70,9 @@ function instantsToCheck(config: OrganisationConfig, from: Date, until: Date): D
       points.add(day.set({ hour, minute }).toMillis());
     }
   }
-  for (const o of config.rota.overrides) {
-    for (const local of [o.from, o.until]) {
-      const at = DateTime.fromFormat(local, 'yyyy-MM-dd HH:mm', { zone }).toMillis();
-      points.add(at);
-    }
-  }
+  // Each override's start and end as the roster reads them (a repeated hour: its first occurrence).
+  for (const o of config.rota.overrides)
+    for (const local of [o.from, o.until]) points.add(overrideInstant(local, zone).getTime());
   return [...points]
     .filter((ms) => ms >= from.getTime() && ms < until.getTime())
     .sort((a, b) => a - b)
@@ -95,7 +92,8 @@ function spansOf(instants: Date[], until: Date, found: (at: Date) => string | un
   return spans;
 }
 
-const local = (at: Date, zone: string) => DateTime.fromJSDate(at, { zone }).toFormat('ccc d LLL yyyy HH:mm');
+// With the zone's abbreviation, which tells the two 01:30s of a night the clocks go back apart.
+const local = (at: Date, zone: string) => DateTime.fromJSDate(at, { zone }).toFormat('ccc d LLL yyyy HH:mm ZZZZ');
 const spanText = (s: Span, zone: string) => `${local(s.from, zone)} to ${local(s.until, zone)}: ${s.what}`;
 /** The first few spans, and how many more: a finding stays readable. */
 const listed = (spans: Span[], zone: string) =>
@@ -198,12 +196,16 @@ function checkHandoffs(config: OrganisationConfig, now: Date, until: Date): Find
   const zone = config.rota.timeZone;
   const odd: string[] = [];
   for (const level of config.rota.levels) {
-    const time = level.rotation?.handoff.split(' ').at(-1);
-    if (!time) continue;
+    if (!level.rotation) continue;
+    // A weekly rotation hands off on its day only ("monday 09:00"); a daily one every day.
+    const [first, second] = level.rotation.handoff.split(' ') as [string, string | undefined];
+    const time = second ?? first;
+    const weekday = second ? WEEKDAYS.indexOf(first.toLowerCase()) + 1 : undefined;
     const [hour, minute] = time.split(':').map(Number) as [number, number];
     for (let day = DateTime.fromJSDate(now, { zone }).startOf('day'); day.toJSDate() < until; day = day.plus({ days: 1 })) {
+      if (weekday !== undefined && day.weekday !== weekday) continue;
       const problemKind = wallClockProblem(day, hour, minute, zone);
-      if (problemKind) odd.push(`${level.name}'s hand-off at ${time} on ${day.toFormat('ccc d LLL yyyy')} ${problemKind}`);
+      if (problemKind) odd.push(`${level.name}'s hand-off at ${time} on ${day.toFormat('cccc d LLL yyyy')} ${problemKind}`);
     }
   }
   for (const o of config.rota.overrides) {
@@ -229,17 +231,18 @@ function checkHandoffs(config: OrganisationConfig, now: Date, until: Date): Find
   ];
 }
 
-/** Whether a wall-clock time on a day is skipped (spring forward) or repeated (fall back) in a zone. */
+/**
+ * Whether a wall-clock time on a day is skipped (spring forward) or repeated (fall back) in a zone,
+ * whatever the size of the change (Lord Howe's is half an hour).
+ */
 function wallClockProblem(day: DateTime, hour: number, minute: number, zone: string): string | undefined {
   const t = DateTime.fromObject({ year: day.year, month: day.month, day: day.day, hour, minute }, { zone });
   if (t.hour !== hour || t.minute !== minute) return 'does not exist (the clocks go forward)';
-  const earlier = t.minus({ hours: 1 });
-  const later = t.plus({ hours: 1 });
-  // The same wall-clock time an hour apart: the clocks went back over it.
-  if (earlier.hour === hour && earlier.minute === minute) return 'happens twice (the clocks go back)';
-  if (later.hour === hour && later.minute === minute) return 'happens twice (the clocks go back)';
+  if (t.getPossibleOffsets().length > 1) return 'happens twice (the clocks go back)';
   return undefined;
 }
+
+const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
 
 /** How long between updates counts as sensible for a major incident: ITIL practice is 15 to 60 minutes. */
 const MAJOR_CADENCE = { least: 10 * 60, most: 60 * 60 };
@@ -320,7 +323,7 @@ function checkPolicy(config: OrganisationConfig, now: Date): Finding[] {
           'warn',
           'cadences sensible for their priority',
           odd.join('; '),
-          'set cadence so that major incidents are updated every 15 to 60 minutes, and higher priorities at least as often as lower ones',
+          'set cadence so that major incidents are updated every 10 to 60 minutes, and higher priorities at least as often as lower ones',
         )
       : pass(
           area,

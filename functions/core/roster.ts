@@ -46,11 +46,22 @@ function holderOf(rotation: Rotation, zone: string, at: Date): string {
   return rotation.people[((shifts % n) + n) % n]!;
 }
 
+/** Override times already read: who is on call is asked at many instants (mim check, every page). */
+const instants = new Map<string, Date>();
+
 /** An override's local wall-clock time ("2026-12-24 18:00") as an instant, in the rota's zone. */
-function instant(local: string, zone: string): Date {
-  // The config schema admits only "yyyy-mm-dd hh:mm" here, which always parses.
-  return parseRotaTime(local, zone)!;
+export function overrideInstant(local: string, zone: string): Date {
+  const key = `${zone} ${local}`;
+  let at = instants.get(key);
+  if (!at) {
+    // The config schema admits only "yyyy-mm-dd hh:mm" here, which always parses.
+    at = parseRotaTime(local, zone)!;
+    if (instants.size > 10_000) instants.clear();
+    instants.set(key, at);
+  }
+  return at;
 }
+const instant = overrideInstant;
 
 /** The override in force for a level at an instant; of several, the one listed last. */
 function overrideOf(config: OrganisationConfig, levelName: string, at: Date): RotaOverride | undefined {

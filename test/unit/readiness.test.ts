@@ -30,7 +30,7 @@ describe('mim check: the config', () => {
     const found = find(checkConfig(config, NOW), 'nobody on call twice at once');
 
     expect(found.verdict).toBe('fail');
-    expect(found.detail).toBe('Thu 24 Dec 2026 18:00 to Sun 27 Dec 2026 09:00: dave holds On-call MIM and Deputy MIM');
+    expect(found.detail).toBe('Thu 24 Dec 2026 18:00 GMT to Sun 27 Dec 2026 09:00 GMT: dave holds On-call MIM and Deputy MIM');
     expect(found.fix).toMatch(/put someone else on one of the levels/);
   });
 
@@ -61,7 +61,7 @@ describe('mim check: the config', () => {
     const found = find(checkConfig(config, new Date('2027-03-20T12:00:00Z')), 'hand-offs clear of DST changes');
 
     expect(found.verdict).toBe('warn');
-    expect(found.detail).toContain('hand-off at 01:30 on Sun 28 Mar 2027 does not exist (the clocks go forward)');
+    expect(found.detail).toContain('hand-off at 01:30 on Sunday 28 Mar 2027 does not exist (the clocks go forward)');
   });
 
   it('a hand-off in the hour the clocks go back happens twice, and so does an override ending in it: warnings', () => {
@@ -72,8 +72,43 @@ describe('mim check: the config', () => {
 
     const found = find(checkConfig(config, new Date('2026-10-19T12:00:00Z')), 'hand-offs clear of DST changes');
 
-    expect(found.detail).toContain('hand-off at 01:30 on Sun 25 Oct 2026 happens twice (the clocks go back)');
+    expect(found.detail).toContain('hand-off at 01:30 on Sunday 25 Oct 2026 happens twice (the clocks go back)');
     expect(found.detail).toContain('the override of Deputy MIM by erin: 2026-10-25 01:15 happens twice');
+  });
+
+  it('a weekly hand-off is judged on its own day only: Monday 01:30 is clear of the Sunday the clocks change', () => {
+    const config = withRota({
+      levels: [{ ...levels[0]!, rotation: { ...levels[0]!.rotation!, handoff: 'monday 01:30' } }, ...levels.slice(1)],
+    });
+
+    const found = find(checkConfig(config, new Date('2027-03-01T10:00:00Z')), 'hand-offs clear of DST changes');
+
+    expect(found.verdict).toBe('pass');
+  });
+
+  it('a double booking in the hour the clocks go back is found where the roster puts the override: its first occurrence', () => {
+    const config = withRota({
+      overrides: [{ level: 'On-call MIM', person: 'dave', from: '2027-10-31 01:05', until: '2027-10-31 01:25' }],
+    });
+
+    const found = find(checkConfig(config, new Date('2027-10-01T00:00:00Z')), 'nobody on call twice at once');
+
+    expect(found.verdict).toBe('fail');
+    expect(found.detail).toBe(
+      'Sun 31 Oct 2027 01:05 GMT+1 to Sun 31 Oct 2027 01:25 GMT+1: dave holds On-call MIM and Deputy MIM',
+    );
+  });
+
+  it('a zone whose clocks change by half an hour (Lord Howe) has its repeated half hour found', () => {
+    const config = withRota({
+      timeZone: 'Australia/Lord_Howe',
+      levels: [{ ...levels[0]!, rotation: { ...levels[0]!.rotation!, every: 'day', handoff: '01:45' } }, ...levels.slice(1)],
+      overrides: [],
+    });
+
+    const found = find(checkConfig(config, new Date('2027-03-20T00:00:00Z')), 'hand-offs clear of DST changes');
+
+    expect(found.detail).toContain('hand-off at 01:45 on Sunday 4 Apr 2027 happens twice (the clocks go back)');
   });
 
   it('a major priority that no audience hears of is a failure: nobody beyond the MIM would be told', () => {

@@ -140,7 +140,7 @@ const shownReport = (text: string) => text.split('\n').map(withoutControls).join
 
 function printIncident(i: Incident): void {
   console.log(
-    `${i.id}  ${i.status.padEnd(10)} ${(i.priority ?? '--').padEnd(3)} ${(i.verdict ?? '').padEnd(9)} ${shown(i.service).padEnd(10)} ${i.mim ? `MIM ${shown(i.mim.name)}  ` : ''}${shown(i.title)}`,
+    `${i.id}  ${i.status.padEnd(10)} ${(i.priority ?? '--').padEnd(3)} ${(i.verdict ?? '').padEnd(9)} ${shown(i.service).padEnd(10)} ${i.drill ? 'DRILL  ' : ''}${i.mim ? `MIM ${shown(i.mim.name)}  ` : ''}${shown(i.title)}`,
   );
   if (i.status === 'declared' && i.heldUntil) {
     console.log(
@@ -505,7 +505,7 @@ program
     }
     for (const i of shownItems) {
       console.log(
-        `${i.due}${i.overdue ? ' OVERDUE' : ''}  ${i.incidentId} item ${i.n}  ${shown(i.owner)}: ${shown(i.title)}${i.reminders ? `  (reminded ${i.reminders}x)` : ''}`,
+        `${i.due}${i.overdue ? ' OVERDUE' : ''}  ${i.incidentId}${i.drill ? ' (drill)' : ''} item ${i.n}  ${shown(i.owner)}: ${shown(i.title)}${i.reminders ? `  (reminded ${i.reminders}x)` : ''}`,
       );
     }
     console.log(

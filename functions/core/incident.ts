@@ -61,6 +61,8 @@ export interface ActionItem {
 export interface TrackedActionItem extends ActionItem {
   incidentId: string;
   service: string;
+  /** An item of a drill's review: kept and chased, but apart from real incidents' in the report. */
+  drill?: true;
   /** Its number in the review, from 1. */
   n: number;
   createdAt: string;

@@ -74,6 +74,9 @@ export async function submitAction(
   }
   const refusal = refusalFor(incident, event) ?? handOverRefusal(app.config, incident, event);
   if (refusal) return refuse(app, incident, keyed, refusal);
+  if (event.action === 'feedback' && incident.drill) {
+    return refuse(app, incident, keyed, `${incident.id} is a drill: whether it was the right call is not asked of a practice`);
+  }
   if (event.action === 'feedback') {
     // A judgement of the call, not a step of the lifecycle: recorded now, whatever the workflow is doing.
     const earlier = await recordFeedback(app, incident, event);

@@ -42,6 +42,7 @@ export async function assignActionItems(app: App, incident: Incident, now: Date)
     service: incident.service,
     n: i + 1,
     createdAt: now.toISOString(),
+    ...(incident.drill ? { drill: true as const } : {}),
   }));
   if (items.length === 0) return [];
   await app.store.putActionItems(items);

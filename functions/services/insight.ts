@@ -56,7 +56,8 @@ export async function periodReport(app: App, period: { since: Date; until: Date;
     period.service ? list.filter((o) => o.service === period.service) : list;
   return {
     ...report(mine(outcomes), { since: period.since.toISOString(), until: period.until.toISOString() }),
-    actionItems: mine(open).map(({ incidentId, n, title, owner, due, overdue }) => ({
+    // A drill's action items are chased like any, but they are not the real incidents' the report is of.
+    actionItems: mine(open.filter((i) => !i.drill)).map(({ incidentId, n, title, owner, due, overdue }) => ({
       incidentId,
       n,
       title,

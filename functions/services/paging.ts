@@ -97,7 +97,10 @@ export async function pageMim(app: App, id: string, now = app.clock.now()): Prom
       ...(incident.verdict === 'candidate' ? { reject: await app.links.issue(id, 'reject', person.id, now) } : {}),
       // Once every level is paged there is no next level to pass to.
       ...(exhausted ? {} : { pass: await app.links.issue(id, 'pass', person.id, now, level) }),
-      feedback: await app.links.issue(id, 'feedback', person.id, now, undefined, feedbackLinkUntil(now)),
+      // A drill's call is not judged: it was not a call.
+      ...(incident.drill
+        ? {}
+        : { feedback: await app.links.issue(id, 'feedback', person.id, now, undefined, feedbackLinkUntil(now)) }),
     };
     recipients.push({
       person,

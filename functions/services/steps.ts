@@ -53,7 +53,8 @@ export async function notify(
     incident,
     key,
     recipients.map((r) => ({ person: r.person, channels: r.channels, notice: compose(zoneOf(app.config, r.person), r.person) })),
-    warRoom ? { warRoom: compose(app.config.timeZone) } : {},
+    // A drill told to named audiences only is not posted to the war room, which everyone reads.
+    warRoom && !incident.drill?.audiences ? { warRoom: compose(app.config.timeZone) } : {},
   );
 }
 /** Who got what, for the detail of a round's timeline entry. */

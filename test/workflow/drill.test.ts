@@ -11,17 +11,15 @@ import { useSandbox } from '../support/sandbox';
 
 const { driver, sandbox } = useSandbox();
 
-/** `mim report` against this sandbox, as a person runs it. */
-const mimReport = () =>
-  promisify(execFile)(process.execPath, ['bin/mim.mjs', 'report', '--since', '1d'], {
-    env: { ...process.env, MIM_API_URL: sandbox().urls.api },
-  });
+/** The mim CLI against this sandbox, as a person runs it. */
+const cli = (...args: string[]) =>
+  promisify(execFile)(process.execPath, ['bin/mim.mjs', ...args], { env: { ...process.env, MIM_API_URL: sandbox().urls.api } });
 
 const toldBy = (entry: TimelineEntry | undefined) =>
   [...((entry?.detail as { told?: { email?: string[] } } | undefined)?.told?.email ?? [])].sort();
 
 /** A drill from declaration to closed review, the on-call MIM answering as in a real one. */
-async function drilled(fields: { drill: { audiences?: string[] } }) {
+async function drilled(fields: { drill: { audiences?: string[] } }, review: Record<string, string> = {}) {
   const id = await declare(driver(), { title: 'Drill: card payments failing', ...fields });
   await driver().waitForTimeline(id, 'paged');
   const mim = (await driver().incident(id)).incident.pagedNow![0]!;
@@ -31,11 +29,15 @@ async function drilled(fields: { drill: { audiences?: string[] } }) {
   await driver().waitForTimeline(id, 'update-sent');
   await act(driver(), id, 'resolve', mim, { resolution: 'Drill over.' });
   await driver().waitForTimeline(id, 'review-opened');
-  await act(driver(), id, 'submit-review', mim, {
+  const submitted = await act(driver(), id, 'submit-review', mim, {
     summary: 'The page reached the MIM in a minute.',
     lessons: 'Keep the bridge PIN handy.',
+    ...review,
   });
-  await finished(driver(), id);
+  if (submitted.status !== 202) throw new Error(`submit-review answered ${submitted.status}: ${submitted.body.message}`);
+  // With action items the workflow goes on to follow them up: the close is where a drill is done.
+  await driver().waitForTimeline(id, 'closed');
+  if (!review.actionItems) await finished(driver(), id);
   return id;
 }
 
@@ -80,10 +82,17 @@ describe('workflow: a drill', () => {
     await driver().waitForTimeline(real, 'review-opened');
     await act(driver(), real, 'submit-review', mim, { summary: 'Fixed.', lessons: 'None.' });
     await finished(driver(), real);
-    const drill = await drilled({ drill: {} });
+    const drill = await drilled(
+      { drill: {} },
+      {
+        actionItems: `erin, ${new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10)}, Print the bridge PIN on the rota card`,
+      },
+    );
 
     const { body: report } = await driver().api<Report>('GET', '/reports?since=1d');
-    const { stdout } = await mimReport();
+    const { stdout } = await cli('report', '--since', '1d');
+    const listed = (await cli('list', '--status', 'all')).stdout;
+    const actions = (await cli('actions')).stdout;
 
     expect(report.incidents.map((i) => i.id)).toContain(real);
     expect(report.incidents.map((i) => i.id)).not.toContain(drill);
@@ -92,6 +101,9 @@ describe('workflow: a drill', () => {
     expect(report.drills.runs.find((r) => r.id === drill)!.timeToAcknowledgeSeconds).toBeGreaterThanOrEqual(0);
     expect(stdout).toMatch(/Drills \(not counted above\): \d+, the on-call MIM acknowledging in /);
     expect(stdout).toContain(drill);
+    expect(report.actionItems?.map((i) => i.incidentId)).not.toContain(drill);
+    expect(actions).toContain(`${drill} (drill) item 1`);
+    expect(listed).toMatch(new RegExp(`^${drill} .* DRILL `, 'm'));
   });
 
   it('the console shows a drill as one, on the board and on its page', async () => {
@@ -104,6 +116,17 @@ describe('workflow: a drill', () => {
 
     expect(board).toMatch(/DRILL Drill on the board/);
     expect(page).toContain('DRILL, a practice: Drill on the board');
+  });
+
+  it('a drill asks nobody whether it was the right call, and refuses a judgement of it', async () => {
+    const id = await drilled({ drill: {} });
+
+    const emails = (await driver().emails()).filter((e) => e.text.includes(id));
+    const judged = await act(driver(), id, 'feedback', 'irene', { rightCall: 'no' });
+
+    expect(emails.some((e) => e.text.includes('Was this the right call'))).toBe(false);
+    expect(judged.status).toBe(409);
+    expect(judged.body.message).toBe(`${id} is a drill: whether it was the right call is not asked of a practice`);
   });
 
   it('an audience the config does not have is refused, naming those it has', async () => {

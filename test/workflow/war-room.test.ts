@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxDriver } from '../../infra/local/driver';
 import { type Sandbox, startSandbox } from '../../infra/local/sandbox';
-import { act, activeIncident, UPDATE } from '../support/incidents';
+import { act, activeIncident, declare, UPDATE } from '../support/incidents';
 import { fastConfigWith } from '../support/sandbox';
 
 /** A loopback stand-in for Slack's and Teams' incoming webhooks: keeps what it is sent. */
@@ -59,6 +59,26 @@ describe('workflow: the war-room add-on', () => {
     expect(JSON.stringify(mine)).not.toMatch(/\/a\/[A-Za-z0-9_-]{27}/);
     const { timeline } = await driver.incident(id);
     expect(timeline.find((e) => e.kind === 'update-sent')?.summary).toMatch(/; posted to Slack and Teams; next update/);
+  });
+
+  it('a drill is posted marked as one; a drill told to named audiences only is not posted at all', async () => {
+    const everyone = await declare(driver, { title: 'Drill for everyone', drill: {} });
+    const some = await declare(driver, { title: 'Drill for leadership', drill: { audiences: ['leadership'] } });
+    for (const id of [everyone, some]) {
+      await driver.waitForTimeline(id, 'paged');
+      await act(driver, id, 'accept', (await driver.incident(id)).incident.pagedNow![0]!);
+      await driver.waitForTimeline(id, 'notice-sent');
+    }
+
+    const posted = (id: string) => received.filter((r) => JSON.stringify(r.body).includes(id));
+
+    expect(
+      posted(everyone)
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual(['/slack', '/teams']);
+    expect(posted(everyone).find((r) => r.path === '/slack')!.body.text).toMatch(/^\[DRILL\] /);
+    expect(posted(some)).toEqual([]);
   });
 
   it('the timeline says who got each round, by name and channel', async () => {

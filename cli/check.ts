@@ -33,6 +33,17 @@ export async function readiness(request: CheckRequest): Promise<{ findings: Find
   try {
     config = readOrganisation(request.configPath);
   } catch (error) {
+    const unreadable = (error as NodeJS.ErrnoException).code;
+    if (unreadable === 'ENOENT' || unreadable === 'EISDIR' || unreadable === 'EACCES') {
+      const finding: Finding = {
+        area: 'policy',
+        verdict: 'fail',
+        check: `${request.configPath} loads`,
+        detail: `the file cannot be read (${unreadable})`,
+        fix: 'give the path of the organisation YAML with --config (see config/organisation.yaml)',
+      };
+      return { findings: [finding], notes: [] };
+    }
     if (!(error instanceof ConfigError)) throw error;
     const findings = error.problems.map((problem): Finding => ({
       area: 'policy',

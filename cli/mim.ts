@@ -69,7 +69,7 @@ class CliError extends Error {}
 
 /** --weeks: a whole number of weeks from 1 to 52. */
 function weeksOption(value: string): number {
-  const weeks = Number(value);
+  const weeks = /^\d{1,2}$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(weeks) || weeks < 1 || weeks > 52)
     throw new InvalidArgumentError('expected whole weeks from 1 to 52, such as 8');
   return weeks;
@@ -235,11 +235,11 @@ program
       by: o.by,
       impact: o.impact,
       urgency: o.urgency,
-      drill: o.audience ? { audiences: o.audience } : {},
+      drill: o.audience ? { audiences: [...new Set(o.audience)] } : {},
       idempotencyKey: randomUUID(),
     });
     console.log(
-      `Drill ${result.incidentId} ${result.outcome}: the on-call MIM is paged now, every message marked [DRILL]${o.audience ? `, told to ${o.audience.join(', ')} only` : ''}. Follow it with: mim show ${result.incidentId}`,
+      `Drill ${result.incidentId} ${result.outcome}: the on-call MIM is paged now, every message marked [DRILL]${o.audience ? `, told to ${[...new Set(o.audience)].join(', ')} only` : ''}. Follow it with: mim show ${result.incidentId}`,
     );
   });
 
@@ -443,6 +443,7 @@ program
   .option('--json', 'print the findings as JSON')
   .action(async (o: { config: string; weeks: number; at?: string; stack?: string; region?: string; json?: boolean }) => {
     const sandbox = o.stack ? undefined : sandboxInfo();
+    const told: string[] = [];
     const { findings, notes } = await readiness({
       configPath: o.config,
       weeks: o.weeks,
@@ -456,11 +457,12 @@ program
           throw new CliError(
             `--at "${o.at}" ${read.error}; write e.g. "2026-12-20 09:00" (${config.rota.timeZone}) or 2026-12-20T09:00Z`,
           );
+        if ('note' in read) told.push(`--at: ${read.note}.`);
         return read.at;
       },
     });
-    if (o.json) console.log(JSON.stringify({ ready: ready(findings), findings, notes }, null, 2));
-    else console.log([findingsText(findings), ...notes.map((n) => `\n${n}`)].join('\n'));
+    if (o.json) console.log(JSON.stringify({ ready: ready(findings), findings, notes: [...told, ...notes] }, null, 2));
+    else console.log([...told, findingsText(findings), ...notes.map((n) => `\n${n}`)].join('\n'));
     if (!ready(findings)) process.exitCode = 1;
   });
 

@@ -55,7 +55,10 @@ const pass = (check: string, detail: string): Finding => ({ area: AREA, verdict:
 const fail = (check: string, detail: string, fix: string): Finding => ({ area: AREA, verdict: 'fail', check, detail, fix });
 const warn = (check: string, detail: string, fix: string): Finding => ({ area: AREA, verdict: 'warn', check, detail, fix });
 
-/** A check whose call failed: said, with the permission it needs. */
+/** Errors that say the caller may not make the call, as the AWS services name them. */
+const REFUSED = /AccessDenied|AuthorizationError|UnauthorizedOperation|NotAuthorized/i;
+
+/** A check whose call failed: said, with the permission it needs when that was why, else what to look at. */
 async function attempt(check: string, permission: string, run: () => Promise<Finding[]>): Promise<Finding[]> {
   try {
     return await run();
@@ -65,7 +68,9 @@ async function attempt(check: string, permission: string, run: () => Promise<Fin
       fail(
         check,
         `could not be checked: ${name}: ${message.slice(0, 200)}`,
-        `allow ${permission} to whoever runs mim check (or run it where that is allowed)`,
+        REFUSED.test(name)
+          ? `allow ${permission} to whoever runs mim check (or run it where that is allowed)`
+          : 'check the credentials (not expired), the region (--region) and the network, then run mim check again',
       ),
     ];
   }

@@ -225,7 +225,17 @@ export const configSchema = z
           at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time of day such as 10:00'),
           by: personId,
           audiences: z.array(z.string().min(1)).min(1).optional(),
-          cancelled: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a day such as 2027-01-05')).default([]),
+          cancelled: z
+            .array(
+              z
+                .string()
+                .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a day such as 2027-01-05')
+                .refine(
+                  (day) => new Date(`${day}T00:00:00Z`).toISOString().startsWith(day),
+                  'is not a day of the calendar (such as 2027-01-05)',
+                ),
+            )
+            .default([]),
           atNight: z.boolean().default(false),
         }),
       )

@@ -4,6 +4,7 @@ import { formatDuration } from './duration';
 import { type Notice, renderEmail, renderSms } from './messages';
 import { previews } from './preview';
 import { smsPricePrefix } from './cost';
+import { drillDay, drillDecision, nextOccurrence } from './drills';
 import { overrideInstant, whoIsOnCall } from './roster';
 import { smsSegments } from './sms';
 import { type TemplateName, templateView, unknownNames } from './templates';
@@ -343,6 +344,8 @@ function checkPolicy(config: OrganisationConfig, now: Date): Finding[] {
     ),
   );
 
+  findings.push(...checkDrills(config, now));
+
   const broken: string[] = [];
   const unknown: string[] = [];
   const all = previews(config, now);
@@ -388,6 +391,40 @@ function checkPolicy(config: OrganisationConfig, now: Date): Finding[] {
           ),
   );
   return findings;
+}
+
+/** Scheduled drills that would not do what they say: skipped every time at night, or cancelled on a day they do not run. */
+function checkDrills(config: OrganisationConfig, now: Date): Finding[] {
+  if (config.drills.length === 0) return [];
+  const area: Area = 'policy';
+  const zone = config.rota.timeZone;
+  const odd: string[] = [];
+  for (const drill of config.drills) {
+    const next = nextOccurrence(drill, zone, now);
+    const decision = drillDecision(config, { ...drill, cancelled: [] }, next);
+    if ('skip' in decision) odd.push(`${decision.skip} (next on ${drillDay(config, next)})`);
+    // A day that is not one of the drill's cancels nothing.
+    for (const day of drill.cancelled) {
+      const start = DateTime.fromISO(day, { zone }).startOf('day').toJSDate();
+      if (drillDay(config, nextOccurrence(drill, zone, new Date(start.getTime() - 1))) !== day)
+        odd.push(`drill ${drill.name} does not run on ${day} (${drill.on}), so cancelling it there cancels nothing`);
+    }
+  }
+  return [
+    odd.length
+      ? problem(
+          area,
+          'warn',
+          'scheduled drills run',
+          odd.join('; '),
+          'move the drill to the day time, set atNight: true, or correct the cancelled day',
+        )
+      : pass(
+          area,
+          'scheduled drills run',
+          config.drills.map((d) => `${d.name}: next on ${drillDay(config, nextOccurrence(d, zone, now))} at ${d.at}`).join('; '),
+        ),
+  ];
 }
 
 /** A config that fails a readiness check: `cdk synth` and `cdk deploy` stop on it (not on warnings). */

@@ -75,7 +75,7 @@ const declaration = z.object({
   drill: z
     .strictObject({
       audiences: z
-        .array(z.string().min(1).max(NAME_MAX))
+        .array(z.string().min(1, 'drill.audiences: an audience name is empty').max(NAME_MAX))
         .min(1, 'drill.audiences names at least one audience, or is left out to tell every audience')
         .max(20)
         .optional(),

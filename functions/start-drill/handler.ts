@@ -15,6 +15,7 @@ export const handler = lambda(async (event: unknown) => {
     return { outcome: 'ignored' };
   }
   const outcome = await startScheduledDrill(app, parsed.data);
-  if ('skipped' in outcome) logger.info('scheduled drill skipped', { drill: parsed.data.drill, why: outcome.skipped });
+  // A drill that does not run is worth a look whoever reads the log: said at warning level.
+  if ('skipped' in outcome) logger.warn('scheduled drill skipped', { drill: parsed.data.drill, why: outcome.skipped });
   return outcome;
 });

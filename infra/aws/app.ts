@@ -1,6 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError } from '../../functions/core/config';
+import { NotReady } from '../../functions/core/readiness';
 import { flag, StageError, stageStack } from './stages';
 
 /*
@@ -21,7 +22,7 @@ try {
   if (flag(app, 'bundle') === false) app.node.setContext('aws:cdk:bundling-stacks', []);
   stageStack(app);
 } catch (error) {
-  if (error instanceof StageError || error instanceof ConfigError) fail(error.message);
+  if (error instanceof StageError || error instanceof ConfigError || error instanceof NotReady) fail(error.message);
   throw error;
 }
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -233,6 +233,20 @@ describe('mim check --stack: the deployed stage', () => {
   });
 });
 
+describe('mim check --stack: a call that fails for another reason', () => {
+  it('says to look at the credentials, region and network, not at a permission', async () => {
+    readyAccount();
+    ses.on(GetAccountCommand).rejects(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { name: 'Error' }));
+
+    const [account] = find(await checkStage(clients, stage), 'SES may send');
+
+    expect(account).toMatchObject({
+      verdict: 'fail',
+      fix: expect.stringMatching(/^check the credentials \(not expired\), the region/),
+    });
+  });
+});
+
 describe("mim check in the sandbox: its SES's account", () => {
   const { sandbox, driver } = useSandbox();
   const local = () =>

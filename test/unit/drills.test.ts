@@ -64,12 +64,21 @@ describe('scheduled drills', () => {
   it('a drill on a service, audience or person the config lacks, or on no day, is refused when the config loads', () => {
     const bad = withDrills([
       { name: 'one', service: 'billing', on: 'first tuesday', at: '10:00', by: 'irene' },
-      { name: 'two', service: 'payments', on: 'fifth tuesday', at: '25:00', by: 'zed', audiences: ['board'] },
+      {
+        name: 'two',
+        service: 'payments',
+        on: 'fifth tuesday',
+        at: '25:00',
+        by: 'zed',
+        audiences: ['board'],
+        cancelled: ['2027-02-30'],
+      },
     ]);
 
     expect(bad).toThrow(/drills\.0\.service: "billing" is not a service/);
     expect(bad).toThrow(/drills\.1\.on: expected a week and a day, such as "first tuesday"/);
     expect(bad).toThrow(/drills\.1\.at: expected a time of day such as 10:00/);
     expect(bad).toThrow(/drills\.1\.by: "zed" is not one of the people/);
+    expect(bad).toThrow(/drills\.1\.cancelled\.0: is not a day of the calendar/);
   });
 });

@@ -154,6 +154,25 @@ describe('mim check: the config', () => {
     expect(failed.detail).toContain('no-change: the SMS is empty');
   });
 
+  it('a scheduled drill that would be skipped at night every time, or cancelled on a day it does not run, is a warning', () => {
+    const drill = { service: 'payments', by: 'irene', on: 'first tuesday', atNight: false };
+    const config: OrganisationConfig = {
+      ...base,
+      drills: [
+        { ...drill, name: 'night', at: '03:00', cancelled: [] },
+        { ...drill, name: 'day', at: '10:00', cancelled: ['2027-01-06'] },
+      ],
+    };
+
+    const found = find(checkConfig(config, NOW), 'scheduled drills run');
+
+    expect(found.verdict).toBe('warn');
+    expect(found.detail).toContain('drill night would page');
+    expect(found.detail).toContain(
+      'drill day does not run on 2027-01-06 (first tuesday), so cancelling it there cancels nothing',
+    );
+  });
+
   it('the printed findings go by area, give each problem its fix, and end with the sum', () => {
     const config: OrganisationConfig = { ...base, bridge: { url: 'https://meet.example.com/mim' } };
 

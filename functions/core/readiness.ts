@@ -60,7 +60,8 @@ interface Span {
  */
 function instantsToCheck(config: OrganisationConfig, from: Date, until: Date): Date[] {
   const zone = config.rota.timeZone;
-  const points = new Set<number>();
+  // From now itself: the half hours start at the next one.
+  const points = new Set<number>([from.getTime()]);
   const start = DateTime.fromJSDate(from, { zone }).startOf('hour');
   for (let t = start; t.toJSDate() < until; t = t.plus({ minutes: 30 })) points.add(t.toMillis());
   for (const level of config.rota.levels) {

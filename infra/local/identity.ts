@@ -89,6 +89,21 @@ async function startEmulator(dir: string, wanted: number): Promise<{ child: Chil
   });
 }
 
+/**
+ * The emulator on the port asked for; or, when none was, on a port free a moment before: another
+ * process (a test file's server, beside it in the suite) may take that port in the moment between,
+ * and then another is tried, a few times.
+ */
+async function startOnAFreePort(dir: string, wanted: number): Promise<{ child: ChildProcess; url: string }> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startEmulator(dir, wanted);
+    } catch (error) {
+      if (wanted || attempt >= 5 || (error as { code?: string }).code !== 'EADDRINUSE') throw error;
+    }
+  }
+}
+
 /** The pool, its console client, its groups and every person of the config with the sandbox password: made once, kept with the data. */
 async function seed(client: CognitoIdentityProviderClient, dir: string, config: OrganisationConfig) {
   const kept = join(dir, 'pool.json');
@@ -157,7 +172,7 @@ export async function startIdentity(options: {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'mim-cognito-'));
   // A folder of its own, made for this run, goes with it.
   const tidy = () => (options.dir ? undefined : rmSync(dir, { recursive: true, force: true }));
-  const { child, url } = await startEmulator(dir, options.port);
+  const { child, url } = await startOnAFreePort(dir, options.port);
   try {
     const client = new CognitoIdentityProviderClient({
       endpoint: url,

@@ -58,11 +58,26 @@ export function scheduleCron(drill: ScheduledDrill): string {
 export const drillDay = (config: OrganisationConfig, at: Date) =>
   DateTime.fromJSDate(at, { zone: config.rota.timeZone }).toISODate()!;
 
+/** A drill's turn that comes later than this after its time (Scheduler retries for up to a day) is skipped. */
+const LATE_MS = 3_600_000;
+
 /**
- * Whether the drill runs at this instant: not on a day it is cancelled, and not when the person its
- * page reaches first is at night in their zone (unless the drill is allowed to wake them).
+ * Whether the drill due at `at` runs when its turn comes (`now`, by default at once): not on a day it
+ * is cancelled, not when the person its page reaches first is at night in their zone (unless the
+ * drill is allowed to wake them), and not when the turn comes more than an hour late, when the
+ * night check and the time to acknowledge would both be off.
  */
-export function drillDecision(config: OrganisationConfig, drill: ScheduledDrill, at: Date): { run: true } | { skip: string } {
+export function drillDecision(
+  config: OrganisationConfig,
+  drill: ScheduledDrill,
+  at: Date,
+  now: Date = at,
+): { run: true } | { skip: string } {
+  if (now.getTime() - at.getTime() > LATE_MS) {
+    return {
+      skip: `drill ${drill.name} of ${at.toISOString()} came too late (${Math.round((now.getTime() - at.getTime()) / 60_000)} min): run it by hand with mim drill if it is still wanted`,
+    };
+  }
   const day = drillDay(config, at);
   if (drill.cancelled.includes(day)) return { skip: `drill ${drill.name} is cancelled on ${day} (drills[].cancelled)` };
   const first = whoIsOnCall(config, at)[0]?.people[0];

@@ -21,7 +21,7 @@ export async function startScheduledDrill(app: App, turn: DrillTurn): Promise<Dr
   const drill = app.config.drills.find((d) => d.name === turn.drill);
   if (!drill) return { skipped: `no drill is named ${turn.drill} in the config (removed since it was scheduled?)` };
   const at = new Date(turn.scheduledTime);
-  const decision = drillDecision(app.config, drill, at);
+  const decision = drillDecision(app.config, drill, at, app.clock.now());
   if ('skip' in decision) return { skipped: decision.skip };
   const declared = await declareIncident(
     app,

@@ -61,6 +61,18 @@ describe('scheduled drills', () => {
     expect(allowed).toEqual({ run: true });
   });
 
+  it('a turn that comes more than an hour after its time (a retry) is skipped, saying how to run it by hand', () => {
+    const at = new Date('2027-01-05T10:00:00Z');
+
+    const late = drillDecision(base, drill(), at, new Date('2027-01-05T13:00:00Z'));
+    const prompt = drillDecision(base, drill(), at, new Date('2027-01-05T10:02:00Z'));
+
+    expect(late).toEqual({
+      skip: 'drill monthly of 2027-01-05T10:00:00.000Z came too late (180 min): run it by hand with mim drill if it is still wanted',
+    });
+    expect(prompt).toEqual({ run: true });
+  });
+
   it('a drill on a service, audience or person the config lacks, or on no day, is refused when the config loads', () => {
     const bad = withDrills([
       { name: 'one', service: 'billing', on: 'first tuesday', at: '10:00', by: 'irene' },

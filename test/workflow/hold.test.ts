@@ -136,8 +136,13 @@ describe('workflow: a hold before paging (intake.holdFor) for flapping alarms', 
 
     await outwait(id);
     await driver().waitForTimeline(id, 'paged');
+    // The page is on the timeline before PageMim returns: the wait for an answer comes just after.
+    const path = await driver().waitFor('the wait for an answer to the page', async () => {
+      const states = await driver().statePath(id);
+      return states.includes('AwaitAcknowledgement') ? states : undefined;
+    });
 
-    expect((await driver().statePath(id)).slice(0, 7)).toEqual([...HELD, 'PageMim', 'AwaitAcknowledgement']);
+    expect(path.slice(0, 7)).toEqual([...HELD, 'PageMim', 'AwaitAcknowledgement']);
     const { timeline } = await driver().incident(id);
     expect(timeline.find((e) => e.kind === 'hold-ended')!.summary).toBe('An alarm still fires at the end of the hold: paging');
   });

@@ -58,7 +58,7 @@ const sandbox = await startSandbox({ configPath });
 const clients = await import('../functions/adapters/clients');
 const { appContext } = await import('../functions/services/app');
 const { sendUpdate } = await import('../functions/services/lifecycle');
-const { stakeholders } = await import('../functions/services/audiences');
+const { stakeholders } = await import('../functions/core/audiences');
 const app = appContext();
 
 /** Every request each SDK client puts on the wire, retries included. */

@@ -9,6 +9,7 @@ import {
   type SNSClient,
 } from '@aws-sdk/client-sns';
 import { matchesAlarm } from '../core/alarm';
+import { largestRound } from '../core/audiences';
 import { type OrganisationConfig, senderAddress } from '../core/config';
 import { describeEstimate, type Finding, smsPerIncident } from '../core/readiness';
 
@@ -88,22 +89,6 @@ export async function checkStage(clients: StageClients, stage: Stage): Promise<F
 }
 
 /** The most emails one round sends: everyone a major priority's round reaches by email. */
-function largestRound(config: OrganisationConfig): number {
-  const major = [...config.criteria.major, ...config.criteria.candidate];
-  return Math.max(
-    ...config.services.map(
-      (s) =>
-        new Set([
-          s.owner,
-          ...s.stakeholders,
-          ...config.audiences
-            .filter((a) => a.priorities.some((p) => major.includes(p)) && a.channels.includes('email'))
-            .flatMap((a) => a.members),
-        ]).size,
-    ),
-  );
-}
-
 /**
  * The SES account: sending on, production access, a day's quota against the largest round, and the
  * config's pace against the account's rate. The one stage check the sandbox's SES can answer too.
@@ -131,7 +116,9 @@ export async function checkEmailAccount(ses: SESv2Client, config: OrganisationCo
           ),
     );
     const quota = answer.SendQuota;
-    const round = largestRound(config);
+    const round = Math.max(
+      ...[...config.criteria.major, ...config.criteria.candidate].map((p) => largestRound(config, p, 'email').people.length),
+    );
     if (quota?.Max24HourSend !== undefined && quota.MaxSendRate !== undefined) {
       const left = quota.Max24HourSend - (quota.SentLast24Hours ?? 0);
       found.push(

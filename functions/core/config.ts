@@ -36,7 +36,8 @@ const personId = z.string().min(1);
 const priority = z.enum(PRIORITIES);
 const level = z.enum(LEVELS);
 const byLevel = z.object({ high: priority, medium: priority, low: priority });
-const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+/** Weekdays as the config names them, Monday first (luxon's weekday is the index plus one). */
+export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 
 /** A webhook URL: HTTPS, or plain HTTP on loopback (a local receiver, for trying it out). */
 function webhookUrl(example: string) {

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { OrganisationConfig } from './config';
+import { type OrganisationConfig, WEEKDAYS } from './config';
 import { atNight } from './kpis';
 import { whoIsOnCall } from './roster';
 
@@ -12,7 +12,6 @@ import { whoIsOnCall } from './roster';
 export type ScheduledDrill = OrganisationConfig['drills'][number];
 
 const WEEKS = ['first', 'second', 'third', 'fourth', 'last'] as const;
-const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 
 function parts(drill: ScheduledDrill) {
   const [week, day] = drill.on.split(' ') as [(typeof WEEKS)[number], (typeof WEEKDAYS)[number]];

@@ -1,11 +1,12 @@
 import { DateTime } from 'luxon';
 import { type OrganisationConfig, type Person, PRIORITIES, type Priority } from './config';
+import { largestRound } from './audiences';
 import { formatDuration } from './duration';
 import { type Notice, renderEmail, renderSms } from './messages';
 import { previews } from './preview';
 import { smsPricePrefix } from './cost';
 import { drillDay, drillDecision, nextOccurrence } from './drills';
-import { overrideInstant, whoIsOnCall } from './roster';
+import { overrideInstant, parseHandoff, whoIsOnCall } from './roster';
 import { smsSegments } from './sms';
 import { type TemplateName, templateView, unknownNames } from './templates';
 
@@ -200,10 +201,7 @@ function checkHandoffs(config: OrganisationConfig, now: Date, until: Date): Find
   for (const level of config.rota.levels) {
     if (!level.rotation) continue;
     // A weekly rotation hands off on its day only ("monday 09:00"); a daily one every day.
-    const [first, second] = level.rotation.handoff.split(' ') as [string, string | undefined];
-    const time = second ?? first;
-    const weekday = second ? WEEKDAYS.indexOf(first.toLowerCase()) + 1 : undefined;
-    const [hour, minute] = time.split(':').map(Number) as [number, number];
+    const { time, hour, minute, weekday } = parseHandoff(level.rotation.handoff);
     for (let day = DateTime.fromJSDate(now, { zone }).startOf('day'); day.toJSDate() < until; day = day.plus({ days: 1 })) {
       if (weekday !== undefined && day.weekday !== weekday) continue;
       const problemKind = wallClockProblem(day, hour, minute, zone);
@@ -243,8 +241,6 @@ function wallClockProblem(day: DateTime, hour: number, minute: number, zone: str
   if (t.getPossibleOffsets().length > 1) return 'happens twice (the clocks go back)';
   return undefined;
 }
-
-const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
 
 /** How long between updates counts as sensible for a major incident: ITIL practice is 15 to 60 minutes. */
 const MAJOR_CADENCE = { least: 10 * 60, most: 60 * 60 };
@@ -400,8 +396,10 @@ function checkDrills(config: OrganisationConfig, now: Date): Finding[] {
   const area: Area = 'policy';
   const zone = config.rota.timeZone;
   const odd: string[] = [];
+  const upcoming: string[] = [];
   for (const drill of config.drills) {
     const next = nextOccurrence(drill, zone, now);
+    upcoming.push(`${drill.name}: next on ${drillDay(config, next)} at ${drill.at}`);
     const decision = drillDecision(config, { ...drill, cancelled: [] }, next);
     if ('skip' in decision) odd.push(`${decision.skip} (next on ${drillDay(config, next)})`);
     // A day that is not one of the drill's cancels nothing.
@@ -420,11 +418,7 @@ function checkDrills(config: OrganisationConfig, now: Date): Finding[] {
           odd.join('; '),
           'move the drill to the day time, set atNight: true, or correct the cancelled day',
         )
-      : pass(
-          area,
-          'scheduled drills run',
-          config.drills.map((d) => `${d.name}: next on ${drillDay(config, nextOccurrence(d, zone, now))} at ${d.at}`).join('; '),
-        ),
+      : pass(area, 'scheduled drills run', upcoming.join('; ')),
   ];
 }
 
@@ -488,15 +482,7 @@ export function smsPerIncident(config: OrganisationConfig, priority: Priority, a
   const samples = previews(config, at);
   const segmentsOf = (name: TemplateName) => smsSegments(renderSms(samples[name](), config)).count;
   const price = (phone: string) => config.costs.sms[smsPricePrefix(config.costs, phone)] ?? config.costs.sms.default;
-  const audience = config.audiences
-    .filter((a) => a.priorities.includes(priority) && a.channels.includes('sms'))
-    .flatMap((a) => a.members);
-  const texted = (owner: string) =>
-    [...new Set([...audience, owner])]
-      .map((id) => config.people[id])
-      .filter((p): p is NonNullable<typeof p> => Boolean(p?.phone));
-  const service = config.services.reduce((most, s) => (texted(s.owner).length > texted(most.owner).length ? s : most));
-  const people = texted(service.owner);
+  const { service, people } = largestRound(config, priority, 'sms');
   const updates = Math.floor((hours * 3600) / config.cadence[priority]);
   const roundSegments = segmentsOf('initial') + updates * segmentsOf('update') + segmentsOf('resolution');
   const mim = whoIsOnCall(config, at)[0]!.people[0]!;
@@ -506,7 +492,7 @@ export function smsPerIncident(config: OrganisationConfig, priority: Priority, a
   return {
     priority,
     hours,
-    service: service.name,
+    service,
     messages: 2 + updates + people.length * (updates + 2),
     segments: mimSegments + people.length * roundSegments,
     usd,

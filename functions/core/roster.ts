@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { type EscalationLevel, type OrganisationConfig, type Person, personById, type RotaOverride } from './config';
+import { type EscalationLevel, type OrganisationConfig, type Person, personById, type RotaOverride, WEEKDAYS } from './config';
 
 export interface OnCallLevel {
   level: number;
@@ -10,15 +10,14 @@ export interface OnCallLevel {
   override?: { standsInFor: Person[]; until: string; note?: string };
 }
 
-const WEEKDAY_NUMBER: Record<string, number> = {
-  monday: 1,
-  tuesday: 2,
-  wednesday: 3,
-  thursday: 4,
-  friday: 5,
-  saturday: 6,
-  sunday: 7,
-};
+/** A hand-off, "09:00" or "monday 09:00": its time and, for a weekly one on a named day, luxon's weekday number. */
+export function parseHandoff(handoff: string): { time: string; hour: number; minute: number; weekday?: number } {
+  const [dayOrTime, maybeTime] = handoff.split(' ') as [string, string | undefined];
+  const time = maybeTime ?? dayOrTime;
+  const [hour, minute] = time.split(':').map(Number) as [number, number];
+  const weekday = maybeTime ? WEEKDAYS.indexOf(dayOrTime as (typeof WEEKDAYS)[number]) + 1 : undefined;
+  return { time, hour, minute, ...(weekday ? { weekday } : {}) };
+}
 
 type Rotation = NonNullable<EscalationLevel['rotation']>;
 
@@ -27,14 +26,9 @@ type Rotation = NonNullable<EscalationLevel['rotation']>;
  * so the count of shifts is taken in local calendar days, which keeps 09:00 at 09:00 across DST.
  */
 function holderOf(rotation: Rotation, zone: string, at: Date): string {
-  const [dayOrTime, maybeTime] = rotation.handoff.split(' ');
-  const time = maybeTime ?? dayOrTime!;
-  const [hour, minute] = time.split(':').map(Number) as [number, number];
+  const { hour, minute, weekday } = parseHandoff(rotation.handoff);
   let first = DateTime.fromISO(rotation.start, { zone }).set({ hour, minute, second: 0, millisecond: 0 });
-  if (rotation.every === 'week' && maybeTime) {
-    const weekday = WEEKDAY_NUMBER[dayOrTime!]!;
-    first = first.plus({ days: (weekday - first.weekday + 7) % 7 });
-  }
+  if (rotation.every === 'week' && weekday) first = first.plus({ days: (weekday - first.weekday + 7) % 7 });
   const local = DateTime.fromJSDate(at, { zone });
   const shiftDays = rotation.every === 'week' ? 7 : 1;
   // Calendar days between the local dates, corrected when today's hand-off has not happened yet.

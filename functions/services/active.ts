@@ -14,7 +14,7 @@ import { entry } from '../core/timeline';
 import { updateRound } from '../core/transitions';
 import type { App } from './app';
 import { feedbackLinkUntil } from './insight';
-import { feedbackAudience, peopleReached, type Recipient } from './audiences';
+import { feedbackAudience, peopleReached, type Recipient } from '../core/audiences';
 import { load, waitFor, broadcast, briefMim, type StepResult } from './steps';
 
 /*

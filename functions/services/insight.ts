@@ -5,7 +5,7 @@ import { incidentKpis } from '../core/kpis';
 import { formatTime } from '../core/messages';
 import { entry, type TimelineEntry } from '../core/timeline';
 import { report, type Report } from '../core/report';
-import { feedbackAudience } from './audiences';
+import { feedbackAudience } from '../core/audiences';
 import { openActionItems } from './follow-up';
 import type { App } from './app';
 import { type UsageAdded, usedSoFar } from '../adapters/meter';

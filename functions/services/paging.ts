@@ -7,7 +7,7 @@ import { stopTakingAlarms } from './intake';
 import { feedbackLinkUntil, recordOutcome } from './insight';
 import { entry } from '../core/timeline';
 import type { App } from './app';
-import { describeDeliveries, owners, stakeholders } from './audiences';
+import { describeDeliveries, owners, stakeholders } from '../core/audiences';
 import { load, waitFor, notify, told, WAR_ROOM, BOTH, type StepResult } from './steps';
 
 /*

@@ -6,7 +6,7 @@ import { type Notice, zoneOf } from '../core/messages';
 import { entry, type TimelineKind } from '../core/timeline';
 import type { Channel } from '../core/config';
 import type { App } from './app';
-import { describeDeliveries, type Recipient, stakeholders, whoGotWhat } from './audiences';
+import { describeDeliveries, type Recipient, stakeholders, whoGotWhat } from '../core/audiences';
 
 /*
  * What every step of the lifecycle shares: its result, loading the incident, how long its wait is,

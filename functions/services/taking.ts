@@ -6,7 +6,7 @@ import { entry } from '../core/timeline';
 import { transition, type Transition } from '../core/transitions';
 import type { Delivery } from '../adapters/notifier';
 import type { App } from './app';
-import { describeDeliveries, priorityAudience } from './audiences';
+import { describeDeliveries, priorityAudience } from '../core/audiences';
 import { load, waitFor, notify, told, WAR_ROOM, BOTH, briefMim, type StepResult } from './steps';
 
 /*

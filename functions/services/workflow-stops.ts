@@ -8,7 +8,7 @@ import { entry } from '../core/timeline';
 import { describeStop, STOPPED_STATUSES } from '../core/workflow-stop';
 import { UnknownIncident } from './actions';
 import type { App } from './app';
-import { describeDeliveries, whoGotWhat } from './audiences';
+import { describeDeliveries, whoGotWhat } from '../core/audiences';
 
 /**
  * EventBridge's "Step Functions Execution Status Change" event, as far as it is read here. Its detail

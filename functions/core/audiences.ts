@@ -1,7 +1,10 @@
-import type { ChatChannel } from '../core/chat';
-import type { Channel, OrganisationConfig, Person } from '../core/config';
-import { findPerson, personById } from '../core/config';
-import type { Incident } from '../core/incident';
+import type { ChatChannel } from './chat';
+import type { Channel, OrganisationConfig, Person, Priority } from './config';
+import { findPerson, personById } from './config';
+import type { Incident } from './incident';
+
+/** What decides who hears of an incident: its service, priority and, for a drill, the audiences it names. */
+type Heard = Pick<Incident, 'service' | 'priority' | 'drill'>;
 
 export interface Recipient {
   person: Person;
@@ -23,7 +26,7 @@ function merge(list: Recipient[]): Recipient[] {
  * Who hears about a major incident: audiences for its priority, the service's owner and stakeholders;
  * for a drill told to named audiences, their members alone.
  */
-export function stakeholders(config: OrganisationConfig, incident: Incident): Recipient[] {
+export function stakeholders(config: OrganisationConfig, incident: Heard): Recipient[] {
   if (incident.drill?.audiences) return merge(drillAudience(config, incident.drill.audiences));
   const service = config.services.find((s) => s.name === incident.service);
   return merge([
@@ -33,13 +36,33 @@ export function stakeholders(config: OrganisationConfig, incident: Incident): Re
   ]);
 }
 
+/**
+ * The largest round of notices to stakeholders at a priority on a channel: the service whose round
+ * reaches the most people, and those people (on SMS, those with a phone). What the readiness check
+ * holds against the account's quotas and spend.
+ */
+export function largestRound(
+  config: OrganisationConfig,
+  priority: Priority,
+  channel: Channel,
+): { service: string; people: Person[] } {
+  return config.services
+    .map((s) => ({
+      service: s.name,
+      people: stakeholders(config, { service: s.name, priority })
+        .filter((r) => r.channels.includes(channel) && (channel !== 'sms' || r.person.phone))
+        .map((r) => r.person),
+    }))
+    .reduce((most, round) => (round.people.length > most.people.length ? round : most));
+}
+
 /** Who hears of a priority change: everyone who hears of the incident at either priority. */
-export function priorityAudience(config: OrganisationConfig, before: Incident, after: Incident): Recipient[] {
+export function priorityAudience(config: OrganisationConfig, before: Heard, after: Heard): Recipient[] {
   return merge([...stakeholders(config, before), ...stakeholders(config, after)]);
 }
 
 /** Who hears that an incident is not major: the owner, the reporter and the audiences for its priority (by email). */
-export function owners(config: OrganisationConfig, incident: Incident): Recipient[] {
+export function owners(config: OrganisationConfig, incident: Heard & Pick<Incident, 'declaredBy'>): Recipient[] {
   if (incident.drill?.audiences) {
     return merge(drillAudience(config, incident.drill.audiences).map((r) => ({ ...r, channels: ['email'] as Channel[] })));
   }
@@ -59,7 +82,7 @@ function drillAudience(config: OrganisationConfig, names: string[]): Recipient[]
     .flatMap((a) => a.members.map((id) => ({ person: personById(config, id), channels: a.channels })));
 }
 
-function audienceMembers(config: OrganisationConfig, incident: Incident): Recipient[] {
+function audienceMembers(config: OrganisationConfig, incident: Heard): Recipient[] {
   return config.audiences
     .filter((a) => incident.priority && a.priorities.includes(incident.priority))
     .flatMap((a) => a.members.map((id) => ({ person: personById(config, id), channels: a.channels })));
@@ -85,7 +108,7 @@ export function describeDeliveries(deliveries: DeliveryOutcome[]): string {
 }
 
 /** Who is asked whether an incident was the right call, beside those paged: the feedback audiences' members. */
-export function feedbackAudience(config: OrganisationConfig, incident: Incident): string[] {
+export function feedbackAudience(config: OrganisationConfig, incident: Heard): string[] {
   const names = config.feedback?.audiences ?? ['leadership'];
   const heard = new Set(stakeholders(config, incident).map((r) => r.person.id));
   return [...new Set(config.audiences.filter((a) => names.includes(a.name)).flatMap((a) => a.members))].filter((id) =>

@@ -2,6 +2,7 @@ import type { ChatChannel } from './chat';
 import type { Channel, OrganisationConfig, Person, Priority } from './config';
 import { findPerson, personById } from './config';
 import type { Incident } from './incident';
+import { singleLine } from './text';
 
 /** What decides who hears of an incident: its service, priority and, for a drill, the audiences it names. */
 type Heard = Pick<Incident, 'service' | 'priority' | 'drill'>;
@@ -73,6 +74,14 @@ export function owners(config: OrganisationConfig, incident: Heard & Pick<Incide
     ...(reporter ? [{ person: reporter, channels: ['email'] as Channel[] }] : []),
     ...audienceMembers(config, incident).map((r) => ({ person: r.person, channels: ['email'] as Channel[] })),
   ]);
+}
+
+/** What is wrong with audience names a drill was given: those not in the config, and the ones that are. */
+export function unknownAudiences(config: OrganisationConfig, names: string[]): string | undefined {
+  const unknown = names.filter((name) => !config.audiences.some((a) => a.name === name));
+  return unknown.length
+    ? `${unknown.map((n) => JSON.stringify(singleLine(n))).join(', ')} is not an audience of the config; its audiences are ${config.audiences.map((a) => a.name).join(', ')}`
+    : undefined;
 }
 
 /** The members of the audiences a drill names, on each audience's channels, whatever its priorities. */

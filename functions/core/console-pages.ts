@@ -24,7 +24,7 @@ label{display:block;font-weight:bold;margin:12px 0 4px}input,select{font:inherit
 main button{margin-top:16px;padding:10px 20px;font:bold 16px Arial,sans-serif;background:#7a0016;color:#fff;border:0;border-radius:4px;cursor:pointer}
 .error{color:#a0001c;font-weight:bold}dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px}dt{font-weight:bold}dd{margin:0;min-width:0;overflow-wrap:anywhere}
 details{border:1px solid #ccc;border-radius:4px;margin:8px 0;padding:8px 12px}summary{font-weight:bold;cursor:pointer}
-textarea{font:inherit;padding:8px;width:100%;box-sizing:border-box}fieldset{border:0;padding:0;margin:12px 0 0}legend{font-weight:bold}label.choice{font-weight:normal}
+textarea{font:inherit;padding:8px;width:100%;box-sizing:border-box}fieldset{border:0;padding:0;margin:12px 0 0}legend{font-weight:bold}label.choice{font-weight:normal}label.choice input{width:auto;margin-right:6px}
 .notice{background:#eef6ee;border-left:4px solid #2e7d32;padding:8px 12px}a:focus,button:focus,input:focus{outline:3px solid #ffbf47}
 @media (max-width:640px){thead{display:none}tr{display:block;border-bottom:2px solid #999;padding:6px 0}td{display:block;border:0;padding:2px 8px}td::before{content:attr(data-label) ": ";font-weight:bold}}`;
 
@@ -241,6 +241,9 @@ export interface DeclareForm {
   urgency?: string;
   title?: string;
   description?: string;
+  /** A drill, told to these audiences only when any are named. */
+  drill?: boolean;
+  audiences?: string[];
 }
 
 export interface DryRun {
@@ -284,6 +287,16 @@ ${select('impact', 'Impact', LEVELS, v.impact, "from the service's tier")}
 ${select('urgency', 'Urgency', LEVELS, v.urgency, "the criteria's default")}
 <label for="title">Title: what is happening, in a line</label><input id="title" name="title" maxlength="200" value="${escapeHtml(v.title ?? '')}">
 <label for="description">What you see (optional)</label><textarea id="description" name="description" rows="4" maxlength="4000">${escapeHtml(v.description ?? '')}</textarea>
+<fieldset><legend>Drill</legend>
+<label class="choice"><input type="checkbox" name="drill" value="yes"${v.drill ? ' checked' : ''}> A drill: a practice through the real lifecycle, every message marked [DRILL]</label>
+<p class="muted">Tell only these audiences (none ticked: every audience, the service's owner and stakeholders, as for a real one):</p>
+${config.audiences
+  .map(
+    (a) =>
+      `<label class="choice"><input type="checkbox" name="audience" value="${escapeHtml(a.name)}"${v.audiences?.includes(a.name) ? ' checked' : ''}> ${escapeHtml(a.name)} <span class="muted">(${escapeHtml(a.members.map((id) => config.people[id]?.name ?? id).join(', '))})</span></label>`,
+  )
+  .join('\n')}
+</fieldset>
 <button type="submit" name="intent" value="check">Check the classification</button> <button type="submit" name="intent" value="declare">Declare</button>
 </form>`,
     viewer,

@@ -2,13 +2,14 @@ import { z } from 'zod';
 import { LEVELS } from '../core/config';
 import { INCIDENT_ID_PATTERN } from '../core/ids';
 import type { Incident, MimAction } from '../core/incident';
+import { unknownAudiences } from '../core/audiences';
 import { singleLine } from '../core/text';
 import { isCalendarDay } from '../core/roster';
 import { ActionRefused, submitAction, UnknownIncident } from '../services/actions';
 import type { App } from '../services/app';
 import { declareIncident } from '../services/intake';
 import { RedriveRefused, redriveWorkflow } from '../services/workflow-stops';
-import { ACTION_FIELDS, details, optionalText, text } from './action-fields';
+import { ACTION_FIELDS, details, MAX_DRILL_AUDIENCES, NAME_MAX, optionalText, text } from './action-fields';
 import { crossSite, forPeople, html, json, problem, type HttpRequest, type HttpResponse } from './http';
 import { messagePage } from '../core/pages';
 import type { RouteAccess, RouteKey } from './route-table';
@@ -41,8 +42,6 @@ function keyHeader(req: HttpRequest): string | undefined | HttpResponse {
 /** A string that must be given and not empty; `message` says what to give, whichever it was. */
 const required = (message: string) => z.string({ error: message }).min(1, message);
 
-/** Longer than any person id or service name in a config; what becomes part of a key stays short. */
-const NAME_MAX = 200;
 /** A title is a line (AWS Incident Manager's titles stop at 200 too); the detail goes in updates. */
 const TITLE_MAX = 200;
 
@@ -77,7 +76,7 @@ const declaration = z.object({
       audiences: z
         .array(z.string().min(1, 'drill.audiences: an audience name is empty').max(NAME_MAX))
         .min(1, 'drill.audiences names at least one audience, or is left out to tell every audience')
-        .max(20)
+        .max(MAX_DRILL_AUDIENCES)
         .optional(),
     })
     .optional(),
@@ -216,14 +215,8 @@ async function declare(app: App, req: HttpRequest, now: Date): Promise<HttpRespo
       `service "${d.service}" is not in the config; known services: ${app.config.services.map((s) => s.name).join(', ')}`,
     );
   }
-  const unknown = d.drill?.audiences?.filter((name) => !app.config.audiences.some((a) => a.name === name)) ?? [];
-  if (unknown.length > 0) {
-    return problem(
-      400,
-      'InvalidInput',
-      `drill.audiences: ${unknown.map((n) => JSON.stringify(singleLine(n))).join(', ')} is not an audience of the config; its audiences are ${app.config.audiences.map((a) => a.name).join(', ')}`,
-    );
-  }
+  const unknown = unknownAudiences(app.config, d.drill?.audiences ?? []);
+  if (unknown) return problem(400, 'InvalidInput', `drill.audiences: ${unknown}`);
   const refused = mayActAs(app, req, d.by);
   if (refused) return refused;
   const result = await declareIncident(

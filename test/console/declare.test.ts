@@ -64,6 +64,63 @@ describe('console: the service desk declares', () => {
     expect(posted.status).toBe(403);
   });
 
+  it('a drill declared from the console is marked as one and told to the ticked audience only', async () => {
+    const desk = await signedIn(sandbox(), 'desk');
+
+    const answer = await desk.post('/declare', [
+      ['service', 'payments'],
+      ['title', 'Quarterly practice'],
+      ['drill', 'yes'],
+      ['audience', 'leadership'],
+      ['intent', 'declare'],
+      ['key', 'drill-form-1'],
+    ]);
+    const id = /\/console\/incidents\/(INC-[\w-]+)$/.exec(answer.headers.get('location') ?? '')?.[1];
+    const { incident, timeline } = await driver().incident(id!);
+    const page = pageText(await (await desk.get(`/incidents/${id}`)).text());
+
+    expect(answer.status).toBe(303);
+    expect(incident.drill).toEqual({ audiences: ['leadership'] });
+    expect(timeline.find((e) => e.kind === 'declared')?.summary).toMatch(/^Drill declared by desk/);
+    expect(page).toContain('Drill declared as Service Desk.');
+    expect(page).toContain('DRILL, a practice: Quarterly practice');
+  });
+
+  it('audiences ticked without "A drill" are refused with what to do, and nothing is declared', async () => {
+    const desk = await signedIn(sandbox(), 'desk');
+    const before = await openIds();
+
+    const answer = await desk.post('/declare', [
+      ['service', 'payments'],
+      ['title', 'Meant as a drill'],
+      ['audience', 'leadership'],
+      ['intent', 'declare'],
+    ]);
+    const page = await answer.text();
+
+    expect(answer.status).toBe(400);
+    expect(pageText(page)).toContain('Audiences are chosen for a drill only: tick &quot;A drill&quot;');
+    expect(page).toContain('name="audience" value="leadership" checked');
+    expect(await openIds()).toEqual(before);
+  });
+
+  it('an audience the config does not have is refused, naming the ones it has', async () => {
+    const desk = await signedIn(sandbox(), 'desk');
+
+    const answer = await desk.post('/declare', [
+      ['service', 'payments'],
+      ['title', 'Drill for nobody'],
+      ['drill', 'yes'],
+      ['audience', 'board'],
+      ['intent', 'declare'],
+    ]);
+
+    expect(answer.status).toBe(400);
+    expect(pageText(await answer.text())).toContain(
+      '&quot;board&quot; is not an audience of the config; its audiences are leadership, service-desk',
+    );
+  });
+
   it('a declaration without a title says what to give, and keeps what was typed', async () => {
     const desk = await signedIn(sandbox(), 'desk');
 

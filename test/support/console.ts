@@ -2,8 +2,11 @@ import { AdminSetUserPasswordCommand, CognitoIdentityProviderClient } from '@aws
 import { SANDBOX_PASSWORD } from '../../infra/local/identity';
 import type { Sandbox } from '../../infra/local/sandbox';
 
+/** A form's fields: a list of pairs when a name repeats (checkboxes). */
+export type FormFields = Record<string, string> | Array<[string, string]>;
+
 /** A form posted as a browser would, from the console's own pages. */
-export const form = (fields: Record<string, string>, headers: Record<string, string> = {}): RequestInit => ({
+export const form = (fields: FormFields, headers: Record<string, string> = {}): RequestInit => ({
   method: 'POST',
   redirect: 'manual',
   headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin', ...headers },
@@ -43,7 +46,7 @@ export class Browser {
     return this.keep(await fetch(`${this.base}${path}`, { redirect: 'manual', headers: { cookie: this.cookie } }));
   }
 
-  async post(path: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+  async post(path: string, fields: FormFields, headers: Record<string, string> = {}): Promise<Response> {
     return this.keep(await fetch(`${this.base}${path}`, form(fields, { cookie: this.cookie, ...headers })));
   }
 }

@@ -2,6 +2,7 @@ import escapeHtml from 'escape-html';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { CONSOLE_MIM_ACTIONS, consoleActions, consoleRefusal } from '../../core/access';
+import { unknownAudiences } from '../../core/audiences';
 import { explainClassification } from '../../core/classify';
 import { LEVELS } from '../../core/config';
 import {
@@ -27,7 +28,7 @@ import { ActionRefused, submitAction } from '../../services/actions';
 import type { App } from '../../services/app';
 import { declareIncident } from '../../services/intake';
 import { RedriveRefused, redriveWorkflow } from '../../services/workflow-stops';
-import { details, optionalText } from '../action-fields';
+import { details, MAX_DRILL_AUDIENCES, NAME_MAX, optionalText } from '../action-fields';
 import { consoleHtml, crossSite, html, type HttpRequest, type HttpResponse } from '../http';
 import type { RouteCall } from '../routes';
 import { CONSOLE_SCRIPT } from './script';
@@ -168,7 +169,17 @@ const declaration = z.object({
   description: optionalText,
   key: z.string().max(128).optional(),
   intent: z.enum(['check', 'declare'], { error: 'Use a button of the form' }).default('check'),
+  drill: z.literal('yes', { error: 'Tick "A drill" or leave it' }).optional(),
+  /** Checkboxes of the config's audiences: never more than it has (checked against its names below). */
+  audience: z.array(z.string().max(NAME_MAX)).max(MAX_DRILL_AUDIENCES, 'Tick audiences of the form').default([]),
 });
+
+/** What is wrong with the drill's part of the form: audiences only for a drill, and only the config's. */
+function drillAudienceError(app: App, drill: boolean, audiences: string[]): string | undefined {
+  if (audiences.length && !drill)
+    return 'Audiences are chosen for a drill only: tick "A drill", or untick the audiences (a real incident tells every audience)';
+  return unknownAudiences(app.config, audiences);
+}
 
 const mayDeclare = (viewer: SignedInViewer) => viewer.roles.includes('service-desk') || viewer.roles.includes('mim');
 
@@ -185,23 +196,28 @@ const declareForm = signedInPage(async (app, { viewer }) =>
 const declare = signedInPage(async (app, { req, viewer, now }) => {
   if (crossSite(req)) return refusedCrossSite('Declare');
   if (!mayDeclare(viewer)) return notYours(viewer, 'declare incidents');
-  const raw = Object.fromEntries(new URLSearchParams(req.body));
+  const params = new URLSearchParams(req.body);
+  const fields: Record<string, string | undefined> = Object.fromEntries(params);
+  const audience = params.getAll('audience');
   const values = {
-    service: raw.service,
-    impact: raw.impact,
-    urgency: raw.urgency,
-    title: raw.title,
-    description: raw.description,
+    service: fields.service,
+    impact: fields.impact,
+    urgency: fields.urgency,
+    title: fields.title,
+    description: fields.description,
+    drill: fields.drill === 'yes',
+    audiences: audience.slice(0, MAX_DRILL_AUDIENCES),
   };
-  const formKey = raw.key?.slice(0, 128) || newKey();
-  const read = declaration.safeParse(raw);
+  const formKey = fields.key?.slice(0, 128) || newKey();
+  const read = declaration.safeParse({ ...fields, audience });
   const service = read.success ? app.config.services.find((s) => s.name === read.data.service) : undefined;
-  if (!read.success || !service) {
-    const error = read.success
+  const error = !read.success
+    ? read.error.issues[0]!.message
+    : !service
       ? `Choose a service of the config: ${app.config.services.map((s) => s.name).join(', ')}`
-      : read.error.issues[0]!.message;
-    return consoleHtml(400, declarePage(app.config, viewer, { values, error, formKey }));
-  }
+      : drillAudienceError(app, read.data.drill === 'yes', read.data.audience);
+  if (error || !read.success || !service)
+    return consoleHtml(400, declarePage(app.config, viewer, { values, error: error ?? '', formKey }));
   const d = read.data;
   const levels = { ...(d.impact ? { impact: d.impact } : {}), ...(d.urgency ? { urgency: d.urgency } : {}) };
   if (d.intent === 'check') {
@@ -216,13 +232,16 @@ const declare = signedInPage(async (app, { req, viewer, now }) => {
       declaredBy: viewer.id,
       ...(d.description ? { description: d.description } : {}),
       ...levels,
+      ...(d.drill ? { drill: d.audience.length ? { audiences: [...new Set(d.audience)] } : {} } : {}),
       idempotencyKey: `console#${viewer.id}#${formKey}`,
       channel: 'console',
     },
     now,
   );
   const said =
-    result.outcome === 'opened' ? `Declared as ${viewer.name}.` : 'This form was already sent: here is the incident it declared.';
+    result.outcome === 'opened'
+      ? `${d.drill ? 'Drill declared' : 'Declared'} as ${viewer.name}.`
+      : 'This form was already sent: here is the incident it declared.';
   return redirect(`/console/incidents/${result.incidentId}`, [flash(app, said)]);
 });
 

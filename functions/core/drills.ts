@@ -19,8 +19,12 @@ function parts(drill: ScheduledDrill) {
   return { week, weekday: WEEKDAYS.indexOf(day) + 1, hour, minute };
 }
 
-/** The drill's instant in a month (the month of `month`, in the zone). */
-function inMonth(drill: ScheduledDrill, zone: string, month: DateTime): DateTime {
+/**
+ * The drill's time in a month (the month of `month`, in the zone), as the wall clock reads it, and
+ * its instant: none when the clocks skip that time that day. Scheduler then skips the turn, and when
+ * they repeat it, runs once (as documented, not saying which): the sandbox takes the first of the two.
+ */
+export function inMonth(drill: ScheduledDrill, zone: string, month: DateTime): { local: DateTime; at?: Date } {
   const { week, weekday, hour, minute } = parts(drill);
   const first = month.setZone(zone).startOf('month');
   let day: DateTime;
@@ -30,17 +34,22 @@ function inMonth(drill: ScheduledDrill, zone: string, month: DateTime): DateTime
   } else {
     day = first.plus({ days: (weekday - first.weekday + 7) % 7 }).plus({ weeks: WEEKS.indexOf(week) });
   }
-  return DateTime.fromObject({ year: day.year, month: day.month, day: day.day, hour, minute }, { zone });
+  const local = DateTime.fromObject({ year: day.year, month: day.month, day: day.day, hour, minute }, { zone });
+  if (local.hour !== hour || local.minute !== minute) return { local: day };
+  const earliest = local.getPossibleOffsets().reduce((a, b) => (b < a ? b : a));
+  return { local, at: earliest.toJSDate() };
 }
 
-/** The drill's first instant after `after`. */
+/** The drill's first instant after `after` (a time the clocks skip is no instant: that month is passed over). */
 export function nextOccurrence(drill: ScheduledDrill, zone: string, after: Date): Date {
   let month = DateTime.fromJSDate(after, { zone }).startOf('month');
-  for (;;) {
-    const at = inMonth(drill, zone, month);
-    if (at.toJSDate() > after) return at.toJSDate();
+  // A time no zone skips twice in a row: a year's search always finds one.
+  for (let i = 0; i < 24; i += 1) {
+    const { at } = inMonth(drill, zone, month);
+    if (at && at > after) return at;
     month = month.plus({ months: 1 });
   }
+  throw new Error(`drill ${drill.name} at ${drill.at} found no time in ${zone} for two years`);
 }
 
 /**

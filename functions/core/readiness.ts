@@ -5,7 +5,7 @@ import { formatDuration } from './duration';
 import { type Notice, renderEmail, renderSms } from './messages';
 import { previews } from './preview';
 import { smsPricePrefix } from './cost';
-import { drillDay, drillDecision, nextOccurrence } from './drills';
+import { drillDay, drillDecision, inMonth, nextOccurrence } from './drills';
 import { overrideInstant, parseHandoff, whoIsOnCall } from './roster';
 import { smsSegments } from './sms';
 import { type TemplateName, templateView, unknownNames } from './templates';
@@ -402,6 +402,19 @@ function checkDrills(config: OrganisationConfig, now: Date): Finding[] {
     upcoming.push(`${drill.name}: next on ${drillDay(config, next)} at ${drill.at}`);
     const decision = drillDecision(config, { ...drill, cancelled: [] }, next);
     if ('skip' in decision) odd.push(`${decision.skip} (next on ${drillDay(config, next)})`);
+    const [hour, minute] = drill.at.split(':').map(Number) as [number, number];
+    for (
+      let i = 0, month = DateTime.fromJSDate(now, { zone }).startOf('month');
+      i < 12;
+      i += 1, month = month.plus({ months: 1 })
+    ) {
+      const { local } = inMonth(drill, zone, month);
+      const kind = local.toJSDate() > now ? wallClockProblem(local, hour, minute, zone) : undefined;
+      if (kind)
+        odd.push(
+          `drill ${drill.name} at ${drill.at} on ${local.toISODate()} ${kind}: EventBridge Scheduler ${kind.startsWith('does not') ? 'skips that turn' : 'runs it once'}`,
+        );
+    }
     // A day that is not one of the drill's cancels nothing.
     for (const day of drill.cancelled) {
       const start = DateTime.fromISO(day, { zone }).startOf('day').toJSDate();
@@ -416,7 +429,7 @@ function checkDrills(config: OrganisationConfig, now: Date): Finding[] {
           'warn',
           'scheduled drills run',
           odd.join('; '),
-          'move the drill to the day time, set atNight: true, or correct the cancelled day',
+          'move the drill into the day (out of the night and the hour the clocks change), set atNight: true, or correct the cancelled day',
         )
       : pass(area, 'scheduled drills run', upcoming.join('; ')),
   ];

@@ -38,6 +38,24 @@ describe('scheduled drills', () => {
     expect(april.toISOString()).toBe('2027-04-30T08:30:00.000Z');
   });
 
+  it('a time the clocks skip has no turn that month, as EventBridge Scheduler skips it', () => {
+    const night = drill({ on: 'last sunday', at: '01:30', atNight: true });
+
+    const next = nextOccurrence(night, 'Europe/London', new Date('2027-03-01T00:00:00Z'));
+
+    expect(next.toISOString()).toBe('2027-04-25T00:30:00.000Z');
+  });
+
+  it('a time the clocks repeat has one turn, at the first of the two', () => {
+    const night = drill({ on: 'last sunday', at: '01:30', atNight: true });
+
+    const first = nextOccurrence(night, 'Europe/London', new Date('2027-10-01T00:00:00Z'));
+    const after = nextOccurrence(night, 'Europe/London', first);
+
+    expect(first.toISOString()).toBe('2027-10-31T00:30:00.000Z');
+    expect(after.toISOString()).toBe('2027-11-28T01:30:00.000Z');
+  });
+
   it("becomes EventBridge Scheduler's cron: 3#1 the first Tuesday, 6L the last Friday", () => {
     expect(scheduleCron(drill())).toBe('cron(0 10 ? * 3#1 *)');
     expect(scheduleCron(drill({ on: 'last friday', at: '09:30' }))).toBe('cron(30 9 ? * 6L *)');

@@ -173,6 +173,21 @@ describe('mim check: the config', () => {
     );
   });
 
+  it('a scheduled drill at a time the clocks skip or repeat in the next year is a warning saying what Scheduler does', () => {
+    const drill = { service: 'payments', by: 'irene', on: 'last sunday', at: '01:30', atNight: true, cancelled: [] };
+    const config: OrganisationConfig = { ...base, drills: [{ ...drill, name: 'night' }] };
+
+    const found = find(checkConfig(config, NOW), 'scheduled drills run');
+
+    expect(found.verdict).toBe('warn');
+    expect(found.detail).toContain(
+      'drill night at 01:30 on 2027-03-28 does not exist (the clocks go forward): EventBridge Scheduler skips that turn',
+    );
+    expect(found.detail).toContain(
+      'drill night at 01:30 on 2027-10-31 happens twice (the clocks go back): EventBridge Scheduler runs it once',
+    );
+  });
+
   it('the printed findings go by area, give each problem its fix, and end with the sum', () => {
     const config: OrganisationConfig = { ...base, bridge: { url: 'https://meet.example.com/mim' } };
 

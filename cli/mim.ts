@@ -38,6 +38,8 @@ interface SandboxInfo {
   pid?: number;
   /** How far the sandbox's clock runs from the system clock (started with --at). */
   clockOffsetMs?: number;
+  /** The organisation config it runs. */
+  configPath?: string;
 }
 
 function sandboxInfo(): SandboxInfo | undefined {
@@ -66,6 +68,22 @@ function now(): Date {
 }
 
 class CliError extends Error {}
+
+const EXAMPLE_CONFIG = join(ROOT, 'config/organisation.yaml');
+const CONFIG_OPTION = [
+  '-c, --config <file>',
+  "organisation config (default: the running sandbox's, else config/organisation.yaml)",
+] as const;
+
+/**
+ * The config a command reads: the one given, else the running sandbox's (so that who `mim oncall`
+ * says is on call is who the sandbox pages), else the example.
+ */
+function configFile(given: string | undefined): string {
+  if (given) return given;
+  const sandbox = deployedApi() ? undefined : sandboxInfo();
+  return sandbox?.configPath && isRunning(sandbox.pid) ? sandbox.configPath : EXAMPLE_CONFIG;
+}
 
 /** --weeks: a whole number of weeks from 1 to 52. */
 function weeksOption(value: string): number {
@@ -410,9 +428,9 @@ program
   .command('oncall')
   .description("who holds each escalation level, now or at a given time (shown in the rota's time zone)")
   .option('--at <time>', 'a time: "2026-12-24 21:00" in the rota\'s time zone, or ISO 8601 with an offset (2026-12-24T21:00Z)')
-  .option('-c, --config <file>', 'organisation config', join(ROOT, 'config/organisation.yaml'))
-  .action((o: { at?: string; config: string }) => {
-    const config = readOrganisation(o.config);
+  .option(...CONFIG_OPTION)
+  .action((o: { at?: string; config?: string }) => {
+    const config = readOrganisation(configFile(o.config));
     const zone = config.rota.timeZone;
     const read = o.at === undefined ? { at: now() } : readTime(o.at, zone);
     if ('error' in read)
@@ -435,17 +453,17 @@ program
   .description(
     'are we ready for a major incident? The config (the rota for the coming weeks, audiences, bridge, cadence, messages) and, with --stack, the deployed stage (SES, SMS, operations topic, alarms); exits 1 on any failure',
   )
-  .option('-c, --config <file>', 'organisation config', join(ROOT, 'config/organisation.yaml'))
+  .option(...CONFIG_OPTION)
   .option('--weeks <n>', 'how far ahead to check the rota', weeksOption, ROTA_WEEKS)
   .option('--at <time>', 'check the rota from this time instead of now ("2026-12-20 09:00" in its zone, or ISO 8601)')
   .option('--stack <name>', 'also check a deployed stage: its CloudFormation stack (read-only calls with your AWS credentials)')
   .option('--region <region>', "the stack's region (default: your AWS configuration's)")
   .option('--json', 'print the findings as JSON')
-  .action(async (o: { config: string; weeks: number; at?: string; stack?: string; region?: string; json?: boolean }) => {
+  .action(async (o: { config?: string; weeks: number; at?: string; stack?: string; region?: string; json?: boolean }) => {
     const sandbox = o.stack ? undefined : sandboxInfo();
     const told: string[] = [];
     const { findings, notes } = await readiness({
-      configPath: o.config,
+      configPath: o.stack ? (o.config ?? EXAMPLE_CONFIG) : configFile(o.config),
       weeks: o.weeks,
       stack: o.stack,
       region: o.region,
@@ -473,9 +491,9 @@ program
   )
   .argument('[template]', 'which message; without one, the list')
   .option('-o, --out <file>', 'where to write the HTML (default: preview-<template>.html)')
-  .option('-c, --config <file>', 'organisation config', join(ROOT, 'config/organisation.yaml'))
-  .action((template: string | undefined, o: { out?: string; config: string }) => {
-    const config = readOrganisation(o.config);
+  .option(...CONFIG_OPTION)
+  .action((template: string | undefined, o: { out?: string; config?: string }) => {
+    const config = readOrganisation(configFile(o.config));
     const all = previews(config, now());
     if (!template) {
       console.log(`Templates: ${Object.keys(all).join(', ')}\nmim preview <template> shows one.`);
@@ -525,8 +543,8 @@ program
   .option('--impact <level>', `a declaration's impact: ${LEVELS.join(', ')}`, level)
   .option('--urgency <level>', `a declaration's urgency: ${LEVELS.join(', ')}`, level)
   .option('--explain', 'every reason, step by step')
-  .option('-c, --config <file>', 'organisation config', join(ROOT, 'config/organisation.yaml'))
-  .action((o: { alarm?: string; service?: string; impact?: Level; urgency?: Level; explain?: boolean; config: string }) => {
+  .option(...CONFIG_OPTION)
+  .action((o: { alarm?: string; service?: string; impact?: Level; urgency?: Level; explain?: boolean; config?: string }) => {
     if (Boolean(o.alarm) === Boolean(o.service)) {
       throw new CliError('give either --alarm <name>, or --service <name> with --impact and --urgency as a declaration would');
     }
@@ -535,7 +553,7 @@ program
         'an alarm has no --impact or --urgency of its own: the criteria derive them (drop them, or ask with --service)',
       );
     }
-    const config = readOrganisation(o.config);
+    const config = readOrganisation(configFile(o.config));
     const question = o.alarm
       ? { alarm: o.alarm }
       : { service: o.service!, ...(o.impact ? { impact: o.impact } : {}), ...(o.urgency ? { urgency: o.urgency } : {}) };

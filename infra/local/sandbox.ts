@@ -321,7 +321,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const endpoints = { urls, tableName, stateMachineArn, intakeTopicArn, operationsTopicArn, mailEventsTopicArn };
   if (options.stateFile) {
     mkdirSync(dirname(options.stateFile), { recursive: true });
-    writeFileSync(options.stateFile, JSON.stringify({ ...endpoints, pid: process.pid, clockOffsetMs: clockOffsetMs() }, null, 2));
+    writeFileSync(
+      options.stateFile,
+      JSON.stringify({ ...endpoints, configPath, pid: process.pid, clockOffsetMs: clockOffsetMs() }, null, 2),
+    );
   }
   return {
     region,

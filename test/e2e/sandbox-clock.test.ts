@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +12,15 @@ const stateFile = join(tmpdir(), `sandbox-clock-${process.pid}.json`);
 // instant is years from any date the suite runs on (CI runs it under faketime too), so that a part
 // that read the process's clock instead of the sandbox's would show.
 const env = { ...process.env, MIM_SANDBOX_FILE: stateFile, MIM_API_URL: '' };
+// The example with Carol covering that day: the CLI, given no --config, reads the sandbox's.
+const configFile = join(tmpdir(), `sandbox-clock-${process.pid}.yaml`);
+writeFileSync(
+  configFile,
+  readFileSync('config/organisation.yaml', 'utf8').replace(
+    /^  overrides:\n/m,
+    '  overrides:\n    - { level: On-call MIM, person: carol, from: "2031-07-15 09:00", until: "2031-07-16 09:00", note: "sandbox config" }\n',
+  ),
+);
 
 let sandbox: ChildProcess;
 let banner = '';
@@ -27,7 +36,7 @@ beforeAll(async () => {
   const port = randomInt(20_000, 32_000 - 6);
   sandbox = spawn(
     'node_modules/.bin/tsx',
-    ['infra/local/main.ts', '--memory', '--port', String(port), '--at', '2031-07-15 12:34'],
+    ['infra/local/main.ts', '--memory', '--port', String(port), '--at', '2031-07-15 12:34', '--config', configFile],
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   await new Promise<void>((ready, fail) => {
@@ -53,19 +62,22 @@ describe('a sandbox started at another instant (npm start -- --at)', () => {
     expect(banner).toMatch(/Clock +Tue 2031-07-15 12:3\d GMT\+1 \(started with --at; real time runs on from there\)/);
   });
 
-  it('runs the whole system from that instant, and the CLI agrees with it', async () => {
+  it('runs the whole system from that instant and its config, and the CLI agrees with it', async () => {
     const oncall = await mim('oncall');
     const declared = await mim('declare', '--service', 'payments', '--title', 'Clock check', '--by', 'irene');
     const id = /(INC-\d{8}-[0-9A-F]{6}) opened/.exec(declared)?.[1];
     const shown = await mim('--tz', 'UTC', 'show', id!);
 
-    // Alice holds the rotation in the week of 14 July 2031 (alice, bob, carol weekly from 5 January 2026).
-    expect(oncall).toMatch(/^On call at 12:3\d GMT\+1, Tue 15 Jul \(Europe\/London\):\n +1\. On-call MIM +Alice Adams/);
+    // Alice holds the rotation in the week of 14 July 2031 (alice, bob, carol weekly from 5 January
+    // 2026); the sandbox's config has Carol cover for her that day.
+    expect(oncall).toMatch(
+      /^On call at 12:3\d GMT\+1, Tue 15 Jul \(Europe\/London\):\n +1\. On-call MIM +Carol Chen .*covering for Alice Adams/,
+    );
     expect(id).toMatch(/^INC-20310715-/);
     expect(shown).toMatch(/\n +11:3\d UTC, Tue 15 Jul +declared +Declared by irene: Clock check/);
     await expect
       .poll(() => mim('--tz', 'UTC', 'show', id!), { timeout: 20_000, interval: 500 })
-      .toMatch(/11:3\d UTC, Tue 15 Jul +paged +Paged On-call MIM \(Alice Adams\)/);
+      .toMatch(/11:3\d UTC, Tue 15 Jul +paged +Paged On-call MIM \(Carol Chen\)/);
   });
 
   it("stamps an alarm the CLI raises, and the mail it sends, with the sandbox's time", async () => {

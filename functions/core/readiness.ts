@@ -66,9 +66,8 @@ function instantsToCheck(config: OrganisationConfig, from: Date, until: Date): D
   const start = DateTime.fromJSDate(from, { zone }).startOf('hour');
   for (let t = start; t.toJSDate() < until; t = t.plus({ minutes: 30 })) points.add(t.toMillis());
   for (const level of config.rota.levels) {
-    const handoff = level.rotation?.handoff.split(' ').at(-1);
-    if (!handoff) continue;
-    const [hour, minute] = handoff.split(':').map(Number) as [number, number];
+    if (!level.rotation) continue;
+    const { hour, minute } = parseHandoff(level.rotation.handoff);
     for (let day = start.startOf('day'); day.toJSDate() < until; day = day.plus({ days: 1 })) {
       points.add(day.set({ hour, minute }).toMillis());
     }
@@ -330,9 +329,7 @@ function checkPolicy(config: OrganisationConfig, now: Date): Finding[] {
         ),
   );
 
-  const estimates = [...new Set([...config.criteria.major, ...config.criteria.candidate])]
-    .sort()
-    .map((p) => smsPerIncident(config, p, now));
+  const estimates = major.map((p) => smsPerIncident(config, p, now));
   findings.push(
     pass(
       area,

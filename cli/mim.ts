@@ -244,15 +244,15 @@ program
   .requiredOption('--by <person>', 'who runs the drill (a person id from the config)')
   .option('--title <text>', 'what the drill is about, in a line', 'Drill: a major incident')
   .option('--audience <name...>', 'tell only these audiences (default: every audience of the priority, as for a real one)')
-  .option('--impact <level>', `impact: ${LEVELS.join(', ')}`, level, 'high')
-  .option('--urgency <level>', `urgency: ${LEVELS.join(', ')}`, level, 'high')
-  .action(async (o: { service: string; by: string; title: string; audience?: string[]; impact: string; urgency: string }) => {
+  .option('--impact <level>', `impact: ${LEVELS.join(', ')} (default high)`, level)
+  .option('--urgency <level>', `urgency: ${LEVELS.join(', ')} (default high)`, level)
+  .action(async (o: { service: string; by: string; title: string; audience?: string[]; impact?: string; urgency?: string }) => {
     const result = await call<{ incidentId: string; outcome: string }>('POST', '/incidents', {
       service: o.service,
       title: o.title,
       by: o.by,
-      impact: o.impact,
-      urgency: o.urgency,
+      ...(o.impact ? { impact: o.impact } : {}),
+      ...(o.urgency ? { urgency: o.urgency } : {}),
       drill: o.audience ? { audiences: [...new Set(o.audience)] } : {},
       idempotencyKey: randomUUID(),
     });

@@ -288,7 +288,7 @@ ${select('urgency', 'Urgency', LEVELS, v.urgency, "the criteria's default")}
 <label for="title">Title: what is happening, in a line</label><input id="title" name="title" maxlength="200" value="${escapeHtml(v.title ?? '')}">
 <label for="description">What you see (optional)</label><textarea id="description" name="description" rows="4" maxlength="4000">${escapeHtml(v.description ?? '')}</textarea>
 <fieldset><legend>Drill</legend>
-<label class="choice"><input type="checkbox" name="drill" value="yes"${v.drill ? ' checked' : ''}> A drill: a practice through the real lifecycle, every message marked [DRILL]</label>
+<label class="choice"><input type="checkbox" name="drill" value="yes"${v.drill ? ' checked' : ''}> A drill: a practice through the real lifecycle, every message marked [DRILL] (impact and urgency high unless chosen above)</label>
 <p class="muted">Tell only these audiences (none ticked: every audience, the service's owner and stakeholders, as for a real one):</p>
 ${config.audiences
   .map(

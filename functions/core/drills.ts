@@ -1,13 +1,18 @@
 import { DateTime } from 'luxon';
-import { type OrganisationConfig, WEEKDAYS } from './config';
+import { stakeholders } from './audiences';
+import { classify } from './classify';
+import { type Level, type OrganisationConfig, WEEKDAYS } from './config';
 import { atNight } from './kpis';
 import { whoIsOnCall } from './roster';
 
 /*
  * Drills on a schedule: "first tuesday" at "10:00" in the rota's zone, every month. EventBridge
  * Scheduler fires them on AWS (its cron, with the zone), the sandbox's scheduler locally; either way
- * the decision to run one (or skip it: cancelled that day, or its page would come at night) is here.
+ * the decision to run one (or skip it: cancelled that day, or it would wake someone) is here.
  */
+
+/** A drill practises a major incident: impact and urgency are high unless the person declaring it chose. */
+export const DRILL_LEVELS: { impact: Level; urgency: Level } = { impact: 'high', urgency: 'high' };
 
 export type ScheduledDrill = OrganisationConfig['drills'][number];
 
@@ -66,13 +71,43 @@ export function scheduleCron(drill: ScheduledDrill): string {
 export const drillDay = (config: OrganisationConfig, at: Date) =>
   DateTime.fromJSDate(at, { zone: config.rota.timeZone }).toISODate()!;
 
+/** A list that stays readable: the first three, and how many more. */
+const few = (items: string[]) => `${items.slice(0, 3).join(', ')}${items.length > 3 ? ` and ${items.length - 3} more` : ''}`;
+
+/**
+ * Whom a drill due at `at` would reach at night in their own zone: anyone its page can reach (an
+ * unanswered page escalates through every level, then pages them all) and anyone it texts.
+ */
+export function wokenAtNight(config: OrganisationConfig, drill: ScheduledDrill, at: Date): string[] {
+  const paged = whoIsOnCall(config, at).flatMap((l) => l.people);
+  const { priority } = classify(config, { source: 'manual', service: drill.service, ...DRILL_LEVELS });
+  const texted = stakeholders(config, {
+    service: drill.service,
+    ...(priority ? { priority } : {}),
+    drill: drill.audiences ? { audiences: drill.audiences } : {},
+  })
+    .filter((r) => r.channels.includes('sms') && r.person.phone)
+    .map((r) => r.person);
+  // Grouped by their local time: "Carol Chen, Dave Dixon at 03:00 in Europe/London".
+  const seen = new Set<string>();
+  const byTime = new Map<string, string[]>();
+  for (const p of [...paged, ...texted]) {
+    const zone = p.timeZone ?? config.timeZone;
+    if (seen.has(p.id) || !atNight(at.toISOString(), zone)) continue;
+    seen.add(p.id);
+    const when = `${DateTime.fromJSDate(at, { zone }).toFormat('HH:mm')} in ${zone}`;
+    byTime.set(when, [...(byTime.get(when) ?? []), p.name]);
+  }
+  return [...byTime].map(([when, names]) => `${few(names)} at ${when}`);
+}
+
 /** A drill's turn that comes later than this after its time (Scheduler retries for up to a day) is skipped. */
 const LATE_MS = 3_600_000;
 
 /**
  * Whether the drill due at `at` runs when its turn comes (`now`, by default at once): not on a day it
- * is cancelled, not when the person its page reaches first is at night in their zone (unless the
- * drill is allowed to wake them), and not when the turn comes more than an hour late, when the
+ * is cancelled, not when it would reach someone at night in their zone (unless the drill is allowed
+ * to wake them), and not when the turn comes more than an hour late, when the
  * night check and the time to acknowledge would both be off.
  */
 export function drillDecision(
@@ -80,7 +115,7 @@ export function drillDecision(
   drill: ScheduledDrill,
   at: Date,
   now: Date = at,
-): { run: true } | { skip: string } {
+): { run: true } | { skip: string; woken?: string } {
   if (now.getTime() - at.getTime() > LATE_MS) {
     return {
       skip: `drill ${drill.name} of ${at.toISOString()} came too late (${Math.round((now.getTime() - at.getTime()) / 60_000)} min): run it by hand with mim drill if it is still wanted`,
@@ -88,11 +123,11 @@ export function drillDecision(
   }
   const day = drillDay(config, at);
   if (drill.cancelled.includes(day)) return { skip: `drill ${drill.name} is cancelled on ${day} (drills[].cancelled)` };
-  const first = whoIsOnCall(config, at)[0]?.people[0];
-  const zone = first?.timeZone ?? config.timeZone;
-  if (first && !drill.atNight && atNight(at.toISOString(), zone)) {
+  const woken = drill.atNight ? [] : wokenAtNight(config, drill, at);
+  if (woken.length) {
     return {
-      skip: `drill ${drill.name} would page ${first.name} at ${DateTime.fromJSDate(at, { zone }).toFormat('HH:mm')} in ${zone}, at night; set atNight: true to run it anyway`,
+      skip: `drill ${drill.name} would wake ${woken.join(' and ')}, at night; set atNight: true to run it anyway`,
+      woken: woken.join(' and '),
     };
   }
   return { run: true };

@@ -387,6 +387,9 @@ function checkPolicy(config: OrganisationConfig, now: Date): Finding[] {
   return findings;
 }
 
+/** How many of a drill's turns ahead are judged: a year of a monthly drill. */
+const DRILL_TURNS = 12;
+
 /** Scheduled drills that would not do what they say: skipped every time at night, or cancelled on a day they do not run. */
 function checkDrills(config: OrganisationConfig, now: Date): Finding[] {
   if (config.drills.length === 0) return [];
@@ -397,21 +400,37 @@ function checkDrills(config: OrganisationConfig, now: Date): Finding[] {
   for (const drill of config.drills) {
     const next = nextOccurrence(drill, zone, now);
     upcoming.push(`${drill.name}: next on ${drillDay(config, next)} at ${drill.at}`);
-    const decision = drillDecision(config, { ...drill, cancelled: [] }, next);
-    if ('skip' in decision) odd.push(`${decision.skip} (next on ${drillDay(config, next)})`);
     const [hour, minute] = drill.at.split(':').map(Number) as [number, number];
+    // Its turns over the coming year: who is on call, and so who would be woken, changes with the rota.
+    const nights: Array<{ day: string; woken: string }> = [];
+    let turns = 0;
     for (
-      let i = 0, month = DateTime.fromJSDate(now, { zone }).startOf('month');
-      i < 12;
-      i += 1, month = month.plus({ months: 1 })
+      let month = DateTime.fromJSDate(now, { zone }).startOf('month');
+      turns < DRILL_TURNS;
+      month = month.plus({ months: 1 })
     ) {
-      const { local } = inMonth(drill, zone, month);
-      const kind = local.toJSDate() > now ? wallClockProblem(local, hour, minute, zone) : undefined;
+      const { local, at } = inMonth(drill, zone, month);
+      if (local.toJSDate() <= now) continue;
+      turns += 1;
+      const kind = wallClockProblem(local, hour, minute, zone);
       if (kind)
         odd.push(
           `drill ${drill.name} at ${drill.at} on ${local.toISODate()} ${kind}: EventBridge Scheduler ${kind.startsWith('does not') ? 'skips that turn' : 'runs it once'}`,
         );
+      const decision = at ? drillDecision(config, { ...drill, cancelled: [] }, at) : { run: true };
+      if ('woken' in decision) nights.push({ day: drillDay(config, at!), woken: decision.woken! });
     }
+    if (nights.length === turns)
+      odd.push(
+        `drill ${drill.name} would wake someone at night at every one of its next ${turns} turns, and so never run: on ${nights[0]!.day} it would wake ${nights[0]!.woken}`,
+      );
+    else if (nights.length)
+      odd.push(
+        `drill ${drill.name} would wake someone at night, and be skipped, on ${nights.length} of its next ${turns} turns: ${nights
+          .slice(0, 3)
+          .map((n) => `${n.day} (${n.woken})`)
+          .join('; ')}${nights.length > 3 ? `; and ${nights.length - 3} more` : ''}`,
+      );
     // A day that is not one of the drill's cancels nothing.
     for (const day of drill.cancelled) {
       const start = DateTime.fromISO(day, { zone }).startOf('day').toJSDate();
@@ -426,7 +445,7 @@ function checkDrills(config: OrganisationConfig, now: Date): Finding[] {
           'warn',
           'scheduled drills run',
           odd.join('; '),
-          'move the drill into the day (out of the night and the hour the clocks change), set atNight: true, or correct the cancelled day',
+          'move the drill to a time that is day for everyone it reaches and clear of the hour the clocks change, tell fewer audiences, set atNight: true, or correct the cancelled day',
         )
       : pass(area, 'scheduled drills run', upcoming.join('; ')),
   ];

@@ -202,6 +202,13 @@ function refuseBrowsers(req: HttpRequest): HttpResponse | undefined {
   return undefined;
 }
 
+/**
+ * Without a key of the caller's, the same declaration within the minute is a repeat: the same in
+ * every field, so that a drill and a real incident declared alike are two incidents.
+ */
+const defaultDeclarationKey = (d: z.infer<typeof declaration>, now: Date) =>
+  `declare#${JSON.stringify([d.by, d.service, d.title, d.description, d.impact, d.urgency, d.drill])}#${now.toISOString().slice(0, 16)}`;
+
 async function declare(app: App, req: HttpRequest, now: Date): Promise<HttpResponse> {
   const body = readBody(req, declaration);
   if ('refused' in body) return body.refused;
@@ -229,7 +236,7 @@ async function declare(app: App, req: HttpRequest, now: Date): Promise<HttpRespo
       ...(d.impact ? { impact: d.impact } : {}),
       ...(d.urgency ? { urgency: d.urgency } : {}),
       ...(d.drill ? { drill: { ...(d.drill.audiences ? { audiences: [...new Set(d.drill.audiences)] } : {}) } } : {}),
-      idempotencyKey: header ?? d.idempotencyKey ?? `${d.by}#${d.service}#${d.title}#${now.toISOString().slice(0, 16)}`,
+      idempotencyKey: header ?? d.idempotencyKey ?? defaultDeclarationKey(d, now),
       channel: channelOf(req),
       ...(req.principal ? { principal: req.principal } : {}),
     },

@@ -29,8 +29,6 @@ export async function startScheduledDrill(app: App, turn: DrillTurn): Promise<Dr
       service: drill.service,
       title: `Drill (${drill.name}): a major incident on ${drill.service}`,
       declaredBy: drill.by,
-      impact: 'high',
-      urgency: 'high',
       drill: { scheduled: drill.name, ...(drill.audiences ? { audiences: drill.audiences } : {}) },
       // Once a day per drill, however often the schedule's invocation is retried.
       idempotencyKey: `drill#${drill.name}#${drillDay(app.config, at)}`,

@@ -10,6 +10,7 @@ import {
 import { findPerson, type Level } from '../core/config';
 import { type AlarmStatusChange, alarmStatusNotice } from '../core/messages';
 import { formatDuration } from '../core/duration';
+import { DRILL_LEVELS } from '../core/drills';
 import { incidentIdFor, keyHash } from '../core/ids';
 import type { Drill, Incident } from '../core/incident';
 import { keptForInspection, singleLine } from '../core/text';
@@ -423,6 +424,7 @@ export interface Declaration {
   title: string;
   declaredBy: string;
   description?: string;
+  /** Given by the person declaring; otherwise the service's tier says (high for a drill). */
   impact?: Level;
   urgency?: Level;
   /** The same key declares the same incident once (a retried CLI or API call). */
@@ -451,6 +453,7 @@ export async function declareIncident(app: App, d: Declaration, now = app.clock.
       declaredBy: d.declaredBy,
       ...(d.description ? { description: d.description } : {}),
       status: 'declared',
+      ...(d.drill ? DRILL_LEVELS : {}),
       ...(d.impact ? { impact: d.impact } : {}),
       ...(d.urgency ? { urgency: d.urgency } : {}),
       ...(d.drill ? { drill: d.drill } : {}),

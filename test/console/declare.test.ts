@@ -64,7 +64,7 @@ describe('console: the service desk declares', () => {
     expect(posted.status).toBe(403);
   });
 
-  it('a drill declared from the console is marked as one and told to the ticked audience only', async () => {
+  it('a drill declared from the console is marked as one, told to the ticked audience only, and high in impact and urgency', async () => {
     const desk = await signedIn(sandbox(), 'desk');
 
     const answer = await desk.post('/declare', [
@@ -81,6 +81,7 @@ describe('console: the service desk declares', () => {
 
     expect(answer.status).toBe(303);
     expect(incident.drill).toEqual({ audiences: ['leadership'] });
+    expect(incident).toMatchObject({ impact: 'high', urgency: 'high' });
     expect(timeline.find((e) => e.kind === 'declared')?.summary).toMatch(/^Drill declared by desk/);
     expect(page).toContain('Drill declared as Service Desk.');
     expect(page).toContain('DRILL, a practice: Quarterly practice');

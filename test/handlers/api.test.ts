@@ -106,6 +106,17 @@ describe('management API', () => {
     });
   });
 
+  it('without a key, a drill and a real incident declared alike are two incidents: the real one is not taken for a repeat', async () => {
+    const request = { service: 'checkout', title: `Checkout down ${Math.random()}`, by: 'desk' };
+
+    const drill = await driver().api<{ incidentId: string; outcome: string }>('POST', '/incidents', { ...request, drill: {} });
+    const real = await driver().api<{ incidentId: string; outcome: string }>('POST', '/incidents', request);
+
+    expect(drill.body.outcome).toBe('opened');
+    expect(real.body.outcome).toBe('opened');
+    expect(real.body.incidentId).not.toBe(drill.body.incidentId);
+  });
+
   it('an action by someone who is not in the config is refused with examples of person ids', async () => {
     const { status, body } = await driver().api<Problem>('POST', '/incidents/INC-20261127-ABCDEF/actions', {
       action: 'accept',

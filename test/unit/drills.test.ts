@@ -74,19 +74,34 @@ describe('scheduled drills', () => {
     const allowed = drillDecision(base, drill({ at: '03:00', atNight: true }), at);
 
     expect(night).toMatchObject({
-      skip: expect.stringMatching(/^drill monthly would page .* at 03:00 in Europe\/London, at night; set atNight: true/),
+      skip: expect.stringMatching(
+        /^drill monthly would wake Bob Brown, .* at 03:00 in Europe\/London.*, at night; set atNight: true/,
+      ),
     });
     expect(allowed).toEqual({ run: true });
   });
 
-  it('a turn that comes more than an hour after its time (a retry) is skipped, saying how to run it by hand', () => {
+  it('a drill that would escalate to, or text, someone at night in their own zone is skipped too, naming them', () => {
+    // 10:00 in London: day for the MIMs paged, 05:00 in New York for Henry, whom a P1 texts (leadership).
     const at = new Date('2027-01-05T10:00:00Z');
 
-    const late = drillDecision(base, drill(), at, new Date('2027-01-05T13:00:00Z'));
-    const prompt = drillDecision(base, drill(), at, new Date('2027-01-05T10:02:00Z'));
+    const told = drillDecision(base, drill(), at);
+    const deskOnly = drillDecision(base, drill({ audiences: ['service-desk'] }), at);
+
+    expect(told).toMatchObject({
+      skip: 'drill monthly would wake Henry Hill at 05:00 in America/New_York, at night; set atNight: true to run it anyway',
+    });
+    expect(deskOnly).toEqual({ run: true });
+  });
+
+  it('a turn that comes more than an hour after its time (a retry) is skipped, saying how to run it by hand', () => {
+    const at = new Date('2027-01-05T14:00:00Z');
+
+    const late = drillDecision(base, drill({ at: '14:00' }), at, new Date('2027-01-05T17:00:00Z'));
+    const prompt = drillDecision(base, drill({ at: '14:00' }), at, new Date('2027-01-05T14:02:00Z'));
 
     expect(late).toEqual({
-      skip: 'drill monthly of 2027-01-05T10:00:00.000Z came too late (180 min): run it by hand with mim drill if it is still wanted',
+      skip: 'drill monthly of 2027-01-05T14:00:00.000Z came too late (180 min): run it by hand with mim drill if it is still wanted',
     });
     expect(prompt).toEqual({ run: true });
   });

@@ -160,16 +160,48 @@ describe('mim check: the config', () => {
       ...base,
       drills: [
         { ...drill, name: 'night', at: '03:00', cancelled: [] },
-        { ...drill, name: 'day', at: '10:00', cancelled: ['2027-01-06'] },
+        { ...drill, name: 'day', at: '14:00', cancelled: ['2027-01-06'] },
       ],
     };
 
     const found = find(checkConfig(config, NOW), 'scheduled drills run');
 
     expect(found.verdict).toBe('warn');
-    expect(found.detail).toContain('drill night would page');
+    expect(found.detail).toMatch(
+      /drill night would wake someone at night at every one of its next 12 turns, and so never run: on 2026-12-01 it would wake .* at 03:00 in Europe\/London/,
+    );
+    expect(found.detail).not.toContain('drill day would');
     expect(found.detail).toContain(
       'drill day does not run on 2027-01-06 (first tuesday), so cancelling it there cancels nothing',
+    );
+  });
+
+  it('a scheduled drill that would wake someone on some of its turns (as the rota turns) is a warning naming those days', () => {
+    // Henry (New York) takes every other week of the first level; at 10:00 in London it is 05:00 there.
+    const config: OrganisationConfig = {
+      ...withRota({
+        overrides: [],
+        levels: [{ ...levels[0]!, rotation: { ...levels[0]!.rotation!, people: ['alice', 'henry'] } }, ...levels.slice(1)],
+      }),
+      drills: [
+        {
+          name: 'desk',
+          service: 'payments',
+          by: 'irene',
+          on: 'second tuesday',
+          at: '10:00',
+          audiences: ['service-desk'],
+          atNight: false,
+          cancelled: [],
+        },
+      ],
+    };
+
+    const found = find(checkConfig(config, NOW), 'scheduled drills run');
+
+    expect(found.verdict).toBe('warn');
+    expect(found.detail).toMatch(
+      /^drill desk would wake someone at night, and be skipped, on \d+ of its next 12 turns: \d{4}-\d\d-\d\d \(Henry Hill at 05:00 in America\/New_York\)/,
     );
   });
 

@@ -3,14 +3,15 @@ import type { Incident } from '../../functions/core/incident';
 import { fastConfigWith, useSandbox } from '../support/sandbox';
 
 // Two drills on the sandbox's clock, from just before the first Tuesday of January 2027 (London):
-// one at 10:00, one at 03:00 (at night for whoever is paged), and the morning one cancelled in February.
+// one at 14:00 (day for everyone it reaches, New York's leader included), one at 03:00 (at night for
+// whoever is paged), and the afternoon one cancelled in February.
 const config = fastConfigWith('scheduled-drill', {
   drills: [
     {
       name: 'monthly',
       service: 'payments',
       on: 'first tuesday',
-      at: '10:00',
+      at: '14:00',
       by: 'irene',
       audiences: ['leadership'],
       cancelled: ['2027-02-02'],
@@ -31,17 +32,19 @@ describe('workflow: drills on a schedule', () => {
     await minutes(5);
     const atNight = await drills();
 
-    await minutes(7 * 60);
-    const morning = await drills();
-    const id = morning[0]!.id;
+    await minutes(11 * 60);
+    const afternoon = await drills();
+    const id = afternoon[0]!.id;
     await driver().waitForTimeline(id, 'paged');
 
     await minutes(28 * 24 * 60);
     const february = await drills();
 
     expect(atNight).toEqual([]);
-    expect(morning.map((i) => [i.service, i.drill])).toEqual([['payments', { scheduled: 'monthly', audiences: ['leadership'] }]]);
-    expect(morning[0]!.declaredAt).toBe('2027-01-05T10:00:00.000Z');
+    expect(afternoon.map((i) => [i.service, i.drill])).toEqual([
+      ['payments', { scheduled: 'monthly', audiences: ['leadership'] }],
+    ]);
+    expect(afternoon[0]!.declaredAt).toBe('2027-01-05T14:00:00.000Z');
     expect((await driver().incident(id)).timeline.find((e) => e.kind === 'declared')).toMatchObject({
       channel: 'schedule',
       actor: 'irene',

@@ -40,9 +40,13 @@ export function drillShown(notice: Notice): Notice {
   };
 }
 
-/** The drill's line as the first thing in an email's body: after the opening body tag, or first. */
-function drillHtml(html: string): string {
+/**
+ * The drill's line as the first thing in an email's body (after the opening body tag, or first), and
+ * its mark in the page's title, which some mail clients show.
+ */
+function drillHtml(marked: string): string {
   const banner = `<p style="margin:0 0 12px;padding:8px 12px;background:#fff3cd;border-left:4px solid #8a6d00;font:bold 15px Arial,sans-serif;color:#222">${escapeHtml(DRILL_LINE)}</p>`;
+  const html = marked.replace(/<title>([^<]*)<\/title>/i, (_, title: string) => `<title>${drillSubject(title)}</title>`);
   const body = /<body[^>]*>/i.exec(html);
   return body
     ? `${html.slice(0, body.index + body[0].length)}${banner}${html.slice(body.index + body[0].length)}`

@@ -1,3 +1,4 @@
+import escapeHtml from 'escape-html';
 import { DateTime } from 'luxon';
 import { type OrganisationConfig, type Person, PRIORITIES, type Priority } from './config';
 import { largestRound } from './audiences';
@@ -340,51 +341,69 @@ function checkPolicy(config: OrganisationConfig, now: Date): Finding[] {
 
   findings.push(...checkDrills(config, now));
 
+  findings.push(checkMessages(config, now));
+  return findings;
+}
+
+/** Visible text of an email's HTML, roughly: enough to tell a body that shows nothing. */
+const visible = (html: string) =>
+  html
+    .replace(/<(head|style|script)[^]*?<\/\1>/gi, '')
+    .replace(/<[^>]*>/g, '')
+    .trim();
+
+/**
+ * Every message, rendered with sample data and the config's overrides: none may fail or come out
+ * empty in any part (a page with no body has no Accept link); an override that names what its
+ * message lacks, or leaves out one of its links, sends a blank or a dead end.
+ */
+function checkMessages(config: OrganisationConfig, now: Date): Finding {
+  const area: Area = 'policy';
   const broken: string[] = [];
-  const unknown: string[] = [];
+  const doubtful: string[] = [];
   const all = previews(config, now);
   for (const [name, make] of Object.entries(all) as Array<[TemplateName, () => Notice]>) {
     try {
       const notice = make();
       const email = renderEmail(notice, config);
-      const sms = renderSms(notice, config);
-      if (!email.subject.trim()) broken.push(`${name}: the subject is empty`);
-      if (!sms.trim()) broken.push(`${name}: the SMS is empty`);
+      const parts = {
+        subject: email.subject,
+        'text body': email.text,
+        'HTML body': visible(email.html),
+        SMS: renderSms(notice, config),
+      };
+      const empty = Object.entries(parts).filter(([, text]) => !text.trim());
+      if (empty.length)
+        broken.push(`${name}: the ${empty.map(([part]) => part).join(' and ')} ${empty.length > 1 ? 'are' : 'is'} empty`);
       const view = templateView(notice, config);
-      for (const [part, text] of Object.entries(config.templates?.[name] ?? {})) {
+      const overrides = config.templates?.[name] ?? {};
+      for (const [part, text] of Object.entries(overrides)) {
         const names = unknownNames(text, view);
         if (names.length)
-          unknown.push(`${name} (${part}) uses ${names.map((n) => `{{${n}}}`).join(', ')}, which it does not have`);
+          doubtful.push(`${name} (${part}) uses ${names.map((n) => `{{${n}}}`).join(', ')}, which it does not have: sent blank`);
+      }
+      const shows = {
+        text: (url: string) => email.text.includes(url),
+        html: (url: string) => email.html.includes(escapeHtml(url)),
+      };
+      for (const part of ['text', 'html'] as const) {
+        const lost = overrides[part] ? notice.actions.filter((a) => !shows[part](a.url)).map((a) => `"${a.label}"`) : [];
+        if (lost.length) doubtful.push(`${name} (${part}) leaves out its ${lost.join(', ')} link${lost.length > 1 ? 's' : ''}`);
       }
     } catch (error) {
       broken.push(`${name}: ${(error as Error).message}`);
     }
   }
   const overridden = Object.keys(config.templates ?? {});
-  findings.push(
-    broken.length
-      ? problem(
-          area,
-          'fail',
-          'every message renders',
-          broken.join('; '),
-          'fix the template overrides named (mim preview <template> shows one)',
-        )
-      : unknown.length
-        ? problem(
-            area,
-            'warn',
-            'every message renders',
-            `${unknown.join('; ')}: they would be sent blank`,
-            'correct the names (mim preview <template> shows what a message has); a field is {{field.<label in camelCase>}}',
-          )
-        : pass(
-            area,
-            'every message renders',
-            `${Object.keys(all).length} messages render${overridden.length ? `, ${overridden.length} of them overridden (${overridden.join(', ')})` : ''}`,
-          ),
+  const fix =
+    'fix the template overrides named (mim preview <template> shows one and what it has); a field is {{field.<label in camelCase>}}, a link {{#actions}}{{label}}: {{url}}{{/actions}}';
+  if (broken.length) return problem(area, 'fail', 'every message renders', [...broken, ...doubtful].join('; '), fix);
+  if (doubtful.length) return problem(area, 'warn', 'every message renders', doubtful.join('; '), fix);
+  return pass(
+    area,
+    'every message renders',
+    `${Object.keys(all).length} messages render${overridden.length ? `, ${overridden.length} of them overridden (${overridden.join(', ')})` : ''}`,
   );
-  return findings;
 }
 
 /** How many of a drill's turns ahead are judged: a year of a monthly drill. */

@@ -56,10 +56,19 @@ export function parseTemplates(
       problems.push(`${where}: "${name}" is not a template; use one of: ${TEMPLATE_NAMES.join(', ')}`);
       continue;
     }
+    let tokens: Token[];
     try {
-      Mustache.parse(text);
+      tokens = Mustache.parse(text) as unknown as Token[];
     } catch (error) {
       problems.push(`${where}: not a valid Mustache template: ${error instanceof Error ? error.message : String(error)}`);
+      continue;
+    }
+    const partials = partialsOf(tokens);
+    if (partials.length) {
+      // Nothing provides partials: {{> footer}} would render as nothing.
+      problems.push(
+        `${where}: uses ${partials.map((p) => `{{> ${p}}}`).join(', ')}, but templates have no partials; write the text into the template itself`,
+      );
       continue;
     }
     (overrides[name as TemplateName] ??= {})[PARTS[ending]] = text;
@@ -128,6 +137,13 @@ export function renderTemplate(template: string, view: TemplateView, part: Templ
 }
 
 type Token = [type: string, value: string, start: number, end: number, children?: Token[]];
+
+/** The partials a template names, in sections too (a section's fifth element is its tokens; a partial's, its indentation). */
+const partialsOf = (tokens: Token[]): string[] =>
+  tokens.flatMap(([type, value, , , children]) => [
+    ...(type === '>' ? [value] : []),
+    ...partialsOf(Array.isArray(children) ? children : []),
+  ]);
 
 /**
  * The names an override uses that its message does not have ({{field.nextUpdat}}): Mustache renders

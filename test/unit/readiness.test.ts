@@ -154,6 +154,32 @@ describe('mim check: the config', () => {
     expect(failed.detail).toContain('no-change: the SMS is empty');
   });
 
+  it('an override that empties an email body fails; one that leaves out a link of its message is a warning naming it', () => {
+    const blank: OrganisationConfig = { ...base, templates: { page: { text: '  ', html: '<html><body> </body></html>' } } };
+    const linkless: OrganisationConfig = { ...base, templates: { page: { text: '{{heading}}\n\n{{intro}}' } } };
+
+    const failed = find(checkConfig(blank, NOW), 'every message renders');
+    const warned = find(checkConfig(linkless, NOW), 'every message renders');
+
+    expect(failed.verdict).toBe('fail');
+    expect(failed.detail).toContain('page: the text body and HTML body are empty');
+    expect(warned.verdict).toBe('warn');
+    expect(warned.detail).toContain('page (text) leaves out its "Accept as MIM", "Pass to the next level" links');
+  });
+
+  it('a message that fails does not hide the warnings of other overrides', () => {
+    const config: OrganisationConfig = {
+      ...base,
+      templates: { 'no-change': { sms: '{{nothing}}' }, update: { subject: '{{field.nextUpdat}} {{heading}}' } },
+    };
+
+    const found = find(checkConfig(config, NOW), 'every message renders');
+
+    expect(found.verdict).toBe('fail');
+    expect(found.detail).toContain('no-change: the SMS is empty');
+    expect(found.detail).toContain('update (subject) uses {{field.nextUpdat}}');
+  });
+
   it('a scheduled drill that would be skipped at night every time, or cancelled on a day it does not run, is a warning', () => {
     const drill = { service: 'payments', by: 'irene', on: 'first tuesday', atNight: false };
     const config: OrganisationConfig = {

@@ -81,6 +81,24 @@ describe('template overrides in the config folder', () => {
     ]);
   });
 
+  it('a template that uses a partial is refused: nothing provides one, so it would render as nothing', () => {
+    const path = folderWith({ 'page.txt': '{{heading}}\n{{#actions}}{{> link}}{{/actions}}' });
+
+    const error = (() => {
+      try {
+        readOrganisation(path);
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+
+    expect(error!.problems).toEqual([
+      expect.stringMatching(
+        /templates\/page\.txt: uses \{\{> link\}\}, but templates have no partials; write the text into the template itself$/,
+      ),
+    ]);
+  });
+
   it('a config with no templates folder uses the built-in messages', () => {
     const config = parseConfig(yaml);
 

@@ -57,6 +57,7 @@ describe('workflow: a drill', () => {
       expect(email.subject, email.subject).toMatch(/^\[DRILL\] /);
       expect(email.text.startsWith(DRILL_LINE), email.subject).toBe(true);
       expect(email.html, email.subject).toContain(DRILL_LINE);
+      expect(email.html, email.subject).toMatch(/<title>\[DRILL\] /);
     }
     for (const text of sms) expect(text.message, text.message).toMatch(/^\[DRILL\] /);
   });

@@ -461,9 +461,10 @@ program
   .option('--json', 'print the findings as JSON')
   .action(async (o: { config?: string; weeks: number; at?: string; stack?: string; region?: string; json?: boolean }) => {
     const sandbox = o.stack ? undefined : sandboxInfo();
-    const told: string[] = [];
+    const configPath = configFile(o.config);
+    const told: string[] = [`Config: ${configPath}`];
     const { findings, notes } = await readiness({
-      configPath: o.stack ? (o.config ?? EXAMPLE_CONFIG) : configFile(o.config),
+      configPath,
       weeks: o.weeks,
       stack: o.stack,
       region: o.region,
@@ -479,7 +480,10 @@ program
         return read.at;
       },
     });
-    if (o.json) console.log(JSON.stringify({ ready: ready(findings), findings, notes: [...told, ...notes] }, null, 2));
+    if (o.json)
+      console.log(
+        JSON.stringify({ config: configPath, ready: ready(findings), findings, notes: [...told.slice(1), ...notes] }, null, 2),
+      );
     else console.log([...told, findingsText(findings), ...notes.map((n) => `\n${n}`)].join('\n'));
     if (!ready(findings)) process.exitCode = 1;
   });

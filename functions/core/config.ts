@@ -32,7 +32,12 @@ const duration = z
   .regex(DURATION_PATTERN, 'expected a duration such as 30s, 15m, 4h or 5d')
   .transform(parseDuration)
   .refine((seconds) => seconds > 0, 'a duration must be longer than zero');
-const personId = z.string().min(1);
+/** Longer than any name a person would give an id, a service or an audience; what becomes part of a key stays short. */
+export const NAME_MAX = 200;
+/** More audiences than an organisation keeps; what a drill names is bounded by it too. */
+export const MAX_AUDIENCES = 50;
+
+const personId = z.string().min(1).max(NAME_MAX);
 const priority = z.enum(PRIORITIES);
 const level = z.enum(LEVELS);
 const byLevel = z.object({ high: priority, medium: priority, low: priority });
@@ -72,24 +77,39 @@ const person = z.strictObject({
   principals: z.array(principalPattern).optional(),
 });
 
-const rotation = z.strictObject({
-  every: z.enum(['day', 'week']),
-  /** "09:00" for daily hand-offs, "monday 09:00" for weekly ones, in the rota's time zone. */
-  handoff: z
-    .string()
-    .regex(
-      new RegExp(`^((${WEEKDAYS.join('|')}) )?([01]\\d|2[0-3]):[0-5]\\d$`),
-      'expected a hand-off such as "09:00" (daily) or "monday 09:00" (weekly)',
-    ),
-  /** The date on which people[0] takes the first shift. */
-  start: z.iso.date('expected a date such as 2026-01-05'),
-  people: z.array(personId).min(1),
-});
+const rotation = z
+  .strictObject({
+    every: z.enum(['day', 'week']),
+    /** "09:00" for daily hand-offs, "monday 09:00" for weekly ones, in the rota's time zone. */
+    handoff: z
+      .string()
+      .regex(
+        new RegExp(`^((${WEEKDAYS.join('|')}) )?([01]\\d|2[0-3]):[0-5]\\d$`),
+        'expected a hand-off such as "09:00" (daily) or "monday 09:00" (weekly)',
+      ),
+    /** The date on which people[0] takes the first shift. */
+    start: z.iso.date('expected a date such as 2026-01-05'),
+    people: z.array(personId).min(1),
+  })
+  .refine((r) => r.every === 'week' || !r.handoff.includes(' '), {
+    path: ['handoff'],
+    message: 'a daily rotation hands off every day: give the time alone, such as "09:00" (or every: week)',
+  });
+
+/** A list of person ids in which each appears once: paging someone twice at one level reaches nobody new. */
+const distinctPeople = z
+  .array(personId)
+  .min(1)
+  .superRefine((ids, ctx) => {
+    ids.forEach((id, i) => {
+      if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: [i], message: `lists ${id} twice: once is enough` });
+    });
+  });
 
 const escalationLevel = z
   .strictObject({
     name: z.string().min(1),
-    people: z.array(personId).min(1).optional(),
+    people: distinctPeople.optional(),
     rotation: rotation.optional(),
     ackWindow: duration.optional(),
   })
@@ -164,14 +184,16 @@ export const configSchema = z
       /** Someone covers a level for a while (a holiday, a swap): they are paged instead of its holders. */
       overrides: z.array(override).default([]),
     }),
-    audiences: z.array(
-      z.strictObject({
-        name: z.string().min(1),
-        members: z.array(personId).min(1),
-        priorities: z.array(priority).min(1),
-        channels: z.array(z.enum(CHANNELS)).min(1),
-      }),
-    ),
+    audiences: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1).max(NAME_MAX),
+          members: z.array(personId).min(1),
+          priorities: z.array(priority).min(1),
+          channels: z.array(z.enum(CHANNELS)).min(1),
+        }),
+      )
+      .max(MAX_AUDIENCES, `at most ${MAX_AUDIENCES} audiences: join those told alike`),
     cadence: z.strictObject({
       P1: duration,
       P2: duration,
@@ -354,6 +376,14 @@ export const configSchema = z
       }
     };
     const audienceNames = config.audiences.map((a) => a.name);
+    audienceNames.forEach((name, i) => {
+      if (audienceNames.indexOf(name) !== i)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['audiences', i, 'name'],
+          message: `"${name}" names another audience too: give each its own name`,
+        });
+    });
     config.feedback?.audiences.forEach((name, i) => {
       if (!audienceNames.includes(name)) {
         ctx.addIssue({

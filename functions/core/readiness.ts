@@ -200,8 +200,11 @@ function checkHandoffs(config: OrganisationConfig, now: Date, until: Date): Find
   const odd: string[] = [];
   for (const level of config.rota.levels) {
     if (!level.rotation) continue;
-    // A weekly rotation hands off on its day only ("monday 09:00"); a daily one every day.
-    const { time, hour, minute, weekday } = parseHandoff(level.rotation.handoff);
+    // A weekly rotation hands off on its day only: the one named ("monday 09:00"), else its start's
+    // weekday, as the roster counts weeks from the start; a daily one every day.
+    const { time, hour, minute, weekday: named } = parseHandoff(level.rotation.handoff);
+    const weekday =
+      level.rotation.every === 'week' ? (named ?? DateTime.fromISO(level.rotation.start, { zone }).weekday) : undefined;
     for (let day = DateTime.fromJSDate(now, { zone }).startOf('day'); day.toJSDate() < until; day = day.plus({ days: 1 })) {
       if (weekday !== undefined && day.weekday !== weekday) continue;
       const problemKind = wallClockProblem(day, hour, minute, zone);

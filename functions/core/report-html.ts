@@ -1,6 +1,6 @@
 import escapeHtml from 'escape-html';
 import type { Figures, Report } from './report';
-import { humanDuration, outOf, percent } from './report-text';
+import { drillsSummary, humanDuration, outOf, percent } from './report-text';
 import { usd } from './cost';
 
 /*
@@ -126,7 +126,7 @@ function drillsHtml(r: Report): string {
     value: d.timeToAcknowledgeSeconds!,
     note: humanDuration(d.timeToAcknowledgeSeconds),
   }));
-  return `<h2>Drills (not counted above)</h2><p>${r.drills.count} drill${r.drills.count === 1 ? '' : 's'}; the on-call MIM acknowledged in ${humanDuration(r.drills.timeToAcknowledge.median)} (median).</p>
+  return `<h2>Drills (not counted above)</h2><p>${escapeHtml(drillsSummary(r.drills))}.</p>
 <div class="charts"><figure><figcaption>Time to acknowledge, per drill, oldest first</figcaption>${bars(chart, [COLOURS.bar])}</figure></div>`;
 }
 

@@ -2,6 +2,16 @@ import { usd } from './cost';
 import type { Figures, Report, Spread } from './report';
 
 /** A duration as people read it in a report: "45s", "4m 10s", "2h 05m", "3d 4h". */
+/** "3 drills; the on-call MIM acknowledged 2 of them in 4m 10s (median); 1 rejected as not major" */
+export function drillsSummary(d: Report['drills']): string {
+  const acknowledged = d.runs.filter((run) => run.timeToAcknowledgeSeconds !== undefined).length;
+  const rejected = d.runs.filter((run) => run.rejected).length;
+  const answered = acknowledged
+    ? `the on-call MIM acknowledged ${acknowledged === d.count ? (d.count === 1 ? 'it' : 'each') : `${acknowledged} of them`} in ${humanDuration(d.timeToAcknowledge.median)}${acknowledged > 1 ? ' (median)' : ''}`
+    : 'none was acknowledged';
+  return `${d.count} drill${d.count === 1 ? '' : 's'}; ${answered}${rejected ? `; ${rejected} rejected as not major` : ''}`;
+}
+
 export function humanDuration(seconds: number | undefined): string {
   if (seconds === undefined) return '-';
   const s = Math.round(seconds);
@@ -134,11 +144,7 @@ export function reportText(r: Report): string {
   }
   if (r.drills?.count) {
     const d = r.drills;
-    lines.push(
-      '',
-      `Drills (not counted above): ${d.count}, the on-call MIM acknowledging in ${humanDuration(d.timeToAcknowledge.median)} (median)`,
-      '',
-    );
+    lines.push('', `Drills (not counted above): ${drillsSummary(d)}`, '');
     lines.push(
       ...table([
         ['drill', 'started', 'service', 'acknowledge', 'levels paged'],
@@ -146,7 +152,7 @@ export function reportText(r: Report): string {
           run.id,
           run.startedAt.slice(0, 16).replace('T', ' '),
           run.service,
-          humanDuration(run.timeToAcknowledgeSeconds),
+          run.rejected ? 'rejected' : humanDuration(run.timeToAcknowledgeSeconds),
           String(run.levelsReached),
         ]),
       ]),

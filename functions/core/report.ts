@@ -52,7 +52,15 @@ export interface Report {
   drills: {
     count: number;
     timeToAcknowledge: Spread;
-    runs: Array<{ id: string; service: string; startedAt: string; timeToAcknowledgeSeconds?: number; levelsReached: number }>;
+    runs: Array<{
+      id: string;
+      service: string;
+      startedAt: string;
+      timeToAcknowledgeSeconds?: number;
+      /** A candidate the MIM answered by rejecting it: answered, not acknowledged. */
+      rejected?: true;
+      levelsReached: number;
+    }>;
   };
   /** The reviews' action items still open now (whenever their incident ended), soonest due first. */
   actionItems?: Array<{ incidentId: string; n: number; title: string; owner: string; due: string; overdue: boolean }>;
@@ -179,6 +187,7 @@ export function report(all: IncidentKpis[], period: { since: string; until: stri
         service: d.service,
         startedAt: d.startedAt,
         ...(d.timeToAcknowledgeSeconds === undefined ? {} : { timeToAcknowledgeSeconds: d.timeToAcknowledgeSeconds }),
+        ...(d.candidate === 'rejected' ? { rejected: true as const } : {}),
         levelsReached: d.levelsReached,
       })),
     },

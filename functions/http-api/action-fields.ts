@@ -4,11 +4,6 @@ import type { MimAction, MimEvent } from '../core/incident';
 import type { App } from '../services/app';
 import { MAX_ACTION_ITEMS, parseActionItems } from '../core/review';
 
-/** Longer than any person id, service or audience name in a config; what becomes part of a key stays short. */
-export const NAME_MAX = 200;
-/** More audiences than any config has: a drill names a few. */
-export const MAX_DRILL_AUDIENCES = 20;
-
 export const text = (what: string) =>
   z
     .string({ error: `${what} is required` })

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LEVELS } from '../core/config';
+import { LEVELS, MAX_AUDIENCES, NAME_MAX } from '../core/config';
 import { INCIDENT_ID_PATTERN } from '../core/ids';
 import type { Incident, MimAction } from '../core/incident';
 import { unknownAudiences } from '../core/audiences';
@@ -9,7 +9,7 @@ import { ActionRefused, submitAction, UnknownIncident } from '../services/action
 import type { App } from '../services/app';
 import { declareIncident } from '../services/intake';
 import { RedriveRefused, redriveWorkflow } from '../services/workflow-stops';
-import { ACTION_FIELDS, details, MAX_DRILL_AUDIENCES, NAME_MAX, optionalText, text } from './action-fields';
+import { ACTION_FIELDS, details, optionalText, text } from './action-fields';
 import { crossSite, forPeople, html, json, problem, type HttpRequest, type HttpResponse } from './http';
 import { messagePage } from '../core/pages';
 import type { RouteAccess, RouteKey } from './route-table';
@@ -76,7 +76,7 @@ const declaration = z.object({
       audiences: z
         .array(z.string().min(1, 'drill.audiences: an audience name is empty').max(NAME_MAX))
         .min(1, 'drill.audiences names at least one audience, or is left out to tell every audience')
-        .max(MAX_DRILL_AUDIENCES)
+        .max(MAX_AUDIENCES, `drill.audiences names at most ${MAX_AUDIENCES} audiences`)
         .optional(),
     })
     .optional(),

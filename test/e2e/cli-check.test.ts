@@ -33,6 +33,7 @@ describe('mim check: are we ready?', () => {
     const result = await mim('check', '--at', '2026-11-30 12:00');
 
     expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Config: .*config\/organisation\.yaml\n/);
     expect(result.stdout).toContain('PASS  every rota slot covered');
     expect(result.stdout).toMatch(/^\d+ passed, 0 warning\(s\), 0 failure\(s\): ready$/m);
   });

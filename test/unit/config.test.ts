@@ -58,6 +58,31 @@ describe('organisation config', () => {
     ]);
   });
 
+  it('a person listed twice in one level is refused: paging them twice reaches nobody new', () => {
+    const problems = problemsOf(example.replace('people: [dave]', 'people: [dave, dave]'));
+
+    expect(problems).toEqual(['rota.levels.1.people.1: lists dave twice: once is enough']);
+  });
+
+  it('a daily rotation with a weekday in its hand-off is refused: it hands off every day', () => {
+    const problems = problemsOf(example.replace('every: week, handoff: "monday 09:00"', 'every: day, handoff: "monday 09:00"'));
+
+    expect(problems).toEqual([
+      'rota.levels.0.rotation.handoff: a daily rotation hands off every day: give the time alone, such as "09:00" (or every: week)',
+    ]);
+  });
+
+  it('two audiences of one name are refused, and so are more audiences than an organisation keeps', () => {
+    const audience = (name: string) => `  - name: ${name}\n    members: [desk]\n    priorities: [P1]\n    channels: [email]\n`;
+    const twice = problemsOf(example.replace('audiences:\n', `audiences:\n${audience('leadership')}`));
+    const many = problemsOf(
+      example.replace('audiences:\n', `audiences:\n${Array.from({ length: 50 }, (_, i) => audience(`a${i}`)).join('')}`),
+    );
+
+    expect(twice).toEqual(['audiences.1.name: "leadership" names another audience too: give each its own name']);
+    expect(many).toEqual(['audiences: at most 50 audiences: join those told alike']);
+  });
+
   it('a phone number that is not E.164 is refused with the expected form', () => {
     const problems = problemsOf(example.replace('"+447700900101"', '"07700 900101"'));
 

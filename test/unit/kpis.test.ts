@@ -205,6 +205,20 @@ describe('the report over a period', () => {
     expect(html).not.toMatch(/<script|<link|src=|url\(|@import/i);
   });
 
+  it('drills are summed apart: one the MIM rejected is said as rejected, not as a time missing', () => {
+    const drills = [
+      kpis({ id: 'INC-20261127-DRILL1', timeToAcknowledgeSeconds: 240, drill: true }),
+      kpis({ id: 'INC-20261127-DRILL2', verdict: 'candidate', candidate: 'rejected', outcome: 'downgraded', drill: true }),
+    ];
+
+    const text = reportText(report([...incidents, ...drills], period));
+
+    expect(text).toContain(
+      'Drills (not counted above): 2 drills; the on-call MIM acknowledged 1 of them in 4m; 1 rejected as not major',
+    );
+    expect(text).toMatch(/INC-20261127-DRILL2 .* rejected /);
+  });
+
   it('an empty period says so rather than showing zeros as figures', () => {
     const text = reportText(report([], period));
 

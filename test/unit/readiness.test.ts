@@ -86,6 +86,16 @@ describe('mim check: the config', () => {
     expect(found.verdict).toBe('pass');
   });
 
+  it("a weekly hand-off without a day is judged on its start's weekday: Monday 01:30 is clear of the Sunday the clocks change", () => {
+    const config = withRota({
+      levels: [{ ...levels[0]!, rotation: { ...levels[0]!.rotation!, handoff: '01:30' } }, ...levels.slice(1)],
+    });
+
+    const found = find(checkConfig(config, new Date('2027-03-01T10:00:00Z')), 'hand-offs clear of DST changes');
+
+    expect(found.verdict).toBe('pass');
+  });
+
   it('a double booking in the hour the clocks go back is found where the roster puts the override: its first occurrence', () => {
     const config = withRota({
       overrides: [{ level: 'On-call MIM', person: 'dave', from: '2027-10-31 01:05', until: '2027-10-31 01:25' }],

@@ -100,7 +100,7 @@ describe('workflow: a drill', () => {
     expect(report.overall.incidents).toBe(report.incidents.length);
     expect(report.drills.runs.map((r) => r.id)).toContain(drill);
     expect(report.drills.runs.find((r) => r.id === drill)!.timeToAcknowledgeSeconds).toBeGreaterThanOrEqual(0);
-    expect(stdout).toMatch(/Drills \(not counted above\): \d+, the on-call MIM acknowledging in /);
+    expect(stdout).toMatch(/Drills \(not counted above\): \d+ drills?; the on-call MIM acknowledged (it|each|\d+ of them) in /);
     expect(stdout).toContain(drill);
     expect(report.actionItems?.map((i) => i.incidentId)).not.toContain(drill);
     expect(actions).toContain(`${drill} (drill) item 1`);

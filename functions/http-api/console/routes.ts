@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { CONSOLE_MIM_ACTIONS, consoleActions, consoleRefusal } from '../../core/access';
 import { unknownAudiences } from '../../core/audiences';
 import { explainClassification } from '../../core/classify';
-import { LEVELS } from '../../core/config';
+import { LEVELS, MAX_AUDIENCES, NAME_MAX } from '../../core/config';
 import {
   alarmsPage,
   boardPage,
@@ -28,7 +28,7 @@ import { ActionRefused, submitAction } from '../../services/actions';
 import type { App } from '../../services/app';
 import { declareIncident } from '../../services/intake';
 import { RedriveRefused, redriveWorkflow } from '../../services/workflow-stops';
-import { details, MAX_DRILL_AUDIENCES, NAME_MAX, optionalText } from '../action-fields';
+import { details, optionalText } from '../action-fields';
 import { consoleHtml, crossSite, html, type HttpRequest, type HttpResponse } from '../http';
 import type { RouteCall } from '../routes';
 import { CONSOLE_SCRIPT } from './script';
@@ -171,7 +171,7 @@ const declaration = z.object({
   intent: z.enum(['check', 'declare'], { error: 'Use a button of the form' }).default('check'),
   drill: z.literal('yes', { error: 'Tick "A drill" or leave it' }).optional(),
   /** Checkboxes of the config's audiences: never more than it has (checked against its names below). */
-  audience: z.array(z.string().max(NAME_MAX)).max(MAX_DRILL_AUDIENCES, 'Tick audiences of the form').default([]),
+  audience: z.array(z.string().max(NAME_MAX)).max(MAX_AUDIENCES, 'Tick audiences of the form').default([]),
 });
 
 /** What is wrong with the drill's part of the form: audiences only for a drill, and only the config's. */
@@ -206,7 +206,7 @@ const declare = signedInPage(async (app, { req, viewer, now }) => {
     title: fields.title,
     description: fields.description,
     drill: fields.drill === 'yes',
-    audiences: audience.slice(0, MAX_DRILL_AUDIENCES),
+    audiences: audience.slice(0, MAX_AUDIENCES),
   };
   const formKey = fields.key?.slice(0, 128) || newKey();
   const read = declaration.safeParse({ ...fields, audience });

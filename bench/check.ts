@@ -5,7 +5,7 @@ import { checkConfig } from '../functions/core/readiness';
 
 /*
  * mim check's config part (which cdk synth runs too) against a config with many overrides: a year of
- * daily one-hour deputy covers, checked over 8 and 52 weeks. The baseline, in the same run, is the
+ * daily one-hour deputy covers, and with twenty scheduled drills, checked over 8 and 52 weeks. The baseline, in the same run, is the
  * example config as it is. Median of BENCH_RUNS runs each.
  */
 
@@ -19,7 +19,22 @@ raw.rota.overrides = Array.from({ length: 300 }, (_, i) => ({
   from: `${day(i)} 10:00`,
   until: `${day(i)} 11:00`,
 }));
-const configs = { 'example config': parseConfig(example), '300 overrides': parseConfig(stringify(raw)) };
+// Twenty scheduled drills, each judged over its next 12 turns (who is on call, whom it would wake).
+const drilled = {
+  ...(parse(example) as object),
+  drills: Array.from({ length: 20 }, (_, i) => ({
+    name: `drill-${i}`,
+    service: 'payments',
+    on: `${['first', 'second', 'third', 'fourth', 'last'][i % 5]} ${['monday', 'tuesday', 'wednesday', 'thursday'][i % 4]}`,
+    at: '14:00',
+    by: 'irene',
+  })),
+};
+const configs = {
+  'example config': parseConfig(example),
+  '300 overrides': parseConfig(stringify(raw)),
+  '20 scheduled drills': parseConfig(stringify(drilled)),
+};
 const at = new Date('2026-11-30T12:00:00Z');
 
 function median(ms: number[]) {

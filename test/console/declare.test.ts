@@ -87,6 +87,19 @@ describe('console: the service desk declares', () => {
     expect(page).toContain('DRILL, a practice: Quarterly practice');
   });
 
+  it('the dry run of a drill classifies it as the drill will be: high in impact and urgency unless chosen', async () => {
+    const desk = await signedIn(sandbox(), 'desk');
+
+    const answer = await desk.post('/declare', [
+      ['service', 'reporting'],
+      ['title', 'Practice'],
+      ['drill', 'yes'],
+      ['intent', 'check'],
+    ]);
+
+    expect(pageText(await answer.text())).toContain('P1 major: nothing is declared yet.');
+  });
+
   it('audiences ticked without "A drill" are refused with what to do, and nothing is declared', async () => {
     const desk = await signedIn(sandbox(), 'desk');
     const before = await openIds();

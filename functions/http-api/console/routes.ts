@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { CONSOLE_MIM_ACTIONS, consoleActions, consoleRefusal } from '../../core/access';
 import { unknownAudiences } from '../../core/audiences';
 import { explainClassification } from '../../core/classify';
+import { DRILL_LEVELS } from '../../core/drills';
 import { LEVELS, MAX_AUDIENCES, NAME_MAX } from '../../core/config';
 import {
   alarmsPage,
@@ -219,7 +220,12 @@ const declare = signedInPage(async (app, { req, viewer, now }) => {
   if (error || !read.success || !service)
     return consoleHtml(400, declarePage(app.config, viewer, { values, error: error ?? '', formKey }));
   const d = read.data;
-  const levels = { ...(d.impact ? { impact: d.impact } : {}), ...(d.urgency ? { urgency: d.urgency } : {}) };
+  // The dry run of a drill classifies it as the drill will be: high unless chosen.
+  const levels = {
+    ...(d.drill ? DRILL_LEVELS : {}),
+    ...(d.impact ? { impact: d.impact } : {}),
+    ...(d.urgency ? { urgency: d.urgency } : {}),
+  };
   if (d.intent === 'check') {
     const run = explainClassification(app.config, { service: service.name, ...levels });
     return consoleHtml(200, declarePage(app.config, viewer, { values, dryRun: run, formKey }));

@@ -453,7 +453,10 @@ program
   .description(
     'are we ready for a major incident? The config (the rota for the coming weeks, audiences, bridge, cadence, messages) and, with --stack, the deployed stage (SES, SMS, operations topic, alarms); exits 1 on any failure',
   )
-  .option(...CONFIG_OPTION)
+  .option(
+    '-c, --config <file>',
+    "organisation config (default: the running sandbox's, else config/organisation.yaml; with --stack, config/organisation.yaml)",
+  )
   .option('--weeks <n>', 'how far ahead to check the rota', weeksOption, ROTA_WEEKS)
   .option('--at <time>', 'check the rota from this time instead of now ("2026-12-20 09:00" in its zone, or ISO 8601)')
   .option('--stack <name>', 'also check a deployed stage: its CloudFormation stack (read-only calls with your AWS credentials)')
@@ -461,7 +464,8 @@ program
   .option('--json', 'print the findings as JSON')
   .action(async (o: { config?: string; weeks: number; at?: string; stack?: string; region?: string; json?: boolean }) => {
     const sandbox = o.stack ? undefined : sandboxInfo();
-    const configPath = configFile(o.config);
+    // A deployed stage is not the sandbox: its config is the one given, else the example's place.
+    const configPath = o.stack ? (o.config ?? EXAMPLE_CONFIG) : configFile(o.config);
     const told: string[] = [`Config: ${configPath}`];
     const { findings, notes } = await readiness({
       configPath,

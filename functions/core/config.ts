@@ -37,7 +37,7 @@ export const NAME_MAX = 200;
 /** More audiences than an organisation keeps; what a drill names is bounded by it too. */
 export const MAX_AUDIENCES = 50;
 
-const personId = z.string().min(1).max(NAME_MAX);
+const personId = z.string().min(1).max(NAME_MAX, `expected an id of at most ${NAME_MAX} characters`);
 const priority = z.enum(PRIORITIES);
 const level = z.enum(LEVELS);
 const byLevel = z.object({ high: priority, medium: priority, low: priority });
@@ -247,7 +247,7 @@ export const configSchema = z
             ),
           at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time of day such as 10:00'),
           by: personId,
-          audiences: z.array(z.string().min(1)).min(1).optional(),
+          audiences: z.array(z.string().min(1).max(NAME_MAX)).min(1).max(MAX_AUDIENCES).optional(),
           cancelled: z
             .array(
               z
@@ -486,8 +486,17 @@ export class ConfigError extends Error {
   }
 }
 
+/** A key shown in a message stays short, whatever length it was given. */
+const shortKey = (key: PropertyKey) => (String(key).length > 40 ? `${String(key).slice(0, 37)}...` : String(key));
+
 function formatPath(path: readonly PropertyKey[]): string {
-  return path.length === 0 ? '(top level)' : path.map(String).join('.');
+  return path.length === 0 ? '(top level)' : path.map(shortKey).join('.');
+}
+
+/** An issue as a person reads it: a record's bad key says what is wrong with the key, not only that it is. */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const inner = issue.code === 'invalid_key' ? issue.issues[0]?.message : undefined;
+  return `${formatPath(issue.path)}: ${inner ? `the key ${inner}` : issue.message}`;
 }
 
 /**
@@ -508,10 +517,7 @@ export function parseConfig(
   }
   const result = configSchema.safeParse(raw);
   const parsed = templates ? parseTemplates(templates.files, templates.folder) : { overrides: {}, problems: [] };
-  const problems = [
-    ...(result.success ? [] : result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`)),
-    ...parsed.problems,
-  ];
+  const problems = [...(result.success ? [] : result.error.issues.map(describeIssue)), ...parsed.problems];
   if (!result.success || problems.length > 0) throw new ConfigError(source, problems);
   return Object.keys(parsed.overrides).length > 0 ? { ...result.data, templates: parsed.overrides } : result.data;
 }

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { stakeholders } from './audiences';
 import { classify } from './classify';
-import { type Level, type OrganisationConfig, WEEKDAYS } from './config';
+import { type Level, type OrganisationConfig, type Person, WEEKDAYS } from './config';
 import { atNight } from './kpis';
 import { whoIsOnCall } from './roster';
 
@@ -75,11 +75,29 @@ export const drillDay = (config: OrganisationConfig, at: Date) =>
 const few = (items: string[]) => `${items.slice(0, 3).join(', ')}${items.length > 3 ? ` and ${items.length - 3} more` : ''}`;
 
 /**
- * Whom a drill due at `at` would reach at night in their own zone: anyone its page can reach (an
- * unanswered page escalates through every level, then pages them all) and anyone it texts.
+ * Who an unanswered page reaches, and when: the levels in turn, `repeat` times, each after the one
+ * before had its window to answer, then every level at once. A drill exercises exactly that.
+ */
+function escalation(config: OrganisationConfig, at: Date): Array<{ at: Date; people: Person[] }> {
+  const reached: Array<{ at: Date; people: Person[] }> = [];
+  let t = at.getTime();
+  for (let round = 0; round < config.rota.repeat; round += 1) {
+    for (let i = 0; i < config.rota.levels.length; i += 1) {
+      const level = whoIsOnCall(config, new Date(t))[i]!;
+      reached.push({ at: new Date(t), people: level.people });
+      t += level.ackWindowSeconds * 1000;
+    }
+  }
+  reached.push({ at: new Date(t), people: whoIsOnCall(config, new Date(t)).flatMap((l) => l.people) });
+  return reached;
+}
+
+/**
+ * Whom a drill due at `at` would reach at night in their own zone: anyone its page can reach while
+ * it escalates unanswered, and anyone it texts, from its start to the end of that escalation.
  */
 export function wokenAtNight(config: OrganisationConfig, drill: ScheduledDrill, at: Date): string[] {
-  const paged = whoIsOnCall(config, at).flatMap((l) => l.people);
+  const paged = escalation(config, at);
   const { priority } = classify(config, { source: 'manual', service: drill.service, ...DRILL_LEVELS });
   const texted = stakeholders(config, {
     service: drill.service,
@@ -88,17 +106,21 @@ export function wokenAtNight(config: OrganisationConfig, drill: ScheduledDrill, 
   })
     .filter((r) => r.channels.includes('sms') && r.person.phone)
     .map((r) => r.person);
-  // Grouped by their local time: "Carol Chen, Dave Dixon at 03:00 in Europe/London".
+  const reaches = [
+    ...paged.flatMap((step) => step.people.map((person) => ({ person, at: step.at }))),
+    ...[at, paged.at(-1)!.at].flatMap((when) => texted.map((person) => ({ person, at: when }))),
+  ];
+  // Each person once, at the first night moment; grouped by local time: "Carol Chen, Dave Dixon at 03:00 in Europe/London".
   const seen = new Set<string>();
   const byTime = new Map<string, string[]>();
-  for (const p of [...paged, ...texted]) {
-    const zone = p.timeZone ?? config.timeZone;
-    if (seen.has(p.id) || !atNight(at.toISOString(), zone)) continue;
-    seen.add(p.id);
-    const when = `${DateTime.fromJSDate(at, { zone }).toFormat('HH:mm')} in ${zone}`;
-    byTime.set(when, [...(byTime.get(when) ?? []), p.name]);
+  for (const { person, at: when } of reaches.sort((a, b) => a.at.getTime() - b.at.getTime())) {
+    const zone = person.timeZone ?? config.timeZone;
+    if (seen.has(person.id) || !atNight(when.toISOString(), zone)) continue;
+    seen.add(person.id);
+    const local = `${DateTime.fromJSDate(when, { zone }).toFormat('HH:mm')} in ${zone}`;
+    byTime.set(local, [...(byTime.get(local) ?? []), person.name]);
   }
-  return [...byTime].map(([when, names]) => `${few(names)} at ${when}`);
+  return [...byTime].map(([local, names]) => `${few(names)} at ${local}`);
 }
 
 /** A drill's turn that comes later than this after its time (Scheduler retries for up to a day) is skipped. */

@@ -1,5 +1,6 @@
 import escapeHtml from 'escape-html';
 import { DateTime } from 'luxon';
+import Mustache from 'mustache';
 import { type OrganisationConfig, type Person, PRIORITIES, type Priority } from './config';
 import { largestRound } from './audiences';
 import { formatDuration } from './duration';
@@ -387,7 +388,7 @@ function checkMessages(config: OrganisationConfig, now: Date): Finding {
       }
       const shows = {
         text: (url: string) => email.text.includes(url),
-        html: (url: string) => email.html.includes(escapeHtml(url)),
+        html: (url: string) => email.html.includes(escapeHtml(url)) || email.html.includes(Mustache.escape(url)),
       };
       for (const part of ['text', 'html'] as const) {
         const lost = overrides[part] ? notice.actions.filter((a) => !shows[part](a.url)).map((a) => `"${a.label}"`) : [];

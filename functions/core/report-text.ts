@@ -1,7 +1,6 @@
 import { usd } from './cost';
 import type { Figures, Report, Spread } from './report';
 
-/** A duration as people read it in a report: "45s", "4m 10s", "2h 05m", "3d 4h". */
 /** "3 drills; the on-call MIM acknowledged 2 of them in 4m 10s (median); 1 rejected as not major" */
 export function drillsSummary(d: Report['drills']): string {
   const acknowledged = d.runs.filter((run) => run.timeToAcknowledgeSeconds !== undefined).length;
@@ -12,6 +11,7 @@ export function drillsSummary(d: Report['drills']): string {
   return `${d.count} drill${d.count === 1 ? '' : 's'}; ${answered}${rejected ? `; ${rejected} rejected as not major` : ''}`;
 }
 
+/** A duration as people read it in a report: "45s", "4m 10s", "2h 05m", "3d 4h". */
 export function humanDuration(seconds: number | undefined): string {
   if (seconds === undefined) return '-';
   const s = Math.round(seconds);

@@ -206,8 +206,8 @@ function refuseBrowsers(req: HttpRequest): HttpResponse | undefined {
  * Without a key of the caller's, the same declaration within the minute is a repeat: the same in
  * every field, so that a drill and a real incident declared alike are two incidents.
  */
-const defaultDeclarationKey = (d: z.infer<typeof declaration>, now: Date) =>
-  `declare#${JSON.stringify([d.by, d.service, d.title, d.description, d.impact, d.urgency, d.drill])}#${now.toISOString().slice(0, 16)}`;
+export const defaultDeclarationKey = (d: z.infer<typeof declaration>, now: Date) =>
+  `declare#${JSON.stringify([d.by, d.service, d.title, d.description, d.impact, d.urgency, d.drill && { audiences: d.drill.audiences && [...new Set(d.drill.audiences)].sort() }])}#${now.toISOString().slice(0, 16)}`;
 
 async function declare(app: App, req: HttpRequest, now: Date): Promise<HttpResponse> {
   const body = readBody(req, declaration);

@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { activeIncident, declare } from '../support/incidents';
 import { useSandbox } from '../support/sandbox';
+import { defaultDeclarationKey } from '../../functions/http-api/routes';
 
 const { driver } = useSandbox();
 
@@ -115,6 +116,18 @@ describe('management API', () => {
     expect(drill.body.outcome).toBe('opened');
     expect(real.body.outcome).toBe('opened');
     expect(real.body.incidentId).not.toBe(drill.body.incidentId);
+  });
+
+  it("without a key, the default key of a declaration is the same for a drill's audiences in any order, and differs for a real one", () => {
+    const now = new Date('2026-12-01T10:00:30Z');
+    const base = { service: 'checkout', title: 'Checkout down', by: 'desk', description: undefined };
+
+    const one = defaultDeclarationKey({ ...base, drill: { audiences: ['leadership', 'service-desk'] } }, now);
+    const other = defaultDeclarationKey({ ...base, drill: { audiences: ['service-desk', 'leadership', 'leadership'] } }, now);
+    const real = defaultDeclarationKey(base, now);
+
+    expect(other).toBe(one);
+    expect(real).not.toBe(one);
   });
 
   it('an action by someone who is not in the config is refused with examples of person ids', async () => {

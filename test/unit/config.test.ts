@@ -83,6 +83,12 @@ describe('organisation config', () => {
     expect(many).toEqual(['audiences: at most 50 audiences: join those told alike']);
   });
 
+  it('a person id longer than 200 characters is refused, and shown shortened', () => {
+    const problems = problemsOf(example.replace('  alice:', `  ${'x'.repeat(201)}: { name: X, email: x@example.com }\n  alice:`));
+
+    expect(problems).toEqual([`people.${'x'.repeat(37)}...: the key expected an id of at most 200 characters`]);
+  });
+
   it('a phone number that is not E.164 is refused with the expected form', () => {
     const problems = problemsOf(example.replace('"+447700900101"', '"07700 900101"'));
 

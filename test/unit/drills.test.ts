@@ -94,6 +94,17 @@ describe('scheduled drills', () => {
     expect(deskOnly).toEqual({ run: true });
   });
 
+  it('a drill whose unanswered page would escalate into the night is skipped, naming who it would reach then', () => {
+    // 21:50 in London; each level has 5 minutes: the third level is paged at 22:00, every level at 22:05.
+    const at = new Date('2027-01-29T21:50:00Z');
+
+    const decision = drillDecision(base, drill({ on: 'last friday', at: '21:50', audiences: ['service-desk'] }), at);
+
+    expect(decision).toMatchObject({
+      skip: 'drill monthly would wake Erin Evans at 22:00 in Europe/London and Bob Brown, Dave Dixon at 22:05 in Europe/London, at night; set atNight: true to run it anyway',
+    });
+  });
+
   it('a turn that comes more than an hour after its time (a retry) is skipped, saying how to run it by hand', () => {
     const at = new Date('2027-01-05T14:00:00Z');
 

@@ -177,6 +177,17 @@ describe('mim check: the config', () => {
     expect(warned.detail).toContain('page (text) leaves out its "Accept as MIM", "Pass to the next level" links');
   });
 
+  it('an HTML override that links each action as {{url}} is not said to leave them out (Mustache escapes it its own way)', () => {
+    const config: OrganisationConfig = {
+      ...base,
+      templates: { page: { html: '<p>{{intro}}</p>{{#actions}}<a href="{{url}}">{{label}}</a>{{/actions}}' } },
+    };
+
+    const found = find(checkConfig(config, NOW), 'every message renders');
+
+    expect(found.verdict).toBe('pass');
+  });
+
   it('a message that fails does not hide the warnings of other overrides', () => {
     const config: OrganisationConfig = {
       ...base,

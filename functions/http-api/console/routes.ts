@@ -172,7 +172,10 @@ const declaration = z.object({
   intent: z.enum(['check', 'declare'], { error: 'Use a button of the form' }).default('check'),
   drill: z.literal('yes', { error: 'Tick "A drill" or leave it' }).optional(),
   /** Checkboxes of the config's audiences: never more than it has (checked against its names below). */
-  audience: z.array(z.string().max(NAME_MAX)).max(MAX_AUDIENCES, 'Tick audiences of the form').default([]),
+  audience: z
+    .array(z.string().max(NAME_MAX, 'Tick audiences of the form'))
+    .max(MAX_AUDIENCES, 'Tick audiences of the form')
+    .default([]),
 });
 
 /** What is wrong with the drill's part of the form: audiences only for a drill, and only the config's. */

@@ -231,8 +231,8 @@ export const configSchema = z
     /**
      * Drills the system runs on a schedule, in the rota's zone: "first tuesday" at "10:00", on a
      * service, run by a person, told to some audiences (all, when none are named). A day in
-     * `cancelled` is skipped; a drill whose page would reach someone at night in their zone is
-     * skipped unless `atNight`.
+     * `cancelled` is skipped; so is a drill that would reach someone at night in their zone (paged
+     * as it escalates, or texted), unless `atNight`.
      */
     drills: z
       .array(

@@ -413,7 +413,10 @@ function checkMessages(config: OrganisationConfig, now: Date): Finding {
 /** How many of a drill's turns ahead are judged: a year of a monthly drill. */
 const DRILL_TURNS = 12;
 
-/** Scheduled drills that would not do what they say: skipped every time at night, or cancelled on a day they do not run. */
+/**
+ * Scheduled drills that would not do what they say, over their next turns: skipped because they would
+ * wake someone, at a time the clocks skip or repeat, or cancelled on a day they do not run.
+ */
 function checkDrills(config: OrganisationConfig, now: Date): Finding[] {
   if (config.drills.length === 0) return [];
   const area: Area = 'policy';

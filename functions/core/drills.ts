@@ -4,6 +4,7 @@ import { classify } from './classify';
 import { type Level, type OrganisationConfig, type Person, WEEKDAYS } from './config';
 import { atNight } from './kpis';
 import { whoIsOnCall } from './roster';
+import { firstFew } from './text';
 
 /*
  * Drills on a schedule: "first tuesday" at "10:00" in the rota's zone, every month. EventBridge
@@ -71,9 +72,6 @@ export function scheduleCron(drill: ScheduledDrill): string {
 export const drillDay = (config: OrganisationConfig, at: Date) =>
   DateTime.fromJSDate(at, { zone: config.rota.timeZone }).toISODate()!;
 
-/** A list that stays readable: the first three, and how many more. */
-const few = (items: string[]) => `${items.slice(0, 3).join(', ')}${items.length > 3 ? ` and ${items.length - 3} more` : ''}`;
-
 /**
  * Who an unanswered page reaches, and when: the levels in turn, `repeat` times, each after the one
  * before had its window to answer, then every level at once. A drill exercises exactly that.
@@ -120,7 +118,7 @@ export function wokenAtNight(config: OrganisationConfig, drill: ScheduledDrill, 
     const local = `${DateTime.fromJSDate(when, { zone }).toFormat('HH:mm')} in ${zone}`;
     byTime.set(local, [...(byTime.get(local) ?? []), person.name]);
   }
-  return [...byTime].map(([local, names]) => `${few(names)} at ${local}`);
+  return [...byTime].map(([local, names]) => `${firstFew(names)} at ${local}`);
 }
 
 /** A drill's turn that comes later than this after its time (Scheduler retries for up to a day) is skipped. */

@@ -10,6 +10,7 @@ import { smsPricePrefix } from './cost';
 import { drillDay, drillDecision, inMonth, nextOccurrence } from './drills';
 import { overrideInstant, parseHandoff, whoIsOnCall } from './roster';
 import { smsSegments } from './sms';
+import { firstFew } from './text';
 import { type TemplateName, templateView, unknownNames } from './templates';
 
 /*
@@ -101,10 +102,10 @@ const local = (at: Date, zone: string) => DateTime.fromJSDate(at, { zone }).toFo
 const spanText = (s: Span, zone: string) => `${local(s.from, zone)} to ${local(s.until, zone)}: ${s.what}`;
 /** The first few spans, and how many more: a finding stays readable. */
 const listed = (spans: Span[], zone: string) =>
-  `${spans
-    .slice(0, 3)
-    .map((s) => spanText(s, zone))
-    .join('; ')}${spans.length > 3 ? `; and ${spans.length - 3} more` : ''}`;
+  firstFew(
+    spans.map((s) => spanText(s, zone)),
+    '; ',
+  );
 
 const reachable = (p: Person) => Boolean(p.email) && Boolean(p.phone);
 const names = (people: Person[]) => people.map((p) => p.id).join(', ');
@@ -228,7 +229,7 @@ function checkHandoffs(config: OrganisationConfig, now: Date, until: Date): Find
           area,
           'warn',
           'hand-offs clear of DST changes',
-          `${odd.slice(0, 3).join('; ')}${odd.length > 3 ? `; and ${odd.length - 3} more` : ''} in ${zone}`,
+          `${firstFew(odd, '; ')} in ${zone}`,
           'move the hand-off (or the override) out of the hour the clocks change, e.g. to 09:00',
         )
       : pass(area, 'hand-offs clear of DST changes', `no hand-off or override falls in an hour that ${zone} skips or repeats`),
@@ -452,10 +453,10 @@ function checkDrills(config: OrganisationConfig, now: Date): Finding[] {
       );
     else if (nights.length)
       odd.push(
-        `drill ${drill.name} would wake someone at night, and be skipped, on ${nights.length} of its next ${turns} turns: ${nights
-          .slice(0, 3)
-          .map((n) => `${n.day} (${n.woken})`)
-          .join('; ')}${nights.length > 3 ? `; and ${nights.length - 3} more` : ''}`,
+        `drill ${drill.name} would wake someone at night, and be skipped, on ${nights.length} of its next ${turns} turns: ${firstFew(
+          nights.map((n) => `${n.day} (${n.woken})`),
+          '; ',
+        )}`,
       );
     // A day that is not one of the drill's cancels nothing.
     for (const day of drill.cancelled) {

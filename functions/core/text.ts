@@ -18,6 +18,12 @@ export function singleLine(text: string): string {
   return text.replace(CONTROL_OR_BREAK, ' ').replace(/ {2,}/g, ' ').trim();
 }
 
+/** A list that stays readable: the first three and how many more ("a, b, c and 2 more"; "a; b; c; and 2 more"). */
+export function firstFew(items: string[], separator: ', ' | '; ' = ', '): string {
+  const more = items.length - 3;
+  return `${items.slice(0, 3).join(separator)}${more > 0 ? `${separator === '; ' ? ';' : ''} and ${more} more` : ''}`;
+}
+
 /** What the quarantine keeps of input it could not read: enough to see what it was, never an item too large to store. */
 const KEPT_CHARS = 16_384;
 

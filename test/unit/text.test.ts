@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { singleLine } from '../../functions/core/text';
+import { firstFew, singleLine } from '../../functions/core/text';
 
 describe('text that must stay on one line', () => {
   it('line breaks, tabs and runs of them become one space', () => {
@@ -12,5 +12,15 @@ describe('text that must stay on one line', () => {
     expect(singleLine('\u001b[31mred\u001b[0m \u001b]0;pwned\u0007 a\u2028b\u2029c <b>&"\' {{x}} Ünïcödé ✓')).toBe(
       '[31mred [0m ]0;pwned a b c <b>&"\' {{x}} Ünïcödé ✓',
     );
+  });
+});
+
+describe('a list that stays readable', () => {
+  it('shows the first three and says how many more, in either separator', () => {
+    const five = ['a', 'b', 'c', 'd', 'e'];
+
+    expect(firstFew(five)).toBe('a, b, c and 2 more');
+    expect(firstFew(five, '; ')).toBe('a; b; c; and 2 more');
+    expect(firstFew(['a', 'b', 'c'])).toBe('a, b, c');
   });
 });

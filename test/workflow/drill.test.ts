@@ -35,9 +35,15 @@ async function drilled(fields: { drill: { audiences?: string[] } }, review: Reco
     ...review,
   });
   if (submitted.status !== 202) throw new Error(`submit-review answered ${submitted.status}: ${submitted.body.message}`);
-  // With action items the workflow goes on to follow them up: the close is where a drill is done.
+  // With action items the workflow goes on to follow them up: the close is where a drill is done. The
+  // 'closed' line comes before the close returns (its outcome, which the report reads, recorded after):
+  // done is the wait for the follow-up that comes once it has returned.
   await driver().waitForTimeline(id, 'closed');
-  if (!review.actionItems) await finished(driver(), id);
+  if (review.actionItems) {
+    await driver().waitFor('the wait to follow up the action items', async () =>
+      (await driver().statePath(id)).includes('AwaitFollowUp') ? true : undefined,
+    );
+  } else await finished(driver(), id);
   return id;
 }
 

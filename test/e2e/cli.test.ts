@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { act, activeIncident } from '../support/incidents';
+import { act, activeIncident, closedWithActionItems } from '../support/incidents';
 import { useSandbox } from '../support/sandbox';
 
 const exec = promisify(execFile);
@@ -150,7 +150,7 @@ describe('the mim CLI', () => {
       '--action',
       `erin, ${due}, Add a canary stage`,
     );
-    await driver().waitForTimeline(id, 'closed');
+    await closedWithActionItems(driver(), id);
     const listed = await mim('--api', api, 'actions');
     const done = await mim('--api', api, 'done', id, '--item', '1', '--by', 'erin');
     const judged = await mim(

@@ -52,6 +52,18 @@ export async function activeIncident(driver: SandboxDriver): Promise<string> {
   return id;
 }
 
+/**
+ * A review with action items closed, and the close done: its 'closed' line comes before the close
+ * returns (the outcome the report reads and the action items `mim actions` lists are kept after it),
+ * and the workflow waits to follow the items up once it has returned.
+ */
+export async function closedWithActionItems(driver: SandboxDriver, id: string) {
+  await driver.waitForTimeline(id, 'closed');
+  return driver.waitFor('the wait to follow up the action items', async () =>
+    (await driver.statePath(id)).includes('AwaitFollowUp') ? true : undefined,
+  );
+}
+
 export async function finished(driver: SandboxDriver, id: string) {
   return driver.waitFor(`the execution of ${id} to finish`, async () => {
     // An incident is stored before its execution starts: not started yet is not finished either.

@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { pageText } from '../../infra/local/driver';
 import { appContext } from '../../functions/services/app';
-import { act, activeIncident, finished } from '../support/incidents';
+import { act, activeIncident, closedWithActionItems, finished } from '../support/incidents';
 import { fastConfigWith, useSandbox } from '../support/sandbox';
 
 // On virtual time: nothing moves until the test moves it, so a day of reminders passes at once.
@@ -26,7 +26,7 @@ async function closedWith(actionItems: string): Promise<string> {
     actionItems,
   });
   if (submitted.status !== 202) throw new Error(`submit-review answered ${submitted.status}: ${submitted.body.message}`);
-  await driver().waitForTimeline(id, 'closed');
+  await closedWithActionItems(driver(), id);
   return id;
 }
 

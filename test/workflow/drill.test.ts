@@ -6,7 +6,7 @@ import { DRILL_LINE } from '../../functions/core/messages';
 import type { TimelineEntry } from '../../functions/core/timeline';
 import { pageText } from '../../infra/local/driver';
 import { signedIn } from '../support/console';
-import { act, declare, finished, UPDATE } from '../support/incidents';
+import { act, closedWithActionItems, declare, finished, UPDATE } from '../support/incidents';
 import { useSandbox } from '../support/sandbox';
 
 const { driver, sandbox } = useSandbox();
@@ -35,15 +35,9 @@ async function drilled(fields: { drill: { audiences?: string[] } }, review: Reco
     ...review,
   });
   if (submitted.status !== 202) throw new Error(`submit-review answered ${submitted.status}: ${submitted.body.message}`);
-  // With action items the workflow goes on to follow them up: the close is where a drill is done. The
-  // 'closed' line comes before the close returns (its outcome, which the report reads, recorded after):
-  // done is the wait for the follow-up that comes once it has returned.
-  await driver().waitForTimeline(id, 'closed');
-  if (review.actionItems) {
-    await driver().waitFor('the wait to follow up the action items', async () =>
-      (await driver().statePath(id)).includes('AwaitFollowUp') ? true : undefined,
-    );
-  } else await finished(driver(), id);
+  // With action items the workflow goes on to follow them up: the close is where a drill is done.
+  if (review.actionItems) await closedWithActionItems(driver(), id);
+  else await finished(driver(), id);
   return id;
 }
 

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Level, LEVELS } from '../functions/core/config';
+import { isCalendarDay, type Level, LEVELS } from '../functions/core/config';
 import { findingsText, ready, ROTA_WEEKS } from '../functions/core/readiness';
 import { readiness } from './check';
 import { explainClassification } from '../functions/core/classify';
@@ -18,7 +18,7 @@ import { singleLine, withoutControls } from '../functions/core/text';
 import type { Report } from '../functions/core/report';
 import { reportHtml } from '../functions/core/report-html';
 import { reportText } from '../functions/core/report-text';
-import { isCalendarDay, readTime, whoIsOnCall } from '../functions/core/roster';
+import { readTime, whoIsOnCall } from '../functions/core/roster';
 import type { TimelineEntry } from '../functions/core/timeline';
 import { shouldSign, signRequest } from './signing';
 

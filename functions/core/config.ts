@@ -1,4 +1,4 @@
-import { IANAZone } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_PRICES, type PriceTable } from './cost';
@@ -26,6 +26,11 @@ const price = z
   .number()
   .nonnegative('expected a price in USD, zero or more')
   .max(100, 'expected a price in USD per unit (per transition, GB-second, request, unit or message), under 100');
+
+/** Whether `text` is a day of the calendar written as ISO 8601 does (2026-11-27; not 2026-02-30). */
+export function isCalendarDay(text: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}$/.test(text) && DateTime.fromISO(text, { zone: 'UTC' }).isValid;
+}
 
 const duration = z
   .string()
@@ -253,10 +258,7 @@ export const configSchema = z
               z
                 .string()
                 .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a day such as 2027-01-05')
-                .refine(
-                  (day) => new Date(`${day}T00:00:00Z`).toISOString().startsWith(day),
-                  'is not a day of the calendar (such as 2027-01-05)',
-                ),
+                .refine(isCalendarDay, 'is not a day of the calendar (such as 2027-01-05)'),
             )
             .default([]),
           atNight: z.boolean().default(false),

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { OrganisationConfig } from './config';
+import { isCalendarDay, type OrganisationConfig } from './config';
 import type { ActionItem, Incident, MimEvent } from './incident';
 import { incidentKpis } from './kpis';
 import { formatTime } from './messages';
@@ -62,7 +62,7 @@ export function parseActionItems(
         error: `${n}: "${item.owner}" is not a person in the config; use a person id such as ${Object.keys(config.people).slice(0, 3).join(', ')}`,
       };
     }
-    if (!DateTime.fromISO(item.due, { zone: config.timeZone }).isValid || !/^\d{4}-\d{2}-\d{2}$/.test(item.due)) {
+    if (!isCalendarDay(item.due)) {
       return { error: `${n}: "${item.due}" is not a day; write one as 2026-12-15` };
     }
     if (item.due < from) return { error: `${n}: due ${item.due} is before today (${from})` };

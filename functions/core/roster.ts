@@ -137,11 +137,6 @@ export function readTime(text: string, zone: string): { at: Date; note?: string 
   return { at: parsed.toJSDate() };
 }
 
-/** Whether `text` is a day of the calendar written as ISO 8601 does (2026-11-27; not 2026-02-30). */
-export function isCalendarDay(text: string): boolean {
-  return /^\d{4}-\d{2}-\d{2}$/.test(text) && DateTime.fromISO(text, { zone: 'UTC' }).isValid;
-}
-
 export interface EscalationStep {
   /** The levels paged at this step: one in turn, or all of them once the policy is exhausted. */
   paged: OnCallLevel[];

@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { LEVELS, MAX_AUDIENCES, NAME_MAX } from '../core/config';
+import { isCalendarDay, LEVELS, MAX_AUDIENCES, NAME_MAX } from '../core/config';
 import { INCIDENT_ID_PATTERN } from '../core/ids';
 import type { Incident, MimAction } from '../core/incident';
 import { unknownAudiences } from '../core/audiences';
 import { singleLine } from '../core/text';
-import { isCalendarDay } from '../core/roster';
 import { ActionRefused, submitAction, UnknownIncident } from '../services/actions';
 import type { App } from '../services/app';
 import { declareIncident } from '../services/intake';

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type OrganisationConfig, parseConfig } from '../../functions/core/config';
-import { escalationStep, isCalendarDay, parseRotaTime, readTime, whoIsOnCall } from '../../functions/core/roster';
+import { escalationStep, parseRotaTime, readTime, whoIsOnCall } from '../../functions/core/roster';
+import { isCalendarDay } from '../../functions/core/config';
 
 const base = parseConfig(readFileSync('config/organisation.yaml', 'utf8'));
 

@@ -5,7 +5,7 @@ import { CONSOLE_MIM_ACTIONS, consoleActions, consoleRefusal } from '../../core/
 import { unknownAudiences } from '../../core/audiences';
 import { explainClassification } from '../../core/classify';
 import { DRILL_LEVELS } from '../../core/drills';
-import { LEVELS, MAX_AUDIENCES, NAME_MAX } from '../../core/config';
+import { isCalendarDay, LEVELS, MAX_AUDIENCES, NAME_MAX } from '../../core/config';
 import {
   alarmsPage,
   boardPage,
@@ -21,7 +21,6 @@ import { IdentityUnavailable } from '../../core/errors';
 import { INCIDENT_ID_PATTERN } from '../../core/ids';
 import type { Incident, MimAction } from '../../core/incident';
 import { ACTION_LABELS, messagePage } from '../../core/pages';
-import { isCalendarDay } from '../../core/roster';
 import { singleLine } from '../../core/text';
 import type { Identity } from '../../adapters/identity';
 import { logger } from '../../adapters/lambda';

@@ -116,8 +116,12 @@ export function describeDeliveries(deliveries: DeliveryOutcome[]): string {
   return `${peopleReached(deliveries)} recipient(s)${channels ? ` by ${channels}` : ''}${failed ? `, ${failed} failed` : ''}${chats.length ? `; posted to ${chats.join(' and ')}` : ''}`;
 }
 
-/** Who is asked whether an incident was the right call, beside those paged: the feedback audiences' members. */
+/**
+ * Who is asked whether an incident was the right call, beside those paged: the feedback audiences'
+ * members; nobody for a drill, whose call was not a call.
+ */
 export function feedbackAudience(config: OrganisationConfig, incident: Heard): string[] {
+  if (incident.drill) return [];
   const names = config.feedback?.audiences ?? ['leadership'];
   const heard = new Set(stakeholders(config, incident).map((r) => r.person.id));
   return [...new Set(config.audiences.filter((a) => names.includes(a.name)).flatMap((a) => a.members))].filter((id) =>

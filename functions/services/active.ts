@@ -53,8 +53,7 @@ export async function mobilise(app: App, id: string, now = app.clock.now()): Pro
  * the feedback audiences (leadership, by default) are asked whether this was the right call.
  */
 async function firstNotice(app: App, incident: Incident, due: string) {
-  // A drill's call is not judged: it was not a call.
-  const asked = new Set(incident.drill ? [] : feedbackAudience(app.config, incident));
+  const asked = new Set(feedbackAudience(app.config, incident));
   const links = new Map<string, string>();
   const now = app.clock.now();
   for (const person of asked) {
